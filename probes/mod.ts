@@ -1,0 +1,18 @@
+/**
+ * @module The probe registry: adding a protocol is one folder plus one line here
+ * (blackbox_exporter's `Probers` map).
+ */
+import type { ProbeKind, Reflector } from "./types.ts";
+import { tcp } from "./tcp/mod.ts";
+
+export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
+export { FAILURE_KINDS } from "./types.ts";
+export { DecodeError, ProbeFailureError } from "./errors.ts";
+
+// deno-lint-ignore no-explicit-any
+export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
+  tcp,
+};
+
+/** `edgeprobe reflect KIND` responders. */
+export const reflectors: Readonly<Record<string, Reflector>> = {};

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The project's test command (README): unit tests under Bun and Deno, integration tests
+# (tests/, real peers on loopback) under Bun, then one closing line "N passed, N failed".
+# Usage: scripts/test.sh [all|unit|integration] [path-filter]
+set -u
+cd "$(dirname "$0")/.."
+mode=${1:-all}
+filter=${2:-}
+out=.test-out
+rm -rf "$out" && mkdir -p "$out"
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+unit_files=$(find . -name '*_test.ts' -not -path './node_modules/*' -not -path './tests/*' -not -path './.cache/*' -not -path './dist/*' | sort | grep -- "$filter")
+integ_files=$(find ./tests -name '*_test.ts' 2>/dev/null | sort | grep -- "$filter")
+
+if [ "$mode" = all ] || [ "$mode" = unit ]; then
+  if [ -n "$unit_files" ]; then
+    echo "== unit tests under bun"
+    bun test --timeout 30000 --reporter=junit --reporter-outfile="$out/bun-unit.xml" $unit_files 2>&1 | tee "$out/bun-unit.log" | grep -Ev '^\(pass\)' 
+    echo "== unit tests under deno"
+    deno test -A --no-check --reporter=junit --junit-path="$out/deno-unit.xml" $unit_files > "$out/deno-unit.log" 2>&1
+    grep -E 'FAILED|passed|failed' "$out/deno-unit.log" | tail -20
+  fi
+fi
+if [ "$mode" = all ] || [ "$mode" = integration ]; then
+  if [ -n "$integ_files" ]; then
+    echo "== integration tests (real peers on loopback) under bun"
+    bun test --timeout 180000 --reporter=junit --reporter-outfile="$out/bun-integration.xml" $integ_files 2>&1 | tee "$out/bun-integration.log" | grep -Ev '^\(pass\)'
+  fi
+fi
+node scripts/junit_summary.mjs "$out"/*.xml
