@@ -1,0 +1,23 @@
+/**
+ * @module What the agent core emits for telemetry (agent/uplink.ts turns these into wire records).
+ * The scheduler fans every result out here and to health; a sink must never block (Cloudprober's
+ * surfacers: "Write() is expected to be non-blocking").
+ */
+import type { Facts, ProbeResult } from "../probes/types.ts";
+
+export type ProbeState = "unknown" | "healthy" | "unhealthy";
+export type Verdict = "UP" | "DEGRADED" | "DOWN";
+
+export type AgentEvent =
+  | { readonly type: "probe-result"; readonly probe: string; readonly kind: string; readonly result: ProbeResult }
+  | { readonly type: "state-change"; readonly at: number; readonly probe: string; readonly from: ProbeState; readonly to: ProbeState }
+  | { readonly type: "verdict-change"; readonly at: number; readonly from: Verdict; readonly to: Verdict; readonly causes: readonly string[] }
+  | { readonly type: "peer-restart"; readonly at: number; readonly probe: string; readonly detail: Facts }
+  | { readonly type: "config-reload"; readonly at: number; readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[] }
+  | { readonly type: "agent-start"; readonly at: number; readonly version: string }
+  | { readonly type: "agent-stop"; readonly at: number; readonly reason: string };
+
+/** Where the agent core sends events. */
+export interface EventSink {
+  emit(event: AgentEvent): void;
+}
