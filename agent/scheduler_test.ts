@@ -1,0 +1,108 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createScheduler } from "./scheduler.ts";
+import { createManualClock } from "../runtime/manual_clock.ts";
+import type { ProbeInstance, ProbeOutcome } from "../probes/types.ts";
+
+const instant = (clock: { monotonic(): number }, starts: number[]): ProbeInstance => ({
+  run: () => {
+    starts.push(clock.monotonic());
+    return Promise.resolve({ ok: true });
+  },
+  close: () => Promise.resolve(),
+});
+
+describe("createScheduler()", () => {
+  it("runs at a fixed rate", async () => {
+    const clock = createManualClock();
+    const starts: number[] = [];
+    const s = createScheduler({ clock, random: () => 0, onResult: () => {} });
+    s.add({ name: "a", intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts) });
+    await clock.advance(5000);
+    assert.deepEqual(starts, [0, 1000, 2000, 3000, 4000, 5000]);
+    await s.stop();
+  });
+
+  it("applies a per-cycle jitter inside its bound", async () => {
+    const clock = createManualClock();
+    const starts: number[] = [];
+    let r = 0;
+    const seq = [0.5, 0.9, 0.1, 0.0];
+    const s = createScheduler({ clock, random: () => seq[r++ % seq.length], onResult: () => {} });
+    s.add({ name: "a", intervalMs: 1000, timeoutMs: 500, jitter: 0.1, instance: instant(clock, starts) });
+    await clock.advance(3500);
+    assert.deepEqual(starts, [50, 1090, 2010, 3000]);
+    await s.stop();
+  });
+
+  it("never overlaps a run with its predecessor and counts skipped ticks", async () => {
+    const clock = createManualClock();
+    let release!: () => void;
+    let started = 0;
+    const slow: ProbeInstance = {
+      run: () => {
+        started++;
+        return new Promise<ProbeOutcome>((res) => (release = () => res({ ok: true })));
+      },
+      close: () => Promise.resolve(),
+    };
+    const results: string[] = [];
+    const s = createScheduler({ clock, random: () => 0, onResult: (n) => results.push(n) });
+    s.add({ name: "slow", intervalMs: 1000, timeoutMs: 60_000, jitter: 0, instance: slow });
+    await clock.advance(3500);
+    assert.equal(started, 1);
+    assert.equal(s.stats("slow")!.overruns, 3);
+    release();
+    await clock.advance(1000);
+    assert.equal(started, 2);
+    assert.deepEqual(results, ["slow"]);
+    await s.stop();
+  });
+
+  it("keeps other probes on time while one hangs", async () => {
+    const clock = createManualClock();
+    const starts: number[] = [];
+    const hang: ProbeInstance = { run: () => new Promise(() => {}), close: () => Promise.resolve() };
+    const results: string[] = [];
+    const s = createScheduler({ clock, random: () => 0, onResult: (n) => results.push(n) });
+    s.add({ name: "hang", intervalMs: 1000, timeoutMs: 60_000, jitter: 0, instance: hang });
+    s.add({ name: "fast", intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts) });
+    await clock.advance(4000);
+    assert.deepEqual(starts, [0, 1000, 2000, 3000, 4000]);
+    assert.equal(results.filter((n) => n === "fast").length, 5);
+    await s.stop();
+  });
+
+  it("remove() aborts the in-flight run", async () => {
+    const clock = createManualClock();
+    let aborted = false;
+    const p: ProbeInstance = {
+      run: (signal) =>
+        new Promise((_, rej) =>
+          signal.addEventListener("abort", () => {
+            aborted = true;
+            rej(signal.reason);
+          })
+        ),
+      close: () => Promise.resolve(),
+    };
+    const s = createScheduler({ clock, random: () => 0, onResult: () => {} });
+    s.add({ name: "p", intervalMs: 1000, timeoutMs: 60_000, jitter: 0, instance: p });
+    await clock.advance(10);
+    await s.remove("p");
+    assert.equal(aborted, true);
+    assert.equal(s.has("p"), false);
+  });
+
+  it("setInterval() changes the rate from the next cycle", async () => {
+    const clock = createManualClock();
+    const starts: number[] = [];
+    const s = createScheduler({ clock, random: () => 0, onResult: () => {} });
+    s.add({ name: "a", intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts) });
+    await clock.advance(1500);
+    s.setInterval("a", 300);
+    await clock.advance(1000);
+    assert.deepEqual(starts, [0, 1000, 1800, 2100, 2400]);
+    await s.stop();
+  });
+});
