@@ -5,7 +5,8 @@ export interface HostPort {
   readonly port: number;
 }
 
-export function parseHostPort(target: string, defaultPort?: number): HostPort {
+/** `allowZero` accepts port 0 (listen on an ephemeral port). */
+export function parseHostPort(target: string, defaultPort?: number, allowZero = false): HostPort {
   let host = target.trim();
   let port: number | undefined;
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(host);
@@ -24,7 +25,7 @@ export function parseHostPort(target: string, defaultPort?: number): HostPort {
   port ??= defaultPort;
   if (!host) throw new TypeError(`Cannot parse target "${target}": no host`);
   if (port === undefined) throw new TypeError(`Cannot parse target "${target}": no port and this kind has no default`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535) {
     throw new TypeError(`Cannot parse target "${target}": port ${port} is outside 1-65535`);
   }
   return { host, port };
