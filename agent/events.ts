@@ -21,3 +21,11 @@ export type AgentEvent =
 export interface EventSink {
   emit(event: AgentEvent): void;
 }
+
+/** The telemetry uplink as the agent core sees it (agent/uplink.ts implements it). */
+export interface TelemetryUplink extends EventSink {
+  /** Numbers for /metrics and /status: spool depth, drops, connected, last ack ... */
+  stats(): Readonly<Record<string, number>>;
+  /** Stop sending and persist spool state; resolves within the signal's bound. */
+  close(signal: AbortSignal): Promise<void>;
+}

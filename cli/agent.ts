@@ -1,7 +1,96 @@
-/** @module `edgeprobe agent --config FILE`. */
+/** @module `edgeprobe agent --config FILE`: run the edge agent until SIGTERM. */
+import { hostname } from "node:os";
+import { readFileSync } from "node:fs";
+import { startAgent } from "../agent/agent.ts";
+import { type AgentConfig, ConfigError, parseAgentConfig } from "../agent/config.ts";
+import { readConfigFile } from "../agent/load_config.ts";
+import { createLogger } from "../common/log.ts";
+import { systemClock } from "../runtime/clock.ts";
+import { detectRuntime, runtimeVersion } from "../runtime/detect.ts";
+import { nodeNet } from "../runtime/node_net.ts";
+import { parseArgs } from "./args.ts";
 import type { CommandIO } from "./io.ts";
+import { buildTarget, VERSION } from "./version.ts";
+import { telemetryHooks } from "./telemetry_hooks.ts";
 
-export function agentCommand(_argv: readonly string[], io: CommandIO): Promise<number> {
-  io.err("Cannot start agent: not built yet\n");
-  return Promise.resolve(1);
+export const AGENT_USAGE = `Usage: edgeprobe agent --config FILE
+
+Runs the edge agent: probes, /healthz (HTTP/1.1, h2c and TLS on one port), telemetry uplink.
+SIGHUP reloads the config (unchanged probes keep their state); SIGTERM answers 503 at once,
+drains and exits 0.
+
+Options:
+  --config FILE   agent config, YAML or JSON (docs/config.md)
+  --help          this text
+`;
+
+export async function loadAgentConfig(path: string, env: CommandIO["env"]): Promise<AgentConfig> {
+  const doc = await readConfigFile(path);
+  return parseAgentConfig(doc, path, { env, hostname: hostname(), validateTelemetry: telemetryHooks.validate });
+}
+
+export async function agentCommand(argv: readonly string[], io: CommandIO): Promise<number> {
+  const { positionals, flags } = parseArgs(argv);
+  if (flags.help || flags.h) {
+    io.out(AGENT_USAGE);
+    return 0;
+  }
+  if (typeof flags.config !== "string" || positionals.length) {
+    io.err(`Cannot start agent: --config FILE is required\n${AGENT_USAGE}`);
+    return 2;
+  }
+  const path = flags.config;
+  let config: AgentConfig;
+  try {
+    config = await loadAgentConfig(path, io.env);
+  } catch (e) {
+    io.err((e instanceof ConfigError ? e.message : `Cannot start agent: ${(e as Error).message}`) + "\n");
+    return 2;
+  }
+  const log = createLogger((l) => io.err(l), config.log.level, { agent: config.agent.id });
+  let agent;
+  try {
+    agent = await startAgent(config, {
+      clock: systemClock,
+      net: nodeNet,
+      log,
+      version: VERSION,
+      runtime: runtimeVersion(),
+      target: buildTarget(),
+      createUplink: telemetryHooks.createUplink,
+      readFile: (p) => readFileSync(p, "utf8"),
+    });
+  } catch (e) {
+    io.err(`Cannot start agent: ${(e as Error).message}\n`);
+    return 1;
+  }
+  io.out(`edgeprobe agent ${config.agent.id} listening on ${agent.hostname}:${agent.port} (${detectRuntime()})\n`);
+  const a = agent;
+  await new Promise<void>((resolve) => {
+    let reloading = Promise.resolve();
+    const offHup = io.onSignal("SIGHUP", () => {
+      reloading = reloading.then(async () => {
+        try {
+          const next = await loadAgentConfig(path, io.env);
+          await a.reload(next);
+        } catch (e) {
+          a.reloadFailed();
+          // The old config keeps running (issue 2, item 7).
+          log("error", "config reload refused; keeping the running config", {
+            event: "config-reload-failed",
+            problems: e instanceof ConfigError ? e.problems : [String((e as Error).message)],
+          });
+        }
+      });
+    });
+    const stop = (sig: string) => () => {
+      offHup();
+      offTerm();
+      offInt();
+      a.stop(sig).then(resolve, resolve);
+    };
+    const offTerm = io.onSignal("SIGTERM", stop("SIGTERM"));
+    const offInt = io.onSignal("SIGINT", stop("SIGINT"));
+  });
+  return 0;
 }

@@ -1,0 +1,11 @@
+/** @module Where the agent CLI finds the telemetry uplink (filled in by telemetry/). */
+import type { AgentDeps } from "../agent/agent.ts";
+
+export interface TelemetryHooks {
+  validate?: (raw: Record<string, unknown>) => string[];
+  createUplink?: AgentDeps["createUplink"];
+}
+
+export const telemetryHooks: TelemetryHooks = {
+  validate: () => ["telemetry: this build has no telemetry uplink yet"],
+};
