@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { probeKinds } from "../probes/mod.ts";
-import type { ProbeInstance, ProbeResult } from "../probes/types.ts";
+import type { ProbeInstance, ProbeKind, ProbeResult } from "../probes/types.ts";
 import type { Clock, Net } from "../runtime/types.ts";
 import { startServer } from "../server/serve.ts";
 import { problemResponse } from "../server/problem.ts";
@@ -31,6 +31,8 @@ export interface AgentDeps {
   /** Builds the telemetry uplink when the config has a `telemetry` section. */
   readonly createUplink?: (config: AgentConfig, ctx: { bootId: string; log: LogFn; clock: Clock }) => Promise<TelemetryUplink>;
   readonly readFile?: (path: string) => string;
+  /** The probe registry; tests pass their own kinds. @default probeKinds */
+  readonly kinds?: Readonly<Record<string, ProbeKind<unknown>>>;
 }
 
 export interface ReloadSummary {
@@ -138,7 +140,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   }
 
   function createEntry(p: ProbeConfig, keep?: ProbeState): Entry {
-    const kind = probeKinds[p.kind];
+    const kind = (deps.kinds ?? probeKinds)[p.kind];
     const instance = kind.create({
       name: p.name,
       target: p.target,
