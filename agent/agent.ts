@@ -12,7 +12,7 @@ import { problemResponse } from "../server/problem.ts";
 import type { ServerHandle } from "../server/types.ts";
 import type { LogFn } from "../common/log.ts";
 import type { AgentConfig, ProbeConfig } from "./config.ts";
-import type { AgentEvent, TelemetryUplink, Verdict } from "./events.ts";
+import type { AgentEvent, EventSink, TelemetryUplink, Verdict } from "./events.ts";
 import { aggregate, type NodeVerdict } from "./health.ts";
 import { encodeHealthSnapshot, type HealthSnapshot } from "./healthz.ts";
 import { monitorLoopLag } from "./loop_lag.ts";
@@ -30,6 +30,8 @@ export interface AgentDeps {
   readonly random?: () => number;
   /** Builds the telemetry uplink when the config has a `telemetry` section. */
   readonly createUplink?: (config: AgentConfig, ctx: { bootId: string; log: LogFn; clock: Clock }) => Promise<TelemetryUplink>;
+  /** More event sinks beside the uplink (agent/tracing.ts); `probeConfig` reads the live config. */
+  readonly createSinks?: (ctx: { probeConfig: (name: string) => ProbeConfig | undefined }) => readonly EventSink[];
   readonly readFile?: (path: string) => string;
   /** The probe registry; tests pass their own kinds. @default probeKinds */
   readonly kinds?: Readonly<Record<string, ProbeKind<unknown>>>;
@@ -80,11 +82,20 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   let uplink: TelemetryUplink | undefined;
   if (cfg.telemetry && deps.createUplink) uplink = await deps.createUplink(cfg, { bootId, log, clock });
 
+  const sinks = deps.createSinks?.({ probeConfig: (name) => entries.get(name)?.state.config }) ?? [];
+
   const emit = (ev: AgentEvent) => {
     try {
       uplink?.emit(ev);
     } catch (e) {
       log("warn", "Cannot hand an event to the uplink", { error: String(e) });
+    }
+    for (const sink of sinks) {
+      try {
+        sink.emit(ev);
+      } catch (e) {
+        log("warn", "Cannot hand an event to a sink", { error: String(e) });
+      }
     }
   };
 
