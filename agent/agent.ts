@@ -306,6 +306,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       const summary: ReloadSummary = { added: [], removed: [], changed: [], kept: [], restartNeeded: [] };
       if (JSON.stringify(next.server) !== JSON.stringify(cfg.server)) summary.restartNeeded.push("server");
       if (JSON.stringify(next.telemetry) !== JSON.stringify(cfg.telemetry)) summary.restartNeeded.push("telemetry");
+      if (JSON.stringify(next.otel) !== JSON.stringify(cfg.otel)) summary.restartNeeded.push("otel");
       const wanted = new Map(next.probes.map((p) => [p.name, p]));
       for (const [name, e] of entries) {
         const p = wanted.get(name);
@@ -338,7 +339,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       const ordered = next.probes.map((p) => [p.name, entries.get(p.name)!] as const);
       entries.clear();
       for (const [n, e] of ordered) entries.set(n, e);
-      cfg = { ...next, server: cfg.server, telemetry: cfg.telemetry };
+      cfg = { ...next, server: cfg.server, telemetry: cfg.telemetry, otel: cfg.otel };
       reloads.ok++;
       snapshot = encode();
       recompute();

@@ -8,6 +8,7 @@ import { byteSize, duration } from "../common/duration.ts";
 import { formatIssues, formatPath } from "../common/zod_issues.ts";
 import { probeKinds } from "../probes/mod.ts";
 import { parseHostPort } from "../probes/_wire/host_port.ts";
+import { otelConfigSchema } from "../common/otel_config.ts";
 
 const jitter = z.union([z.string(), z.number()]).transform((v, ctx) => {
   let frac: number | undefined;
@@ -94,6 +95,8 @@ export const agentConfigSchema = z.strictObject({
   probes: z.array(probeConfigSchema).default([]),
   /** Telemetry uplink (docs/telemetry.md); validated by telemetry's own schema. */
   telemetry: z.record(z.string(), z.unknown()).optional(),
+  /** OTLP/HTTP export of probe spans and metrics (docs/opentelemetry.md). Absent: no export. */
+  otel: otelConfigSchema.optional(),
   log: z.strictObject({ level: z.enum(["debug", "info", "warn", "error"]).default("info") }).default({ level: "info" }),
 });
 

@@ -1,0 +1,39 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { formatIssues } from "./zod_issues.ts";
+import { otelConfigSchema } from "./otel_config.ts";
+
+function problems(input: unknown): string[] {
+  const r = otelConfigSchema.safeParse(input);
+  return r.success ? [] : formatIssues(r.error, input, ["otel"]);
+}
+
+describe("otelConfigSchema", () => {
+  it("fills the documented defaults", () => {
+    assert.deepEqual(otelConfigSchema.parse({}), {
+      endpoint: "http://127.0.0.1:4318",
+      headers: {},
+      interval: 10_000,
+      timeout: 5000,
+      attributes: {},
+      traces: true,
+      metrics: true,
+    });
+  });
+  it("takes durations as text and headers as strings", () => {
+    const c = otelConfigSchema.parse({ endpoint: "https://otel.noc:4318/", interval: "30s", timeout: "2s", headers: { authorization: "Bearer x" }, serviceName: "ep" });
+    assert.equal(c.interval, 30_000);
+    assert.equal(c.timeout, 2000);
+    assert.equal(c.serviceName, "ep");
+  });
+  it("names the field of every problem", () => {
+    assert.deepEqual(problems({ endpoint: "ftp://x", interval: "soon", extra: 1 }), [
+      'otel.endpoint: expected an http:// or https:// URL such as http://127.0.0.1:4318, got "ftp://x"',
+      'otel.interval: expected a duration such as 5s, got "soon"',
+      "otel.extra: unknown key (check the spelling; allowed keys are listed in docs/config.md)",
+    ]);
+  });
+  it("refuses an export timeout longer than the interval", () => {
+    assert.deepEqual(problems({ interval: "1s", timeout: "2s" }), ["otel.timeout: expected at most the interval (1000ms), got 2000ms"]);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * @module OTLP/HTTP export of the OpenTelemetry signals (issue 8, item 3), shared by the agent
+ * and the collector. `startOtel()` builds the SDK's tracer and meter providers with OTLP/HTTP JSON
+ * exporters and registers them as the `@opentelemetry/api` globals, so everything instrumented
+ * through the API (agent/tracing.ts) starts exporting. This is the only file importing the SDK.
+ *
+ * JSON rather than protobuf: the `-otlp-http` exporters encode JSON with no protobuf runtime,
+ * which works the same under Bun and Deno, and an OpenTelemetry Collector's `otlp` receiver
+ * accepts `application/json` on /v1/traces and /v1/metrics (OTLP spec, "OTLP/HTTP").
+ *
+ * Loading the SDK costs about 0.2-0.3 s and 20 MB, so callers import this module only when the
+ * config has an `otel:` section (`await import(...)`); the schema lives in otel_config.ts.
+ */
+import { hostname } from "node:os";
+import { type Attributes, diag, DiagLogLevel, metrics, trace } from "@opentelemetry/api";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import type { OtelConfig } from "./otel_config.ts";
+import type { LogFn } from "./log.ts";
+
+export interface StartOtelOptions {
+  /** `service.name` unless the config sets one: "edgeprobe-agent" or "edgeprobe-collector". */
+  readonly serviceName: string;
+  /** `service.instance.id`: the agent id, or the collector's instance name. */
+  readonly instanceId: string;
+  readonly version?: string;
+  /** Host labels (agent `labels:`), exported as `edgeprobe.label.<key>` resource attributes. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** More resource attributes from the caller (e.g. process.runtime.name). */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** @default os.hostname() */
+  readonly hostname?: string;
+  /** Export failures and SDK warnings go here. @default nothing is logged */
+  readonly log?: LogFn;
+  /** When it aborts, the SDK is flushed and shut down within the config's timeout. */
+  readonly signal?: AbortSignal;
+}
+
+export interface OtelHandle {
+  /** The resource every signal carries. */
+  readonly resource: Readonly<Attributes>;
+  /** Export what is buffered now; resolves early if the signal aborts. */
+  flush(signal: AbortSignal): Promise<void>;
+  /**
+   * Export what is buffered, stop the exporters and unregister the API globals. Idempotent;
+   * resolves by the time the signal aborts even if the endpoint does not answer.
+   */
+  shutdown(signal: AbortSignal): Promise<void>;
+}
+
+/** The signal endpoint below a base URL: "http://h:4318" → "http://h:4318/v1/traces". */
+export function signalUrl(endpoint: string, path: "v1/traces" | "v1/metrics"): string {
+  return endpoint.replace(/\/+$/, "") + "/" + path;
+}
+
+/** The resource attributes: service identity, host, labels, the config's extras. */
+export function otelResourceAttributes(config: OtelConfig, options: StartOtelOptions): Record<string, string> {
+  const attrs: Record<string, string> = {
+    [ATTR_SERVICE_NAME]: config.serviceName ?? options.serviceName,
+    [ATTR_SERVICE_INSTANCE_ID]: options.instanceId,
+    // host.name is still "development" in semantic conventions 1.45, so it is spelled out here.
+    "host.name": options.hostname ?? hostname(),
+  };
+  if (options.version) attrs[ATTR_SERVICE_VERSION] = options.version;
+  for (const [k, v] of Object.entries(options.labels ?? {})) attrs[`edgeprobe.label.${k}`] = v;
+  Object.assign(attrs, options.attributes ?? {}, config.attributes);
+  return attrs;
+}
+
+/** Resolve when `p` settles or the signal aborts, whichever is first; never rejects. */
+function bounded(p: Promise<unknown>, signal: AbortSignal, onError: (e: unknown) => void): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    p.then(done, (e) => {
+      onError(e);
+      done();
+    });
+  });
+}
+
+/**
+ * Start exporting spans and metrics to an OTLP/HTTP endpoint and register the providers as the
+ * `@opentelemetry/api` globals. Call it before creating instruments (agent/tracing.ts makes them
+ * once): the metrics API has no proxy, so a meter taken before registration stays a no-op.
+ *
+ * @example
+ * ```ts
+ * const otel = startOtel(config.otel, { serviceName: "edgeprobe-collector", instanceId: "col-1" });
+ * // … on stop:
+ * await otel.shutdown(AbortSignal.timeout(5000));
+ * ```
+ */
+export function startOtel(config: OtelConfig, options: StartOtelOptions): OtelHandle {
+  const log = options.log ?? (() => {});
+  const attrs = otelResourceAttributes(config, options);
+  const resource = resourceFromAttributes(attrs);
+  // SDK errors (a refused export, a 4xx from the endpoint) reach only `diag`; without a logger
+  // they would vanish. Warn and above: the SDK's info/debug lines are per-export chatter.
+  diag.setLogger({
+    error: (msg, ...args) => log("warn", "OpenTelemetry export problem", { error: [msg, ...args.map(String)].join(" ") }),
+    warn: (msg, ...args) => log("warn", "OpenTelemetry SDK warning", { detail: [msg, ...args.map(String)].join(" ") }),
+    info: () => {},
+    debug: () => {},
+    verbose: () => {},
+  }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+
+  const common = { headers: { ...config.headers }, timeoutMillis: config.timeout };
+  let tracerProvider: TracerProvider | undefined;
+  let meterProvider: MeterProvider | undefined;
+  if (config.traces) {
+    tracerProvider = new TracerProvider({
+      resource,
+      spanProcessors: [
+        new BatchSpanProcessor({
+          exporter: new OTLPTraceExporter({ url: signalUrl(config.endpoint, "v1/traces"), ...common }),
+          scheduledDelayMillis: config.interval,
+          exportTimeoutMillis: config.timeout,
+          // Bounded: when the endpoint is away, spans beyond this are dropped, not kept.
+          maxQueueSize: 2048,
+        }),
+      ],
+    });
+    if (!trace.setGlobalTracerProvider(tracerProvider)) log("warn", "Cannot register the OpenTelemetry tracer provider: one is already registered");
+  }
+  if (config.metrics) {
+    meterProvider = new MeterProvider({
+      resource,
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter({ url: signalUrl(config.endpoint, "v1/metrics"), ...common }),
+          exportIntervalMillis: config.interval,
+          exportTimeoutMillis: config.timeout,
+        }),
+      ],
+    });
+    if (!metrics.setGlobalMeterProvider(meterProvider)) log("warn", "Cannot register the OpenTelemetry meter provider: one is already registered");
+  }
+  log("info", "OpenTelemetry export started", { endpoint: config.endpoint, traces: config.traces, metrics: config.metrics, intervalMs: config.interval });
+
+  const onError = (what: string) => (e: unknown) => log("warn", `Cannot ${what} OpenTelemetry signals`, { error: String(e) });
+  let stopped: Promise<void> | undefined;
+  const handle: OtelHandle = {
+    resource: attrs,
+    flush(signal) {
+      return bounded(Promise.all([tracerProvider?.forceFlush(), meterProvider?.forceFlush()]), signal, onError("flush"));
+    },
+    shutdown(signal) {
+      stopped ??= (async () => {
+        // Spans first: a span processor's export is independent of the metric reader's.
+        await bounded(Promise.all([tracerProvider?.shutdown(), meterProvider?.shutdown()]), signal, onError("export the last"));
+        // Unregister so a later startOtel (tests, a restart in-process) can register again.
+        if (tracerProvider) trace.disable();
+        if (meterProvider) metrics.disable();
+        diag.disable();
+      })();
+      return stopped;
+    },
+  };
+  options.signal?.addEventListener("abort", () => void handle.shutdown(AbortSignal.timeout(config.timeout)), { once: true });
+  return handle;
+}

@@ -1,0 +1,90 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import { trace } from "@opentelemetry/api";
+import { otelConfigSchema } from "./otel_config.ts";
+import { otelResourceAttributes, signalUrl, startOtel } from "./otel_export.ts";
+import { type OtlpReceiver, startOtlpReceiver } from "./otlp_receiver_test_kit.ts";
+import { createTracingSink } from "../agent/tracing.ts";
+
+// Ports from this area's range (25000-25499); Bun and Deno runs are sequential.
+const RECEIVER_PORT = 25010;
+const SILENT_PORT = 25011;
+
+describe("signalUrl() and otelResourceAttributes()", () => {
+  it("appends the signal path once", () => {
+    assert.equal(signalUrl("http://h:4318", "v1/traces"), "http://h:4318/v1/traces");
+    assert.equal(signalUrl("http://h:4318/otlp/", "v1/metrics"), "http://h:4318/otlp/v1/metrics");
+  });
+  it("names the service, the instance, the host and its labels", () => {
+    const attrs = otelResourceAttributes(otelConfigSchema.parse({ attributes: { "deployment.environment.name": "lab" } }), {
+      serviceName: "edgeprobe-agent",
+      instanceId: "edge-7",
+      version: "0.1.0",
+      hostname: "host-a",
+      labels: { region: "eu-west", site: "par1" },
+    });
+    assert.deepEqual(attrs, {
+      "service.name": "edgeprobe-agent",
+      "service.instance.id": "edge-7",
+      "service.version": "0.1.0",
+      "host.name": "host-a",
+      "edgeprobe.label.region": "eu-west",
+      "edgeprobe.label.site": "par1",
+      "deployment.environment.name": "lab",
+    });
+  });
+});
+
+describe("startOtel()", () => {
+  let receiver: OtlpReceiver;
+  let silent: Server;
+  const held: Socket[] = [];
+  before(async () => {
+    receiver = await startOtlpReceiver(RECEIVER_PORT);
+    // Accepts connections and never answers: an endpoint that hangs.
+    silent = createServer((s) => held.push(s));
+    await new Promise<void>((r) => silent.listen(SILENT_PORT, "127.0.0.1", r));
+  });
+  after(async () => {
+    await receiver.close();
+    for (const s of held) s.destroy();
+    await new Promise((r) => silent.close(r));
+  });
+
+  it("exports spans and metrics as OTLP/HTTP JSON with the configured headers, then unregisters", async () => {
+    const config = otelConfigSchema.parse({ endpoint: receiver.url, interval: "1m", timeout: "5s", headers: { "x-noc-token": "t0k" } });
+    const otel = startOtel(config, { serviceName: "edgeprobe-collector", instanceId: "col-1", hostname: "h" });
+    // The sink takes the meter after registration (the metrics API has no proxy).
+    const sink = createTracingSink({ describe: () => ({ kind: "tcp", target: "127.0.0.1:9" }) });
+    sink.emit({ type: "probe-result", probe: "p1", kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1.5 } });
+    await otel.flush(AbortSignal.timeout(5000));
+    await otel.shutdown(AbortSignal.timeout(5000));
+
+    const traces = receiver.requests.filter((r) => r.path === "/v1/traces");
+    assert.ok(traces.length >= 1);
+    assert.equal(traces[0].contentType, "application/json");
+    assert.equal(traces[0].headers["x-noc-token"], "t0k");
+    const [span] = receiver.spans();
+    assert.equal(span.name, "probe tcp");
+    assert.equal(span.resource["service.name"], "edgeprobe-collector");
+    assert.equal(span.resource["service.instance.id"], "col-1");
+    assert.equal(span.attributes["server.port"], 9);
+    const runs = receiver.points().filter((p) => p.metric === "edgeprobe.probe.runs");
+    assert.ok(runs.length >= 1);
+    assert.equal(runs[0].value, 1);
+    // After shutdown the API is back to no-op: a new span does not record.
+    assert.equal(trace.getTracer("t").startSpan("after").isRecording(), false);
+  });
+
+  it("shuts down within its bound when the endpoint hangs", async () => {
+    const config = otelConfigSchema.parse({ endpoint: `http://127.0.0.1:${SILENT_PORT}`, interval: "30s", timeout: "20s" });
+    const otel = startOtel(config, { serviceName: "edgeprobe-agent", instanceId: "a" });
+    const sink = createTracingSink({ describe: () => undefined });
+    sink.emit({ type: "probe-result", probe: "p1", kind: "tcp", result: { ok: false, startedAt: Date.now(), latencyMs: 3, failure: { kind: "refused", message: "no" } } });
+    const t0 = performance.now();
+    await otel.shutdown(AbortSignal.timeout(300));
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1500, `shutdown took ${ms.toFixed(0)}ms against a 300ms bound`);
+  });
+});
