@@ -52,6 +52,29 @@ export interface OtelHandle {
   shutdown(signal: AbortSignal): Promise<void>;
 }
 
+/** At most one export-problem log line per this many ms. */
+export const PROBLEM_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * One readable line from a diag call. The SDK's global error handler passes the error as a JSON
+ * string of its properties (stack included); keep its message only.
+ */
+export function diagText(msg: string, args: readonly unknown[]): string {
+  const parts = [msg, ...args].map((a) => {
+    if (a instanceof Error) return a.message;
+    if (typeof a === "string" && a.startsWith("{")) {
+      try {
+        const o = JSON.parse(a) as { message?: unknown };
+        if (typeof o.message === "string") return o.message;
+      } catch {
+        // not JSON after all: keep the text
+      }
+    }
+    return typeof a === "string" ? a : JSON.stringify(a);
+  });
+  return parts.filter((p) => p).join(": ").slice(0, 500);
+}
+
 /** The signal endpoint below a base URL: "http://h:4318" → "http://h:4318/v1/traces". */
 export function signalUrl(endpoint: string, path: "v1/traces" | "v1/metrics"): string {
   return endpoint.replace(/\/+$/, "") + "/" + path;
@@ -104,10 +127,24 @@ export function startOtel(config: OtelConfig, options: StartOtelOptions): OtelHa
   const attrs = otelResourceAttributes(config, options);
   const resource = resourceFromAttributes(attrs);
   // SDK errors (a refused export, a 4xx from the endpoint) reach only `diag`; without a logger
-  // they would vanish. Warn and above: the SDK's info/debug lines are per-export chatter.
+  // they would vanish. An endpoint that is away fails every interval, for spans and metrics alike:
+  // log the first problem, then at most one line a minute with the count of those in between.
+  let lastProblemAt = -Infinity;
+  let suppressed = 0;
+  const problem = (msg: string, args: unknown[]) => {
+    const now = Date.now();
+    if (now - lastProblemAt < PROBLEM_LOG_INTERVAL_MS) {
+      suppressed++;
+      return;
+    }
+    log("warn", "Cannot export OpenTelemetry signals", { endpoint: config.endpoint, error: diagText(msg, args), suppressedSinceLast: suppressed });
+    lastProblemAt = now;
+    suppressed = 0;
+  };
   diag.setLogger({
-    error: (msg, ...args) => log("warn", "OpenTelemetry export problem", { error: [msg, ...args.map(String)].join(" ") }),
-    warn: (msg, ...args) => log("warn", "OpenTelemetry SDK warning", { detail: [msg, ...args.map(String)].join(" ") }),
+    error: (msg, ...args) => problem(msg, args),
+    warn: (msg, ...args) => problem(msg, args),
+    // The SDK's info/debug lines are per-export chatter.
     info: () => {},
     debug: () => {},
     verbose: () => {},

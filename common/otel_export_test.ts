@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import { trace } from "@opentelemetry/api";
 import { otelConfigSchema } from "./otel_config.ts";
-import { otelResourceAttributes, signalUrl, startOtel } from "./otel_export.ts";
+import { diagText, otelResourceAttributes, signalUrl, startOtel } from "./otel_export.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "./otlp_receiver_test_kit.ts";
 import { createTracingSink } from "../agent/tracing.ts";
 
@@ -33,6 +33,15 @@ describe("signalUrl() and otelResourceAttributes()", () => {
       "edgeprobe.label.site": "par1",
       "deployment.environment.name": "lab",
     });
+  });
+});
+
+describe("diagText()", () => {
+  it("keeps the message of the JSON-encoded error the SDK's error handler passes", () => {
+    const fromSdk = JSON.stringify({ message: "connect ECONNREFUSED 127.0.0.1:4318", code: "ECONNREFUSED", stack: "Error: …\n at …" });
+    assert.equal(diagText(fromSdk, []), "connect ECONNREFUSED 127.0.0.1:4318");
+    assert.equal(diagText("export failed", [new Error("HTTP 503")]), "export failed: HTTP 503");
+    assert.equal(diagText("n", [{ a: 1 }]), 'n: {"a":1}');
   });
 });
 
