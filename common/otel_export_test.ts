@@ -86,6 +86,18 @@ describe("startOtel()", () => {
     assert.equal(trace.getTracer("t").startSpan("after").isRecording(), false);
   });
 
+  it("shuts down when its signal aborts", async () => {
+    const before = receiver.requests.length;
+    const ac = new AbortController();
+    startOtel(otelConfigSchema.parse({ endpoint: receiver.url, interval: "1m" }), { serviceName: "edgeprobe-agent", instanceId: "a", signal: ac.signal });
+    const sink = createTracingSink({ describe: () => undefined });
+    sink.emit({ type: "probe-result", probe: "p2", kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1 } });
+    ac.abort();
+    await receiver.waitFor(() => receiver.spans().some((s) => s.attributes["edgeprobe.probe.name"] === "p2"), 5000, "the last span");
+    assert.ok(receiver.requests.length > before);
+    await receiver.waitFor(() => !trace.getTracer("t").startSpan("x").isRecording(), 5000, "the globals unregistered");
+  });
+
   it("shuts down within its bound when the endpoint hangs", async () => {
     const config = otelConfigSchema.parse({ endpoint: `http://127.0.0.1:${SILENT_PORT}`, interval: "30s", timeout: "20s" });
     const otel = startOtel(config, { serviceName: "edgeprobe-agent", instanceId: "a" });
