@@ -1,0 +1,5 @@
+/** @module GTP-U Echo probe and responder (TS 29.281 §7.2). */
+export { decodeGtpv1Header, GTPV1_MAX_SEQUENCE, Gtpv1MessageType } from "./gtpv1_header.ts";
+export type { Gtpv1Header } from "./gtpv1_header.ts";
+export { decodeEchoRequest, decodeEchoResponse, encodeEchoRequest, encodeEchoResponse, GTPU, Gtpv1IeType } from "./echo.ts";
+export type { EchoRequest, EchoResponse } from "./echo.ts";
