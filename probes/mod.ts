@@ -4,6 +4,9 @@
  */
 import type { ProbeKind, Reflector } from "./types.ts";
 import { tcp } from "./tcp/mod.ts";
+import { pfcp } from "./pfcp/mod.ts";
+import { gtpu } from "./gtpu/mod.ts";
+import { gtpc } from "./gtpc/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -12,6 +15,9 @@ export { DecodeError, ProbeFailureError } from "./errors.ts";
 // deno-lint-ignore no-explicit-any
 export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   tcp,
+  pfcp,
+  gtpu,
+  gtpc,
 };
 
 /** `edgeprobe reflect KIND` responders. */

@@ -7,3 +7,5 @@ export { decodeV1EchoRequest, decodeV1EchoResponse, encodeV1EchoRequest, encodeV
 export { decodeGtpcEchoReply, encodeV1VersionNotSupported } from "./echo_reply.ts";
 export type { GtpcEchoReply } from "./echo_reply.ts";
 export { NodeFeature, nodeFeatureNames } from "./node_features.ts";
+export { GTPC_PORT, gtpc, gtpcOptions, gtpcProtocol } from "./probe.ts";
+export type { GtpcProbeOptions } from "./probe.ts";

@@ -3,3 +3,5 @@ export { decodeGtpv1Header, GTPV1_MAX_SEQUENCE, Gtpv1MessageType } from "./gtpv1
 export type { Gtpv1Header } from "./gtpv1_header.ts";
 export { decodeEchoRequest, decodeEchoResponse, encodeEchoRequest, encodeEchoResponse, GTPU, Gtpv1IeType } from "./echo.ts";
 export type { EchoRequest, EchoResponse } from "./echo.ts";
+export { GTPU_PORT, gtpu, gtpuOptions, gtpuProtocol } from "./probe.ts";
+export type { GtpuProbeOptions } from "./probe.ts";

@@ -13,3 +13,5 @@ export {
 } from "./heartbeat.ts";
 export type { HeartbeatReply, HeartbeatRequest, HeartbeatResponse } from "./heartbeat.ts";
 export { isoFromNtpSeconds, NTP_UNIX_OFFSET_S, ntpSecondsFromUnixMs } from "./recovery_time_stamp.ts";
+export { PFCP_PORT, pfcp, pfcpOptions } from "./probe.ts";
+export type { PfcpProbeOptions } from "./probe.ts";
