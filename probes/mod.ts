@@ -4,9 +4,9 @@
  */
 import type { ProbeKind, Reflector } from "./types.ts";
 import { tcp } from "./tcp/mod.ts";
-import { pfcp } from "./pfcp/mod.ts";
-import { gtpu } from "./gtpu/mod.ts";
-import { gtpc } from "./gtpc/mod.ts";
+import { pfcp, pfcpReflector } from "./pfcp/mod.ts";
+import { gtpu, gtpuReflector } from "./gtpu/mod.ts";
+import { gtpc, gtpcReflector } from "./gtpc/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -21,4 +21,8 @@ export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
 };
 
 /** `edgeprobe reflect KIND` responders. */
-export const reflectors: Readonly<Record<string, Reflector>> = {};
+export const reflectors: Readonly<Record<string, Reflector>> = {
+  pfcp: pfcpReflector,
+  gtpu: gtpuReflector,
+  gtpc: gtpcReflector,
+};

@@ -6,3 +6,5 @@ export type { UdpEchoOptions } from "./options.ts";
 export { RecoveryTracker } from "./recovery_tracker.ts";
 export { SequenceSpace } from "./sequence_space.ts";
 export { burstStats } from "./burst_stats.ts";
+export { startUdpReflector } from "./udp_reflector.ts";
+export type { ReflectorProtocol, UdpReflectorHandle } from "./udp_reflector.ts";

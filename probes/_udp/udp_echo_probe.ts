@@ -107,8 +107,13 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
         s.onMessage(onMessage);
         s.onError((e) => {
           // ECONNREFUSED on a connected socket = ICMP port unreachable (protocols.md A4): fail now.
-          env.log("debug", `${protocol.label} socket error`, { error: e.message, code: (e as { code?: string }).code });
-          failAll(e);
+          const code = (e as { code?: string }).code;
+          env.log("debug", `${protocol.label} socket error`, { error: e.message, code });
+          failAll(
+            code === "ECONNREFUSED"
+              ? new ProbeFailureError("refused", `Cannot get a ${protocol.label} ${protocol.exchange} Response: ${host}:${port} refused it (ICMP port unreachable)`, { cause: e })
+              : e,
+          );
         });
         if (closed) s.close();
         return s;

@@ -9,3 +9,4 @@ export type { GtpcEchoReply } from "./echo_reply.ts";
 export { NodeFeature, nodeFeatureNames } from "./node_features.ts";
 export { GTPC_PORT, gtpc, gtpcOptions, gtpcProtocol } from "./probe.ts";
 export type { GtpcProbeOptions } from "./probe.ts";
+export { gtpcReflector } from "./reflect.ts";

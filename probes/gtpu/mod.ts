@@ -5,3 +5,4 @@ export { decodeEchoRequest, decodeEchoResponse, encodeEchoRequest, encodeEchoRes
 export type { EchoRequest, EchoResponse } from "./echo.ts";
 export { GTPU_PORT, gtpu, gtpuOptions, gtpuProtocol } from "./probe.ts";
 export type { GtpuProbeOptions } from "./probe.ts";
+export { gtpuReflector, gtpuReflectorProtocol } from "./reflect.ts";

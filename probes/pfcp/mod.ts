@@ -15,3 +15,4 @@ export type { HeartbeatReply, HeartbeatRequest, HeartbeatResponse } from "./hear
 export { isoFromNtpSeconds, NTP_UNIX_OFFSET_S, ntpSecondsFromUnixMs } from "./recovery_time_stamp.ts";
 export { PFCP_PORT, pfcp, pfcpOptions } from "./probe.ts";
 export type { PfcpProbeOptions } from "./probe.ts";
+export { pfcpReflector, pfcpReflectorProtocol } from "./reflect.ts";
