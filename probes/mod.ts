@@ -4,6 +4,9 @@
  */
 import type { ProbeKind, Reflector } from "./types.ts";
 import { tcp } from "./tcp/mod.ts";
+import { pfcp, pfcpReflector } from "./pfcp/mod.ts";
+import { gtpu, gtpuReflector } from "./gtpu/mod.ts";
+import { gtpc, gtpcReflector } from "./gtpc/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -12,7 +15,14 @@ export { DecodeError, ProbeFailureError } from "./errors.ts";
 // deno-lint-ignore no-explicit-any
 export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   tcp,
+  pfcp,
+  gtpu,
+  gtpc,
 };
 
 /** `edgeprobe reflect KIND` responders. */
-export const reflectors: Readonly<Record<string, Reflector>> = {};
+export const reflectors: Readonly<Record<string, Reflector>> = {
+  pfcp: pfcpReflector,
+  gtpu: gtpuReflector,
+  gtpc: gtpcReflector,
+};
