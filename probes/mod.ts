@@ -4,6 +4,7 @@
  */
 import type { ProbeKind, Reflector } from "./types.ts";
 import { tcp } from "./tcp/mod.ts";
+import { http } from "./http/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -12,6 +13,7 @@ export { DecodeError, ProbeFailureError } from "./errors.ts";
 // deno-lint-ignore no-explicit-any
 export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   tcp,
+  http,
 };
 
 /** `edgeprobe reflect KIND` responders. */
