@@ -5,6 +5,7 @@
 import type { ProbeKind, Reflector } from "./types.ts";
 import { tcp } from "./tcp/mod.ts";
 import { http } from "./http/mod.ts";
+import { dnsProbe } from "./dns/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -14,6 +15,7 @@ export { DecodeError, ProbeFailureError } from "./errors.ts";
 export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   tcp,
   http,
+  dns: dnsProbe,
 };
 
 /** `edgeprobe reflect KIND` responders. */
