@@ -6,6 +6,7 @@ import type { ProbeKind, Reflector } from "./types.ts";
 import { tcp } from "./tcp/mod.ts";
 import { http } from "./http/mod.ts";
 import { dnsProbe } from "./dns/mod.ts";
+import { sbi, sbiReflector } from "./sbi/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -16,7 +17,10 @@ export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   tcp,
   http,
   dns: dnsProbe,
+  sbi,
 };
 
 /** `edgeprobe reflect KIND` responders. */
-export const reflectors: Readonly<Record<string, Reflector>> = {};
+export const reflectors: Readonly<Record<string, Reflector>> = {
+  sbi: sbiReflector,
+};
