@@ -7,6 +7,9 @@ import { tcp } from "./tcp/mod.ts";
 import { pfcp, pfcpReflector } from "./pfcp/mod.ts";
 import { gtpu, gtpuReflector } from "./gtpu/mod.ts";
 import { gtpc, gtpcReflector } from "./gtpc/mod.ts";
+import { http } from "./http/mod.ts";
+import { dnsProbe } from "./dns/mod.ts";
+import { sbi, sbiReflector } from "./sbi/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -18,6 +21,9 @@ export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   pfcp,
   gtpu,
   gtpc,
+  http,
+  dns: dnsProbe,
+  sbi,
 };
 
 /** `edgeprobe reflect KIND` responders. */
@@ -25,4 +31,5 @@ export const reflectors: Readonly<Record<string, Reflector>> = {
   pfcp: pfcpReflector,
   gtpu: gtpuReflector,
   gtpc: gtpcReflector,
+  sbi: sbiReflector,
 };
