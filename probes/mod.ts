@@ -4,6 +4,7 @@
  */
 import type { ProbeKind, Reflector } from "./types.ts";
 import { tcp } from "./tcp/mod.ts";
+import { sip, sipReflector } from "./sip/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -12,7 +13,10 @@ export { DecodeError, ProbeFailureError } from "./errors.ts";
 // deno-lint-ignore no-explicit-any
 export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   tcp,
+  sip,
 };
 
 /** `edgeprobe reflect KIND` responders. */
-export const reflectors: Readonly<Record<string, Reflector>> = {};
+export const reflectors: Readonly<Record<string, Reflector>> = {
+  sip: sipReflector,
+};
