@@ -10,6 +10,7 @@ import { gtpc, gtpcReflector } from "./gtpc/mod.ts";
 import { http } from "./http/mod.ts";
 import { dnsProbe } from "./dns/mod.ts";
 import { sbi, sbiReflector } from "./sbi/mod.ts";
+import { sip, sipReflector } from "./sip/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -24,6 +25,7 @@ export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   http,
   dns: dnsProbe,
   sbi,
+  sip,
 };
 
 /** `edgeprobe reflect KIND` responders. */
@@ -32,4 +34,5 @@ export const reflectors: Readonly<Record<string, Reflector>> = {
   gtpu: gtpuReflector,
   gtpc: gtpcReflector,
   sbi: sbiReflector,
+  sip: sipReflector,
 };
