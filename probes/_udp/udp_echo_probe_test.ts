@@ -195,6 +195,15 @@ describe("gtpc probe on a scripted peer", () => {
     await p.close();
   });
 
+  it("v2: a GTPv1 Version Not Supported with sequence 0 (osmo-ggsn's bytes) is rejected, not ignored", async () => {
+    const net = fakeNet((_d, ctx) => ctx.reply(fromHex("320300040000000000000000")));
+    const p = gtpc.create(spec(gtpcOptions.parse({}), 1000, "127.0.0.1"), env(net));
+    const r = await runProbe(p, 1000, systemClock);
+    assert.equal(r.failure?.kind, "rejected");
+    assert.equal(r.facts?.peerVersion, 1);
+    await p.close();
+  });
+
   it("v1: speaks GTPv1-C echo", async () => {
     const net = fakeNet((d, ctx) => ctx.reply(encodeEchoResponse({ sequence: decodeEchoRequest(d).sequence, recovery: 9 })));
     const p = gtpc.create(spec(gtpcOptions.parse({ version: 1 }), 1000, "127.0.0.1"), env(net));

@@ -69,7 +69,8 @@ export function assertOnlyDecodeErrors(decode: (b: Uint8Array) => unknown, seeds
         assert.match(e.message, /^Cannot decode /);
         assert.ok(e.offset >= 0 && e.offset <= bytes.length, `offset ${e.offset} outside 0-${bytes.length}`);
       }
-      assert.ok(performance.now() - t0 < 50, "decoder took over 50 ms on one datagram");
+      // Generous: only a hang or a pathological loop should trip this, not a GC pause.
+      assert.ok(performance.now() - t0 < 1000, "decoder took over 1 s on one datagram");
     }),
     { numRuns },
   );

@@ -7,6 +7,7 @@ import { decodeV1EchoRequest, decodeV1EchoResponse, encodeV1EchoRequest } from "
 import { decodeGtpcEchoReply, encodeV1VersionNotSupported } from "./echo_reply.ts";
 import { nodeFeatureNames } from "./node_features.ts";
 import golden from "./testdata/echo.json" with { type: "json" };
+import peers from "./testdata/peers.json" with { type: "json" };
 
 const decoders = {
   v2request: decodeV2EchoRequest,
@@ -19,6 +20,10 @@ const decoders = {
 
 describe("GTP-C echo golden vectors (testdata/echo.json)", () => {
   itDecodesGoldenVectors(golden, decoders);
+});
+
+describe("GTP-C echo captured from osmo-ggsn and gtp-echo-responder (testdata/peers.json)", () => {
+  itDecodesGoldenVectors(peers, decoders);
 });
 
 describe("encodeV2EchoRequest()", () => {
@@ -58,7 +63,7 @@ describe("nodeFeatureNames()", () => {
 });
 
 describe("GTP-C decoders on arbitrary input (fast-check)", () => {
-  const seeds = golden.vectors.map((v) => fromHex(v.hex));
+  const seeds = [...golden.vectors, ...peers.vectors].map((v) => fromHex(v.hex));
   for (const [name, decode] of Object.entries(decoders)) {
     it(`${name} throws only DecodeError`, () => assertOnlyDecodeErrors(decode, seeds));
   }

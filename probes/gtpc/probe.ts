@@ -39,7 +39,10 @@ export function gtpcProtocol(options: Pick<GtpcProbeOptions, "version" | "restar
       : (sequence) => encodeV2EchoRequest({ sequence, recovery: options.restartCounter, nodeFeatures: options.nodeFeatures }),
     decodeReply(bytes) {
       const r = decodeGtpcEchoReply(bytes, v);
-      if (r.type === "version-not-supported") return r;
+      // osmo-ggsn 1.9.0 answers a v2 request with a GTPv1 Version Not Supported whose 16-bit
+      // sequence is 0 (seen with tshark, tests/udp): a header of another version cannot echo our
+      // sequence, so such an answer matches whatever we have outstanding.
+      if (r.type === "version-not-supported") return r.peerVersion === v ? r : { ...r, sequence: undefined };
       const facts: Record<string, string | number> = {};
       if (r.nodeFeatures !== undefined) {
         facts.nodeFeatures = r.nodeFeatures;

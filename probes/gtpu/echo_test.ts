@@ -5,11 +5,16 @@ import { assertOnlyDecodeErrors, itDecodesGoldenVectors } from "../_wire/golden_
 import { decodeEchoRequest, decodeEchoResponse, encodeEchoRequest, encodeEchoResponse } from "./echo.ts";
 import { decodeGtpv1Header } from "./gtpv1_header.ts";
 import golden from "./testdata/echo.json" with { type: "json" };
+import osmo from "./testdata/osmo_ggsn.json" with { type: "json" };
 
 const decoders = { request: (b: Uint8Array) => decodeEchoRequest(b), response: (b: Uint8Array) => decodeEchoResponse(b) };
 
 describe("GTP-U echo golden vectors (testdata/echo.json)", () => {
   itDecodesGoldenVectors(golden, decoders);
+});
+
+describe("GTP-U echo captured from osmo-ggsn (testdata/osmo_ggsn.json)", () => {
+  itDecodesGoldenVectors(osmo, decoders);
 });
 
 describe("encodeEchoRequest()", () => {
