@@ -5,6 +5,7 @@
 import type { ProbeKind, Reflector } from "./types.ts";
 import { tcp } from "./tcp/mod.ts";
 import { sip, sipReflector } from "./sip/mod.ts";
+import { diameter, diameterReflector } from "./diameter/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -14,9 +15,11 @@ export { DecodeError, ProbeFailureError } from "./errors.ts";
 export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   tcp,
   sip,
+  diameter,
 };
 
 /** `edgeprobe reflect KIND` responders. */
 export const reflectors: Readonly<Record<string, Reflector>> = {
   sip: sipReflector,
+  diameter: diameterReflector,
 };
