@@ -11,6 +11,7 @@ import { http } from "./http/mod.ts";
 import { dnsProbe } from "./dns/mod.ts";
 import { sbi, sbiReflector } from "./sbi/mod.ts";
 import { sip, sipReflector } from "./sip/mod.ts";
+import { diameter, diameterReflector } from "./diameter/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -26,6 +27,7 @@ export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   dns: dnsProbe,
   sbi,
   sip,
+  diameter,
 };
 
 /** `edgeprobe reflect KIND` responders. */
@@ -35,4 +37,5 @@ export const reflectors: Readonly<Record<string, Reflector>> = {
   gtpc: gtpcReflector,
   sbi: sbiReflector,
   sip: sipReflector,
+  diameter: diameterReflector,
 };

@@ -27,7 +27,14 @@ async function udpPeer(port: number, reply: (req: string, n: number) => string[]
     for (const out of reply(m.toString(), ++n) ?? []) sock.send(out, r.port, r.address);
   });
   await new Promise<void>((res) => sock.bind(port, "127.0.0.1", () => res()));
-  return { sock, count: () => n, close: () => new Promise<void>((r) => sock.close(() => r())) };
+  return {
+    sock,
+    count: () => n,
+    close: () => {
+      sock.close();
+      return Promise.resolve();
+    },
+  };
 }
 
 /** A response to `req` with the request's Via/From/To/Call-ID/CSeq, optionally altered. */
