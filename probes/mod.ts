@@ -7,6 +7,7 @@ import { tcp } from "./tcp/mod.ts";
 import { http } from "./http/mod.ts";
 import { dnsProbe } from "./dns/mod.ts";
 import { sbi, sbiReflector } from "./sbi/mod.ts";
+import { etcd } from "./etcd/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -18,6 +19,7 @@ export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   http,
   dns: dnsProbe,
   sbi,
+  etcd,
 };
 
 /** `edgeprobe reflect KIND` responders. */
