@@ -12,6 +12,7 @@ import { dnsProbe } from "./dns/mod.ts";
 import { sbi, sbiReflector } from "./sbi/mod.ts";
 import { sip, sipReflector } from "./sip/mod.ts";
 import { diameter, diameterReflector } from "./diameter/mod.ts";
+import { etcd } from "./etcd/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -28,6 +29,7 @@ export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   sbi,
   sip,
   diameter,
+  etcd,
 };
 
 /** `edgeprobe reflect KIND` responders. */
