@@ -46,6 +46,8 @@ class DiameterProbe implements ProbeInstance {
   private lastConnectError?: Error;
   private connects = 0;
   private missedWatchdogs = 0;
+  /** Set by close(): a run still connecting must not leave a connection behind. */
+  private closing = false;
 
   constructor(spec: ProbeSpec<DiameterProbeOptions>, env: ProbeEnv) {
     const o = spec.options;
@@ -189,6 +191,10 @@ class DiameterProbe implements ProbeInstance {
           this.scheduleReconnect(new Error(`CEA Result-Code ${cea.resultCode} ${cea.resultName}`));
           return classifyAnswer(cea, "CEA", facts, ceaMs, events);
         }
+        if (this.closing) {
+          await this.disconnect(peer, signal);
+          throw new ProbeFailureError("local", "Cannot keep a Diameter connection: the probe is closing", { reason: "closing" });
+        }
         this.peer = peer;
         this.backoffMs = 0;
         this.missedWatchdogs = 0;
@@ -224,6 +230,7 @@ class DiameterProbe implements ProbeInstance {
   }
 
   async close(signal?: AbortSignal): Promise<void> {
+    this.closing = true;
     const peer = this.peer;
     this.peer = undefined;
     if (peer) await this.disconnect(peer, signal);
