@@ -3,8 +3,8 @@
  * (`session`) or over one kept connection (`persistent`, the DWR is the watchdog of RFC 3539).
  */
 import { parseHostPort } from "../_wire/host_port.ts";
-import { ProbeFailureError } from "../errors.ts";
-import type { ProbeEnv, ProbeEvent, ProbeInstance, ProbeKind, ProbeOutcome, ProbeSpec } from "../types.ts";
+import { DecodeError, ProbeFailureError } from "../errors.ts";
+import type { FailureKind, ProbeEnv, ProbeEvent, ProbeInstance, ProbeKind, ProbeOutcome, ProbeSpec } from "../types.ts";
 import { type AnswerInfo, buildCer, buildDpr, buildDwr, type PeerIdentity, readAnswer } from "./base.ts";
 import { DiameterConnection } from "./connection.ts";
 import { CommandCode, DisconnectCause } from "./dictionary.ts";
@@ -176,7 +176,7 @@ class DiameterProbe implements ProbeInstance {
       if (now < this.nextConnectAt) {
         const last = this.lastConnectError;
         throw new ProbeFailureError(
-          last instanceof ProbeFailureError ? last.kind : (last as { code?: string } | undefined)?.code === "ECONNREFUSED" ? "refused" : "unreachable",
+          kindOf(last),
           `Cannot reconnect to Diameter peer ${this.host}:${this.port} yet: backing off ${this.nextConnectAt - now}ms after: ${last?.message ?? "the connection closed"}`,
           { reason: "reconnect-backoff", cause: last },
         );
@@ -235,6 +235,14 @@ class DiameterProbe implements ProbeInstance {
     this.peer = undefined;
     if (peer) await this.disconnect(peer, signal);
   }
+}
+
+/** The failure kind a reconnect backoff repeats: that of the error that caused it. */
+function kindOf(e: Error | undefined): FailureKind {
+  if (e instanceof ProbeFailureError) return e.kind;
+  if (e instanceof DecodeError) return "malformed";
+  if (e?.name === "TimeoutError" || e?.name === "AbortError") return "timeout";
+  return (e as { code?: string } | undefined)?.code === "ECONNREFUSED" ? "refused" : "unreachable";
 }
 
 function round3(n: number): number {

@@ -72,7 +72,7 @@ describe("diameter probe against freeDiameter", () => {
     assert.equal(first.ok, true, JSON.stringify(first));
     assert.equal((await run(session)).ok, true);
     // Tw = 6 s: freeDiameter watchdogs the idle connection after 6 ± 2 s (RFC 3539 §3.4.1 jitter).
-    await sleep(8500);
+    await sleep(9000);
     const later = await run(persistent);
     assert.equal(later.ok, true, JSON.stringify(later));
     assert.equal(later.facts?.connects, 1, "same connection");
