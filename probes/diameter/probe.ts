@@ -3,8 +3,8 @@
  * (`session`) or over one kept connection (`persistent`, the DWR is the watchdog of RFC 3539).
  */
 import { parseHostPort } from "../_wire/host_port.ts";
-import { ProbeFailureError } from "../errors.ts";
-import type { ProbeEnv, ProbeEvent, ProbeInstance, ProbeKind, ProbeOutcome, ProbeSpec } from "../types.ts";
+import { DecodeError, ProbeFailureError } from "../errors.ts";
+import type { FailureKind, ProbeEnv, ProbeEvent, ProbeInstance, ProbeKind, ProbeOutcome, ProbeSpec } from "../types.ts";
 import { type AnswerInfo, buildCer, buildDpr, buildDwr, type PeerIdentity, readAnswer } from "./base.ts";
 import { DiameterConnection } from "./connection.ts";
 import { CommandCode, DisconnectCause } from "./dictionary.ts";
@@ -46,6 +46,8 @@ class DiameterProbe implements ProbeInstance {
   private lastConnectError?: Error;
   private connects = 0;
   private missedWatchdogs = 0;
+  /** Set by close(): a run still connecting must not leave a connection behind. */
+  private closing = false;
 
   constructor(spec: ProbeSpec<DiameterProbeOptions>, env: ProbeEnv) {
     const o = spec.options;
@@ -174,7 +176,7 @@ class DiameterProbe implements ProbeInstance {
       if (now < this.nextConnectAt) {
         const last = this.lastConnectError;
         throw new ProbeFailureError(
-          last instanceof ProbeFailureError ? last.kind : (last as { code?: string } | undefined)?.code === "ECONNREFUSED" ? "refused" : "unreachable",
+          kindOf(last),
           `Cannot reconnect to Diameter peer ${this.host}:${this.port} yet: backing off ${this.nextConnectAt - now}ms after: ${last?.message ?? "the connection closed"}`,
           { reason: "reconnect-backoff", cause: last },
         );
@@ -188,6 +190,10 @@ class DiameterProbe implements ProbeInstance {
           peer.close();
           this.scheduleReconnect(new Error(`CEA Result-Code ${cea.resultCode} ${cea.resultName}`));
           return classifyAnswer(cea, "CEA", facts, ceaMs, events);
+        }
+        if (this.closing) {
+          await this.disconnect(peer, signal);
+          throw new ProbeFailureError("local", "Cannot keep a Diameter connection: the probe is closing", { reason: "closing" });
         }
         this.peer = peer;
         this.backoffMs = 0;
@@ -224,10 +230,19 @@ class DiameterProbe implements ProbeInstance {
   }
 
   async close(signal?: AbortSignal): Promise<void> {
+    this.closing = true;
     const peer = this.peer;
     this.peer = undefined;
     if (peer) await this.disconnect(peer, signal);
   }
+}
+
+/** The failure kind a reconnect backoff repeats: that of the error that caused it. */
+function kindOf(e: Error | undefined): FailureKind {
+  if (e instanceof ProbeFailureError) return e.kind;
+  if (e instanceof DecodeError) return "malformed";
+  if (e?.name === "TimeoutError" || e?.name === "AbortError") return "timeout";
+  return (e as { code?: string } | undefined)?.code === "ECONNREFUSED" ? "refused" : "unreachable";
 }
 
 function round3(n: number): number {

@@ -149,6 +149,35 @@ describe("diameter probe, persistent mode", () => {
   });
 });
 
+describe("diameter probe, persistent watchdog failure", () => {
+  it("closes the connection after two unanswered DWRs and reconnects (RFC 3539 §3.4.1)", async () => {
+    let conns = 0;
+    const peer = await fakePeer(21142, (m, write) => {
+      if (m.commandCode === 257) {
+        conns++;
+        write(buildCea(m, peerId, 2001));
+      }
+      // DWRs are swallowed: the peer looks alive at TCP level but its watchdog is dead.
+    });
+    try {
+      const p = create("127.0.0.1:21142", { mode: "persistent" });
+      assert.equal((await run(p, 200)).failure?.kind, "timeout");
+      assert.equal((await run(p, 200)).failure?.kind, "timeout");
+      assert.equal(conns, 1);
+      // The second miss closed the connection; the next run backs off (1 s), then reconnects.
+      const backoff = await run(p, 200);
+      assert.equal(backoff.failure?.reason, "reconnect-backoff");
+      assert.equal(backoff.failure?.kind, "timeout");
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal((await run(p, 200)).failure?.kind, "timeout");
+      assert.equal(conns, 2);
+      await p.close(AbortSignal.timeout(300));
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
 describe("diameter probe failures", () => {
   it("reports a connection closed before the CEA as refused with its own reason", async () => {
     const peer = await fakePeer(21150, (_m, _w, sock) => sock.end());

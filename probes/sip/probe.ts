@@ -141,17 +141,23 @@ class SipProbe implements ProbeInstance {
             this.env.log("debug", "sip: ignoring an unmatched datagram", { probe: this.spec.name });
             return;
           }
-          if (msg.status < 200) return; // §17.1.2.2: provisional, keep waiting (and retransmitting at T2)
+          if (msg.status < 200) {
+            // §17.1.2.2: a provisional answer moves the transaction to Proceeding; keep waiting,
+            // retransmitting at T2 from now on.
+            proceeding = true;
+            return;
+          }
           done();
           resolve(classifyResponse(msg, o.acceptCodes, performance.now() - t0, { transport: "udp", retransmissions: sent - 1 }));
         });
         // Timer E (§17.1.2.2): first retransmission after T1, then doubling, capped at T2; the run's
         // signal plays Timer F.
         let interval = o.t1;
+        let proceeding = false;
         const send = () => {
           sock.send(bytes);
           sent++;
-          timer = setTimeout(send, interval);
+          timer = setTimeout(send, proceeding ? o.t2 : interval);
           interval = Math.min(interval * 2, o.t2);
         };
         send();

@@ -223,3 +223,18 @@ describe("sip probe TCP failures", () => {
     }
   });
 });
+
+describe("sip probe UDP Proceeding state", () => {
+  it("retransmits at T2 after a provisional answer (RFC 3261 §17.1.2.2)", async () => {
+    const p = await udpPeer(21117, (req, n) => n === 1 ? [respond(req, "100 Trying")] : n >= 3 ? [respond(req, "200 OK")] : undefined);
+    try {
+      const t0 = performance.now();
+      const r = await probe("127.0.0.1:21117", { t1: "20ms", t2: "150ms" });
+      assert.equal(r.facts?.status, 200);
+      // Without the 100 the copies would leave at 20 and 60 ms; after it, the next ones wait T2.
+      assert.ok(performance.now() - t0 >= 150, `${performance.now() - t0}ms`);
+    } finally {
+      await p.close();
+    }
+  });
+});
