@@ -80,7 +80,7 @@ export const etcd: ProbeKind<EtcdProbeOptions> = {
           return { gateway: gw, status, error: new ProbeFailureError("rejected", `Cannot find a leader: member ${memberIdHex(status.memberId)} at ${gw.endpoint} has none (raftTerm ${status.raftTerm})`, { reason: "NO_LEADER" }) };
         }
         if (!health.healthy) {
-          return { gateway: gw, status, error: new ProbeFailureError("rejected", `Cannot call ${gw.endpoint} healthy: GET /health answered ${health.status} health=false`, { reason: "UNHEALTHY" }) };
+          return { gateway: gw, status, error: new ProbeFailureError("rejected", `Cannot consider ${gw.endpoint} healthy: GET /health answered ${health.status} health=false`, { reason: "UNHEALTHY" }) };
         }
         return { gateway: gw, status };
       } catch (e) {
