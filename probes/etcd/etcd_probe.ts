@@ -65,7 +65,9 @@ export const etcd: ProbeKind<EtcdProbeOptions> = {
     const gateways = urls.map((endpoint) => createEtcdGateway({ endpoint, http, username: o.username, password: o.password }));
     const minHealthy = o.minHealthy ?? Math.floor(gateways.length / 2) + 1;
     if (minHealthy > gateways.length) throw new RangeError(`Cannot require ${minHealthy} healthy members of ${gateways.length} endpoints`);
-    const key = `${o.keyPrefix}${spec.name}`;
+    // A per-instance suffix: two agents probing one cluster under the same probe name must not
+    // read (or revoke) each other's key.
+    const key = `${o.keyPrefix}${spec.name}/${crypto.randomUUID().slice(0, 8)}`;
     // Kept across runs: the last leader seen, to report a change as an event.
     let lastLeader: string | undefined;
 
