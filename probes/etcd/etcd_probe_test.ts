@@ -24,6 +24,7 @@ const state = {
   revoked: [] as string[],
   kv: new Map<string, { value: string; lease: string }>(),
   calls: [] as string[],
+  garbage: false,
 };
 
 function handle(path: string, auth: string | undefined, body: Record<string, unknown>): [number, unknown] {
@@ -62,6 +63,11 @@ describe("etcd probe logic against a TLS stand-in gateway", () => {
       req.on("data", (d) => raw += d);
       req.on("end", () => {
         state.calls.push(req.url ?? "");
+        if (state.garbage) {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end("<html>proxy error</html>");
+          return;
+        }
         if (req.url === "/health") {
           res.writeHead(state.leader === "0" ? 503 : 200, { "content-type": "text/plain" });
           res.end(state.leader === "0" ? '{"health":"false"}' : '{"health":"true"}');
@@ -147,6 +153,18 @@ describe("etcd probe logic against a TLS stand-in gateway", () => {
       assert.equal(r.facts?.raftTerm, 3);
     } finally {
       state.leader = "11417610130673999598";
+      await p.close();
+    }
+  });
+
+  it("reports a gateway that answers garbage as malformed", async () => {
+    state.garbage = true;
+    const p = make({});
+    try {
+      const r = await runProbe(p, 2000, systemClock);
+      assert.equal(r.failure?.kind, "malformed", JSON.stringify(r));
+    } finally {
+      state.garbage = false;
       await p.close();
     }
   });

@@ -42,6 +42,7 @@ describe("http probe", () => {
   const h2Sessions = new Set<http2.ServerHttp2Session>();
   before(async () => {
     h1 = nodeHttp.createServer((req, res) => {
+      if (req.url === "/hang") return;
       const a = answer(req.url ?? "/");
       res.writeHead(a.status, { "content-type": a.type, "x-method": req.method ?? "" });
       res.end(a.body);
@@ -144,6 +145,17 @@ describe("http probe", () => {
     assert.equal(r.failure?.kind, "refused");
     const r2 = await once("http://127.0.0.1:22119/", { protocol: "h2c" });
     assert.equal(r2.failure?.kind, "refused");
+  });
+  it("times out within its budget when the server never answers", async () => {
+    const t0 = performance.now();
+    const p = make(`http://127.0.0.1:${H1}/hang`, {});
+    try {
+      const r = await runProbe(p, 200, systemClock);
+      assert.equal(r.failure?.kind, "timeout");
+      assert.ok(performance.now() - t0 < 1500);
+    } finally {
+      await p.close();
+    }
   });
   it("refuses a protocol that does not fit the scheme", () => {
     assert.throws(() => make(`https://127.0.0.1:${H2}/`, { protocol: "h2c" }), /h2c needs an http:\/\/ URL/);
