@@ -280,7 +280,10 @@ export function createH2Client(options: H2ClientOptions): H2Client {
           const alpn = secure ? (entry.session.socket as { alpnProtocol?: string } | undefined)?.alpnProtocol || "h2" : "h2c";
           return { ...r, protocol: alpn, retried: attempt > 0, ...(connectMs !== undefined ? { connectMs } : {}) };
         } catch (e) {
-          if (reused && attempt === 0 && !signal.aborted && isSessionLoss(e)) {
+          // A reused session the peer already closed (its FIN not yet seen) fails the stream with
+          // a session error or, on Bun, a CANCEL reset: either way the session is gone, not the answer.
+          const gone = entry.dead || entry.session.closed || entry.session.destroyed || (e as { reason?: string }).reason === "CANCEL";
+          if (reused && attempt === 0 && !signal.aborted && (isSessionLoss(e) || gone)) {
             entry.dead = true;
             if (live === entry) live = undefined;
             entry.session.destroy();

@@ -58,6 +58,9 @@ describe("createH2Client() over h2c prior knowledge", () => {
     } finally {
       await c.close();
     }
+    // close() leaves no session behind on the peer.
+    for (let i = 0; i < 50 && sessions.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(sessions.size, 0);
   });
 
   it("opens a new session after the peer sends GOAWAY", async () => {

@@ -58,73 +58,87 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     minVersion: "TLSv1.2",
     ...(t?.servername ? { servername: t.servername } : {}),
   });
-  return {
-    request(req, signal) {
-      if (signal.aborted) return Promise.reject(signal.reason);
-      const url = new URL(req.url);
-      const secure = url.protocol === "https:";
-      if (!secure && url.protocol !== "http:") {
-        return Promise.reject(new TypeError(`Cannot send an HTTP/1.1 request to ${req.url}: scheme must be http or https`));
+  const client: Http1Client = {
+    async request(req, signal) {
+      try {
+        return await once(req, signal);
+      } catch (e) {
+        // A kept-alive socket the server closed between runs fails at first use (Node docs,
+        // http.ClientRequest.reusedSocket): send once more on a fresh connection.
+        if ((e as { reusedSocket?: boolean }).reusedSocket && (e as { code?: string }).code === "ECONNRESET" && !signal.aborted) {
+          return await once(req, signal);
+        }
+        throw e;
       }
-      const mod = secure ? https : http;
-      return new Promise<Http1Response>((resolve, reject) => {
-        const t0 = performance.now();
-        const body = typeof req.body === "string" ? new TextEncoder().encode(req.body) : req.body;
-        const r = mod.request({
-          method: req.method,
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ""),
-          port: url.port || (secure ? 443 : 80),
-          path: url.pathname + url.search,
-          headers: { ...req.headers, ...(body ? { "content-length": String(body.byteLength) } : {}) },
-          agent: secure ? httpsAgent : httpAgent,
-          ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-          ...(secure && t?.servername ? { servername: t.servername } : {}),
-        }, (res) => {
-          const chunks: Uint8Array[] = [];
-          let kept = 0;
-          res.on("data", (d: Uint8Array) => {
-            if (kept < maxBody) {
-              const part = d.subarray(0, maxBody - kept);
-              chunks.push(part);
-              kept += part.byteLength;
-            }
-          });
-          res.on("end", () => {
-            signal.removeEventListener("abort", onAbort);
-            const out = new Uint8Array(kept);
-            let o = 0;
-            for (const c of chunks) {
-              out.set(c, o);
-              o += c.byteLength;
-            }
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers)) {
-              if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
-            }
-            resolve({ status: res.statusCode ?? 0, headers, body: out, latencyMs: performance.now() - t0 });
-          });
-          res.on("error", (e) => {
-            signal.removeEventListener("abort", onAbort);
-            reject(e);
-          });
-        });
-        const onAbort = () => {
-          r.destroy();
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        r.on("error", (e) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(e);
-        });
-        if (body) r.end(body);
-        else r.end();
-      });
     },
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();
     },
   };
+  return client;
+
+  function once(req: Http1Request, signal: AbortSignal): Promise<Http1Response> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const url = new URL(req.url);
+    const secure = url.protocol === "https:";
+    if (!secure && url.protocol !== "http:") {
+      return Promise.reject(new TypeError(`Cannot send an HTTP/1.1 request to ${req.url}: scheme must be http or https`));
+    }
+    const mod = secure ? https : http;
+    return new Promise<Http1Response>((resolve, reject) => {
+      const t0 = performance.now();
+      const body = typeof req.body === "string" ? new TextEncoder().encode(req.body) : req.body;
+      const r = mod.request({
+        method: req.method,
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ""),
+        port: url.port || (secure ? 443 : 80),
+        path: url.pathname + url.search,
+        headers: { ...req.headers, ...(body ? { "content-length": String(body.byteLength) } : {}) },
+        agent: secure ? httpsAgent : httpAgent,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        ...(secure && t?.servername ? { servername: t.servername } : {}),
+      }, (res) => {
+        const chunks: Uint8Array[] = [];
+        let kept = 0;
+        res.on("data", (d: Uint8Array) => {
+          if (kept < maxBody) {
+            const part = d.subarray(0, maxBody - kept);
+            chunks.push(part);
+            kept += part.byteLength;
+          }
+        });
+        res.on("end", () => {
+          signal.removeEventListener("abort", onAbort);
+          const out = new Uint8Array(kept);
+          let o = 0;
+          for (const c of chunks) {
+            out.set(c, o);
+            o += c.byteLength;
+          }
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
+          }
+          resolve({ status: res.statusCode ?? 0, headers, body: out, latencyMs: performance.now() - t0 });
+        });
+        res.on("error", (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        });
+      });
+      const onAbort = () => {
+        r.destroy();
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      r.on("error", (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(Object.assign(e, { reusedSocket: r.reusedSocket === true }));
+      });
+      if (body) r.end(body);
+      else r.end();
+    });
+  }
 }

@@ -17,13 +17,6 @@ const NEGATIVE: Record<string, string> = {
   ENOTIMP: "NOTIMP",
 };
 
-/** "[::1]:5353" → "[::1]:5353"; "::1" → "::1"; "10.0.0.53:5353" kept: the forms setServers takes. */
-export function serverAddress(server: string): string {
-  const s = server.trim();
-  if (!s) throw new TypeError("Cannot use an empty DNS server address");
-  return s;
-}
-
 async function lookup(r: dns.promises.Resolver, type: DnsProbeOptions["type"], name: string): Promise<{ answers: string[]; ttl?: number }> {
   switch (type) {
     case "A": {
@@ -53,7 +46,8 @@ export const dnsProbe: ProbeKind<DnsProbeOptions> = {
     const name = bareName(spec.target.trim());
     if (!name) throw new TypeError("Cannot probe DNS: the target (the name to resolve) is empty");
     const expected = o.expect.map((e) => normaliseExpected(o.type, e));
-    const server = o.server !== undefined ? serverAddress(o.server) : undefined;
+    // setServers() takes "host", "host:port" and "[v6]:port" as written.
+    const server = o.server?.trim() || undefined;
     return {
       async run(signal) {
         if (signal.aborted) throw signal.reason;

@@ -10,7 +10,7 @@ export const dnsOptions = z.strictObject({
    * DNS server as "host", "host:port" or "[v6]:port" (UDP, then TCP on truncation, by the runtime's
    * resolver). Default: the system resolvers (/etc/resolv.conf).
    */
-  server: z.string().optional(),
+  server: z.string().trim().min(1).optional(),
   /**
    * Answers that must all be present, in presentation form: A/AAAA "10.0.0.1"; SRV
    * "priority weight port target"; NAPTR `order preference "flags" "service" "regexp" replacement`.

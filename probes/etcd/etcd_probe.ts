@@ -65,7 +65,9 @@ export const etcd: ProbeKind<EtcdProbeOptions> = {
     const gateways = urls.map((endpoint) => createEtcdGateway({ endpoint, http, username: o.username, password: o.password }));
     const minHealthy = o.minHealthy ?? Math.floor(gateways.length / 2) + 1;
     if (minHealthy > gateways.length) throw new RangeError(`Cannot require ${minHealthy} healthy members of ${gateways.length} endpoints`);
-    const key = `${o.keyPrefix}${spec.name}`;
+    // A per-instance suffix: two agents probing one cluster under the same probe name must not
+    // read (or revoke) each other's key.
+    const key = `${o.keyPrefix}${spec.name}/${crypto.randomUUID().slice(0, 8)}`;
     // Kept across runs: the last leader seen, to report a change as an event.
     let lastLeader: string | undefined;
 
@@ -80,7 +82,7 @@ export const etcd: ProbeKind<EtcdProbeOptions> = {
           return { gateway: gw, status, error: new ProbeFailureError("rejected", `Cannot find a leader: member ${memberIdHex(status.memberId)} at ${gw.endpoint} has none (raftTerm ${status.raftTerm})`, { reason: "NO_LEADER" }) };
         }
         if (!health.healthy) {
-          return { gateway: gw, status, error: new ProbeFailureError("rejected", `Cannot call ${gw.endpoint} healthy: GET /health answered ${health.status} health=false`, { reason: "UNHEALTHY" }) };
+          return { gateway: gw, status, error: new ProbeFailureError("rejected", `Cannot consider ${gw.endpoint} healthy: GET /health answered ${health.status} health=false`, { reason: "UNHEALTHY" }) };
         }
         return { gateway: gw, status };
       } catch (e) {

@@ -17,7 +17,7 @@ export const etcdOptions = z.strictObject({
   roundTrip: z.boolean().default(true),
   /** TTL in seconds of the lease the probe key is bound to, so a crashed probe leaves nothing behind. @default 5 */
   leaseTtl: z.number().int().min(2).max(300).default(5),
-  /** Prefix of the probe key; the key is prefix + probe name. @default "/edgeprobe/probe/" */
+  /** Prefix of the probe key; the key is prefix + probe name + "/" + a per-instance random id. @default "/edgeprobe/probe/" */
   keyPrefix: z.string().min(1).default("/edgeprobe/probe/"),
   /** User for etcd authentication (/v3/auth/authenticate). Needs `password`. */
   username: z.string().min(1).optional(),

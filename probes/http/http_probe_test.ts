@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import nodeHttp from "node:http";
+import nodeHttps from "node:https";
 import http2 from "node:http2";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,7 +12,7 @@ import { systemClock } from "../../runtime/clock.ts";
 import type { ProbeInstance } from "../types.ts";
 
 // Area port range 22000-22999; this file uses 2211x.
-const H1 = 22111, H2C = 22112, H2 = 22113;
+const H1 = 22111, H2C = 22112, H2 = 22113, H1S = 22114;
 const CA = fileURLToPath(new URL("../_http/testdata/localhost.crt", import.meta.url));
 const KEY = fileURLToPath(new URL("../_http/testdata/localhost.key", import.meta.url));
 const env = { net: nodeNet, now: () => Date.now(), log: () => {} };
@@ -37,14 +38,20 @@ function answer(path: string): { status: number; type: string; body: string } {
 }
 
 describe("http probe", () => {
-  let h1: nodeHttp.Server, h2c: http2.Http2Server, h2: http2.Http2SecureServer;
+  let h1: nodeHttp.Server, h1s: nodeHttps.Server, h2c: http2.Http2Server, h2: http2.Http2SecureServer;
   const h2Sessions = new Set<http2.ServerHttp2Session>();
   before(async () => {
     h1 = nodeHttp.createServer((req, res) => {
+      if (req.url === "/hang") return;
       const a = answer(req.url ?? "/");
       res.writeHead(a.status, { "content-type": a.type, "x-method": req.method ?? "" });
       res.end(a.body);
     });
+    h1s = nodeHttps.createServer({ key: readFileSync(KEY), cert: readFileSync(CA) }, (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("tls UP");
+    });
+    await new Promise<void>((r) => h1s.listen(H1S, "127.0.0.1", r));
     const onStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
       const a = answer(String(headers[":path"]));
       stream.respond({ ":status": a.status, "content-type": a.type });
@@ -63,7 +70,8 @@ describe("http probe", () => {
   after(async () => {
     for (const s of h2Sessions) s.destroy();
     h1.closeAllConnections?.();
-    await Promise.all([h1, h2c, h2].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    h1s.closeAllConnections?.();
+    await Promise.all([h1, h1s, h2c, h2].map((s) => new Promise<void>((r) => s.close(() => r()))));
   });
 
   it("accepts a 200 over HTTP/1.1 whose body matches", async () => {
@@ -96,6 +104,13 @@ describe("http probe", () => {
     const r = await once(`http://127.0.0.1:${H1}/`, { method: "HEAD", headers: { "x-probe": "1" } });
     assert.equal(r.ok, true);
     assert.equal(r.facts?.bodyBytes, 0);
+  });
+  it("speaks HTTP/1.1 over TLS with a CA bundle, and rejects an unverifiable certificate", async () => {
+    const r = await once(`https://127.0.0.1:${H1S}/`, { tls: { ca: CA }, bodyMatch: "UP" });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const bad = await once(`https://127.0.0.1:${H1S}/`, {});
+    assert.equal(bad.failure?.kind, "rejected");
+    assert.match(bad.failure!.message, /Cannot verify the TLS certificate/);
   });
   it("speaks h2c with prior knowledge and keeps one session across runs", async () => {
     const p = make(`http://127.0.0.1:${H2C}/`, { protocol: "h2c", bodyMatch: "UP" });
@@ -130,6 +145,17 @@ describe("http probe", () => {
     assert.equal(r.failure?.kind, "refused");
     const r2 = await once("http://127.0.0.1:22119/", { protocol: "h2c" });
     assert.equal(r2.failure?.kind, "refused");
+  });
+  it("times out within its budget when the server never answers", async () => {
+    const t0 = performance.now();
+    const p = make(`http://127.0.0.1:${H1}/hang`, {});
+    try {
+      const r = await runProbe(p, 200, systemClock);
+      assert.equal(r.failure?.kind, "timeout");
+      assert.ok(performance.now() - t0 < 1500);
+    } finally {
+      await p.close();
+    }
   });
   it("refuses a protocol that does not fit the scheme", () => {
     assert.throws(() => make(`https://127.0.0.1:${H2}/`, { protocol: "h2c" }), /h2c needs an http:\/\/ URL/);

@@ -1,6 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http2 from "node:http2";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { sbi, sbiReflector } from "./mod.ts";
 import { parseSenderTimestamp } from "./sender_timestamp.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
@@ -238,5 +240,48 @@ describe("sbi probe request headers and bodies", () => {
     assert.equal(sbi.options.safeParse({ priority: 32 }).success, false);
     assert.equal(sbi.options.safeParse({ path: "no-slash" }).success, false);
     assert.throws(() => make("ftp://127.0.0.1:1", {}), /scheme must be http/);
+  });
+});
+
+describe("sbi probe over h2 with mutual TLS", () => {
+  const PORT = 22138;
+  const CRT = fileURLToPath(new URL("../_http/testdata/localhost.crt", import.meta.url));
+  const KEY = fileURLToPath(new URL("../_http/testdata/localhost.key", import.meta.url));
+  let server: http2.Http2SecureServer;
+  const sessions = new Set<http2.ServerHttp2Session>();
+  before(async () => {
+    // The test certificate doubles as the client's: the server trusts it as a CA and asks for it.
+    server = http2.createSecureServer({ key: readFileSync(KEY), cert: readFileSync(CRT), ca: readFileSync(CRT), requestCert: true, rejectUnauthorized: true });
+    server.on("session", (s) => sessions.add(s));
+    server.on("stream", (stream: http2.ServerHttp2Stream) => {
+      stream.respond({ ":status": 204 });
+      stream.end();
+    });
+    await new Promise<void>((r) => server.listen(PORT, "127.0.0.1", r));
+  });
+  after(async () => {
+    for (const s of sessions) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it("presents the client certificate and verifies the server with the CA bundle", async () => {
+    const p = make(`https://127.0.0.1:${PORT}`, { mode: "nrf-heartbeat", nfInstanceId: NF, tls: { ca: CRT, cert: CRT, key: KEY } });
+    try {
+      const r = await runProbe(p, 2000, systemClock);
+      assert.equal(r.ok, true, JSON.stringify(r));
+      assert.equal(r.facts?.protocol, "h2");
+    } finally {
+      await p.close();
+    }
+  });
+  it("fails when the server wants a client certificate and gets none", async () => {
+    const p = make(`https://127.0.0.1:${PORT}`, { tls: { ca: CRT } });
+    try {
+      const r = await runProbe(p, 2000, systemClock);
+      // TLS 1.3 refuses the missing certificate after the handshake: the first stream is reset.
+      assert.equal(r.failure?.kind, "rejected", JSON.stringify(r));
+    } finally {
+      await p.close();
+    }
   });
 });
