@@ -11,7 +11,7 @@ import { runProbe } from "../../agent/run_probe.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { encodeV1EchoRequest, gtpc, gtpcOptions } from "../../probes/gtpc/mod.ts";
-import type { ProbeEnv, ProbeResult } from "../../probes/mod.ts";
+import type { ProbeEnv, ProbeResult } from "../../probes/types.ts";
 import { type Proc, startCapture, startProcess, stopCapture, waitForUdpAnswer, tsharkFields, tsharkProblems } from "./_peers.ts";
 
 const HOST = "127.0.0.3";

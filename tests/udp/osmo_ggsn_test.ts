@@ -12,7 +12,7 @@ import { nodeNet } from "../../runtime/node_net.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { gtpc, gtpcOptions } from "../../probes/gtpc/mod.ts";
 import { gtpu, gtpuOptions } from "../../probes/gtpu/mod.ts";
-import type { ProbeEnv, ProbeInstance, ProbeResult } from "../../probes/mod.ts";
+import type { ProbeEnv, ProbeInstance, ProbeResult } from "../../probes/types.ts";
 import { type Proc, startCapture, startProcess, stopCapture, tsharkFields, tsharkProblems } from "./_peers.ts";
 
 const HOST = "127.0.0.2";

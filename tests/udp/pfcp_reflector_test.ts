@@ -16,7 +16,7 @@ import { nodeNet } from "../../runtime/node_net.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { pfcp, pfcpOptions } from "../../probes/pfcp/mod.ts";
 import { fromHex } from "../../probes/_wire/hex.ts";
-import type { ProbeEnv, ProbeInstance, ProbeResult } from "../../probes/mod.ts";
+import type { ProbeEnv, ProbeInstance, ProbeResult } from "../../probes/types.ts";
 import { type Proc, startCapture, startProcess, stopCapture, tsharkFields, tsharkProblems } from "./_peers.ts";
 
 const PORT = 20811;
