@@ -41,6 +41,7 @@ export function serveDiameterConnection(conn: TcpConn, state: DiameterPeerState,
         } else if (m.commandCode === CommandCode.DeviceWatchdog) {
           conn.write(encodeMessage(buildDwa(m, id)));
         } else if (m.commandCode === CommandCode.DisconnectPeer) {
+          log("info", "diameter reflector: DPR received", { from: conn.remote.address, port: conn.remote.port });
           conn.write(encodeMessage(buildDpa(m, id)));
           conn.close();
         } else {
