@@ -300,7 +300,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         labels: cfg.agent.labels,
         bootId,
         version: deps.version,
-        at: new Date(clock.now()).toISOString(),
       }),
       log,
       signal: registrationStop.signal,

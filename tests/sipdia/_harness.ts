@@ -75,6 +75,8 @@ export async function startCapture(dir: string, filter: string, decodeAs: readon
   const file = join(dir, "cap.pcapng");
   const d = start("tshark", ["-i", "lo", "-f", filter, "-w", file]);
   await waitFor("tshark", () => /Capturing on/.test(d.output()), 15_000);
+  // dumpcap announces the interface a moment before its filter is attached.
+  await sleep(500);
   return {
     file,
     async stop() {

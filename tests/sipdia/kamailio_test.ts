@@ -27,10 +27,12 @@ describe("sip probe against Kamailio", () => {
   before(async () => {
     const cfg = readFileSync(new URL("./fixtures/kamailio.cfg.tmpl", import.meta.url), "utf8").replaceAll("@PORT@", String(PORT));
     writeFileSync(join(dir.path, "kamailio.cfg"), cfg);
-    capture = await startCapture(dir.path, `port ${PORT}`);
     // -DD: stay in the foreground (its children too), so the harness holds the main PID; -E: log to stderr.
     kamailio = start("kamailio", ["-DD", "-E", "-f", join(dir.path, "kamailio.cfg"), "-Y", dir.path]);
     await waitFor("kamailio tcp", () => tcpOpen("127.0.0.1", PORT));
+    // Capture only once Kamailio listens: the readiness polls before that are refused with RST,
+    // which tshark rightly flags at warning level.
+    capture = await startCapture(dir.path, `port ${PORT}`);
   });
   after(async () => {
     await kamailio?.stop();
