@@ -19,6 +19,7 @@ import { monitorLoopLag } from "./loop_lag.ts";
 import { renderMetrics } from "./metrics.ts";
 import { newProbeState, type ProbeState, recentQuantiles, recordResult } from "./probe_state.ts";
 import { createScheduler } from "./scheduler.ts";
+import { startRegistration } from "../probes/etcd/registration.ts";
 
 export interface AgentDeps {
   readonly clock: Clock;
@@ -290,6 +291,31 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   for (const e of entries.values()) schedule(e);
   emit({ type: "agent-start", at: startedAt, version: deps.version });
+
+  // Self-registration in etcd: a key bound to a lease, so a dead agent's key vanishes (issue 5).
+  const registrationStop = new AbortController();
+  const reg = cfg.registration?.etcd;
+  const registration = reg
+    ? startRegistration({
+      endpoints: reg.endpoints,
+      agentId: cfg.agent.id,
+      ttlSeconds: Math.round(reg.ttl / 1000),
+      prefix: reg.prefix,
+      username: reg.username,
+      password: reg.password,
+      tls: reg.tls,
+      summary: () => ({
+        status: draining ? "DRAINING" : verdict.status,
+        down: verdict.downCauses,
+        degraded: verdict.degradedCauses,
+        labels: cfg.agent.labels,
+        bootId,
+        version: deps.version,
+      }),
+      log,
+      signal: registrationStop.signal,
+    })
+    : undefined;
   log("info", "agent started", { agent: cfg.agent.id, listen: `${server.hostname}:${server.port}`, probes: entries.size, bootId, runtime: deps.runtime });
 
   let stopping: Promise<void> | undefined;
@@ -354,7 +380,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         snapshot = encode(); // 503 at once, before anything else (design.md: SIGTERM)
         log("info", "agent stopping", { reason });
         const bound = signal ?? AbortSignal.timeout(cfg.health.drainTimeout);
+        registrationStop.abort(new DOMException("agent stopping", "AbortError"));
         await scheduler.stop();
+        await registration?.stopped;
         await Promise.all([...entries.values()].map((e) => e.instance.close(bound).catch(() => {})));
         emit({ type: "agent-stop", at: clock.now(), reason });
         await uplink?.close(bound).catch((e) => log("warn", "Cannot flush the uplink", { error: String(e) }));

@@ -9,6 +9,7 @@ import { formatIssues, formatPath } from "../common/zod_issues.ts";
 import { probeKinds } from "../probes/mod.ts";
 import { parseHostPort } from "../probes/_wire/host_port.ts";
 import { otelConfigSchema } from "../common/otel_config.ts";
+import { tlsOptions } from "../probes/_http/mod.ts";
 
 const jitter = z.union([z.string(), z.number()]).transform((v, ctx) => {
   let frac: number | undefined;
@@ -97,6 +98,21 @@ export const agentConfigSchema = z.strictObject({
   telemetry: z.record(z.string(), z.unknown()).optional(),
   /** OTLP/HTTP export of probe spans and metrics (docs/opentelemetry.md). Absent: no export. */
   otel: otelConfigSchema.optional(),
+  /** Self-registration in etcd (docs/config.md): a lease-bound key with the verdict summary. */
+  registration: z.strictObject({
+    etcd: z.strictObject({
+      /** Client URLs of the etcd members, e.g. http://10.0.0.5:2379. */
+      endpoints: z.array(z.url({ protocol: /^https?$/ })).min(1),
+      /** Lease TTL; the key vanishes this long after the agent dies. @default 30s */
+      ttl: duration.default(30_000).refine((ms) => ms >= 2000, "the lease TTL must be at least 2s"),
+      /** @default "/edgeprobe/agents/" */
+      prefix: z.string().default("/edgeprobe/agents/"),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      /** ca, cert + key (client certificate), verify, servername: as the etcd probe's `tls`. */
+      tls: tlsOptions.optional(),
+    }),
+  }).optional(),
   log: z.strictObject({ level: z.enum(["debug", "info", "warn", "error"]).default("info") }).default({ level: "info" }),
 });
 

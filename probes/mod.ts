@@ -4,6 +4,15 @@
  */
 import type { ProbeKind, Reflector } from "./types.ts";
 import { tcp } from "./tcp/mod.ts";
+import { pfcp, pfcpReflector } from "./pfcp/mod.ts";
+import { gtpu, gtpuReflector } from "./gtpu/mod.ts";
+import { gtpc, gtpcReflector } from "./gtpc/mod.ts";
+import { http } from "./http/mod.ts";
+import { dnsProbe } from "./dns/mod.ts";
+import { sbi, sbiReflector } from "./sbi/mod.ts";
+import { sip, sipReflector } from "./sip/mod.ts";
+import { diameter, diameterReflector } from "./diameter/mod.ts";
+import { etcd } from "./etcd/mod.ts";
 
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
@@ -12,7 +21,23 @@ export { DecodeError, ProbeFailureError } from "./errors.ts";
 // deno-lint-ignore no-explicit-any
 export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {
   tcp,
+  pfcp,
+  gtpu,
+  gtpc,
+  http,
+  dns: dnsProbe,
+  sbi,
+  sip,
+  diameter,
+  etcd,
 };
 
 /** `edgeprobe reflect KIND` responders. */
-export const reflectors: Readonly<Record<string, Reflector>> = {};
+export const reflectors: Readonly<Record<string, Reflector>> = {
+  pfcp: pfcpReflector,
+  gtpu: gtpuReflector,
+  gtpc: gtpcReflector,
+  sbi: sbiReflector,
+  sip: sipReflector,
+  diameter: diameterReflector,
+};

@@ -139,16 +139,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           stream.end(body);
           return;
         }
-        const hdrs = new Headers();
-        for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":") && v !== undefined) hdrs.set(k, Array.isArray(v) ? v.join(", ") : String(v));
-        const authority = String(headers[":authority"] ?? hdrs.get("host") ?? "localhost");
-        const req = new Request(`http://${authority}${path}`, {
-          method,
-          headers: hdrs,
-          body: method === "GET" || method === "HEAD" ? undefined : joinChunks(chunks, size),
-          signal: controller.signal,
-        });
-        const timeoutMs = Math.min(limits.requestTimeoutMs, maxRspTime(hdrs.get("3gpp-sbi-max-rsp-time")) ?? Infinity);
+        const req = toRequest("http", method, path, headers, joinChunks(chunks, size), controller.signal);
+        const timeoutMs = requestBudget(limits, req.headers);
         const info: RequestInfo = { protocol, remoteAddress: socket?.remoteAddress ?? "", remotePort: socket?.remotePort ?? 0, signal: controller.signal };
         const res = await callHandler(handler, req, info, timeoutMs, controller);
         if (stream.destroyed) return;
@@ -205,16 +197,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         }
         chunks.push(c);
       }
-      const hdrs = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) if (!k.startsWith(":") && v !== undefined) hdrs.set(k, Array.isArray(v) ? v.join(", ") : String(v));
-      const authority = String(req.headers[":authority"] ?? req.headers.host ?? "localhost");
-      const request = new Request(`https://${authority}${path}`, {
-        method,
-        headers: hdrs,
-        body: method === "GET" || method === "HEAD" ? undefined : joinChunks(chunks, size),
-        signal: controller.signal,
-      });
-      const timeoutMs = Math.min(limits.requestTimeoutMs, maxRspTime(hdrs.get("3gpp-sbi-max-rsp-time")) ?? Infinity);
+      const request = toRequest("https", method, path, req.headers, joinChunks(chunks, size), controller.signal);
+      const timeoutMs = requestBudget(limits, request.headers);
       const info: RequestInfo = {
         protocol: req.httpVersion === "2.0" ? "h2" : "http/1.1+tls",
         remoteAddress: req.socket?.remoteAddress ?? "",
@@ -428,7 +412,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           body: head.method === "GET" || head.method === "HEAD" ? undefined : body,
           signal: controller.signal,
         });
-        const timeoutMs = Math.min(limits.requestTimeoutMs, maxRspTime(headers.get("3gpp-sbi-max-rsp-time")) ?? Infinity);
+        const timeoutMs = requestBudget(limits, headers);
         const info: RequestInfo = { protocol: "http/1.1", remoteAddress: socket.remoteAddress ?? "", remotePort: socket.remotePort ?? 0, signal: controller.signal };
         const res = await callHandler(handler, req, info, timeoutMs, controller);
         if (socket.destroyed) return;
@@ -483,6 +467,24 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       idleWaiters = [];
     },
   };
+}
+
+/** The request timeout, shortened by the client's 3gpp-Sbi-Max-Rsp-Time (TS 29.500 §5.2.3.2). */
+function requestBudget(limits: ServerLimits, headers: Headers): number {
+  return Math.min(limits.requestTimeoutMs, maxRspTime(headers.get("3gpp-sbi-max-rsp-time")) ?? Infinity);
+}
+
+/** A fetch Request from node:http2 headers (pseudo-headers dropped, :authority as the host). */
+function toRequest(scheme: "http" | "https", method: string, path: string, headers: http2.IncomingHttpHeaders, body: Uint8Array<ArrayBuffer>, signal: AbortSignal): Request {
+  const hdrs = new Headers();
+  for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":") && v !== undefined) hdrs.set(k, Array.isArray(v) ? v.join(", ") : String(v));
+  const authority = String(headers[":authority"] ?? hdrs.get("host") ?? "localhost");
+  return new Request(`${scheme}://${authority}${path}`, {
+    method,
+    headers: hdrs,
+    body: method === "GET" || method === "HEAD" ? undefined : body,
+    signal,
+  });
 }
 
 function withClose(f: FastResponse): Uint8Array {
