@@ -35,6 +35,8 @@ export const ATTR = {
   interface: "edgeprobe.interface",
   failureReason: "edgeprobe.failure.reason",
   factPrefix: "edgeprobe.fact.",
+  /** Span event attributes: the probe event's detail (recovery values of a peer restart, …). */
+  eventPrefix: "edgeprobe.event.",
   serverAddress: "server.address",
   serverPort: "server.port",
   networkTransport: "network.transport",
@@ -182,7 +184,7 @@ export function createTracingSink(options: TracingSinkOptions): EventSink {
         span.setAttributes(spanAttributes(name, kind, r, options.describe(name), options.kinds?.[kind]?.defaultPort));
         for (const ev of r.events ?? []) {
           const attrs: Attributes = {};
-          for (const [k, v] of Object.entries(ev.detail)) attrs[ATTR.factPrefix + k] = v;
+          for (const [k, v] of Object.entries(ev.detail)) attrs[ATTR.eventPrefix + k] = v;
           span.addEvent(ev.type, attrs, endTime);
         }
         // Success leaves the status Unset (OTel trace API: instrumentation should not set Ok).

@@ -121,7 +121,7 @@ describe("createTracingSink()", () => {
     const [s] = spans.getFinishedSpans();
     assert.equal(s.events.length, 1);
     assert.equal(s.events[0].name, "peer-restart");
-    assert.deepEqual(s.events[0].attributes, { "edgeprobe.fact.previous": 1, "edgeprobe.fact.current": 2 });
+    assert.deepEqual(s.events[0].attributes, { "edgeprobe.event.previous": 1, "edgeprobe.event.current": 2 });
   });
 
   it("records the duration histogram in seconds and counts runs by result", async () => {

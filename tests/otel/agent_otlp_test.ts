@@ -1,7 +1,8 @@
 /**
  * The agent from source, on Bun and on Deno, with `otel:` pointing at a local OTLP/HTTP receiver:
- * one TCP probe to a live listener, one to a closed port. The receiver decodes what arrives and the
- * test checks spans (names, attributes, status), the resource, and the metrics (histogram points,
+ * one TCP probe to a live listener, one to a closed port, one PFCP probe to `edgeprobe reflect pfcp`
+ * that restarts on SIGHUP. The receiver decodes what arrives and the test checks spans (names,
+ * attributes, status, the peer-restart event), the resource, and the metrics (histogram points,
  * counter values), then that after SIGTERM every run is accounted for in both signals.
  */
 import { after, before, describe, it } from "node:test";
@@ -34,16 +35,19 @@ function lastBySeries(points: ReceivedPoint[], metric: string): Map<string, Rece
 runtimes.forEach((rt, i) => {
   describe(`OTLP export from the agent on ${rt.name}`, () => {
     const base = 25100 + i * 10; // this area's range: 25000-25499
-    const ports = { receiver: base, target: base + 1, closed: base + 2, agent: base + 3 };
+    const ports = { receiver: base, target: base + 1, closed: base + 2, agent: base + 3, pfcp: base + 4 };
     let receiver: OtlpReceiver;
     let target: net.Server;
     let agent: Child;
+    let reflector: Child;
     let exitCode: number | string | undefined;
 
     before(async () => {
       receiver = await startOtlpReceiver(ports.receiver);
       target = net.createServer((s) => s.destroy());
       await new Promise<void>((r) => target.listen(ports.target, "127.0.0.1", r));
+      reflector = startChild(bin("bun"), ["cli/main.ts", "reflect", "pfcp", "--listen", `127.0.0.1:${ports.pfcp}`, "--recovery", "3900000000"], { cwd: root });
+      await reflector.waitFor(/listening on/, 20_000);
       const dir = mkdtempSync(join(tmpdir(), "ep-otel-"));
       const cfg = join(dir, "agent.yaml");
       writeFileSync(cfg, `
@@ -58,12 +62,14 @@ otel:
 probes:
   - { name: n4-up, kind: tcp, target: "127.0.0.1:${ports.target}", interval: 100ms, timeout: 80ms, jitter: 0%, interface: N4 }
   - { name: n6-down, kind: tcp, target: "127.0.0.1:${ports.closed}", interval: 100ms, timeout: 80ms, jitter: 0%, interface: N6, critical: false }
+  - { name: n4-pfcp, kind: pfcp, target: "127.0.0.1:${ports.pfcp}", interval: 100ms, timeout: 80ms, jitter: 0%, interface: N4 }
 `);
       agent = startChild(rt.cmd, [...rt.args, "agent", "--config", cfg], { cwd: root, env: { NOC_TOKEN: "s3cret" } });
       await agent.waitFor(/listening on 127\.0\.0\.1:\d+/, 20_000);
     });
     after(async () => {
       await agent?.stop("SIGKILL");
+      await reflector?.stop("SIGTERM");
       await new Promise((r) => target.close(r));
       await receiver.close();
     });
@@ -105,6 +111,27 @@ probes:
       assert.equal(down.attributes["edgeprobe.interface"], "N6");
       // One trace per run: runs are roots, not children of one long span.
       assert.equal(new Set(spansOf("n4-up").map((s) => s.traceId)).size, spansOf("n4-up").length);
+    });
+
+    it("marks a PFCP peer restart with a span event on the run that saw it", async () => {
+      const pfcp = () => receiver.spans().filter((s) => s.attributes["edgeprobe.probe.name"] === "n4-pfcp");
+      await receiver.waitFor(() => pfcp().length >= 2, 10_000, "PFCP spans");
+      const first = pfcp()[0];
+      assert.equal(first.name, "probe pfcp");
+      assert.equal(first.attributes["network.transport"], "udp");
+      assert.equal(first.attributes["server.port"], ports.pfcp);
+      assert.equal(first.attributes["edgeprobe.fact.recoveryTimeStamp"], 3900000000);
+      assert.ok(pfcp().every((s) => s.events.length === 0), "no restart yet");
+      reflector.proc.kill("SIGHUP"); // the reflector's recovery value moves on (TS 29.244 §19A)
+      await receiver.waitFor(() => pfcp().some((s) => s.events.length > 0), 10_000, "a peer-restart event");
+      const withEvent = pfcp().filter((s) => s.events.length > 0);
+      assert.equal(withEvent.length, 1, "one event, on the first run after the restart");
+      assert.equal(withEvent[0].events[0].name, "peer-restart");
+      assert.notEqual(withEvent[0].attributes["edgeprobe.fact.recoveryTimeStamp"], 3900000000);
+      const detail = withEvent[0].events[0].attributes;
+      assert.equal(detail["edgeprobe.event.field"], "recoveryTimeStamp");
+      assert.equal(detail["edgeprobe.event.previous"], 3900000000);
+      assert.equal(detail["edgeprobe.event.current"], withEvent[0].attributes["edgeprobe.fact.recoveryTimeStamp"]);
     });
 
     it("describes the agent in the resource", () => {

@@ -81,7 +81,7 @@ describe("agent sinks in-process", () => {
     assert.equal(withEvent.length, 1, "only the run that noticed the restart");
     const [ev] = withEvent[0].events;
     assert.equal(ev.name, "peer-restart");
-    assert.deepEqual(ev.attributes, { "edgeprobe.fact.previous": 1, "edgeprobe.fact.current": 2 });
+    assert.deepEqual(ev.attributes, { "edgeprobe.event.previous": 1, "edgeprobe.event.current": 2 });
     assert.equal(withEvent[0].attributes["edgeprobe.fact.recovery"], 2);
     // The target named no port: the kind's default port is reported.
     assert.equal(withEvent[0].attributes["server.address"], "10.0.4.1");
