@@ -21,6 +21,8 @@ export const otelConfigSchema = z.strictObject({
   timeout: duration.default(5000),
   /** `service.name`. @default edgeprobe-agent or edgeprobe-collector, by the caller */
   serviceName: z.string().min(1).optional(),
+  /** `gzip` compresses each export body (Content-Encoding: gzip, OTLP spec "OTLP/HTTP"). @default none */
+  compression: z.enum(["none", "gzip"]).default("none"),
   /** Extra resource attributes (site, region, …). @default {} */
   attributes: z.record(z.string(), z.string()).default({}),
   /** Export spans. @default true */

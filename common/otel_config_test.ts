@@ -15,6 +15,7 @@ describe("otelConfigSchema", () => {
       headers: {},
       interval: 10_000,
       timeout: 5000,
+      compression: "none",
       attributes: {},
       traces: true,
       metrics: true,

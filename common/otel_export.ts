@@ -150,7 +150,13 @@ export function startOtel(config: OtelConfig, options: StartOtelOptions): OtelHa
     verbose: () => {},
   }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 
-  const common = { headers: { ...config.headers }, timeoutMillis: config.timeout };
+  type ExporterConfig = NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>;
+  const common: ExporterConfig = {
+    headers: { ...config.headers },
+    timeoutMillis: config.timeout,
+    // The SDK's CompressionAlgorithm enum has exactly these string values ("none", "gzip").
+    compression: config.compression as ExporterConfig["compression"],
+  };
   let tracerProvider: TracerProvider | undefined;
   let meterProvider: MeterProvider | undefined;
   if (config.traces) {

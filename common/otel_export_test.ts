@@ -86,6 +86,18 @@ describe("startOtel()", () => {
     assert.equal(trace.getTracer("t").startSpan("after").isRecording(), false);
   });
 
+  it("compresses export bodies with gzip when asked", async () => {
+    const before = receiver.requests.length;
+    const otel = startOtel(otelConfigSchema.parse({ endpoint: receiver.url, interval: "1m", compression: "gzip" }), { serviceName: "edgeprobe-agent", instanceId: "gz" });
+    const sink = createTracingSink({ describe: () => undefined });
+    sink.emit({ type: "probe-result", probe: "gz", kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1 } });
+    await otel.shutdown(AbortSignal.timeout(5000));
+    const sent = receiver.requests.slice(before);
+    assert.ok(sent.length >= 2);
+    assert.ok(sent.every((r) => r.headers["content-encoding"] === "gzip"));
+    assert.ok(receiver.spans().some((s) => s.attributes["edgeprobe.probe.name"] === "gz"), "the receiver decoded the gzip body");
+  });
+
   it("shuts down when its signal aborts", async () => {
     const before = receiver.requests.length;
     const ac = new AbortController();
