@@ -23,6 +23,14 @@ export const otelConfigSchema = z.strictObject({
   serviceName: z.string().min(1).optional(),
   /** `gzip` compresses each export body (Content-Encoding: gzip, OTLP spec "OTLP/HTTP"). @default none */
   compression: z.enum(["none", "gzip"]).default("none"),
+  /** For an https:// endpoint: PEM file paths of a private CA and of a client certificate (mTLS). */
+  tls: z.strictObject({
+    /** Trust this CA (PEM) besides the runtime's default roots. */
+    ca: z.string().min(1).optional(),
+    /** Client certificate and key (PEM), for a Collector that requires mTLS. */
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+  }).optional(),
   /** Extra resource attributes (site, region, …). @default {} */
   attributes: z.record(z.string(), z.string()).default({}),
   /** Export spans. @default true */
@@ -30,6 +38,8 @@ export const otelConfigSchema = z.strictObject({
   /** Export metrics. @default true */
   metrics: z.boolean().default(true),
 }).superRefine((c, ctx) => {
+  if (c.tls && !c.endpoint.startsWith("https:")) ctx.addIssue({ code: "custom", path: ["tls"], message: "expected an https:// endpoint when tls is set", input: c.tls });
+  if (c.tls && Boolean(c.tls.cert) !== Boolean(c.tls.key)) ctx.addIssue({ code: "custom", path: ["tls"], message: "expected cert and key together", input: c.tls });
   if (c.interval < 100) ctx.addIssue({ code: "custom", path: ["interval"], message: `expected at least 100ms, got ${c.interval}ms`, input: c.interval });
   if (c.timeout < 1) ctx.addIssue({ code: "custom", path: ["timeout"], message: `expected a positive duration, got ${c.timeout}ms`, input: c.timeout });
   // The SDK's periodic reader refuses an export timeout longer than its interval.

@@ -37,4 +37,9 @@ describe("otelConfigSchema", () => {
   it("refuses an export timeout longer than the interval", () => {
     assert.deepEqual(problems({ interval: "1s", timeout: "2s" }), ["otel.timeout: expected at most the interval (1000ms), got 2000ms"]);
   });
+  it("takes tls only with an https endpoint, and cert with key", () => {
+    assert.deepEqual(problems({ endpoint: "http://x:4318", tls: { ca: "/ca.pem" } }), ['otel.tls: expected an https:// endpoint when tls is set, got {"ca":"/ca.pem"}']);
+    assert.deepEqual(problems({ endpoint: "https://x:4318", tls: { cert: "/c.pem" } }), ['otel.tls: expected cert and key together, got {"cert":"/c.pem"}']);
+    assert.deepEqual(problems({ endpoint: "https://x:4318", tls: { ca: "/ca.pem", cert: "/c.pem", key: "/k.pem" } }), []);
+  });
 });

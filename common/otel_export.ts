@@ -11,6 +11,7 @@
  * Loading the SDK costs about 0.2-0.3 s and 20 MB, so callers import this module only when the
  * config has an `otel:` section (`await import(...)`); the schema lives in otel_config.ts.
  */
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type Attributes, diag, DiagLogLevel, metrics, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -36,6 +37,8 @@ export interface StartOtelOptions {
   readonly hostname?: string;
   /** Export failures and SDK warnings go here. @default nothing is logged */
   readonly log?: LogFn;
+  /** Reads the `tls` PEM files. @default node:fs readFileSync */
+  readonly readFile?: (path: string) => string;
   /** When it aborts, the SDK is flushed and shut down within the config's timeout. */
   readonly signal?: AbortSignal;
 }
@@ -92,6 +95,19 @@ export function otelResourceAttributes(config: OtelConfig, options: StartOtelOpt
   for (const [k, v] of Object.entries(options.labels ?? {})) attrs[`edgeprobe.label.${k}`] = v;
   Object.assign(attrs, options.attributes ?? {}, config.attributes);
   return attrs;
+}
+
+/** PEM contents for the https.Agent; a file that cannot be read stops the start, naming it. */
+function tlsAgentOptions(tls: NonNullable<OtelConfig["tls"]>, readFile: (path: string) => string): { ca?: string; cert?: string; key?: string } {
+  const read = (field: string, path: string | undefined) => {
+    if (path === undefined) return undefined;
+    try {
+      return readFile(path);
+    } catch (e) {
+      throw new Error(`Cannot start OpenTelemetry export: otel.tls.${field} ${path} is not readable (${(e as Error).message})`, { cause: e });
+    }
+  };
+  return { ca: read("ca", tls.ca), cert: read("cert", tls.cert), key: read("key", tls.key) };
 }
 
 /** Resolve when `p` settles or the signal aborts, whichever is first; never rejects. */
@@ -156,6 +172,8 @@ export function startOtel(config: OtelConfig, options: StartOtelOptions): OtelHa
     timeoutMillis: config.timeout,
     // The SDK's CompressionAlgorithm enum has exactly these string values ("none", "gzip").
     compression: config.compression as ExporterConfig["compression"],
+    // Handed to the https.Agent the node transport creates for an https:// endpoint.
+    ...(config.tls ? { httpAgentOptions: tlsAgentOptions(config.tls, options.readFile ?? ((p) => readFileSync(p, "utf8"))) } : {}),
   };
   let tracerProvider: TracerProvider | undefined;
   let meterProvider: MeterProvider | undefined;

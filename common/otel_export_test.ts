@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
+import { readFileSync } from "node:fs";
 import { trace } from "@opentelemetry/api";
 import { otelConfigSchema } from "./otel_config.ts";
 import { diagText, otelResourceAttributes, signalUrl, startOtel } from "./otel_export.ts";
@@ -10,6 +11,10 @@ import { createTracingSink } from "../agent/tracing.ts";
 // Ports from this area's range (25000-25499); Bun and Deno runs are sequential.
 const RECEIVER_PORT = 25010;
 const SILENT_PORT = 25011;
+const TLS_PORT = 25012;
+const MTLS_PORT = 25013;
+const certPath = new URL("../server/testdata/localhost.crt", import.meta.url).pathname;
+const keyPath = new URL("../server/testdata/localhost.key", import.meta.url).pathname;
 
 describe("signalUrl() and otelResourceAttributes()", () => {
   it("appends the signal path once", () => {
@@ -119,5 +124,54 @@ describe("startOtel()", () => {
     await otel.shutdown(AbortSignal.timeout(300));
     const ms = performance.now() - t0;
     assert.ok(ms < 1500, `shutdown took ${ms.toFixed(0)}ms against a 300ms bound`);
+  });
+});
+
+describe("startOtel() over https", () => {
+  const pem = { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8") };
+
+  async function exportOne(endpoint: string, tls: Record<string, string> | undefined, log: string[]) {
+    const otel = startOtel(otelConfigSchema.parse({ endpoint, interval: "1m", timeout: "2s", tls }), {
+      serviceName: "edgeprobe-agent",
+      instanceId: "tls",
+      log: (_level, msg, fields) => log.push(`${msg} ${JSON.stringify(fields)}`),
+    });
+    createTracingSink({ describe: () => undefined })
+      .emit({ type: "probe-result", probe: "tls", kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1 } });
+    await otel.shutdown(AbortSignal.timeout(5000));
+  }
+
+  it("trusts a private CA from otel.tls.ca, and not without it", async () => {
+    const r = await startOtlpReceiver(TLS_PORT, { tls: pem });
+    try {
+      const log: string[] = [];
+      await exportOne(r.url, undefined, log);
+      assert.equal(r.spans().length, 0);
+      // Through diag (Deno) or the final flush's rejection (Bun), the refusal is logged either way.
+      assert.ok(log.some((l) => /^Cannot export (the last )?OpenTelemetry signals .*certificate/i.test(l)), log.join("\n"));
+      await exportOne(r.url, { ca: certPath }, []);
+      assert.equal(r.spans().length, 1);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("presents a client certificate from otel.tls.cert and key", async () => {
+    const r = await startOtlpReceiver(MTLS_PORT, { tls: { ...pem, ca: pem.cert, requestCert: true } });
+    try {
+      await exportOne(r.url, { ca: certPath }, []);
+      assert.equal(r.spans().length, 0, "refused without a client certificate");
+      await exportOne(r.url, { ca: certPath, cert: certPath, key: keyPath }, []);
+      assert.equal(r.spans().length, 1);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("names an unreadable file", () => {
+    assert.throws(
+      () => startOtel(otelConfigSchema.parse({ endpoint: "https://127.0.0.1:1", tls: { ca: "/nonexistent/ca.pem" } }), { serviceName: "s", instanceId: "i" }),
+      /^Error: Cannot start OpenTelemetry export: otel.tls.ca \/nonexistent\/ca.pem is not readable/,
+    );
   });
 });

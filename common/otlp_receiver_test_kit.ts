@@ -4,7 +4,8 @@
  * "JSON Protobuf Encoding": lowerCamelCase fields, 64-bit integers as strings, ids as hex) and
  * keeps protobuf bodies undecoded. Used by common/otel_export_test.ts and tests/otel/.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { gunzipSync } from "node:zlib";
 
 export type AttrValue = string | number | boolean | null | AttrValue[];
@@ -78,10 +79,17 @@ export function attributesOf(list: Json): Record<string, AttrValue> {
   return out;
 }
 
+export interface OtlpReceiverOptions {
+  /** HTTP status per path. @default 200 */
+  status?: (path: string) => number;
+  /** Serve HTTPS with this PEM pair; `requestCert` asks for (and requires) a client certificate signed by `ca`. */
+  tls?: { cert: string; key: string; ca?: string; requestCert?: boolean };
+}
+
 /** Start a receiver on 127.0.0.1:`port`; every request is answered 200 `{}` unless `status` says otherwise. */
-export function startOtlpReceiver(port: number, options: { status?: (path: string) => number } = {}): Promise<OtlpReceiver> {
+export function startOtlpReceiver(port: number, options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const requests: OtlpRequest[] = [];
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -105,12 +113,15 @@ export function startOtlpReceiver(port: number, options: { status?: (path: strin
       res.writeHead(status, { "content-type": contentType.startsWith("application/x-protobuf") ? "application/x-protobuf" : "application/json" })
         .end(contentType.startsWith("application/x-protobuf") ? "" : "{}");
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca, requestCert: options.tls.requestCert, rejectUnauthorized: options.tls.requestCert ?? false }, handler) as unknown as Server
+    : createServer(handler);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
       resolve({
-        url: `http://127.0.0.1:${port}`,
+        url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
         requests,
         spans() {
           const out: ReceivedSpan[] = [];
