@@ -140,6 +140,8 @@ function bounded(p: Promise<unknown>, signal: AbortSignal, onError: (e: unknown)
  */
 export function startOtel(config: OtelConfig, options: StartOtelOptions): OtelHandle {
   const log = options.log ?? (() => {});
+  // First: an unreadable PEM file throws before anything global is touched.
+  const agentTls = config.tls ? tlsAgentOptions(config.tls, options.readFile ?? ((p) => readFileSync(p, "utf8"))) : undefined;
   const attrs = otelResourceAttributes(config, options);
   const resource = resourceFromAttributes(attrs);
   // SDK errors (a refused export, a 4xx from the endpoint) reach only `diag`; without a logger
@@ -173,7 +175,7 @@ export function startOtel(config: OtelConfig, options: StartOtelOptions): OtelHa
     // The SDK's CompressionAlgorithm enum has exactly these string values ("none", "gzip").
     compression: config.compression as ExporterConfig["compression"],
     // Handed to the https.Agent the node transport creates for an https:// endpoint.
-    ...(config.tls ? { httpAgentOptions: tlsAgentOptions(config.tls, options.readFile ?? ((p) => readFileSync(p, "utf8"))) } : {}),
+    ...(agentTls ? { httpAgentOptions: agentTls } : {}),
   };
   let tracerProvider: TracerProvider | undefined;
   let meterProvider: MeterProvider | undefined;
