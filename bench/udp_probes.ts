@@ -55,6 +55,17 @@ function engineExchanger(): Exchanger {
   };
 }
 
+/** The engine without the agent's wrapper: run() under one long-lived signal (no per-run timeout signal). */
+function engineRunOnlyExchanger(signal: AbortSignal): () => Exchanger {
+  return () => {
+    const p: ProbeInstance = gtpu.create({ name: "bench", target: `${HOST}:${PORT}`, intervalMs: 1000, timeoutMs: 1000, options: gtpuOptions.parse({}) }, env);
+    return {
+      exchange: async () => (await p.run(signal)).ok,
+      close: () => p.close(),
+    };
+  };
+}
+
 /** The floor: a connected node:dgram socket, a pre-encoded request with the sequence patched in. */
 async function rawExchanger(): Promise<Exchanger> {
   const s = dgram.createSocket("udp4");
@@ -195,10 +206,12 @@ try {
   results.push(["paced engine", await paced(engineExchanger)]);
   results.push(["saturation raw dgram", await saturation(rawExchanger)]);
   results.push(["saturation engine", await saturation(engineExchanger)]);
+  const forever = new AbortController();
+  results.push(["saturation engine run()", await saturation(engineRunOnlyExchanger(forever.signal))]);
   console.log(`${"run".padEnd(22)} ${"exch".padStart(8)} ${"fail".padStart(6)} ${"exch/s".padStart(9)} ${"exch/cpu-s".padStart(10)} ${"cpu µs".padStart(8)}  ${"late50".padStart(7)} ${"late99".padStart(7)} ${"lateMax".padStart(8)}`);
   for (const [n, f] of results) console.log(row(n, f));
   const ratio = (a: Figures, b: Figures) => (a.cpuUs / a.exchanges) / (b.cpuUs / b.exchanges);
-  console.log(`# CPU per exchange, engine ÷ raw: paced ${ratio(results[1][1], results[0][1]).toFixed(2)}x, saturation ${ratio(results[3][1], results[2][1]).toFixed(2)}x (goal ≤ 1.5x)`);
+  console.log(`# CPU per exchange, engine ÷ raw: paced ${ratio(results[1][1], results[0][1]).toFixed(2)}x, saturation ${ratio(results[3][1], results[2][1]).toFixed(2)}x, saturation run() only ${ratio(results[4][1], results[2][1]).toFixed(2)}x (goal ≤ 1.5x)`);
 } finally {
   await stop();
 }
