@@ -100,7 +100,7 @@ async function rawExchanger(): Promise<Exchanger> {
         s.send(req);
       });
     },
-    close: () => s.close(),
+    close: () => void s.close(),
   };
 }
 
