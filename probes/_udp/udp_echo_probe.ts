@@ -55,6 +55,8 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
   const t1 = resolveT1(spec.options, spec.timeoutMs);
   const { n1, burst, burstInterval } = spec.options;
   const peerIsIp = isIP(host) !== 0;
+  // A dual-stack socket may report an IPv4 peer as ::ffff:a.b.c.d.
+  const mappedHost = isIP(host) === 4 ? `::ffff:${host}` : host;
   const sequences = new SequenceSpace(protocol.minSequence, protocol.maxSequence);
   const pending = new Map<number, Pending>();
   const tracker = protocol.recovery.modulus ? new RecoveryTracker(protocol.recovery.modulus) : undefined;
@@ -70,7 +72,7 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
     const at = performance.now();
     // The socket is connected, so the kernel already filters on the peer; checked again because
     // 29.244 §6.4 / 29.274 §7.6 match on the peer address too.
-    if (from.port !== port || (peerIsIp && from.address.replace(/^::ffff:/, "") !== host.replace(/^::ffff:/, ""))) {
+    if (from.port !== port || (peerIsIp && from.address !== host && from.address !== mappedHost)) {
       stray++;
       return;
     }
