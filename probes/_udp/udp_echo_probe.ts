@@ -55,6 +55,8 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
   const t1 = resolveT1(spec.options, spec.timeoutMs);
   const { n1, burst, burstInterval } = spec.options;
   const peerIsIp = isIP(host) !== 0;
+  // A dual-stack socket may report an IPv4 peer as ::ffff:a.b.c.d.
+  const mappedHost = isIP(host) === 4 ? `::ffff:${host}` : host;
   const sequences = new SequenceSpace(protocol.minSequence, protocol.maxSequence);
   const pending = new Map<number, Pending>();
   const tracker = protocol.recovery.modulus ? new RecoveryTracker(protocol.recovery.modulus) : undefined;
@@ -70,7 +72,7 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
     const at = performance.now();
     // The socket is connected, so the kernel already filters on the peer; checked again because
     // 29.244 §6.4 / 29.274 §7.6 match on the peer address too.
-    if (from.port !== port || (peerIsIp && from.address.replace(/^::ffff:/, "") !== host.replace(/^::ffff:/, ""))) {
+    if (from.port !== port || (peerIsIp && from.address !== host && from.address !== mappedHost)) {
       stray++;
       return;
     }
@@ -125,7 +127,10 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
     return socket;
   }
 
-  /** One request; retransmitted byte-identically every T1 up to N1 times when `retransmit`. */
+  /**
+   * One request; retransmitted byte-identically every T1 up to N1 times when `retransmit`.
+   * Hot path (bench/udp_probes.ts): one state object, one timer and one abort listener per request.
+   */
   function exchange(sock: UdpSocket, signal: AbortSignal, retransmit: boolean): Promise<Answer | undefined> {
     const sequence = sequences.take(pending);
     const bytes = protocol.encodeRequest(sequence);
@@ -142,21 +147,12 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
         finish();
         reject(signal.reason);
       };
-      const send = () => {
-        transmissions++;
-        try {
-          sock.send(bytes);
-        } catch (e) {
-          finish();
-          reject(e);
-          return;
-        }
-        timer = setTimeout(onT1, t1);
-      };
       const onT1 = () => {
         if (retransmit && transmissions <= n1) {
           env.log("debug", `${protocol.label} retransmission`, { sequence, transmissions });
-          send();
+          transmissions++;
+          sock.send(bytes);
+          timer = setTimeout(onT1, t1);
           return;
         }
         finish();
@@ -177,12 +173,20 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
         },
       });
       signal.addEventListener("abort", onAbort, { once: true });
-      send();
+      transmissions = 1;
+      try {
+        sock.send(bytes);
+      } catch (e) {
+        finish();
+        reject(e);
+        return;
+      }
+      timer = setTimeout(onT1, t1);
     });
   }
 
   function recoveryFacts(reply: EchoReply & { type: "response" }, events: ProbeEvent[]): Record<string, string | number | boolean> {
-    const facts: Record<string, string | number | boolean> = { ...reply.facts };
+    const facts: Record<string, string | number | boolean> = reply.facts ? { ...reply.facts } : {};
     if (reply.recovery === undefined) return facts;
     facts[protocol.recovery.fact] = reply.recovery;
     Object.assign(facts, protocol.recovery.describe?.(reply.recovery, env.now()));
@@ -215,14 +219,12 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
     const r3 = Math.round(answer.rttMs * 1000) / 1000;
     if (answer.reply.type === "version-not-supported") return rejected(answer.reply, r3, sock.local.port);
     const events: ProbeEvent[] = [];
-    const facts = {
-      sequence: answer.sequence,
-      transmissions: answer.transmissions,
-      localPort: sock.local.port,
-      ...recoveryFacts(answer.reply, events),
-      ...(stray ? { strayDatagrams: stray } : {}),
-    };
-    return { ok: true, latencyMs: r3, facts, ...(events.length ? { events } : {}) };
+    const facts = recoveryFacts(answer.reply, events);
+    facts.sequence = answer.sequence;
+    facts.transmissions = answer.transmissions;
+    facts.localPort = sock.local.port;
+    if (stray) facts.strayDatagrams = stray;
+    return events.length ? { ok: true, latencyMs: r3, facts, events } : { ok: true, latencyMs: r3, facts };
   }
 
   async function runBurst(sock: UdpSocket, signal: AbortSignal): Promise<ProbeOutcome> {
