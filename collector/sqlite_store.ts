@@ -11,6 +11,7 @@
 import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
 import type { Facts, FailureKind } from "../probes/types.ts";
 import type { Batch, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
+import { encodeBatch } from "../telemetry/codec.ts";
 import type { ProbeState, Verdict } from "../agent/events.ts";
 import { addValue, deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch, type Sketch } from "./sketch.ts";
 import {
@@ -30,7 +31,7 @@ import {
 
 export interface SqliteStoreOptions {
   readonly path: string;
-  /** Keep every probe result row (for audits and exactly-once checks). @default true */
+  /** Keep every stored record verbatim (table `batches`, CBOR v1, one row per batch). @default true */
   readonly raw?: boolean;
   /** "normal": durable across process crashes; "full": also across power loss. @default "normal" */
   readonly synchronous?: "normal" | "full";
@@ -48,15 +49,14 @@ CREATE TABLE IF NOT EXISTS probes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, 
   last_at INTEGER, last_ok INTEGER, last_latency_us INTEGER, last_failure TEXT, facts TEXT,
   peer_restarts INTEGER NOT NULL DEFAULT 0, ok_total INTEGER NOT NULL DEFAULT 0, fail_total INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (agent_id, probe)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS results (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
-  probe TEXT NOT NULL, ok INTEGER NOT NULL, latency_us INTEGER NOT NULL, status TEXT);
-CREATE INDEX IF NOT EXISTS results_at ON results (at);
+CREATE TABLE IF NOT EXISTS batches (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+  first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, received_at INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS batches_last_at ON batches (last_at);
 CREATE TABLE IF NOT EXISTS events (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
   type TEXT NOT NULL, probe TEXT, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_node ON events (agent_id, at);
-CREATE TABLE IF NOT EXISTS minutes (probe TEXT NOT NULL, minute INTEGER NOT NULL, agent_id TEXT NOT NULL, count INTEGER NOT NULL,
-  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, PRIMARY KEY (probe, minute, agent_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS minutes_node ON minutes (agent_id, probe, minute);
+CREATE TABLE IF NOT EXISTS minutes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL,
+  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, minute));
 `;
 
 interface MinuteAgg {
@@ -97,10 +97,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     getAck: db.prepare("SELECT acked FROM streams WHERE agent_id = ? AND boot_id = ?"),
     putAck: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (agent_id, boot_id) DO UPDATE SET acked = excluded.acked, last_seen = excluded.last_seen, gap = gap + excluded.gap`),
-    insResult: db.prepare("INSERT INTO results (agent_id, boot_id, seq, at, probe, ok, latency_us, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+    insBatch: db.prepare("INSERT INTO batches (agent_id, boot_id, first_seq, last_seq, first_at, last_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
     insEvent: db.prepare("INSERT INTO events (agent_id, boot_id, seq, at, type, probe, body) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-    getMinute: db.prepare("SELECT count, ok, failures, sketch FROM minutes WHERE probe = ? AND minute = ? AND agent_id = ?"),
-    putMinute: db.prepare("INSERT OR REPLACE INTO minutes (probe, minute, agent_id, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+    getMinute: db.prepare("SELECT count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute = ?"),
+    // A rowid table with an (agent, probe, minute) upsert measured 3-6x faster than WITHOUT ROWID
+    // with the sketch blob in the key's b-tree (bun:sqlite, 30 rows per transaction).
+    putMinute: db.prepare(`INSERT INTO minutes (agent_id, probe, minute, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, probe, minute) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
     putProbe: db.prepare(`INSERT INTO probes (agent_id, probe, kind, state, state_since, last_at, last_ok, last_latency_us, last_failure, facts, peer_restarts, ok_total, fail_total)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (agent_id, probe) DO UPDATE SET
@@ -125,13 +128,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     probeExists: db.prepare("SELECT 1 AS x FROM probes WHERE agent_id = ? AND probe = ?"),
     eventsOf: db.prepare("SELECT * FROM events WHERE agent_id = ? ORDER BY at DESC, seq DESC LIMIT 50"),
     minutesOf: db.prepare("SELECT minute, count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute >= ? AND minute < ? ORDER BY minute"),
-    minutesAll: db.prepare("SELECT agent_id, count, ok, failures, sketch FROM minutes WHERE probe = ? AND minute >= ? AND minute < ?"),
-    pruneResults: db.prepare("DELETE FROM results WHERE at < ?"),
+    // The IN list lets SQLite use the (agent_id, probe, minute) index once per node.
+    minutesAll: db.prepare("SELECT agent_id, count, ok, failures, sketch FROM minutes WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND minute >= ? AND minute < ?"),
+    pruneBatches: db.prepare("DELETE FROM batches WHERE last_at < ?"),
     pruneEvents: db.prepare("DELETE FROM events WHERE at < ?"),
     pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
   };
 
   const acks = new Map<string, number>();
+  /** The newest minutes' aggregates, so a batch does not read back what the previous one wrote. */
+  const minuteCache = new Map<string, MinuteAgg>();
+  const MINUTE_CACHE_MAX = 50_000;
   const listeners = new Set<(c: FleetChange) => void>();
   let duplicatesTotal = 0;
   let gapTotal = 0;
@@ -250,6 +257,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       return p;
     };
     const before = q.getNode.get(agentId);
+    const pendingCache: [string, MinuteAgg][] = [];
 
     db.exec("BEGIN IMMEDIATE");
     try {
@@ -257,7 +265,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         if (r.at > lastAt) lastAt = r.at;
         if (r.type === "probe") {
           const status = r.ok ? "ok" : r.failure?.kind ?? "local";
-          if (raw) q.insResult.run(agentId, bootId, r.seq, r.at, r.probe, r.ok ? 1 : 0, r.latencyUs, status);
           const minute = Math.floor(r.at / MINUTE) * MINUTE;
           const mk = `${r.probe}\u0000${minute}`;
           let m = minutes.get(mk);
@@ -304,14 +311,20 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         }
       }
       for (const m of minutes.values()) {
-        const old = q.getMinute.get(m.probe, m.minute, agentId);
-        if (old) {
-          m.count += num(old.count);
-          m.ok += num(old.ok);
-          for (const [k, v] of Object.entries(json<Record<string, number>>(old.failures) ?? {})) m.failures[k] = (m.failures[k] ?? 0) + v;
-          mergeInto(m.sketch, deserializeSketch(old.sketch as Uint8Array));
+        const ck = `${agentId}\u0000${m.probe}\u0000${m.minute}`;
+        let prev = minuteCache.get(ck);
+        if (!prev) {
+          const old = q.getMinute.get(agentId, m.probe, m.minute);
+          if (old) prev = { count: num(old.count), ok: num(old.ok), failures: json<Record<string, number>>(old.failures) ?? {}, sketch: deserializeSketch(old.sketch as Uint8Array) };
         }
-        q.putMinute.run(m.probe, m.minute, agentId, m.count, m.ok, JSON.stringify(m.failures), serializeSketch(m.sketch));
+        if (prev) {
+          m.count += prev.count;
+          m.ok += prev.ok;
+          for (const [k, v] of Object.entries(prev.failures)) m.failures[k] = (m.failures[k] ?? 0) + v;
+          mergeInto(m.sketch, prev.sketch);
+        }
+        q.putMinute.run(agentId, m.probe, m.minute, m.count, m.ok, JSON.stringify(m.failures), serializeSketch(m.sketch));
+        pendingCache.push([ck, { count: m.count, ok: m.ok, failures: m.failures, sketch: m.sketch }]);
       }
       for (const [name, p] of probes) {
         const l = p.last;
@@ -321,12 +334,22 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           p.restarts, p.ok, p.fail);
       }
       const last = fresh[fresh.length - 1];
+      if (raw) {
+        // The new records verbatim, one row per batch (wire format v1): an audit trail that costs
+        // one insert per batch instead of one per record.
+        let firstAt = fresh[0].at;
+        for (const r of fresh) if (r.at < firstAt) firstAt = r.at;
+        q.insBatch.run(agentId, bootId, fresh[0].seq, last.seq, firstAt, lastAt, receivedAt, encodeBatch({ agentId, bootId, records: fresh }));
+      }
       q.putNode.run(agentId, labels ? JSON.stringify(labels) : null, version ?? null, bootId, receivedAt, receivedAt, lastAt,
         verdict ?? null, last.type === "agent-stop" ? 0 : 1, spoolDrops, peerRestarts);
       const ack = last.seq;
       q.putAck.run(agentId, bootId, ack, receivedAt, receivedAt, gap);
       db.exec("COMMIT");
       acks.set(key, ack);
+      // Only committed aggregates enter the cache (a rolled-back batch must leave no trace).
+      if (minuteCache.size > MINUTE_CACHE_MAX) minuteCache.clear();
+      for (const [k, v] of pendingCache) minuteCache.set(k, v);
     } catch (e) {
       try {
         db.exec("ROLLBACK");
@@ -395,8 +418,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     stats: (): Promise<StoreStats> => Promise.resolve({ nodes: q.allNodes.all().length, records: recordsTotal, duplicates: duplicatesTotal, gapRecords: gapTotal }),
     prune: (rawBefore, minutesBefore) => {
       // Events (state changes, restarts, reloads) are rare and kept as long as the histograms.
-      const records = q.pruneResults.run(rawBefore).changes + q.pruneEvents.run(minutesBefore).changes;
+      const records = q.pruneBatches.run(rawBefore).changes + q.pruneEvents.run(minutesBefore).changes;
       const minutes = q.pruneMinutes.run(Math.floor(minutesBefore / MINUTE) * MINUTE).changes;
+      minuteCache.clear();
       return Promise.resolve({ records, minutes });
     },
     subscribe: (l) => {

@@ -123,7 +123,7 @@ export interface Store {
   /** Every (node, probe) with its current view, for /metrics. */
   probes(): Promise<{ readonly node: string; readonly probe: ProbeView }[]>;
   stats(): Promise<StoreStats>;
-  /** Delete raw probe results older than `rawBefore`, and histograms and events older than `minutesBefore`. */
+  /** Delete raw records (batches) older than `rawBefore`, and histograms and events older than `minutesBefore`. */
   prune(rawBefore: number, minutesBefore: number): Promise<{ readonly records: number; readonly minutes: number }>;
   /** Live changes after each ingest (for SSE). Returns the unsubscribe function. */
   subscribe(listener: (change: FleetChange) => void): () => void;
