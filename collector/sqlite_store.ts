@@ -136,6 +136,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   };
 
   const acks = new Map<string, number>();
+  /** What decides whether a batch changes a node's summary (for SSE), without a query per batch. */
+  const nodeState = new Map<string, { bootId: string; running: boolean }>();
   /** The newest minutes' aggregates, so a batch does not read back what the previous one wrote. */
   const minuteCache = new Map<string, MinuteAgg>();
   const MINUTE_CACHE_MAX = 50_000;
@@ -229,7 +231,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
   };
 
-  const ingestSync = (batch: Batch, receivedAt: number): IngestOutcome => {
+  const ingestSync = (batch: Batch, receivedAt: number, wire?: Uint8Array): IngestOutcome => {
     const { agentId, bootId } = batch;
     const key = `${agentId}\u0000${bootId}`;
     let acked = acks.get(key);
@@ -256,7 +258,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       if (!p) probes.set(name, p = { restarts: 0, ok: 0, fail: 0 });
       return p;
     };
-    const before = q.getNode.get(agentId);
+    let before = nodeState.get(agentId);
+    if (!before) {
+      const row = q.getNode.get(agentId);
+      if (row) before = { bootId: String(row.boot_id), running: num(row.running) === 1 };
+    }
     const pendingCache: [string, MinuteAgg][] = [];
 
     db.exec("BEGIN IMMEDIATE");
@@ -339,7 +345,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         // one insert per batch instead of one per record.
         let firstAt = fresh[0].at;
         for (const r of fresh) if (r.at < firstAt) firstAt = r.at;
-        q.insBatch.run(agentId, bootId, fresh[0].seq, last.seq, firstAt, lastAt, receivedAt, encodeBatch({ agentId, bootId, records: fresh }));
+        const body = wire && duplicates === 0 ? wire : encodeBatch({ agentId, bootId, records: fresh });
+        q.insBatch.run(agentId, bootId, fresh[0].seq, last.seq, firstAt, lastAt, receivedAt, body);
       }
       q.putNode.run(agentId, labels ? JSON.stringify(labels) : null, version ?? null, bootId, receivedAt, receivedAt, lastAt,
         verdict ?? null, last.type === "agent-stop" ? 0 : 1, spoolDrops, peerRestarts);
@@ -361,9 +368,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     recordsTotal += fresh.length;
     gapTotal += gap;
 
-    const after = nodeSummary(agentId)!;
-    if (!before || verdict !== undefined || version !== undefined || num(before.running) !== (after.running ? 1 : 0) || String(before.boot_id) !== bootId) {
-      changes.unshift({ type: "node", node: after });
+    const running = fresh[fresh.length - 1].type !== "agent-stop";
+    nodeState.set(agentId, { bootId, running });
+    if (listeners.size === 0) return { agentId, bootId, ack: fresh[fresh.length - 1].seq, stored: fresh.length, duplicates, gap };
+    if (!before || verdict !== undefined || version !== undefined || before.running !== running || before.bootId !== bootId) {
+      changes.unshift({ type: "node", node: nodeSummary(agentId)! });
     }
     for (const e of events) changes.push({ type: "event", node: agentId, event: e });
     for (const c of changes) emit(c);
@@ -371,9 +380,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   };
 
   return {
-    ingest: (batch, receivedAt) => {
+    ingest: (batch, receivedAt, wire) => {
       try {
-        return Promise.resolve(ingestSync(batch, receivedAt));
+        return Promise.resolve(ingestSync(batch, receivedAt, wire));
       } catch (e) {
         return Promise.reject(e);
       }
