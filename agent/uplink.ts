@@ -156,7 +156,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     const body = encodeBatch({ agentId: b.agentId, bootId: b.bootId, records: toRecords(b.records) });
     const headers: Record<string, string> = { "content-type": "application/vnd.edgeprobe.telemetry+cbor; v=1" };
     if (config.token) headers.authorization = `Bearer ${config.token}`;
-    const res = await doFetch(url, { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers, signal: AbortSignal.any([signal, AbortSignal.timeout(config.requestTimeout)]) });
+    const res = await doFetch(url, { method: "POST", body, headers, signal: AbortSignal.any([signal, AbortSignal.timeout(config.requestTimeout)]) });
     const text = await res.text();
     if (!res.ok) {
       if (res.status === 413 && maxRecords > 1) maxRecords = Math.max(1, Math.floor(maxRecords / 2));
