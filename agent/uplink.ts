@@ -131,8 +131,12 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     bootId,
     log,
     // Deferred: the spool is in the middle of an append when it drops (design.md: "the drop is
-    // counted and reported as an event").
-    onDrop: (records, bytes) => queueMicrotask(() => append({ type: "spool-drop", at: clock.now(), records, bytes })),
+    // counted and reported as an event"). The record carries this boot's cumulative totals, so a
+    // report that is itself dropped later is superseded by the next one.
+    onDrop: () => queueMicrotask(() => {
+      const st = spool.stats();
+      append({ type: "spool-drop", at: clock.now(), records: st.droppedRecords, bytes: st.droppedBytes });
+    }),
   });
 
   const loopAbort = new AbortController();
