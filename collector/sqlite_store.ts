@@ -9,7 +9,7 @@
  * https://www.sqlite.org/pragma.html#pragma_synchronous).
  */
 import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
-import type { Facts, FailureKind } from "../probes/types.ts";
+import type { Facts } from "../probes/types.ts";
 import type { Batch, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
 import { encodeBatch } from "../telemetry/codec.ts";
 import type { ProbeState, Verdict } from "../agent/events.ts";
@@ -26,7 +26,6 @@ import {
   type ProbeView,
   type Store,
   type StoreStats,
-  type WindowQuery,
 } from "./store.ts";
 
 export interface SqliteStoreOptions {
