@@ -11,6 +11,7 @@ import { telemetrySchema } from "../telemetry/telemetry_config.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { h2Fetch } from "../runtime/h2_fetch.ts";
 import { detectRuntime } from "../runtime/detect.ts";
+import * as http2 from "node:http2";
 
 const TOKEN = "h2c-test-token-0123456789abcdef";
 
@@ -46,6 +47,18 @@ describe("h2c between uplink and collector", () => {
       assert.equal(missing.status, 404);
       assert.equal(missing.headers.get("content-type"), "application/problem+json");
       f.close();
+      // Server-sent events stream through the h2c adapter: the first event arrives while the stream stays open.
+      const session = http2.connect(c.h2cUrl!);
+      const events = session.request({ ":method": "GET", ":path": "/api/v1/events" });
+      let text = "";
+      events.on("data", (d: Uint8Array) => (text += new TextDecoder().decode(d)));
+      await new Promise((r) => events.once("response", r));
+      await deliver(c.h2cUrl!, dir, "upf-sse");
+      const end = Date.now() + 5000;
+      while (!text.includes('"id":"upf-sse"') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      assert.match(text, /event: node\ndata: \{"type":"node","node":\{"id":"upf-sse"/);
+      events.close();
+      session.close();
     } finally {
       ac.abort();
       await c.finished;
