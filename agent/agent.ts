@@ -262,7 +262,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       connections: server.connections(),
       eventLoopLagMs: lag.lagMs(),
       reloads,
-      uplink: uplink?.stats(),
+      uplinkText: uplink?.metrics(),
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     });

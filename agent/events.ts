@@ -24,8 +24,10 @@ export interface EventSink {
 
 /** The telemetry uplink as the agent core sees it (agent/uplink.ts implements it). */
 export interface TelemetryUplink extends EventSink {
-  /** Numbers for /metrics and /status: spool depth, drops, connected, last ack ... */
-  stats(): Readonly<Record<string, number>>;
+  /** For /status: spool depth, drops, connection state, last ack ... */
+  stats(): unknown;
+  /** Prometheus text lines for the agent's /metrics (spool, drops, uplink state). */
+  metrics(): string;
   /** Stop sending and persist spool state; resolves within the signal's bound. */
   close(signal: AbortSignal): Promise<void>;
 }

@@ -17,8 +17,8 @@ export interface MetricsInput {
   readonly connections: number;
   readonly eventLoopLagMs: number;
   readonly reloads: { readonly ok: number; readonly failed: number };
-  /** Numbers from the telemetry uplink (spool depth, drops, connected ...), when it runs. */
-  readonly uplink?: Readonly<Record<string, number>>;
+  /** The telemetry uplink's own metric lines, when it runs. */
+  readonly uplinkText?: string;
   readonly memory: { readonly rss: number; readonly heapUsed: number };
   readonly cpuSeconds: number;
 }
@@ -65,15 +65,9 @@ export function renderMetrics(m: MetricsInput): string {
   p.family("edgeprobe_config_reloads_total", "counter", "Config reloads (SIGHUP) by result.")
     .sample("edgeprobe_config_reloads_total", { result: "ok" }, m.reloads.ok)
     .sample("edgeprobe_config_reloads_total", { result: "failed" }, m.reloads.failed);
-  if (m.uplink) {
-    for (const [k, v] of Object.entries(m.uplink)) {
-      const name = `edgeprobe_uplink_${k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())}`;
-      p.family(name, k.endsWith("Total") ? "counter" : "gauge", `Telemetry uplink: ${k}.`).sample(name, {}, v);
-    }
-  }
   p.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.").sample("process_resident_memory_bytes", {}, m.memory.rss);
   p.family("process_heap_used_bytes", "gauge", "JavaScript heap in use.").sample("process_heap_used_bytes", {}, m.memory.heapUsed);
   p.family("process_cpu_seconds_total", "counter", "User and system CPU time spent.").sample("process_cpu_seconds_total", {}, m.cpuSeconds);
   p.family("process_start_time_seconds", "gauge", "Start time of the process since the epoch.").sample("process_start_time_seconds", {}, Math.floor(m.startedAtMs / 1000));
-  return p.toString();
+  return p.toString() + (m.uplinkText ?? "");
 }

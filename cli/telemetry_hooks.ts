@@ -1,13 +1,67 @@
-/** @module Where the agent CLI finds the telemetry uplink (filled in by telemetry/). */
+/**
+ * @module How the agent CLI and the demo reach the telemetry uplink and the collector: kept in one
+ * place so cli/agent.ts stays about the agent.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { AgentDeps } from "../agent/agent.ts";
+import { createUplink } from "../agent/uplink.ts";
+import { renderUplinkMetrics } from "../agent/uplink_metrics.ts";
+import { formatIssues } from "../common/zod_issues.ts";
+import { parseCollectorConfig, startCollector } from "../collector/mod.ts";
 import type { DemoDeps } from "../demo/start_demo.ts";
+import { telemetrySchema } from "../telemetry/telemetry_config.ts";
 
 export interface TelemetryHooks {
-  validate?: (raw: Record<string, unknown>) => string[];
-  createUplink?: AgentDeps["createUplink"];
-  startDemoCollector?: DemoDeps["startCollector"];
+  validate: (raw: Record<string, unknown>) => string[];
+  createUplink: NonNullable<AgentDeps["createUplink"]>;
+  startDemoCollector: NonNullable<DemoDeps["startCollector"]>;
 }
 
 export const telemetryHooks: TelemetryHooks = {
-  validate: () => ["telemetry: this build has no telemetry uplink yet"],
+  validate(raw) {
+    const r = telemetrySchema.safeParse(raw);
+    return r.success ? [] : formatIssues(r.error, raw, ["telemetry"]);
+  },
+  async createUplink(config, ctx) {
+    const stop = new AbortController();
+    const uplink = await createUplink(telemetrySchema.parse(config.telemetry), {
+      agentId: config.agent.id,
+      labels: config.agent.labels,
+      bootId: ctx.bootId,
+      clock: ctx.clock,
+      log: ctx.log,
+      signal: stop.signal,
+    });
+    return {
+      emit: (e) => uplink.emit(e),
+      stats: () => uplink.stats(),
+      metrics: () => renderUplinkMetrics(uplink.stats()),
+      async close(signal) {
+        try {
+          await uplink.close(signal);
+        } finally {
+          stop.abort(new DOMException("agent stopped", "AbortError"));
+        }
+      },
+    };
+  },
+  async startDemoCollector(ports, token, dir) {
+    const stop = new AbortController();
+    const config = parseCollectorConfig({
+      listen: `127.0.0.1:${ports.collector}`,
+      auth: { sharedToken: token },
+      store: { path: join(dir, "collector.db") },
+      staleAfter: "30s",
+    }, {}, "demo");
+    mkdirSync(dir, { recursive: true });
+    const running = await startCollector(config, { signal: stop.signal, log: () => {} });
+    return {
+      url: running.url,
+      async close() {
+        stop.abort();
+        await running.finished;
+      },
+    };
+  },
 };
