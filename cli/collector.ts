@@ -1,7 +1,56 @@
-/** @module `edgeprobe collector --config FILE` (implemented in collector/). */
+/** @module `edgeprobe collector --config FILE`. */
 import type { CommandIO } from "./io.ts";
+import { parseArgs } from "./args.ts";
+import { CollectorConfigError, loadCollectorConfig } from "../collector/config.ts";
+import { startCollector } from "../collector/collector.ts";
+import { createLogger } from "../common/log.ts";
 
-export function collectorCommand(_argv: readonly string[], io: CommandIO): Promise<number> {
-  io.err("Cannot start collector: this build has no collector yet\n");
-  return Promise.resolve(1);
+export function collectorUsage(): string {
+  return `Usage: edgeprobe collector --config FILE
+
+Runs the central collector: telemetry ingest (POST /api/v1/ingest), the SQLite store, the fleet API
+(/api/v1/fleet, /api/v1/nodes/:id, /api/v1/nodes/:id/probes/:name/history,
+/api/v1/probes/:name/latency), server-sent events (/api/v1/events), /metrics and /healthz.
+
+Options:
+  --config FILE   collector config (YAML or JSON; fields in docs/telemetry.md)
+  --help          this text
+`;
+}
+
+export async function collectorCommand(argv: readonly string[], io: CommandIO): Promise<number> {
+  const { flags, positionals } = parseArgs(argv);
+  if (flags.help || flags.h) {
+    io.out(collectorUsage());
+    return 0;
+  }
+  const unknown = Object.keys(flags).filter((k) => k !== "config");
+  if (typeof flags.config !== "string" || positionals.length > 0 || unknown.length > 0) {
+    io.err(`Cannot start collector: ${unknown.length ? `unknown option --${unknown[0]}` : "expected --config FILE"}\n${collectorUsage()}`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadCollectorConfig(flags.config, io.env);
+  } catch (e) {
+    if (e instanceof CollectorConfigError) {
+      io.err(e.message + "\n");
+      return 2;
+    }
+    throw e;
+  }
+  const log = createLogger((l) => io.err(l), (io.env.EDGEPROBE_LOG_LEVEL as "debug" | "info" | "warn" | "error" | undefined) ?? "info", { component: "collector" });
+  const ac = new AbortController();
+  const offs = (["SIGINT", "SIGTERM"] as const).map((s) => io.onSignal(s, () => ac.abort(new Error(s))));
+  try {
+    const c = await startCollector(config, { signal: ac.signal, log });
+    io.out(`collector listening on ${c.url}\n`);
+    await c.finished;
+    return 0;
+  } catch (e) {
+    io.err(`${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    for (const off of offs) off();
+  }
 }

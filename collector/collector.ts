@@ -1,0 +1,99 @@
+/**
+ * @module The collector as one object: store + ingest + API + SSE + retention, served over HTTP.
+ */
+import { readFileSync } from "node:fs";
+import type { LogFn } from "../common/log.ts";
+import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
+import { createApi } from "./api.ts";
+import type { CollectorConfig } from "./config.ts";
+import { createIngestHandler, INGEST_PATH, newIngestCounters } from "./ingest.ts";
+import { openSqliteStore } from "./sqlite_store.ts";
+import { createSseHub } from "./sse.ts";
+import type { Store } from "./store.ts";
+
+export interface RunningCollector {
+  readonly url: string;
+  readonly server: HttpServer;
+  readonly store: Store;
+  /** The request handler (tests and benchmarks may call it without a socket). */
+  readonly handler: (req: Request) => Promise<Response>;
+  /** Resolves when the server stopped and the store is closed (after `signal` aborted). */
+  readonly finished: Promise<void>;
+}
+
+export interface CollectorDeps {
+  readonly signal: AbortSignal;
+  readonly log: LogFn;
+  readonly now?: () => number;
+  /** Use this store instead of opening the SQLite file named in the config. */
+  readonly store?: Store;
+}
+
+/** Build the request handler over a store (no socket). */
+export function createCollectorHandler(config: CollectorConfig, store: Store, deps: { now: () => number; log: LogFn }) {
+  const counters = newIngestCounters();
+  const sse = createSseHub({ maxClients: config.limits.maxSseClients });
+  const unsubscribe = store.subscribe((c) => sse.publish(c));
+  const ingest = createIngestHandler({ store, auth: config.auth, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
+  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter });
+  const handler = (req: Request): Promise<Response> => {
+    // The hot path skips the router: one string compare on the path.
+    const url = req.url;
+    const p = url.indexOf("/", url.indexOf("//") + 2);
+    const path = url.slice(p, url.indexOf("?", p) >>> 0);
+    if (path === INGEST_PATH) return ingest(req);
+    return Promise.resolve(api.fetch(req));
+  };
+  return { handler, close: () => (unsubscribe(), sse.close()) };
+}
+
+/**
+ * Open the store, start serving and pruning; everything stops when `deps.signal` aborts.
+ * @throws {Error} "Cannot open SQLite database …", "Cannot listen on …", "Cannot read TLS file …"
+ */
+export async function startCollector(config: CollectorConfig, deps: CollectorDeps): Promise<RunningCollector> {
+  const now = deps.now ?? Date.now;
+  const store = deps.store ?? await openSqliteStore({ path: config.store.path, raw: config.store.raw, synchronous: config.store.synchronous });
+  const { handler, close } = createCollectorHandler(config, store, { now, log: deps.log });
+  const read = (p: string) => {
+    try {
+      return readFileSync(p, "utf8");
+    } catch (e) {
+      throw new Error(`Cannot read TLS file ${p}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  let server: HttpServer;
+  try {
+    server = await serveHttp(handler, {
+      hostname: config.listen.hostname,
+      port: config.listen.port,
+      signal: deps.signal,
+      maxRequestBodySize: config.limits.maxBodyBytes + 64 * 1024,
+      ...(config.tls ? { tls: { cert: read(config.tls.cert), key: read(config.tls.key), ...(config.tls.clientCa ? { ca: read(config.tls.clientCa), requestCert: true } : {}) } } : {}),
+    });
+  } catch (e) {
+    close();
+    await store.close();
+    throw e;
+  }
+  const prune = async () => {
+    try {
+      const t = now();
+      const r = await store.prune(t - config.retention.raw, t - config.retention.history);
+      if (r.records + r.minutes > 0) deps.log("info", "collector: retention pruned old data", r);
+    } catch (e) {
+      deps.log("warn", "collector: cannot prune", { error: (e as Error).message });
+    }
+  };
+  const timer = setInterval(prune, config.retention.pruneEvery);
+  (timer as { unref?: () => void }).unref?.();
+  const host = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
+  const url = `${config.tls ? "https" : "http"}://${host}:${server.port}`;
+  deps.log("info", "collector: listening", { url, store: config.store.path });
+  const finished = server.finished.then(async () => {
+    clearInterval(timer);
+    close();
+    await store.close();
+  });
+  return { url, server, store, handler, finished };
+}

@@ -1,0 +1,29 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { CollectorConfigError, parseCollectorConfig, parseListen } from "./config.ts";
+
+describe("parseCollectorConfig()", () => {
+  it("fills defaults and expands ${VAR} from the environment", () => {
+    const c = parseCollectorConfig({ auth: { sharedToken: "${TOK}" } }, { TOK: "0123456789abcdef0" });
+    assert.equal(c.auth.sharedToken, "0123456789abcdef0");
+    assert.deepEqual(c.listen, { hostname: "0.0.0.0", port: 9400 });
+    assert.equal(c.limits.maxBodyBytes, 1024 * 1024);
+    assert.equal(c.retention.history, 720 * 3_600_000);
+  });
+  it("names every problem with its path", () => {
+    assert.throws(() => parseCollectorConfig({ listen: "nope", auth: {}, stor: {} }, {}, "c.yaml"), (e: CollectorConfigError) => {
+      assert.ok(e instanceof CollectorConfigError);
+      assert.match(e.message, /^Cannot load collector config c\.yaml:/);
+      assert.ok(e.problems.some((p) => p.startsWith("listen: expected host:port")));
+      assert.ok(e.problems.some((p) => p.startsWith("stor: unknown key")));
+      assert.ok(e.problems.some((p) => p.startsWith("auth: set auth.tokens or auth.sharedToken")));
+      return true;
+    });
+    assert.throws(() => parseCollectorConfig({ auth: { sharedToken: "${NOPE}" } }, {}), /auth\.sharedToken: environment variable NOPE is not set/);
+  });
+  it("parseListen() reads host:port, [v6]:port and :port", () => {
+    assert.deepEqual(parseListen("[::1]:9400"), { hostname: "::1", port: 9400 });
+    assert.deepEqual(parseListen(":0"), { hostname: "0.0.0.0", port: 0 });
+    assert.equal(parseListen("host"), undefined);
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { addValue, deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch } from "./sketch.ts";
+
+const exact = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))];
+const within = (est: number, truth: number) => truth === 0 ? est === 0 : Math.abs(est - truth) / truth <= RELATIVE_ERROR + 1e-12;
+
+/** A deterministic pseudo-random generator (mulberry32) so the test is repeatable. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("latency sketch", () => {
+  it("answers p50/p90/p99 within 1% of the raw samples, over merged minutes and nodes", () => {
+    const r = rng(42);
+    const all: number[] = [];
+    const merged = newSketch();
+    // 3 nodes × 10 minutes, log-normal-ish latencies from 200 µs to ~2 s, some zeros.
+    for (let node = 0; node < 3; node++) {
+      for (let minute = 0; minute < 10; minute++) {
+        const s = newSketch();
+        for (let i = 0; i < 500; i++) {
+          const v = r() < 0.01 ? 0 : Math.round(200 * Math.exp(r() * 9 * (node + 1) / 3));
+          all.push(v);
+          addValue(s, v);
+        }
+        mergeInto(merged, deserializeSketch(serializeSketch(s)));
+      }
+    }
+    all.sort((a, b) => a - b);
+    assert.equal(merged.count, all.length);
+    for (const q of [0, 0.01, 0.5, 0.9, 0.99, 0.999, 1]) {
+      const est = quantile(merged, q)!;
+      assert.ok(within(est, exact(all, q)), `q=${q}: estimate ${est} vs exact ${exact(all, q)}`);
+    }
+  });
+
+  it("keeps the error bound for any sample set (property)", () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 60_000_000 }), { minLength: 1, maxLength: 300 }), fc.double({ min: 0, max: 1, noNaN: true }), (xs, q) => {
+      const s = newSketch();
+      for (const x of xs) addValue(s, x);
+      const sorted = [...xs].sort((a, b) => a - b);
+      assert.ok(within(quantile(s, q)!, exact(sorted, q)));
+    }), { numRuns: 500 });
+  });
+
+  it("quantile() of an empty sketch is undefined and deserializeSketch() rejects odd bytes", () => {
+    assert.equal(quantile(newSketch(), 0.5), undefined);
+    assert.throws(() => deserializeSketch(new Uint8Array(5)), RangeError);
+  });
+});

@@ -1,0 +1,436 @@
+/**
+ * @module The collector's Store on an embedded SQLite file (runtime/sqlite.ts), WAL mode.
+ *
+ * Idempotency: `streams` keeps the ack (highest contiguous seq) per (agentId, bootId); a batch's
+ * records at or below it are duplicates and are not written again. One transaction per batch
+ * writes the raw records, the per-minute histograms, the probe and node rows and the new ack, so
+ * an ack is only answered after everything it covers has committed (WAL: a committed
+ * transaction survives a process kill with synchronous=NORMAL, and power loss with FULL,
+ * https://www.sqlite.org/pragma.html#pragma_synchronous).
+ */
+import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
+import type { Facts, FailureKind } from "../probes/types.ts";
+import type { Batch, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
+import { encodeBatch } from "../telemetry/codec.ts";
+import type { ProbeState, Verdict } from "../agent/events.ts";
+import { addValue, deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch, type Sketch } from "./sketch.ts";
+import {
+  type EventView,
+  type FleetChange,
+  type HistoryPoint,
+  type IngestOutcome,
+  type LatencySummary,
+  type NodeDetail,
+  type NodeSummary,
+  newRecords,
+  type ProbeView,
+  type Store,
+  type StoreStats,
+  type WindowQuery,
+} from "./store.ts";
+
+export interface SqliteStoreOptions {
+  readonly path: string;
+  /** Keep every stored record verbatim (table `batches`, CBOR v1, one row per batch). @default true */
+  readonly raw?: boolean;
+  /** "normal": durable across process crashes; "full": also across power loss. @default "normal" */
+  readonly synchronous?: "normal" | "full";
+}
+
+const MINUTE = 60_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS streams (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, acked INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gap INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (agent_id, boot_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (agent_id TEXT PRIMARY KEY, labels TEXT, version TEXT, boot_id TEXT NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_record_at INTEGER, verdict TEXT, running INTEGER NOT NULL DEFAULT 1,
+  spool_drops INTEGER NOT NULL DEFAULT 0, peer_restarts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS probes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, kind TEXT, state TEXT, state_since INTEGER,
+  last_at INTEGER, last_ok INTEGER, last_latency_us INTEGER, last_failure TEXT, facts TEXT,
+  peer_restarts INTEGER NOT NULL DEFAULT 0, ok_total INTEGER NOT NULL DEFAULT 0, fail_total INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (agent_id, probe)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batches (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+  first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, received_at INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS batches_last_at ON batches (last_at);
+CREATE TABLE IF NOT EXISTS events (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+  type TEXT NOT NULL, probe TEXT, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_node ON events (agent_id, at);
+CREATE TABLE IF NOT EXISTS minutes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL,
+  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, minute));
+`;
+
+interface MinuteAgg {
+  count: number;
+  ok: number;
+  failures: Record<string, number>;
+  sketch: Sketch;
+}
+
+interface ProbeAgg {
+  kind?: string;
+  state?: ProbeState;
+  stateSince?: number;
+  last?: ProbeRecord;
+  facts?: Facts;
+  restarts: number;
+  ok: number;
+  fail: number;
+}
+
+const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : (v as number));
+const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+const json = <T>(v: unknown): T | undefined => (typeof v === "string" ? JSON.parse(v) as T : undefined);
+
+/**
+ * Open (creating) the SQLite store.
+ * @throws {Error} "Cannot open SQLite database …"
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const db: Database = await openDatabase(options.path);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec(SCHEMA);
+  const raw = options.raw ?? true;
+
+  const q = {
+    getAck: db.prepare("SELECT acked FROM streams WHERE agent_id = ? AND boot_id = ?"),
+    putAck: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, boot_id) DO UPDATE SET acked = excluded.acked, last_seen = excluded.last_seen, gap = gap + excluded.gap`),
+    insBatch: db.prepare("INSERT INTO batches (agent_id, boot_id, first_seq, last_seq, first_at, last_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+    insEvent: db.prepare("INSERT INTO events (agent_id, boot_id, seq, at, type, probe, body) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+    getMinute: db.prepare("SELECT count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute = ?"),
+    // A rowid table with an (agent, probe, minute) upsert measured 3-6x faster than WITHOUT ROWID
+    // with the sketch blob in the key's b-tree (bun:sqlite, 30 rows per transaction).
+    putMinute: db.prepare(`INSERT INTO minutes (agent_id, probe, minute, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, probe, minute) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
+    putProbe: db.prepare(`INSERT INTO probes (agent_id, probe, kind, state, state_since, last_at, last_ok, last_latency_us, last_failure, facts, peer_restarts, ok_total, fail_total)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, probe) DO UPDATE SET
+        kind = coalesce(excluded.kind, kind), state = coalesce(excluded.state, state), state_since = coalesce(excluded.state_since, state_since),
+        last_at = coalesce(excluded.last_at, last_at), last_ok = coalesce(excluded.last_ok, last_ok),
+        last_latency_us = coalesce(excluded.last_latency_us, last_latency_us),
+        last_failure = CASE WHEN excluded.last_at IS NULL THEN last_failure ELSE excluded.last_failure END,
+        facts = coalesce(excluded.facts, facts), peer_restarts = peer_restarts + excluded.peer_restarts,
+        ok_total = ok_total + excluded.ok_total, fail_total = fail_total + excluded.fail_total`),
+    getNode: db.prepare("SELECT * FROM nodes WHERE agent_id = ?"),
+    putNode: db.prepare(`INSERT INTO nodes (agent_id, labels, version, boot_id, first_seen, last_seen, last_record_at, verdict, running, spool_drops, peer_restarts)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id) DO UPDATE SET labels = coalesce(excluded.labels, labels), version = coalesce(excluded.version, version),
+        boot_id = excluded.boot_id, last_seen = excluded.last_seen, last_record_at = max(coalesce(last_record_at, 0), excluded.last_record_at),
+        verdict = coalesce(excluded.verdict, verdict), running = excluded.running,
+        spool_drops = spool_drops + excluded.spool_drops, peer_restarts = peer_restarts + excluded.peer_restarts`),
+    allNodes: db.prepare("SELECT * FROM nodes ORDER BY agent_id"),
+    probeCounts: db.prepare("SELECT agent_id, coalesce(state, 'unknown') AS state, count(*) AS n FROM probes GROUP BY agent_id, state"),
+    probeCountsOf: db.prepare("SELECT coalesce(state, 'unknown') AS state, count(*) AS n FROM probes WHERE agent_id = ? GROUP BY state"),
+    probesOf: db.prepare("SELECT * FROM probes WHERE agent_id = ? ORDER BY probe"),
+    allProbes: db.prepare("SELECT * FROM probes ORDER BY agent_id, probe"),
+    probeExists: db.prepare("SELECT 1 AS x FROM probes WHERE agent_id = ? AND probe = ?"),
+    eventsOf: db.prepare("SELECT * FROM events WHERE agent_id = ? ORDER BY at DESC, seq DESC LIMIT 50"),
+    minutesOf: db.prepare("SELECT minute, count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute >= ? AND minute < ? ORDER BY minute"),
+    // The IN list lets SQLite use the (agent_id, probe, minute) index once per node.
+    minutesAll: db.prepare("SELECT agent_id, count, ok, failures, sketch FROM minutes WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND minute >= ? AND minute < ?"),
+    pruneBatches: db.prepare("DELETE FROM batches WHERE last_at < ?"),
+    pruneEvents: db.prepare("DELETE FROM events WHERE at < ?"),
+    pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
+  };
+
+  const acks = new Map<string, number>();
+  /** The newest minutes' aggregates, so a batch does not read back what the previous one wrote. */
+  const minuteCache = new Map<string, MinuteAgg>();
+  const MINUTE_CACHE_MAX = 50_000;
+  const listeners = new Set<(c: FleetChange) => void>();
+  let duplicatesTotal = 0;
+  let gapTotal = 0;
+  let recordsTotal = 0;
+
+  const probeView = (r: Row): ProbeView => ({
+    name: String(r.probe),
+    kind: str(r.kind) ?? "",
+    state: (str(r.state) ?? "unknown") as ProbeState,
+    ...(r.state_since !== null ? { stateSince: num(r.state_since) } : {}),
+    ...(r.last_at !== null
+      ? {
+        last: {
+          at: num(r.last_at),
+          ok: num(r.last_ok) === 1,
+          latencyMs: num(r.last_latency_us) / 1000,
+          ...(r.last_failure ? { failure: json(r.last_failure) } : {}),
+        },
+      }
+      : {}),
+    ...(r.facts ? { facts: json<Facts>(r.facts) } : {}),
+    peerRestarts: num(r.peer_restarts),
+    okTotal: num(r.ok_total),
+    failTotal: num(r.fail_total),
+  });
+
+  const summary = (r: Row, counts: Record<string, number>): NodeSummary => {
+    const healthy = counts.healthy ?? 0, unhealthy = counts.unhealthy ?? 0, unknown = counts.unknown ?? 0;
+    return {
+      id: String(r.agent_id),
+      labels: json<Record<string, string>>(r.labels) ?? {},
+      ...(r.version ? { version: String(r.version) } : {}),
+      bootId: String(r.boot_id),
+      firstSeen: num(r.first_seen),
+      lastSeen: num(r.last_seen),
+      ...(r.last_record_at !== null ? { lastRecordAt: num(r.last_record_at) } : {}),
+      ...(r.verdict ? { verdict: String(r.verdict) as Verdict } : {}),
+      running: num(r.running) === 1,
+      probes: { total: healthy + unhealthy + unknown, healthy, unhealthy, unknown },
+      peerRestarts: num(r.peer_restarts),
+      spoolDrops: num(r.spool_drops),
+    };
+  };
+
+  const nodeSummary = (id: string): NodeSummary | undefined => {
+    const r = q.getNode.get(id);
+    if (!r) return undefined;
+    const counts: Record<string, number> = {};
+    for (const c of q.probeCountsOf.all(id)) counts[String(c.state)] = num(c.n);
+    return summary(r, counts);
+  };
+
+  const eventView = (r: Row): EventView => ({
+    seq: num(r.seq),
+    bootId: String(r.boot_id),
+    at: num(r.at),
+    type: String(r.type),
+    ...(r.probe !== null ? { probe: String(r.probe) } : {}),
+    detail: json<Record<string, unknown>>(r.body) ?? {},
+  });
+
+  const summarize = (rows: Row[]): LatencySummary => {
+    const s = newSketch();
+    let count = 0, ok = 0;
+    const failures: Record<string, number> = {};
+    for (const r of rows) {
+      count += num(r.count);
+      ok += num(r.ok);
+      for (const [k, v] of Object.entries(json<Record<string, number>>(r.failures) ?? {})) failures[k] = (failures[k] ?? 0) + v;
+      mergeInto(s, deserializeSketch(r.sketch as Uint8Array));
+    }
+    const p = (qq: number) => {
+      const v = quantile(s, qq);
+      return v === undefined ? undefined : Math.round(v) / 1000;
+    };
+    const out: LatencySummary = { count, ok, failures: failures as LatencySummary["failures"], relativeError: RELATIVE_ERROR };
+    if (count === 0) return out;
+    return { ...out, p50: p(0.5), p90: p(0.9), p99: p(0.99) };
+  };
+
+  const emit = (c: FleetChange) => {
+    for (const l of listeners) {
+      try {
+        l(c);
+      } catch {
+        // a listener's failure must not break ingest
+      }
+    }
+  };
+
+  const ingestSync = (batch: Batch, receivedAt: number): IngestOutcome => {
+    const { agentId, bootId } = batch;
+    const key = `${agentId}\u0000${bootId}`;
+    let acked = acks.get(key);
+    if (acked === undefined) {
+      const r = q.getAck.get(agentId, bootId);
+      acked = r ? num(r.acked) : 0;
+    }
+    const { fresh, duplicates, gap } = newRecords(batch.records, acked);
+    duplicatesTotal += duplicates;
+    if (fresh.length === 0) return { agentId, bootId, ack: acked, stored: 0, duplicates, gap: 0 };
+
+    const minutes = new Map<string, MinuteAgg & { probe: string; minute: number }>();
+    const probes = new Map<string, ProbeAgg>();
+    const changes: FleetChange[] = [];
+    const events: EventView[] = [];
+    let verdict: Verdict | undefined;
+    let version: string | undefined;
+    let labels: Record<string, string> | undefined;
+    let spoolDrops = 0;
+    let peerRestarts = 0;
+    let lastAt = 0;
+    const pa = (name: string): ProbeAgg => {
+      let p = probes.get(name);
+      if (!p) probes.set(name, p = { restarts: 0, ok: 0, fail: 0 });
+      return p;
+    };
+    const before = q.getNode.get(agentId);
+    const pendingCache: [string, MinuteAgg][] = [];
+
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const r of fresh as TelemetryRecord[]) {
+        if (r.at > lastAt) lastAt = r.at;
+        if (r.type === "probe") {
+          const status = r.ok ? "ok" : r.failure?.kind ?? "local";
+          const minute = Math.floor(r.at / MINUTE) * MINUTE;
+          const mk = `${r.probe}\u0000${minute}`;
+          let m = minutes.get(mk);
+          if (!m) minutes.set(mk, m = { probe: r.probe, minute, count: 0, ok: 0, failures: {}, sketch: newSketch() });
+          m.count++;
+          if (r.ok) m.ok++;
+          else m.failures[status] = (m.failures[status] ?? 0) + 1;
+          addValue(m.sketch, r.latencyUs);
+          const p = pa(r.probe);
+          p.kind = r.kind;
+          p.last = r;
+          if (r.facts) p.facts = r.facts;
+          if (r.ok) p.ok++;
+          else p.fail++;
+          continue;
+        }
+        const { seq: _s, type, at, ...detail } = r as TelemetryRecord & Record<string, unknown>;
+        const probe = "probe" in r ? r.probe : null;
+        q.insEvent.run(agentId, bootId, r.seq, at, type, probe, JSON.stringify(detail));
+        const ev: EventView = { seq: r.seq, bootId, at, type, ...(probe !== null ? { probe } : {}), detail };
+        events.push(ev);
+        switch (r.type) {
+          case "state": {
+            const p = pa(r.probe);
+            p.state = r.to;
+            p.stateSince = r.at;
+            changes.push({ type: "probe-state", node: agentId, probe: r.probe, from: r.from, to: r.to, at: r.at });
+            break;
+          }
+          case "verdict":
+            verdict = r.to;
+            break;
+          case "peer-restart":
+            pa(r.probe).restarts++;
+            peerRestarts++;
+            break;
+          case "spool-drop":
+            spoolDrops += r.records;
+            break;
+          case "agent-start":
+            version = r.version;
+            labels = r.labels;
+            break;
+        }
+      }
+      for (const m of minutes.values()) {
+        const ck = `${agentId}\u0000${m.probe}\u0000${m.minute}`;
+        let prev = minuteCache.get(ck);
+        if (!prev) {
+          const old = q.getMinute.get(agentId, m.probe, m.minute);
+          if (old) prev = { count: num(old.count), ok: num(old.ok), failures: json<Record<string, number>>(old.failures) ?? {}, sketch: deserializeSketch(old.sketch as Uint8Array) };
+        }
+        if (prev) {
+          m.count += prev.count;
+          m.ok += prev.ok;
+          for (const [k, v] of Object.entries(prev.failures)) m.failures[k] = (m.failures[k] ?? 0) + v;
+          mergeInto(m.sketch, prev.sketch);
+        }
+        q.putMinute.run(agentId, m.probe, m.minute, m.count, m.ok, JSON.stringify(m.failures), serializeSketch(m.sketch));
+        pendingCache.push([ck, { count: m.count, ok: m.ok, failures: m.failures, sketch: m.sketch }]);
+      }
+      for (const [name, p] of probes) {
+        const l = p.last;
+        q.putProbe.run(agentId, name, p.kind ?? null, p.state ?? null, p.stateSince ?? null,
+          l ? l.at : null, l ? (l.ok ? 1 : 0) : null, l ? l.latencyUs : null,
+          l && l.failure ? JSON.stringify(l.failure) : null, p.facts ? JSON.stringify(p.facts) : null,
+          p.restarts, p.ok, p.fail);
+      }
+      const last = fresh[fresh.length - 1];
+      if (raw) {
+        // The new records verbatim, one row per batch (wire format v1): an audit trail that costs
+        // one insert per batch instead of one per record.
+        let firstAt = fresh[0].at;
+        for (const r of fresh) if (r.at < firstAt) firstAt = r.at;
+        q.insBatch.run(agentId, bootId, fresh[0].seq, last.seq, firstAt, lastAt, receivedAt, encodeBatch({ agentId, bootId, records: fresh }));
+      }
+      q.putNode.run(agentId, labels ? JSON.stringify(labels) : null, version ?? null, bootId, receivedAt, receivedAt, lastAt,
+        verdict ?? null, last.type === "agent-stop" ? 0 : 1, spoolDrops, peerRestarts);
+      const ack = last.seq;
+      q.putAck.run(agentId, bootId, ack, receivedAt, receivedAt, gap);
+      db.exec("COMMIT");
+      acks.set(key, ack);
+      // Only committed aggregates enter the cache (a rolled-back batch must leave no trace).
+      if (minuteCache.size > MINUTE_CACHE_MAX) minuteCache.clear();
+      for (const [k, v] of pendingCache) minuteCache.set(k, v);
+    } catch (e) {
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // the transaction may already be gone
+      }
+      throw new Error(`Cannot store telemetry batch of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
+    }
+    recordsTotal += fresh.length;
+    gapTotal += gap;
+
+    const after = nodeSummary(agentId)!;
+    if (!before || verdict !== undefined || version !== undefined || num(before.running) !== (after.running ? 1 : 0) || String(before.boot_id) !== bootId) {
+      changes.unshift({ type: "node", node: after });
+    }
+    for (const e of events) changes.push({ type: "event", node: agentId, event: e });
+    for (const c of changes) emit(c);
+    return { agentId, bootId, ack: fresh[fresh.length - 1].seq, stored: fresh.length, duplicates, gap };
+  };
+
+  return {
+    ingest: (batch, receivedAt) => {
+      try {
+        return Promise.resolve(ingestSync(batch, receivedAt));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    fleet: () => {
+      const counts = new Map<string, Record<string, number>>();
+      for (const c of q.probeCounts.all()) {
+        const id = String(c.agent_id);
+        const m = counts.get(id) ?? {};
+        m[String(c.state)] = num(c.n);
+        counts.set(id, m);
+      }
+      return Promise.resolve(q.allNodes.all().map((r) => summary(r, counts.get(String(r.agent_id)) ?? {})));
+    },
+    node: (id) => {
+      const s = nodeSummary(id);
+      if (!s) return Promise.resolve(undefined);
+      const detail: NodeDetail = { ...s, probeList: q.probesOf.all(id).map(probeView), events: q.eventsOf.all(id).map(eventView) };
+      return Promise.resolve(detail);
+    },
+    history: (node, probe, w, stepMs) => {
+      if (!q.probeExists.get(node, probe)) return Promise.resolve(undefined);
+      const step = Math.max(MINUTE, Math.round(stepMs / MINUTE) * MINUTE);
+      const from = Math.floor(w.from / MINUTE) * MINUTE;
+      const groups = new Map<number, Row[]>();
+      for (const r of q.minutesOf.all(node, probe, from, w.to)) {
+        const t = from + Math.floor((num(r.minute) - from) / step) * step;
+        const g = groups.get(t) ?? [];
+        g.push(r);
+        groups.set(t, g);
+      }
+      const points: HistoryPoint[] = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([t, rows]) => ({ t, ...summarize(rows) }));
+      return Promise.resolve(points);
+    },
+    latency: (probe, w, nodes) => {
+      const from = Math.floor(w.from / MINUTE) * MINUTE;
+      const only = nodes && nodes.length > 0 ? new Set(nodes) : undefined;
+      const rows = q.minutesAll.all(probe, from, w.to).filter((r) => !only || only.has(String(r.agent_id)));
+      return Promise.resolve(summarize(rows));
+    },
+    probes: () => Promise.resolve(q.allProbes.all().map((r) => ({ node: String(r.agent_id), probe: probeView(r) }))),
+    stats: (): Promise<StoreStats> => Promise.resolve({ nodes: q.allNodes.all().length, records: recordsTotal, duplicates: duplicatesTotal, gapRecords: gapTotal }),
+    prune: (rawBefore, minutesBefore) => {
+      // Events (state changes, restarts, reloads) are rare and kept as long as the histograms.
+      const records = q.pruneBatches.run(rawBefore).changes + q.pruneEvents.run(minutesBefore).changes;
+      const minutes = q.pruneMinutes.run(Math.floor(minutesBefore / MINUTE) * MINUTE).changes;
+      minuteCache.clear();
+      return Promise.resolve({ records, minutes });
+    },
+    subscribe: (l) => {
+      listeners.add(l);
+      return () => void listeners.delete(l);
+    },
+    close: () => {
+      listeners.clear();
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSqliteStore } from "./sqlite_store.ts";
+import type { Batch, TelemetryRecord } from "../telemetry/record.ts";
+import type { FleetChange } from "./store.ts";
+import { openDatabase } from "../runtime/sqlite.ts";
+import { decodeBatch } from "../telemetry/codec.ts";
+
+const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+const dbPath = () => join(fs.mkdtempSync(join(tmpdir(), "ep-store-")), "c.db");
+
+function probes(first: number, n: number, opts: { probe?: string; lat?: (i: number) => number; at?: (i: number) => number } = {}): TelemetryRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    seq: first + i, type: "probe", at: opts.at ? opts.at(first + i) : T0 + (first + i) * 1000, probe: opts.probe ?? "n4", kind: "pfcp",
+    ok: (first + i) % 10 !== 0, latencyUs: opts.lat ? opts.lat(first + i) : 1000 + (first + i),
+    ...((first + i) % 10 === 0 ? { failure: { kind: "timeout" as const, message: "Cannot receive: no answer" } } : {}),
+  }) as TelemetryRecord);
+}
+const batch = (records: TelemetryRecord[], agentId = "upf-1", bootId = "b1"): Batch => ({ agentId, bootId, records });
+
+describe("openSqliteStore()", () => {
+  it("is idempotent on (agentId, bootId, seq): replays and overlaps store nothing twice", async () => {
+    const path = dbPath();
+    const s = await openSqliteStore({ path });
+    assert.deepEqual(await s.ingest(batch(probes(1, 100)), T0), { agentId: "upf-1", bootId: "b1", ack: 100, stored: 100, duplicates: 0, gap: 0 });
+    assert.equal((await s.ingest(batch(probes(1, 100)), T0)).duplicates, 100);
+    const o = await s.ingest(batch(probes(51, 100)), T0);
+    assert.deepEqual([o.ack, o.stored, o.duplicates], [150, 50, 50]);
+    // Another boot of the same agent is its own stream.
+    assert.equal((await s.ingest(batch(probes(1, 10), "upf-1", "b2"), T0)).stored, 10);
+    await s.close();
+    const db = await openDatabase(path);
+    const keys: string[] = [];
+    for (const row of db.prepare("SELECT body FROM batches").all()) {
+      const b = decodeBatch(row.body as Uint8Array);
+      for (const r of b.records) keys.push(`${b.bootId}:${r.seq}`);
+    }
+    assert.equal(keys.length, 160);
+    assert.equal(new Set(keys).size, 160);
+    db.close();
+  });
+
+  it("keeps the ack across a reopen and accepts a declared gap (records dropped by the agent's spool)", async () => {
+    const path = dbPath();
+    let s = await openSqliteStore({ path });
+    await s.ingest(batch(probes(1, 10)), T0);
+    await s.close();
+    s = await openSqliteStore({ path });
+    assert.equal((await s.ingest(batch(probes(5, 6)), T0)).duplicates, 6);
+    const g = await s.ingest(batch(probes(21, 5)), T0);
+    assert.deepEqual([g.ack, g.gap, g.stored], [25, 10, 5]);
+    assert.equal((await s.stats()).gapRecords, 10);
+    await s.close();
+  });
+
+  it("answers the fleet, a node, probe history and cross-node latency", async () => {
+    const s = await openSqliteStore({ path: dbPath() });
+    const changes: FleetChange[] = [];
+    s.subscribe((c) => void changes.push(c));
+    await s.ingest(batch([
+      { seq: 1, type: "agent-start", at: T0, version: "0.1.0", labels: { site: "mec-7" } },
+      ...probes(2, 179),
+      { seq: 181, type: "state", at: T0 + 181_000, probe: "n4", from: "unknown", to: "healthy" },
+      { seq: 182, type: "peer-restart", at: T0 + 182_000, probe: "n4", detail: { recoveryTimeStamp: 7 } },
+      { seq: 183, type: "verdict", at: T0 + 183_000, from: "DOWN", to: "UP", causes: [] },
+    ]), T0 + 200_000);
+    await s.ingest(batch(probes(1, 120, { lat: () => 5000 }), "upf-2"), T0 + 200_000);
+    const fleet = await s.fleet(T0 + 200_000);
+    assert.deepEqual(fleet.map((n) => n.id), ["upf-1", "upf-2"]);
+    assert.equal(fleet[0].verdict, "UP");
+    assert.equal(fleet[0].version, "0.1.0");
+    assert.deepEqual(fleet[0].labels, { site: "mec-7" });
+    assert.deepEqual(fleet[0].probes, { total: 1, healthy: 1, unhealthy: 0, unknown: 0 });
+    assert.equal(fleet[0].peerRestarts, 1);
+    const node = (await s.node("upf-1", T0))!;
+    assert.equal(node.probeList[0].name, "n4");
+    assert.equal(node.probeList[0].kind, "pfcp");
+    assert.equal(node.probeList[0].state, "healthy");
+    assert.equal(node.probeList[0].last?.latencyMs, 1.18);
+    assert.equal(node.probeList[0].okTotal + node.probeList[0].failTotal, 179);
+    assert.deepEqual(node.events.map((e) => e.type), ["verdict", "peer-restart", "state", "agent-start"]);
+    const h = (await s.history("upf-1", "n4", { from: T0, to: T0 + 3600_000 }, 60_000))!;
+    assert.deepEqual(h.map((p) => p.t), [T0, T0 + 60_000, T0 + 120_000, T0 + 180_000]);
+    assert.equal(h.reduce((a, p) => a + p.count, 0), 179);
+    assert.equal(h[0].failures.timeout, 5);
+    assert.equal(await s.history("upf-1", "nope", { from: T0, to: T0 + 1 }, 60_000), undefined);
+    const both = await s.latency("n4", { from: T0, to: T0 + 3600_000 });
+    assert.equal(both.count, 299);
+    assert.ok(Math.abs(both.p99! - 5) / 5 <= 0.01, `p99 ${both.p99}`);
+    const one = await s.latency("n4", { from: T0, to: T0 + 3600_000 }, ["upf-2"]);
+    assert.equal(one.count, 120);
+    assert.ok(changes.some((c) => c.type === "node" && c.node.id === "upf-2"));
+    assert.ok(changes.some((c) => c.type === "probe-state" && c.to === "healthy"));
+    assert.ok(changes.some((c) => c.type === "event" && c.event.type === "peer-restart"));
+    await s.close();
+  });
+
+  it("merges a minute's histogram across batches and prunes by retention", async () => {
+    const s = await openSqliteStore({ path: dbPath() });
+    // 60 records in the same minute, in two batches.
+    await s.ingest(batch(probes(1, 30, { at: () => T0 + 1000, lat: (i) => i * 100 })), T0);
+    await s.ingest(batch(probes(31, 30, { at: () => T0 + 2000, lat: (i) => i * 100 })), T0);
+    const h = (await s.history("upf-1", "n4", { from: T0, to: T0 + 60_000 }, 60_000))!;
+    assert.equal(h.length, 1);
+    assert.equal(h[0].count, 60);
+    const p = await s.prune(T0 + 10_000, T0 + 120_000);
+    assert.equal(p.records, 2, "the two raw batch rows");
+    assert.equal(p.minutes, 1);
+    await s.close();
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * @module Server-sent events for fleet changes (`GET /api/v1/events`, WHATWG HTML §9.2).
+ *
+ * Each change is serialised once and queued to every client. A client that stops reading is
+ * disconnected once its queue passes `maxQueuedBytes`, so one slow dashboard never holds memory
+ * for the others. A comment line every `heartbeatMs` keeps proxies from closing idle streams.
+ */
+import type { FleetChange } from "./store.ts";
+import { problem } from "./problem.ts";
+
+export interface SseHub {
+  /** The answer to one GET: a stream that ends when the client goes or the hub closes. */
+  connect(): Response;
+  publish(change: FleetChange): void;
+  clients(): number;
+  close(): void;
+}
+
+export interface SseOptions {
+  readonly maxClients: number;
+  readonly heartbeatMs?: number;
+  readonly maxQueuedBytes?: number;
+}
+
+const enc = new TextEncoder();
+
+export function createSseHub(options: SseOptions): SseHub {
+  const clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const maxQueued = options.maxQueuedBytes ?? 1024 * 1024;
+  let nextId = 1;
+  const send = (bytes: Uint8Array) => {
+    for (const c of clients) {
+      if ((c.desiredSize ?? 0) < -maxQueued) {
+        clients.delete(c);
+        try {
+          c.close();
+        } catch {
+          // already closed by the client
+        }
+        continue;
+      }
+      try {
+        c.enqueue(bytes);
+      } catch {
+        clients.delete(c);
+      }
+    }
+  };
+  const heartbeat = setInterval(() => send(enc.encode(": ping\n\n")), options.heartbeatMs ?? 15_000);
+  (heartbeat as { unref?: () => void }).unref?.();
+
+  return {
+    connect() {
+      if (clients.size >= options.maxClients) {
+        return problem({ type: "too-many-sse-clients", title: "Service Unavailable", status: 503, detail: `Cannot open an event stream: ${options.maxClients} clients are connected` }, { "retry-after": "5" });
+      }
+      let me: ReadableStreamDefaultController<Uint8Array> | undefined;
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          me = controller;
+          clients.add(controller);
+          // retry: how long a browser's EventSource waits before reconnecting (ms).
+          controller.enqueue(enc.encode("retry: 2000\n: connected\n\n"));
+        },
+        cancel() {
+          if (me) clients.delete(me);
+        },
+      }, { highWaterMark: 0 });
+      return new Response(stream, {
+        headers: { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" },
+      });
+    },
+    publish(change) {
+      if (clients.size === 0) return;
+      send(enc.encode(`id: ${nextId++}\nevent: ${change.type}\ndata: ${JSON.stringify(change)}\n\n`));
+    },
+    clients: () => clients.size,
+    close() {
+      clearInterval(heartbeat);
+      for (const c of clients) {
+        try {
+          c.close();
+        } catch {
+          // already gone
+        }
+      }
+      clients.clear();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/** @module The agent config's `telemetry:` section (docs/telemetry.md lists every field). */
+import { z } from "zod";
+import { byteSize, duration } from "../common/duration.ts";
+
+export const spoolSchema = z.strictObject({
+  /** Directory of the spool's segment files and ack pointer. @default "/var/lib/edgeprobe/spool" */
+  dir: z.string().min(1).default("/var/lib/edgeprobe/spool"),
+  /** Bound on the spool's total size; the oldest segment goes when a new record would exceed it. @default 64MiB */
+  maxBytes: byteSize.default(64 * 1024 * 1024).refine((v) => v >= 64 * 1024, "the spool needs at least 64KiB"),
+  /** Size at which a segment file is closed and a new one started. @default maxBytes/16, at most 4MiB */
+  segmentBytes: byteSize.optional(),
+  /** fsync every append: survives power loss, not just a process crash; costs a disk flush per record. @default false */
+  fsync: z.boolean().default(false),
+});
+
+export const telemetrySchema = z.strictObject({
+  /**
+   * The collector's base URL. `http://` = HTTP/1.1 with keep-alive (one persistent connection),
+   * `https://` = TLS (the runtime's fetch negotiates h2 or http/1.1 by ALPN). Ingest goes to
+   * `<collector>/api/v1/ingest`.
+   */
+  collector: z.url({ protocol: /^https?$/ }),
+  /** Bearer token (per agent or shared), usually `${EDGEPROBE_TOKEN}`. */
+  token: z.string().min(1).optional(),
+  spool: spoolSchema.default({ dir: "/var/lib/edgeprobe/spool", maxBytes: 64 * 1024 * 1024, fsync: false }),
+  batch: z.strictObject({
+    /** Records per batch at most. @default 500 */
+    maxRecords: z.number().int().min(1).max(10_000).default(500),
+    /** Send a partial batch once its oldest record waited this long. @default 1s */
+    interval: duration.default(1000),
+  }).default({ maxRecords: 500, interval: 1000 }),
+  backoff: z.strictObject({
+    /** First retry delay after a failed send. @default 500ms */
+    initial: duration.default(500),
+    /** Cap of the exponential backoff (full jitter below it). @default 30s */
+    max: duration.default(30_000),
+  }).default({ initial: 500, max: 30_000 }),
+  /** Budget of one ingest request, response included. @default 10s */
+  requestTimeout: duration.default(10_000),
+  /** PEM files: `ca` to trust a private CA, `cert` + `key` for mTLS. Bun only (see docs/telemetry.md). */
+  tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).optional(),
+});
+
+export type TelemetryConfig = z.infer<typeof telemetrySchema>;
+export type TelemetryConfigInput = z.input<typeof telemetrySchema>;
