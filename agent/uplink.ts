@@ -131,8 +131,12 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     bootId,
     log,
     // Deferred: the spool is in the middle of an append when it drops (design.md: "the drop is
-    // counted and reported as an event").
-    onDrop: (records, bytes) => queueMicrotask(() => append({ type: "spool-drop", at: clock.now(), records, bytes })),
+    // counted and reported as an event"). The record carries this boot's cumulative totals, so a
+    // report that is itself dropped later is superseded by the next one.
+    onDrop: () => queueMicrotask(() => {
+      const st = spool.stats();
+      append({ type: "spool-drop", at: clock.now(), records: st.droppedRecords, bytes: st.droppedBytes });
+    }),
   });
 
   const loopAbort = new AbortController();
@@ -156,7 +160,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     const body = encodeBatch({ agentId: b.agentId, bootId: b.bootId, records: toRecords(b.records) });
     const headers: Record<string, string> = { "content-type": "application/vnd.edgeprobe.telemetry+cbor; v=1" };
     if (config.token) headers.authorization = `Bearer ${config.token}`;
-    const res = await doFetch(url, { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers, signal: AbortSignal.any([signal, AbortSignal.timeout(config.requestTimeout)]) });
+    const res = await doFetch(url, { method: "POST", body, headers, signal: AbortSignal.any([signal, AbortSignal.timeout(config.requestTimeout)]) });
     const text = await res.text();
     if (!res.ok) {
       if (res.status === 413 && maxRecords > 1) maxRecords = Math.max(1, Math.floor(maxRecords / 2));

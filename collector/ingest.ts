@@ -118,7 +118,7 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
       return problem({ type: "forbidden-agent", title: "Forbidden", status: 403, detail: `Cannot accept telemetry: this token belongs to agent ${JSON.stringify(agentForToken)}, not ${JSON.stringify(batch.agentId)}` });
     }
     try {
-      const out = await deps.store.ingest(batch, deps.now());
+      const out = await deps.store.ingest(batch, deps.now(), body);
       count("ok");
       deps.counters.records += out.stored;
       deps.counters.duplicates += out.duplicates;

@@ -41,7 +41,8 @@ const MINUTE = 60_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS streams (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, acked INTEGER NOT NULL,
-  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gap INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (agent_id, boot_id)) WITHOUT ROWID;
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gap INTEGER NOT NULL DEFAULT 0, spool_drops INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (agent_id, boot_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nodes (agent_id TEXT PRIMARY KEY, labels TEXT, version TEXT, boot_id TEXT NOT NULL,
   first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_record_at INTEGER, verdict TEXT, running INTEGER NOT NULL DEFAULT 1,
   spool_drops INTEGER NOT NULL DEFAULT 0, peer_restarts INTEGER NOT NULL DEFAULT 0);
@@ -94,9 +95,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const raw = options.raw ?? true;
 
   const q = {
-    getAck: db.prepare("SELECT acked FROM streams WHERE agent_id = ? AND boot_id = ?"),
-    putAck: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (agent_id, boot_id) DO UPDATE SET acked = excluded.acked, last_seen = excluded.last_seen, gap = gap + excluded.gap`),
+    getAck: db.prepare("SELECT acked, spool_drops FROM streams WHERE agent_id = ? AND boot_id = ?"),
+    putAck: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap, spool_drops) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, boot_id) DO UPDATE SET acked = excluded.acked, last_seen = excluded.last_seen, gap = gap + excluded.gap,
+        spool_drops = max(spool_drops, excluded.spool_drops)`),
     insBatch: db.prepare("INSERT INTO batches (agent_id, boot_id, first_seq, last_seq, first_at, last_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
     insEvent: db.prepare("INSERT INTO events (agent_id, boot_id, seq, at, type, probe, body) VALUES (?, ?, ?, ?, ?, ?, ?)"),
     getMinute: db.prepare("SELECT count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute = ?"),
@@ -135,7 +137,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
   };
 
-  const acks = new Map<string, number>();
+  /** Per (agentId, bootId): the ack and the highest cumulative spool-drop count reported. */
+  const acks = new Map<string, { acked: number; drops: number }>();
+  /** What decides whether a batch changes a node's summary (for SSE), without a query per batch. */
+  const nodeState = new Map<string, { bootId: string; running: boolean }>();
   /** The newest minutes' aggregates, so a batch does not read back what the previous one wrote. */
   const minuteCache = new Map<string, MinuteAgg>();
   const MINUTE_CACHE_MAX = 50_000;
@@ -229,14 +234,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
   };
 
-  const ingestSync = (batch: Batch, receivedAt: number): IngestOutcome => {
+  const ingestSync = (batch: Batch, receivedAt: number, wire?: Uint8Array): IngestOutcome => {
     const { agentId, bootId } = batch;
     const key = `${agentId}\u0000${bootId}`;
-    let acked = acks.get(key);
-    if (acked === undefined) {
+    let stream = acks.get(key);
+    if (stream === undefined) {
       const r = q.getAck.get(agentId, bootId);
-      acked = r ? num(r.acked) : 0;
+      stream = r ? { acked: num(r.acked), drops: num(r.spool_drops) } : { acked: 0, drops: 0 };
     }
+    const acked = stream.acked;
     const { fresh, duplicates, gap } = newRecords(batch.records, acked);
     duplicatesTotal += duplicates;
     if (fresh.length === 0) return { agentId, bootId, ack: acked, stored: 0, duplicates, gap: 0 };
@@ -248,7 +254,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     let verdict: Verdict | undefined;
     let version: string | undefined;
     let labels: Record<string, string> | undefined;
-    let spoolDrops = 0;
+    let dropsReported = stream.drops;
     let peerRestarts = 0;
     let lastAt = 0;
     const pa = (name: string): ProbeAgg => {
@@ -256,7 +262,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       if (!p) probes.set(name, p = { restarts: 0, ok: 0, fail: 0 });
       return p;
     };
-    const before = q.getNode.get(agentId);
+    let before = nodeState.get(agentId);
+    if (!before) {
+      const row = q.getNode.get(agentId);
+      if (row) before = { bootId: String(row.boot_id), running: num(row.running) === 1 };
+    }
     const pendingCache: [string, MinuteAgg][] = [];
 
     db.exec("BEGIN IMMEDIATE");
@@ -302,7 +312,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
             peerRestarts++;
             break;
           case "spool-drop":
-            spoolDrops += r.records;
+            // Cumulative per boot: a later report supersedes one that was itself dropped.
+            if (r.records > dropsReported) dropsReported = r.records;
             break;
           case "agent-start":
             version = r.version;
@@ -339,14 +350,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         // one insert per batch instead of one per record.
         let firstAt = fresh[0].at;
         for (const r of fresh) if (r.at < firstAt) firstAt = r.at;
-        q.insBatch.run(agentId, bootId, fresh[0].seq, last.seq, firstAt, lastAt, receivedAt, encodeBatch({ agentId, bootId, records: fresh }));
+        const body = wire && duplicates === 0 ? wire : encodeBatch({ agentId, bootId, records: fresh });
+        q.insBatch.run(agentId, bootId, fresh[0].seq, last.seq, firstAt, lastAt, receivedAt, body);
       }
       q.putNode.run(agentId, labels ? JSON.stringify(labels) : null, version ?? null, bootId, receivedAt, receivedAt, lastAt,
-        verdict ?? null, last.type === "agent-stop" ? 0 : 1, spoolDrops, peerRestarts);
+        verdict ?? null, last.type === "agent-stop" ? 0 : 1, dropsReported - stream.drops, peerRestarts);
       const ack = last.seq;
-      q.putAck.run(agentId, bootId, ack, receivedAt, receivedAt, gap);
+      q.putAck.run(agentId, bootId, ack, receivedAt, receivedAt, gap, dropsReported);
       db.exec("COMMIT");
-      acks.set(key, ack);
+      acks.set(key, { acked: ack, drops: dropsReported });
       // Only committed aggregates enter the cache (a rolled-back batch must leave no trace).
       if (minuteCache.size > MINUTE_CACHE_MAX) minuteCache.clear();
       for (const [k, v] of pendingCache) minuteCache.set(k, v);
@@ -361,9 +373,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     recordsTotal += fresh.length;
     gapTotal += gap;
 
-    const after = nodeSummary(agentId)!;
-    if (!before || verdict !== undefined || version !== undefined || num(before.running) !== (after.running ? 1 : 0) || String(before.boot_id) !== bootId) {
-      changes.unshift({ type: "node", node: after });
+    const running = fresh[fresh.length - 1].type !== "agent-stop";
+    nodeState.set(agentId, { bootId, running });
+    if (listeners.size === 0) return { agentId, bootId, ack: fresh[fresh.length - 1].seq, stored: fresh.length, duplicates, gap };
+    if (!before || verdict !== undefined || version !== undefined || before.running !== running || before.bootId !== bootId) {
+      changes.unshift({ type: "node", node: nodeSummary(agentId)! });
     }
     for (const e of events) changes.push({ type: "event", node: agentId, event: e });
     for (const c of changes) emit(c);
@@ -371,9 +385,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   };
 
   return {
-    ingest: (batch, receivedAt) => {
+    ingest: (batch, receivedAt, wire) => {
       try {
-        return Promise.resolve(ingestSync(batch, receivedAt));
+        return Promise.resolve(ingestSync(batch, receivedAt, wire));
       } catch (e) {
         return Promise.reject(e);
       }

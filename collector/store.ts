@@ -112,8 +112,10 @@ export interface Store {
    * Store a decoded batch atomically and answer the new ack. Idempotent on (agentId, bootId, seq):
    * a replayed record is counted as a duplicate and changes nothing. The ack is only returned
    * once the batch is durable (a process crash after it loses nothing).
+   * @param wire the batch's encoded bytes when the caller has them, so a store that keeps raw
+   *   batches can keep them verbatim instead of encoding again.
    */
-  ingest(batch: Batch, receivedAt: number): Promise<IngestOutcome>;
+  ingest(batch: Batch, receivedAt: number, wire?: Uint8Array): Promise<IngestOutcome>;
   fleet(now: number): Promise<NodeSummary[]>;
   node(id: string, now: number): Promise<NodeDetail | undefined>;
   /** Per-step latency and outcome counts of one probe on one node; undefined if unknown. */

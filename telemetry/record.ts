@@ -29,8 +29,22 @@ export const VERDICTS = ["UP", "DEGRADED", "DOWN"] as const;
 const int = z.number().int();
 const uint = int.nonnegative();
 const epochMs = uint;
-const factValue = z.union([z.string(), z.number(), z.boolean()]);
-const facts = z.record(z.string(), factValue);
+/**
+ * Facts: a flat object of string → string | number | boolean. A custom check rather than
+ * z.record(z.union(...)): measured 4x faster per record in decodeBatch (bench/telemetry.ts), and
+ * facts ride on most probe records.
+ */
+function isFacts(v: unknown): v is Record<string, string | number | boolean> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) return false;
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === "string" || typeof x === "boolean" || (typeof x === "number" && Number.isFinite(x))) continue;
+    return false;
+  }
+  return true;
+}
+const facts = z.custom<Record<string, string | number | boolean>>(isFacts, "facts must map names to strings, finite numbers or booleans");
 
 export const probeRecordSchema = z.strictObject({
   type: z.literal("probe"),

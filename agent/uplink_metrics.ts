@@ -1,0 +1,26 @@
+/** @module The uplink's Prometheus lines for the agent's `/metrics` (format 0.0.4). */
+import type { UplinkStats } from "./uplink.ts";
+
+/**
+ * Metric families for spool depth, drops and uplink state; the agent core appends them to /metrics.
+ * @example body += renderUplinkMetrics(uplink.stats());
+ */
+export function renderUplinkMetrics(s: UplinkStats): string {
+  const lines: string[] = [];
+  const m = (name: string, type: "gauge" | "counter", help: string, value: number, labels = "") =>
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${value}`);
+  m("edgeprobe_spool_bytes", "gauge", "Bytes in the telemetry spool on disk.", s.spool.bytes);
+  m("edgeprobe_spool_records", "gauge", "Telemetry records not yet acknowledged by the collector.", s.spool.records);
+  m("edgeprobe_spool_dropped_records_total", "counter", "Records dropped unsent because the spool was full.", s.spool.droppedRecords);
+  m("edgeprobe_spool_dropped_bytes_total", "counter", "Bytes dropped unsent because the spool was full.", s.spool.droppedBytes);
+  m("edgeprobe_spool_repaired_frames_total", "counter", "Torn or corrupt spool tails cut at start-up.", s.spool.repairedFrames);
+  lines.push("# HELP edgeprobe_uplink_state Uplink state (1 on the current one).", "# TYPE edgeprobe_uplink_state gauge");
+  for (const st of ["idle", "connected", "backoff", "closed"]) lines.push(`edgeprobe_uplink_state{state="${st}"} ${s.state === st ? 1 : 0}`);
+  m("edgeprobe_uplink_sent_batches_total", "counter", "Batches the collector acknowledged.", s.sentBatches);
+  m("edgeprobe_uplink_sent_records_total", "counter", "Records sent in acknowledged batches.", s.sentRecords);
+  m("edgeprobe_uplink_failed_sends_total", "counter", "Sends that failed and were retried.", s.failedSends);
+  m("edgeprobe_uplink_lost_events_total", "counter", "Events that could not be spooled (encode or disk error).", s.lostEvents);
+  m("edgeprobe_uplink_last_ack_seq", "gauge", "The collector's last acknowledged seq of the current stream.", s.lastAck?.seq ?? 0);
+  m("edgeprobe_uplink_backoff_seconds", "gauge", "Current retry delay while backing off.", s.backoffMs / 1000);
+  return lines.join("\n") + "\n";
+}

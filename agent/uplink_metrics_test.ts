@@ -1,0 +1,18 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { renderUplinkMetrics } from "./uplink_metrics.ts";
+
+describe("renderUplinkMetrics()", () => {
+  it("writes spool depth, drops and the uplink state as Prometheus text", () => {
+    const text = renderUplinkMetrics({
+      state: "backoff", bootId: "b", spool: { bytes: 4096, records: 12, segments: 1, droppedRecords: 3, droppedBytes: 300, repairedFrames: 0 },
+      lastAck: { bootId: "b", seq: 40 }, sentBatches: 2, sentRecords: 40, failedSends: 5, lostEvents: 0, backoffMs: 1500,
+    });
+    assert.match(text, /^edgeprobe_spool_records 12$/m);
+    assert.match(text, /^edgeprobe_spool_dropped_records_total 3$/m);
+    assert.match(text, /^edgeprobe_uplink_state\{state="backoff"\} 1$/m);
+    assert.match(text, /^edgeprobe_uplink_state\{state="connected"\} 0$/m);
+    assert.match(text, /^edgeprobe_uplink_backoff_seconds 1.5$/m);
+    for (const line of text.trim().split("\n")) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [0-9.]+)$/);
+  });
+});
