@@ -24,10 +24,12 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return await res.json() as T;
 }
 
-/** The fleet endpoint answers a list; accept `{ nodes: [...] }` too. */
+/** `GET /api/v1/fleet` answers `{ generatedAt, nodes }` (collector/api.ts). */
 export async function fetchFleet(signal?: AbortSignal): Promise<NodeSummary[]> {
-  const body = await getJson<NodeSummary[] | { nodes: NodeSummary[] }>("/api/v1/fleet", signal);
-  return Array.isArray(body) ? body : body.nodes;
+  const body = await getJson<{ generatedAt?: number; nodes: NodeSummary[] }>("/api/v1/fleet", signal);
+  // The collector's clock in ms, better than the Date header's whole seconds.
+  if (typeof body.generatedAt === "number") clockOffsetMs = body.generatedAt - Date.now();
+  return body.nodes;
 }
 
 export function fetchNode(id: string, signal?: AbortSignal): Promise<NodeDetail> {
@@ -38,12 +40,12 @@ export function fetchNode(id: string, signal?: AbortSignal): Promise<NodeDetail>
 export async function fetchHistory(id: string, probe: string, minutes: number, signal?: AbortSignal): Promise<HistoryPoint[]> {
   const to = serverNow();
   const from = to - minutes * 60_000;
-  const q = new URLSearchParams({ from: String(from), to: String(to), step: "60000" });
-  const body = await getJson<HistoryPoint[] | { points: HistoryPoint[] }>(
+  const q = new URLSearchParams({ from: String(from), to: String(to), step: "1m" });
+  const body = await getJson<{ points: HistoryPoint[] }>(
     `/api/v1/nodes/${encodeURIComponent(id)}/probes/${encodeURIComponent(probe)}/history?${q}`,
     signal,
   );
-  return Array.isArray(body) ? body : body.points;
+  return body.points;
 }
 
 export type Connection = "connecting" | "live" | "offline";

@@ -35,6 +35,8 @@ const HISTORY_MINUTES = 60;
 const DETAIL_CONCURRENCY = 6;
 /** A node's detail is refreshed on its live changes at most this often, so cell latencies stay current. */
 const DETAIL_REFRESH_MS = 5_000;
+const FLEET_POLL_MS = 10_000;
+const DETAIL_SWEEP_MS = 30_000;
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -105,22 +107,26 @@ export function App() {
     }
   }, [pump]);
 
-  const resync = useCallback(async () => {
+  // The event stream carries state changes, not every probe result or heartbeat: the fleet
+  // (lastSeen, online) is re-read every FLEET_POLL_MS and every node's detail (cell latencies)
+  // every DETAIL_SWEEP_MS, paced by the queue above.
+  const resync = useCallback(async (details: boolean) => {
     try {
       const summaries = await fetchFleet();
       setFleet((f) => withSummaries(f, summaries));
       setLoaded(true);
       setError(undefined);
-      for (const s of summaries) want(s.id, true);
+      for (const s of summaries) if (details || !fleetRef.current[s.id]?.probes || Object.keys(fleetRef.current[s.id].probes).length === 0) want(s.id, details);
     } catch (e) {
-      setError(String((e as Error).message ?? e));
+      setError(`Cannot read the fleet from the collector: ${(e as Error).message ?? e}`);
     }
   }, [want]);
 
   useEffect(() => {
     const stop = connectLive({
       onConnection: setConn,
-      onOpen: () => void resync(),
+      // Changes may have been missed while disconnected.
+      onOpen: () => void resync(true),
       onChange: (change: FleetChange) => {
         const r = applyChange(fleetRef.current, change);
         fleetRef.current = r.fleet;
@@ -130,8 +136,16 @@ export function App() {
       },
     });
     // If the event stream cannot open at all, still show the fleet.
-    void resync();
-    return stop;
+    void resync(true);
+    const poll = setInterval(() => void resync(false), FLEET_POLL_MS);
+    const sweep = setInterval(() => {
+      for (const id of Object.keys(fleetRef.current)) want(id);
+    }, DETAIL_SWEEP_MS);
+    return () => {
+      stop();
+      clearInterval(poll);
+      clearInterval(sweep);
+    };
   }, []);
 
   const summaries = Object.values(fleet).map((n) => n.summary);
@@ -219,6 +233,8 @@ function FleetPage({ fleet, filters, now, loaded }: { fleet: Fleet; filters: Rec
 function NodePage({ id, fleet, now, tick }: { id: string; fleet: Fleet; now: number; tick: number }) {
   const [detail, setDetail] = useState<NodeDetail | undefined>();
   const [missing, setMissing] = useState(false);
+  // The open node's detail (last results, facts, events) is re-read every 5 s besides live changes.
+  const [poll, setPoll] = useState(0);
   const [history, setHistory] = useState<Record<string, HistoryPoint[]>>({});
   const [win, setWin] = useState(() => ({ from: serverNow() - HISTORY_MINUTES * 60_000, to: serverNow() }));
 
@@ -230,7 +246,11 @@ function NodePage({ id, fleet, now, tick }: { id: string; fleet: Fleet; now: num
       setMissing(false);
     }).catch(() => !ac.signal.aborted && setMissing(true));
     return () => ac.abort();
-  }, [id, tick]);
+  }, [id, tick, poll]);
+  useEffect(() => {
+    const t = setInterval(() => setPoll((n) => n + 1), 5_000);
+    return () => clearInterval(t);
+  }, [id]);
 
   const probeNames = detail?.probeList.map((p) => p.name).join("\n") ?? "";
   useEffect(() => {

@@ -7,11 +7,19 @@ import type { FleetChange, NodeDetail, NodeSummary, ProbeView } from "../../stor
 import type { ProbeState, Verdict } from "../../../agent/events.ts";
 
 /**
- * A node is stale when the collector has heard nothing from it for this long. Agents send a
- * batch at least every few seconds while probing (telemetry uplink), so 30 s of silence means
- * the agent or its WAN path is gone, not a slow probe.
+ * Fallback for how long a silent node stays current, when the collector does not say: the
+ * collector's own `staleAfter` default (collector/config.ts). The collector marks each node of
+ * the fleet endpoint `online`, and that flag wins.
  */
-export const STALE_AFTER_MS = 30_000;
+export const STALE_AFTER_MS = 120_000;
+
+/** The fleet endpoint adds `online` (running and heard from within the collector's staleAfter). */
+export type FleetSummary = NodeSummary & { readonly online?: boolean };
+
+export function isStale(n: FleetSummary, now: number): boolean {
+  if (!n.running || n.online === false) return true;
+  return now - n.lastSeen > STALE_AFTER_MS;
+}
 
 /** A node's standing on the wall: its verdict, or NO DATA when it is stale, stopped or unknown. */
 export type Standing = Verdict | "NO DATA";
@@ -21,18 +29,14 @@ const RANK: Readonly<Record<Standing, number>> = { DOWN: 0, DEGRADED: 1, "NO DAT
 
 /** What the grid keeps per node: the fleet summary plus the probe views from the node endpoint. */
 export interface FleetNode {
-  readonly summary: NodeSummary;
+  readonly summary: FleetSummary;
   /** Probe name → view; empty until the node's detail has been fetched. */
   readonly probes: Readonly<Record<string, ProbeView>>;
 }
 
 export type Fleet = Readonly<Record<string, FleetNode>>;
 
-export function isStale(n: NodeSummary, now: number): boolean {
-  return !n.running || now - n.lastSeen > STALE_AFTER_MS;
-}
-
-export function standing(n: NodeSummary, now: number): Standing {
+export function standing(n: FleetSummary, now: number): Standing {
   if (isStale(n, now) || !n.verdict) return "NO DATA";
   return n.verdict;
 }
@@ -44,14 +48,14 @@ export interface Counts {
   readonly "NO DATA": number;
 }
 
-export function countStandings(nodes: readonly NodeSummary[], now: number): Counts {
+export function countStandings(nodes: readonly FleetSummary[], now: number): Counts {
   const c = { UP: 0, DEGRADED: 0, DOWN: 0, "NO DATA": 0 };
   for (const n of nodes) c[standing(n, now)]++;
   return c;
 }
 
 /** Worst standing first, then most unhealthy probes, then id (stable for a wall screen). */
-export function sortWorstFirst(nodes: readonly NodeSummary[], now: number): NodeSummary[] {
+export function sortWorstFirst<T extends FleetSummary>(nodes: readonly T[], now: number): T[] {
   return [...nodes].sort((a, b) =>
     RANK[standing(a, now)] - RANK[standing(b, now)] ||
     b.probes.unhealthy - a.probes.unhealthy ||
@@ -79,7 +83,7 @@ export function labelChoices(nodes: readonly NodeSummary[]): Array<{ key: string
 }
 
 /** Nodes whose labels match every set filter (an empty value means "any"). */
-export function filterByLabels(nodes: readonly NodeSummary[], filters: Readonly<Record<string, string>>): NodeSummary[] {
+export function filterByLabels<T extends NodeSummary>(nodes: readonly T[], filters: Readonly<Record<string, string>>): T[] {
   const set = Object.entries(filters).filter(([, v]) => v !== "");
   return nodes.filter((n) => set.every(([k, v]) => n.labels[k] === v));
 }
@@ -113,7 +117,7 @@ export function cellFor(node: FleetNode, probe: string, now: number): Cell | und
     else text = last.failure?.kind ?? "failed";
     if (last.failure) title += ` — ${last.failure.kind}: ${last.failure.message ?? ""}`;
   }
-  if (stale) title += node.summary.running ? " — no data for over 30 s" : " — agent stopped";
+  if (stale) title += node.summary.running ? " — no recent data from the agent" : " — agent stopped";
   return { state: p.state, stale, text, title };
 }
 

@@ -51,6 +51,8 @@ describe("standing() and countStandings()", () => {
     assert.equal(standing(node("a", { verdict: "DOWN" }), NOW), "DOWN");
     assert.equal(standing(node("a", { lastSeen: NOW - STALE_AFTER_MS - 1 }), NOW), "NO DATA");
     assert.equal(standing(node("a", { running: false }), NOW), "NO DATA");
+    assert.equal(standing({ ...node("a"), online: false }, NOW), "NO DATA", "the collector's online flag wins");
+    assert.equal(standing({ ...node("a"), online: true }, NOW), "UP");
     assert.equal(standing(node("a", { verdict: undefined }), NOW), "NO DATA");
   });
   it("counts UP / DEGRADED / DOWN nodes", () => {
