@@ -36,9 +36,20 @@ export interface FleetNode {
 
 export type Fleet = Readonly<Record<string, FleetNode>>;
 
+/**
+ * The node's verdict. The agent sends a verdict record only when the verdict changes, and it
+ * starts at UP, so a node that was UP from its first probe run has none: with no unhealthy probe
+ * and at least one healthy one the agent's own rule (design.md "Health model") gives UP.
+ */
+export function verdictOf(n: NodeSummary): Verdict | undefined {
+  if (n.verdict) return n.verdict;
+  return n.probes.unhealthy === 0 && n.probes.healthy > 0 ? "UP" : undefined;
+}
+
 export function standing(n: FleetSummary, now: number): Standing {
-  if (isStale(n, now) || !n.verdict) return "NO DATA";
-  return n.verdict;
+  const v = verdictOf(n);
+  if (isStale(n, now) || !v) return "NO DATA";
+  return v;
 }
 
 export interface Counts {

@@ -53,7 +53,11 @@ describe("standing() and countStandings()", () => {
     assert.equal(standing(node("a", { running: false }), NOW), "NO DATA");
     assert.equal(standing({ ...node("a"), online: false }, NOW), "NO DATA", "the collector's online flag wins");
     assert.equal(standing({ ...node("a"), online: true }, NOW), "UP");
-    assert.equal(standing(node("a", { verdict: undefined }), NOW), "NO DATA");
+    assert.equal(standing(node("a", { verdict: undefined, probes: { total: 2, healthy: 0, unhealthy: 0, unknown: 2 } }), NOW), "NO DATA");
+    assert.equal(standing(node("a", { verdict: undefined, probes: { total: 2, healthy: 1, unhealthy: 1, unknown: 0 } }), NOW), "NO DATA");
+  });
+  it("takes UP for a node that never changed verdict (the agent reports changes only) once a probe is healthy", () => {
+    assert.equal(standing(node("a", { verdict: undefined, probes: { total: 2, healthy: 1, unhealthy: 0, unknown: 1 } }), NOW), "UP");
   });
   it("counts UP / DEGRADED / DOWN nodes", () => {
     const c = countStandings([node("a"), node("b", { verdict: "DOWN" }), node("c", { verdict: "DEGRADED" }), node("d", { verdict: "DOWN" }), node("e", { running: false })], NOW);
