@@ -53,10 +53,12 @@ export function listenTcp(port: number): Promise<TcpTarget> {
 export interface Fleet {
   readonly url: string;
   readonly dir: string;
-  readonly collector: Child;
+  collector: Child;
   readonly reflector: Child;
   readonly agents: readonly Child[];
   readonly tcp: TcpTarget[];
+  /** Stop the collector, run `whileDown`, start it again on the same port and database. */
+  restartCollector(whileDown: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -97,7 +99,8 @@ export async function startFleet(): Promise<Fleet> {
       auth: { sharedToken: TOKEN },
       store: { path: join(dir, "collector.db") },
     }));
-    const collector = startChild(bun, ["cli/main.ts", "collector", "--config", cfg], { cwd: root });
+    const startCollector = () => startChild(bun, ["cli/main.ts", "collector", "--config", cfg], { cwd: root });
+    const collector = startCollector();
     children.push(collector);
     const reflector = startChild(bun, ["cli/main.ts", "reflect", "pfcp", "--listen", `127.0.0.1:${PORTS.pfcp}`], { cwd: root });
     children.push(reflector);
@@ -113,7 +116,18 @@ export async function startFleet(): Promise<Fleet> {
       agents.push(c);
     }
     await Promise.all(agents.map((a) => a.waitFor(/listening on/, 15_000)));
-    return { url, dir, collector, reflector, agents, tcp, stop };
+    const fleet: Fleet = {
+      url, dir, collector, reflector, agents, tcp, stop,
+      async restartCollector(whileDown) {
+        await fleet.collector.stop("SIGTERM", 3000);
+        children.splice(children.indexOf(fleet.collector), 1);
+        await whileDown();
+        fleet.collector = startCollector();
+        children.push(fleet.collector);
+        await eventually(async () => (await fetch(`${url}/healthz`)).ok, 15_000, 100);
+      },
+    };
+    return fleet;
   } catch (e) {
     await stop();
     throw e;

@@ -36,10 +36,8 @@ export function fetchNode(id: string, signal?: AbortSignal): Promise<NodeDetail>
   return getJson<NodeDetail>(`/api/v1/nodes/${encodeURIComponent(id)}`, signal);
 }
 
-/** Per-minute history of one probe over the last `minutes`. */
-export async function fetchHistory(id: string, probe: string, minutes: number, signal?: AbortSignal): Promise<HistoryPoint[]> {
-  const to = serverNow();
-  const from = to - minutes * 60_000;
+/** Per-minute history of one probe over [from, to) (epoch ms). */
+export async function fetchHistory(id: string, probe: string, from: number, to: number, signal?: AbortSignal): Promise<HistoryPoint[]> {
   const q = new URLSearchParams({ from: String(from), to: String(to), step: "1m" });
   const body = await getJson<{ points: HistoryPoint[] }>(
     `/api/v1/nodes/${encodeURIComponent(id)}/probes/${encodeURIComponent(probe)}/history?${q}`,

@@ -17,6 +17,7 @@ import {
   filterByLabels,
   formatAgo,
   formatMs,
+  historyWindow,
   isStale,
   labelChoices,
   nodeHash,
@@ -236,7 +237,7 @@ function NodePage({ id, fleet, now, tick }: { id: string; fleet: Fleet; now: num
   // The open node's detail (last results, facts, events) is re-read every 5 s besides live changes.
   const [poll, setPoll] = useState(0);
   const [history, setHistory] = useState<Record<string, HistoryPoint[]>>({});
-  const [win, setWin] = useState(() => ({ from: serverNow() - HISTORY_MINUTES * 60_000, to: serverNow() }));
+  const [win, setWin] = useState(() => historyWindow(serverNow(), undefined, HISTORY_MINUTES));
 
   // The detail (events included) on open and whenever the app fetched a fresh one for a live change.
   useEffect(() => {
@@ -253,12 +254,14 @@ function NodePage({ id, fleet, now, tick }: { id: string; fleet: Fleet; now: num
   }, [id]);
 
   const probeNames = detail?.probeList.map((p) => p.name).join("\n") ?? "";
+  const firstSeen = useRef<number | undefined>(undefined);
+  firstSeen.current = detail?.firstSeen;
   useEffect(() => {
     if (!probeNames) return;
     const ac = new AbortController();
     const load = () => {
-      const w = { from: serverNow() - HISTORY_MINUTES * 60_000, to: serverNow() };
-      Promise.all(probeNames.split("\n").map(async (p) => [p, await fetchHistory(id, p, HISTORY_MINUTES, ac.signal).catch(() => [])] as const))
+      const w = historyWindow(serverNow(), firstSeen.current, HISTORY_MINUTES);
+      Promise.all(probeNames.split("\n").map(async (p) => [p, await fetchHistory(id, p, w.from, w.to, ac.signal).catch(() => [])] as const))
         .then((entries) => {
           if (ac.signal.aborted) return;
           setHistory(Object.fromEntries(entries));
@@ -280,7 +283,11 @@ function NodePage({ id, fleet, now, tick }: { id: string; fleet: Fleet; now: num
   const live = fleet[id];
   const summary = live?.summary ?? detail;
   const st = standing(summary, now);
-  const probes: ProbeView[] = detail.probeList.map((p) => live?.probes[p.name] ?? p);
+  const probes: ProbeView[] = detail.probeList.map((p) => {
+    // A state change from the event stream may be newer than this page's last fetch.
+    const l = live?.probes[p.name];
+    return l && (l.stateSince ?? 0) > (p.stateSince ?? 0) ? { ...p, state: l.state, stateSince: l.stateSince } : p;
+  });
   const stale = isStale(summary, now);
 
   return html`
@@ -312,7 +319,7 @@ function NodePage({ id, fleet, now, tick }: { id: string; fleet: Fleet; now: num
               ${factEntries(p.facts).map(([k, v]) => html`<div class=${k === "lossPercent" ? "loss" : ""}><dt>${k === "lossPercent" ? "loss" : k}</dt><dd>${v}</dd></div>`)}
             </dl>
             <div class="plot">
-              <h3>latency, last ${HISTORY_MINUTES} min (per minute)</h3>
+              <h3>latency per minute, p50 and p99 (up to ${HISTORY_MINUTES} min)</h3>
               <${LatencyChart} points=${history[p.name] ?? []} from=${win.from} to=${win.to} />
             </div>
           </div>

@@ -121,13 +121,14 @@ export function cellFor(node: FleetNode, probe: string, now: number): Cell | und
   if (!p) return undefined;
   const stale = isStale(node.summary, now);
   const last = p.last;
-  let text = "";
+  let text: string;
   let title = `${node.summary.id} / ${probe} (${p.kind}): ${p.state}`;
-  if (last) {
-    if (last.ok) text = formatMs(last.latencyMs);
-    else text = last.failure?.kind ?? "failed";
-    if (last.failure) title += ` — ${last.failure.kind}: ${last.failure.message ?? ""}`;
-  }
+  // The state may come from the event stream before the probe view (with its last result) is
+  // refetched: never print a latency on a red cell or a failure on a green one.
+  if (last && last.ok && p.state !== "unhealthy") text = formatMs(last.latencyMs);
+  else if (last && !last.ok && p.state !== "healthy") text = last.failure?.kind ?? "failed";
+  else text = p.state;
+  if (last?.failure) title += ` — ${last.failure.kind}: ${last.failure.message ?? ""}`;
   if (stale) title += node.summary.running ? " — no recent data from the agent" : " — agent stopped";
   return { state: p.state, stale, text, title };
 }
@@ -225,4 +226,15 @@ export function factEntries(facts: ProbeView["facts"]): Array<[string, string]> 
   return Object.entries(facts)
     .sort(([a], [b]) => (a === "lossPercent" ? -1 : b === "lossPercent" ? 1 : a < b ? -1 : 1))
     .map(([k, v]) => [k, k === "lossPercent" && typeof v === "number" ? `${v.toFixed(1)} %` : String(v)]);
+}
+
+/**
+ * The plot's time window: the last `minutes`, but not before the minute the node was first seen
+ * (a new fleet's first points would be specks at the right edge of an empty hour), and at least
+ * five minutes wide.
+ */
+export function historyWindow(now: number, firstSeen: number | undefined, minutes: number): { from: number; to: number } {
+  const full = now - minutes * 60_000;
+  const start = firstSeen === undefined ? full : Math.floor(firstSeen / 60_000) * 60_000 - 60_000;
+  return { from: Math.min(Math.max(full, start), now - 5 * 60_000), to: now };
 }

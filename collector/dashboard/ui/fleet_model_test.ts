@@ -8,6 +8,7 @@ import {
   factEntries,
   type Fleet,
   fleetHash,
+  historyWindow,
   filterByLabels,
   labelChoices,
   nodeHash,
@@ -110,6 +111,9 @@ describe("cellFor()", () => {
     assert.match(bad.title, /timeout: no answer in 500 ms/);
     assert.equal(bad.stale, false);
     assert.equal(cellFor(fleet.a, "absent", NOW), undefined);
+    // A state from the event stream ahead of the last result: the cell shows the state, not a latency.
+    const ahead = applyChange(fleet, { type: "probe-state", node: "a", probe: "n4", from: "healthy", to: "unhealthy", at: NOW }).fleet;
+    assert.equal(cellFor(ahead.a, "n4", NOW)!.text, "unhealthy");
     fleet = withSummaries(fleet, [node("a", { running: false })]);
     const stopped = cellFor(fleet.a, "n4", NOW)!;
     assert.equal(stopped.stale, true);
@@ -160,5 +164,16 @@ describe("factEntries()", () => {
       ["recoveryTimeStamp", "3900000000"],
     ]);
     assert.deepEqual(factEntries(undefined), []);
+  });
+});
+
+describe("historyWindow()", () => {
+  it("spans the last hour, but starts a minute before the node was first seen, and is at least 5 min wide", () => {
+    const hour = 3_600_000;
+    assert.deepEqual(historyWindow(NOW, NOW - 2 * hour, 60), { from: NOW - hour, to: NOW });
+    const first = NOW - 10 * 60_000 + 5_000;
+    assert.deepEqual(historyWindow(NOW, first, 60), { from: Math.floor(first / 60_000) * 60_000 - 60_000, to: NOW });
+    assert.deepEqual(historyWindow(NOW, NOW - 1000, 60), { from: NOW - 5 * 60_000, to: NOW });
+    assert.deepEqual(historyWindow(NOW, undefined, 60), { from: NOW - hour, to: NOW });
   });
 });

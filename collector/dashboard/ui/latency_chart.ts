@@ -49,12 +49,12 @@ export function LatencyChart({ points, from, to }: LatencyChartProps) {
       height: 220,
       scales: { x: { time: true, range: () => [win.current.from / 1000, win.current.to / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
       axes: [axis, { ...axis, label: "ms", labelFont: "14px system-ui, sans-serif", size: 60 }],
-      legend: { show: true },
+      legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       series: [
         {},
-        { label: "p50", stroke: "#58a6ff", width: 2, points: { show: true, size: 6 }, spanGaps: false },
-        { label: "p99", stroke: "#f2cc60", width: 2, dash: [6, 4], points: { show: true, size: 6 }, spanGaps: false },
+        { label: "p50", stroke: "#58a6ff", width: 3, points: { show: true, size: 10, fill: "#58a6ff" }, spanGaps: false },
+        { label: "p99", stroke: "#f2cc60", width: 3, dash: [8, 5], points: { show: true, size: 10, fill: "#f2cc60" }, spanGaps: false },
       ],
     };
     plot.current = new uPlot(opts, data as uPlot.AlignedData, el);
