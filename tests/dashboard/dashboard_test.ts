@@ -135,4 +135,26 @@ describe("NOC dashboard in Chromium against a real collector and agents", () => 
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
     await page.waitForFunction((n) => document.querySelectorAll("#fleet-grid tbody tr[data-node]").length === n, AGENTS.length, { timeout: 10_000 });
   });
+
+  it("fits a laptop screen without sideways scrolling", async () => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(fleet.url + "/#/");
+    await page.waitForFunction((n) => document.querySelectorAll("#fleet-grid tbody tr[data-node]").length === n, AGENTS.length, { timeout: 10_000 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow} px wider than the window`);
+    await page.screenshot({ path: join(out, "dashboard-laptop.png") });
+    await page.setViewportSize({ width: 1920, height: 1080 });
+  });
+
+  it("hatches the cells of a stopped agent and counts it as NO DATA", async () => {
+    const i = AGENTS.findIndex((a) => a.id === "ims-east-1");
+    assert.equal(await fleet.agents[i].stop("SIGTERM", 5000), 0);
+    await page.waitForSelector(`${cell("ims-east-1", "app-tcp")}[data-stale="true"]`, { timeout: 10_000 });
+    assert.equal(await page.$eval('#fleet-grid tr[data-node="ims-east-1"]', (r) => r.getAttribute("data-standing")), "NO DATA");
+    assert.equal(await page.textContent('[data-count="NO DATA"] b'), "1");
+    assert.equal(await page.textContent('[data-count="UP"] b'), "2");
+    const hatch = await page.$eval(cell("ims-east-1", "app-tcp"), (e) => getComputedStyle(e).backgroundImage);
+    assert.match(hatch, /repeating-linear-gradient/);
+    await page.screenshot({ path: join(out, "dashboard-stopped.png") });
+  });
 });

@@ -48,7 +48,11 @@ export function LatencyChart({ points, from, to }: LatencyChartProps) {
       width: widthOf(el),
       height: 220,
       scales: { x: { time: true, range: () => [win.current.from / 1000, win.current.to / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
-      axes: [axis, { ...axis, label: "ms", labelFont: "14px system-ui, sans-serif", size: 60 }],
+      // HH:MM in UTC, like the header clock and the event times (a NOC spans time zones).
+      axes: [
+        { ...axis, values: (_u, splits) => splits.map((t) => new Date(t * 1000).toISOString().slice(11, 16)) },
+        { ...axis, label: "ms", labelFont: "14px system-ui, sans-serif", size: 60 },
+      ],
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       series: [
