@@ -67,6 +67,24 @@ interface MinuteAgg {
   sketch: Sketch;
 }
 
+/** Provisional state of one group commit, seen by later batches of the same group. */
+interface Group {
+  readonly streams: Map<string, { acked: number; drops: number }>;
+  readonly nodes: Map<string, { bootId: string; running: boolean }>;
+  readonly minutes: Map<string, MinuteAgg>;
+}
+
+interface Applied {
+  readonly outcome: IngestOutcome;
+  /** Update caches and counters once the group committed. */
+  readonly commit: () => void;
+  /** Publish changes to subscribers (after commit). */
+  readonly notify: () => void;
+}
+
+/** Most batches in one group commit. */
+const MAX_GROUP = 256;
+
 interface ProbeAgg {
   kind?: string;
   state?: ProbeState;
@@ -234,18 +252,23 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
   };
 
-  const ingestSync = (batch: Batch, receivedAt: number, wire?: Uint8Array): IngestOutcome => {
+  /**
+   * Write one batch inside the group's open transaction (under its own SAVEPOINT). Caches are
+   * only touched by `commit`, which runs after the group's COMMIT.
+   */
+  const applyBatch = (batch: Batch, receivedAt: number, wire: Uint8Array | undefined, group: Group): Applied => {
     const { agentId, bootId } = batch;
     const key = `${agentId}\u0000${bootId}`;
-    let stream = acks.get(key);
+    let stream = group.streams.get(key) ?? acks.get(key);
     if (stream === undefined) {
       const r = q.getAck.get(agentId, bootId);
       stream = r ? { acked: num(r.acked), drops: num(r.spool_drops) } : { acked: 0, drops: 0 };
     }
     const acked = stream.acked;
     const { fresh, duplicates, gap } = newRecords(batch.records, acked);
-    duplicatesTotal += duplicates;
-    if (fresh.length === 0) return { agentId, bootId, ack: acked, stored: 0, duplicates, gap: 0 };
+    if (fresh.length === 0) {
+      return { outcome: { agentId, bootId, ack: acked, stored: 0, duplicates, gap: 0 }, commit: () => void (duplicatesTotal += duplicates), notify: () => {} };
+    }
 
     const minutes = new Map<string, MinuteAgg & { probe: string; minute: number }>();
     const probes = new Map<string, ProbeAgg>();
@@ -262,14 +285,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       if (!p) probes.set(name, p = { restarts: 0, ok: 0, fail: 0 });
       return p;
     };
-    let before = nodeState.get(agentId);
+    let before = group.nodes.get(agentId) ?? nodeState.get(agentId);
     if (!before) {
       const row = q.getNode.get(agentId);
       if (row) before = { bootId: String(row.boot_id), running: num(row.running) === 1 };
     }
     const pendingCache: [string, MinuteAgg][] = [];
 
-    db.exec("BEGIN IMMEDIATE");
+    db.exec("SAVEPOINT batch");
     try {
       for (const r of fresh as TelemetryRecord[]) {
         if (r.at > lastAt) lastAt = r.at;
@@ -323,7 +346,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       }
       for (const m of minutes.values()) {
         const ck = `${agentId}\u0000${m.probe}\u0000${m.minute}`;
-        let prev = minuteCache.get(ck);
+        let prev = group.minutes.get(ck) ?? minuteCache.get(ck);
         if (!prev) {
           const old = q.getMinute.get(agentId, m.probe, m.minute);
           if (old) prev = { count: num(old.count), ok: num(old.ok), failures: json<Record<string, number>>(old.failures) ?? {}, sketch: deserializeSketch(old.sketch as Uint8Array) };
@@ -357,40 +380,108 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         verdict ?? null, last.type === "agent-stop" ? 0 : 1, dropsReported - stream.drops, peerRestarts);
       const ack = last.seq;
       q.putAck.run(agentId, bootId, ack, receivedAt, receivedAt, gap, dropsReported);
+      db.exec("RELEASE batch");
+    } catch (e) {
+      try {
+        db.exec("ROLLBACK TO batch");
+        db.exec("RELEASE batch");
+      } catch {
+        // the savepoint may already be gone
+      }
+      throw new Error(`Cannot store telemetry batch of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
+    }
+    const ack = fresh[fresh.length - 1].seq;
+    const running = fresh[fresh.length - 1].type !== "agent-stop";
+    group.streams.set(key, { acked: ack, drops: dropsReported });
+    group.nodes.set(agentId, { bootId, running });
+    for (const [k, v] of pendingCache) group.minutes.set(k, v);
+    return {
+      outcome: { agentId, bootId, ack, stored: fresh.length, duplicates, gap },
+      commit: () => {
+        acks.set(key, { acked: ack, drops: dropsReported });
+        if (minuteCache.size > MINUTE_CACHE_MAX) minuteCache.clear();
+        for (const [k, v] of pendingCache) minuteCache.set(k, v);
+        nodeState.set(agentId, { bootId, running });
+        recordsTotal += fresh.length;
+        gapTotal += gap;
+        duplicatesTotal += duplicates;
+      },
+      notify: () => {
+        if (listeners.size === 0) return;
+        if (!before || verdict !== undefined || version !== undefined || before.running !== running || before.bootId !== bootId) {
+          changes.unshift({ type: "node", node: nodeSummary(agentId)! });
+        }
+        for (const e of events) changes.push({ type: "event", node: agentId, event: e });
+        for (const c of changes) emit(c);
+      },
+    };
+  };
+
+  interface Pending {
+    readonly batch: Batch;
+    readonly receivedAt: number;
+    readonly wire?: Uint8Array;
+    readonly resolve: (o: IngestOutcome) => void;
+    readonly reject: (e: unknown) => void;
+  }
+  const queue: Pending[] = [];
+  let scheduled = false;
+  let closed = false;
+
+  /**
+   * Group commit: every batch that arrived since the last flush goes into one transaction (one
+   * WAL commit instead of one per batch), each under its own SAVEPOINT so a failing batch fails
+   * alone. Acks are answered only after COMMIT.
+   */
+  const flush = () => {
+    scheduled = false;
+    const items = queue.splice(0, queue.length);
+    if (items.length === 0) return;
+    const group: Group = { streams: new Map(), nodes: new Map(), minutes: new Map() };
+    const applied: (Applied | Error)[] = [];
+    try {
+      db.exec("BEGIN IMMEDIATE");
+    } catch (e) {
+      for (const it of items) it.reject(new Error(`Cannot store telemetry batch: ${(e as Error).message}`, { cause: e }));
+      return;
+    }
+    for (const it of items) {
+      try {
+        applied.push(applyBatch(it.batch, it.receivedAt, it.wire, group));
+      } catch (e) {
+        applied.push(e as Error);
+      }
+    }
+    try {
       db.exec("COMMIT");
-      acks.set(key, { acked: ack, drops: dropsReported });
-      // Only committed aggregates enter the cache (a rolled-back batch must leave no trace).
-      if (minuteCache.size > MINUTE_CACHE_MAX) minuteCache.clear();
-      for (const [k, v] of pendingCache) minuteCache.set(k, v);
     } catch (e) {
       try {
         db.exec("ROLLBACK");
       } catch {
-        // the transaction may already be gone
+        // already rolled back
       }
-      throw new Error(`Cannot store telemetry batch of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
+      for (const it of items) it.reject(new Error(`Cannot store telemetry batch: commit failed: ${(e as Error).message}`, { cause: e }));
+      return;
     }
-    recordsTotal += fresh.length;
-    gapTotal += gap;
-
-    const running = fresh[fresh.length - 1].type !== "agent-stop";
-    nodeState.set(agentId, { bootId, running });
-    if (listeners.size === 0) return { agentId, bootId, ack: fresh[fresh.length - 1].seq, stored: fresh.length, duplicates, gap };
-    if (!before || verdict !== undefined || version !== undefined || before.running !== running || before.bootId !== bootId) {
-      changes.unshift({ type: "node", node: nodeSummary(agentId)! });
-    }
-    for (const e of events) changes.push({ type: "event", node: agentId, event: e });
-    for (const c of changes) emit(c);
-    return { agentId, bootId, ack: fresh[fresh.length - 1].seq, stored: fresh.length, duplicates, gap };
+    applied.forEach((a, i) => {
+      if (a instanceof Error) return items[i].reject(a);
+      a.commit();
+      items[i].resolve(a.outcome);
+    });
+    for (const a of applied) if (!(a instanceof Error)) a.notify();
   };
 
   return {
     ingest: (batch, receivedAt, wire) => {
-      try {
-        return Promise.resolve(ingestSync(batch, receivedAt, wire));
-      } catch (e) {
-        return Promise.reject(e);
-      }
+      if (closed) return Promise.reject(new Error("Cannot store telemetry batch: the store is closed"));
+      return new Promise<IngestOutcome>((resolve, reject) => {
+        queue.push({ batch, receivedAt, wire, resolve, reject });
+        if (queue.length >= MAX_GROUP) flush();
+        else if (!scheduled) {
+          scheduled = true;
+          setTimeout(flush, 0);
+        }
+      });
     },
     fleet: () => {
       const counts = new Map<string, Record<string, number>>();
@@ -442,6 +533,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       return () => void listeners.delete(l);
     },
     close: () => {
+      flush();
+      closed = true;
       listeners.clear();
       db.close();
       return Promise.resolve();

@@ -43,6 +43,23 @@ describe("openSqliteStore()", () => {
     db.close();
   });
 
+  it("commits concurrent batches as one group, each seeing the ones before it", async () => {
+    const s = await openSqliteStore({ path: dbPath() });
+    const [a, b, c, d] = await Promise.all([
+      s.ingest(batch(probes(1, 100)), T0),
+      s.ingest(batch(probes(51, 100)), T0),
+      s.ingest(batch(probes(1, 10), "upf-2"), T0),
+      s.ingest(batch(probes(1, 150)), T0),
+    ]);
+    assert.deepEqual([a.ack, a.stored, a.duplicates], [100, 100, 0]);
+    assert.deepEqual([b.ack, b.stored, b.duplicates], [150, 50, 50]);
+    assert.deepEqual([c.ack, c.stored], [10, 10]);
+    assert.deepEqual([d.ack, d.stored, d.duplicates], [150, 0, 150]);
+    const h = (await s.history("upf-1", "n4", { from: T0, to: T0 + 3_600_000 }, 3_600_000))!;
+    assert.equal(h[0].count, 150, "each record counted once in the histograms");
+    await s.close();
+  });
+
   it("keeps the ack across a reopen and accepts a declared gap (records dropped by the agent's spool)", async () => {
     const path = dbPath();
     let s = await openSqliteStore({ path });
