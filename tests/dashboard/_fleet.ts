@@ -1,6 +1,6 @@
 /**
  * A real fleet on loopback for the dashboard tests: the collector (`bun cli/main.ts collector`),
- * a PFCP reflector (`bun cli/main.ts reflect pfcp`), one TCP listener per agent (in this
+ * PFCP and GTP-U reflectors (`bun cli/main.ts reflect pfcp|gtpu`), one TCP listener per agent (in this
  * process, so a test can close it) and three agents shaped like demo/demo_plan.ts, each probing
  * its TCP listener and the reflector and sending telemetry to the collector.
  */
@@ -15,7 +15,7 @@ const bun = join(root, "node_modules/.bin/bun");
 const TOKEN = "dashboard-test-token-0123456789";
 
 /** Ports inside this area's range 25500-25999. */
-export const PORTS = { collector: 25500, agents: [25511, 25512, 25513], tcp: [25521, 25522, 25523], pfcp: 25530 } as const;
+export const PORTS = { collector: 25500, agents: [25511, 25512, 25513], tcp: [25521, 25522, 25523], pfcp: 25530, gtpu: 25531 } as const;
 
 export const AGENTS = [
   { id: "upf-north-1", labels: { region: "north", site: "mec-1", role: "upf" } },
@@ -72,6 +72,10 @@ function agentDoc(i: number, dir: string) {
       // A critical TCP probe on this agent's own listener: closing it makes the node DOWN.
       { name: "app-tcp", kind: "tcp", target: `127.0.0.1:${PORTS.tcp[i]}`, interval: "500ms", timeout: "300ms", jitter: "0%", fall: 1, rise: 1 },
       { name: "smf-n4", kind: "pfcp", target: `127.0.0.1:${PORTS.pfcp}`, interface: "N4", interval: "500ms", timeout: "300ms", jitter: "0%", fall: 2, rise: 1, critical: false },
+      // A GTP-U echo burst on one node only: its loss is a measured fact, and the other rows get an empty cell.
+      ...(a.id === "ims-east-1"
+        ? [{ name: "gnb-n3", kind: "gtpu", target: `127.0.0.1:${PORTS.gtpu}`, interface: "N3", interval: "500ms", timeout: "300ms", jitter: "0%", fall: 2, rise: 1, critical: false, options: { burst: 5, burstInterval: "20ms" } }]
+        : []),
     ],
     telemetry: {
       collector: `http://127.0.0.1:${PORTS.collector}`,
@@ -104,6 +108,7 @@ export async function startFleet(): Promise<Fleet> {
     children.push(collector);
     const reflector = startChild(bun, ["cli/main.ts", "reflect", "pfcp", "--listen", `127.0.0.1:${PORTS.pfcp}`], { cwd: root });
     children.push(reflector);
+    children.push(startChild(bun, ["cli/main.ts", "reflect", "gtpu", "--listen", `127.0.0.1:${PORTS.gtpu}`], { cwd: root }));
     for (const p of PORTS.tcp) tcp.push(await listenTcp(p));
     const url = `http://127.0.0.1:${PORTS.collector}`;
     await eventually(async () => (await fetch(`${url}/healthz`)).ok, 15_000, 100);

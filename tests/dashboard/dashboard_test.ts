@@ -43,13 +43,14 @@ describe("NOC dashboard in Chromium against a real collector and agents", () => 
     await page.waitForFunction((n) => document.querySelectorAll("#fleet-grid tbody tr[data-node]").length === n, AGENTS.length, { timeout: 15_000 });
     // Every probe of every node turns healthy once its detail has arrived.
     await page.waitForFunction(() => {
-      const cells = [...document.querySelectorAll("#fleet-grid td[data-probe]")];
-      return cells.length === 6 && cells.every((c) => c.getAttribute("data-state") === "healthy");
+      const cells = [...document.querySelectorAll("#fleet-grid td[data-state]")];
+      return cells.length === 7 && cells.every((c) => c.getAttribute("data-state") === "healthy");
     }, undefined, { timeout: 15_000 });
     const ids = await page.$$eval("#fleet-grid tbody tr[data-node]", (rows) => rows.map((r) => r.getAttribute("data-node")));
     assert.deepEqual([...ids].sort(), AGENTS.map((a) => a.id).sort());
     const columns = await page.$$eval("#fleet-grid thead th.probe-col", (th) => th.map((t) => t.textContent));
-    assert.deepEqual(columns, ["app-tcp", "smf-n4"]);
+    assert.deepEqual(columns, ["app-tcp", "gnb-n3", "smf-n4"]);
+    assert.equal(await page.$eval(cell("upf-north-1", "gnb-n3"), (e) => e.className), "cell none", "no such probe on that node");
     assert.equal(await page.$eval(cell("upf-north-1", "app-tcp"), (e) => getComputedStyle(e).backgroundColor), GREEN);
     assert.equal(await page.textContent('[data-count="UP"] b'), "3");
     assert.equal(await page.textContent('[data-count="DOWN"] b'), "0");
@@ -80,6 +81,8 @@ describe("NOC dashboard in Chromium against a real collector and agents", () => 
     assert.equal(await page.textContent('[data-count="UP"] b'), "2");
     const first = await page.$eval("#fleet-grid tbody tr[data-node]", (r) => [r.getAttribute("data-node"), r.getAttribute("data-standing")]);
     assert.deepEqual(first, ["upf-north-1", "DOWN"], "worst first");
+    // The cell names the failure once the node's detail is re-read after the change.
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === "refused", cell("upf-north-1", "app-tcp"), { timeout: 5_000 });
     await page.screenshot({ path: join(out, "dashboard-fleet.png") });
     assert.ok(statSync(join(out, "dashboard-fleet.png")).size > 10_000);
   });
@@ -134,6 +137,14 @@ describe("NOC dashboard in Chromium against a real collector and agents", () => 
     });
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
     await page.waitForFunction((n) => document.querySelectorAll("#fleet-grid tbody tr[data-node]").length === n, AGENTS.length, { timeout: 10_000 });
+  });
+
+  it("shows loss where a probe measures it", async () => {
+    await page.goto(fleet.url + "/#/nodes/ims-east-1");
+    await page.waitForSelector('article.probe[data-probe="gnb-n3"] .loss dd', { timeout: 10_000 });
+    assert.equal(await page.textContent('article.probe[data-probe="gnb-n3"] .loss dt'), "loss");
+    assert.equal(await page.textContent('article.probe[data-probe="gnb-n3"] .loss dd'), "0.0 %");
+    assert.equal(await page.$('article.probe[data-probe="app-tcp"] .loss'), null, "TCP measures no loss");
   });
 
   it("fits a laptop screen without sideways scrolling", async () => {

@@ -133,7 +133,9 @@ export function App() {
         fleetRef.current = r.fleet;
         setFleet(r.fleet);
         const id = change.type === "node" ? change.node.id : change.node;
-        want(id, r.refetch !== undefined);
+        // A state change is rare (rise/fall hysteresis) and its failing result came in the same
+        // batch: fetch at once so the red cell names the failure, not just "unhealthy".
+        want(id, r.refetch !== undefined || change.type === "probe-state");
       },
     });
     // If the event stream cannot open at all, still show the fleet.
