@@ -176,9 +176,10 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     spool.ack(ack.bootId, ack.ack);
     lastAck = { bootId: ack.bootId, seq: ack.ack };
     sentBatches++;
-    sentRecords += b.records.length;
+    const first = b.records[0].seq;
+    sentRecords += Math.max(0, Math.min(ack.ack, b.records[b.records.length - 1].seq) - first + 1);
     maxRecords = Math.min(config.batch.maxRecords, maxRecords * 2);
-    return ack.ack >= b.records[0].seq;
+    return ack.ack >= first;
   };
 
   const loop = async () => {
