@@ -151,7 +151,7 @@ describe("NOC dashboard in Chromium against a real collector and agents", () => 
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto(fleet.url + "/#/");
     await page.waitForFunction((n) => document.querySelectorAll("#fleet-grid tbody tr[data-node]").length === n, AGENTS.length, { timeout: 10_000 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - globalThis.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow} px wider than the window`);
     await page.screenshot({ path: join(out, "dashboard-laptop.png") });
     await page.setViewportSize({ width: 1920, height: 1080 });
