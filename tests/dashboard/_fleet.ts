@@ -87,7 +87,8 @@ function agentDoc(i: number, dir: string) {
   };
 }
 
-export async function startFleet(): Promise<Fleet> {
+/** `collector`: the runtime that runs the collector from source (agents and reflectors run on Bun). */
+export async function startFleet(collector: "bun" | "deno" = "bun"): Promise<Fleet> {
   const dir = mkdtempSync(join(tmpdir(), "edgeprobe-dash-"));
   const children: Child[] = [];
   const tcp: TcpTarget[] = [];
@@ -103,9 +104,12 @@ export async function startFleet(): Promise<Fleet> {
       auth: { sharedToken: TOKEN },
       store: { path: join(dir, "collector.db") },
     }));
-    const startCollector = () => startChild(bun, ["cli/main.ts", "collector", "--config", cfg], { cwd: root });
-    const collector = startCollector();
-    children.push(collector);
+    const startCollector = () =>
+      collector === "deno"
+        ? startChild(join(root, "node_modules/.bin/deno"), ["run", "-A", "cli/main.ts", "collector", "--config", cfg], { cwd: root })
+        : startChild(bun, ["cli/main.ts", "collector", "--config", cfg], { cwd: root });
+    const collectorChild = startCollector();
+    children.push(collectorChild);
     const reflector = startChild(bun, ["cli/main.ts", "reflect", "pfcp", "--listen", `127.0.0.1:${PORTS.pfcp}`], { cwd: root });
     children.push(reflector);
     children.push(startChild(bun, ["cli/main.ts", "reflect", "gtpu", "--listen", `127.0.0.1:${PORTS.gtpu}`], { cwd: root }));
@@ -122,7 +126,7 @@ export async function startFleet(): Promise<Fleet> {
     }
     await Promise.all(agents.map((a) => a.waitFor(/listening on/, 15_000)));
     const fleet: Fleet = {
-      url, dir, collector, reflector, agents, tcp, stop,
+      url, dir, collector: collectorChild, reflector, agents, tcp, stop,
       async restartCollector(whileDown) {
         await fleet.collector.stop("SIGTERM", 3000);
         children.splice(children.indexOf(fleet.collector), 1);

@@ -224,6 +224,8 @@ export function nodeHash(id: string): string {
 export function factEntries(facts: ProbeView["facts"]): Array<[string, string]> {
   if (!facts) return [];
   return Object.entries(facts)
+    // Shown as its own field from the probe view already.
+    .filter(([k]) => k !== "peerRestarts")
     .sort(([a], [b]) => (a === "lossPercent" ? -1 : b === "lossPercent" ? 1 : a < b ? -1 : 1))
     .map(([k, v]) => [k, k === "lossPercent" && typeof v === "number" ? `${v.toFixed(1)} %` : String(v)]);
 }

@@ -157,8 +157,8 @@ describe("routes", () => {
 });
 
 describe("factEntries()", () => {
-  it("puts lossPercent first as a percentage", () => {
-    assert.deepEqual(factEntries({ recoveryTimeStamp: 3900000000, lossPercent: 20, jitterMs: 0.4 }), [
+  it("puts lossPercent first as a percentage and leaves out peerRestarts (its own field)", () => {
+    assert.deepEqual(factEntries({ recoveryTimeStamp: 3900000000, lossPercent: 20, jitterMs: 0.4, peerRestarts: 1 }), [
       ["lossPercent", "20.0 %"],
       ["jitterMs", "0.4"],
       ["recoveryTimeStamp", "3900000000"],

@@ -50,7 +50,14 @@ export function LatencyChart({ points, from, to }: LatencyChartProps) {
       scales: { x: { time: true, range: () => [win.current.from / 1000, win.current.to / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
       // HH:MM in UTC, like the header clock and the event times (a NOC spans time zones).
       axes: [
-        { ...axis, values: (_u, splits) => splits.map((t) => new Date(t * 1000).toISOString().slice(11, 16)) },
+        {
+          ...axis,
+          // Seconds only when ticks are closer than a minute, so no two labels read the same.
+          values: (_u, splits) => {
+            const len = splits.length > 1 && splits[1] - splits[0] < 60 ? 19 : 16;
+            return splits.map((t) => new Date(t * 1000).toISOString().slice(11, len));
+          },
+        },
         { ...axis, label: "ms", labelFont: "14px system-ui, sans-serif", size: 60 },
       ],
       legend: { show: true, live: false },
