@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { parseDuration } from "../common/duration.ts";
 import { problem } from "./problem.ts";
+import { dashboardRoutes } from "./dashboard/mod.ts";
 import { renderMetrics } from "./metrics.ts";
 import type { IngestCounters } from "./ingest.ts";
 import type { SseHub } from "./sse.ts";
@@ -83,6 +84,7 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   app.get("/api/v1/events", () => deps.sse.connect());
+  app.route("/", dashboardRoutes());
 
   app.notFound((c) => problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot ${c.req.method} ${new URL(c.req.url).pathname}: no such endpoint` }));
   app.onError((e) => problem({ type: "internal", title: "Internal Server Error", status: 500, detail: e.message }));
