@@ -202,7 +202,20 @@ interface LoadResult {
   p99Ms: number;
   non2xx: number;
   rssPeakMiB: number;
+  /** Server CPU time (user + system, all its processes) per answered request, in µs. */
+  cpuUsPerReq: number;
 }
+
+const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64 and arm64
+
+/** User + system CPU seconds a process has used so far (/proc/PID/stat fields 14 and 15). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+const cpuOf = (pids: number[]) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
 
 function toMs(v: string): number {
   const m = /^([\d.]+)(us|ms|s|m)$/.exec(v.trim());
@@ -233,7 +246,10 @@ async function sampled<T>(pids: number[], work: Promise<T>): Promise<[T, number]
 
 async function wrk(o: Options, url: string, pids: number[]): Promise<LoadResult> {
   if (o.warmupS > 0) await exec("taskset", ["-c", String(o.loadCore), "wrk", "-t1", `-c${o.connections}`, `-d${o.warmupS}s`, url], (o.warmupS + 30) * 1000);
+  const cpu0 = cpuOf(pids);
   const [out, peak] = await sampled(pids, exec("taskset", ["-c", String(o.loadCore), "wrk", "-t1", `-c${o.connections}`, `-d${o.durationS}s`, "--latency", url], (o.durationS + 30) * 1000));
+  const cpu = cpuOf(pids) - cpu0;
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = /^\s+50%\s+(\S+)/m.exec(out)?.[1];
   const p99 = /^\s+99%\s+(\S+)/m.exec(out)?.[1];
@@ -241,13 +257,17 @@ async function wrk(o: Options, url: string, pids: number[]): Promise<LoadResult>
   const errors = /Socket errors: .*/.exec(out)?.[0];
   if (!p50 || !p99 || !Number.isFinite(rps)) throw new Error(`Cannot parse wrk output:\n${out}`);
   if (errors) console.log(`  wrk ${url}: ${errors}`);
-  return { rps, p50Ms: toMs(p50), p99Ms: toMs(p99), non2xx, rssPeakMiB: peak };
+  return { rps, p50Ms: toMs(p50), p99Ms: toMs(p99), non2xx, rssPeakMiB: peak, cpuUsPerReq: (cpu * 1e6) / requests };
 }
 
 async function h2load(o: Options, url: string, pids: number[], dir: string): Promise<LoadResult> {
   const log = join(dir, "h2load.log");
   const base = ["-c", String(o.loadCore), "h2load", "-t1", `-c${o.h2Connections}`, `-m${o.h2Streams}`];
-  const [out, peak] = await sampled(pids, exec("taskset", [...base, `--warm-up-time=${o.warmupS}s`, `-D${o.durationS}`, `--log-file=${log}`, url], (o.durationS + o.warmupS + 30) * 1000));
+  if (o.warmupS > 0) await exec("taskset", [...base, `-D${o.warmupS}`, url], (o.warmupS + 30) * 1000);
+  const cpu0 = cpuOf(pids);
+  const [out, peak] = await sampled(pids, exec("taskset", [...base, `-D${o.durationS}`, `--log-file=${log}`, url], (o.durationS + 30) * 1000));
+  const cpu = cpuOf(pids) - cpu0;
+  const requests = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(out)?.[1]);
   const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]);
   const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out);
   if (!codes || !Number.isFinite(rps)) throw new Error(`Cannot parse h2load output:\n${out}`);
@@ -255,7 +275,7 @@ async function h2load(o: Options, url: string, pids: number[], dir: string): Pro
   const lat = readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => Number(l.split("\t")[2]) / 1000).sort((a, b) => a - b);
   rmSync(log, { force: true });
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  return { rps, p50Ms: q(0.5), p99Ms: q(0.99), non2xx: Number(codes[3]) + Number(codes[4]) + Number(codes[2]), rssPeakMiB: peak };
+  return { rps, p50Ms: q(0.5), p99Ms: q(0.99), non2xx: Number(codes[3]) + Number(codes[4]) + Number(codes[2]), rssPeakMiB: peak, cpuUsPerReq: (cpu * 1e6) / requests };
 }
 
 function stopChild(c: ChildProcess): Promise<void> {
@@ -307,7 +327,7 @@ async function main() {
     console.log(`edgeprobe /healthz benchmark, ${new Date().toISOString()}`);
     console.log(`binary: ${version}`);
     console.log(`cpu: ${cpu}; servers on core ${o.serverCore}, wrk/h2load on core ${o.loadCore}`);
-    console.log(`load: wrk -t1 -c${o.connections} -d${o.durationS}s (after ${o.warmupS}s warm-up); h2load -t1 -c${o.h2Connections} -m${o.h2Streams} -D${o.durationS}`);
+    console.log(`load: wrk -t1 -c${o.connections} -d${o.durationS}s (after ${o.warmupS}s warm-up); h2load -t1 -c${o.h2Connections} -m${o.h2Streams} -D${o.durationS} (after ${o.warmupS}s warm-up); ${o.rounds} round(s)`);
     stopPeers = await startPeers(ports.accept, ports.silent);
     const configPath = join(dir, "agent.yaml");
     writeFileSync(configPath, agentConfig(ports.agent, ports.accept, ports.silent));
@@ -343,10 +363,14 @@ async function main() {
     const status = JSON.parse((await rawGet(ports.agent, "/status"))!.body);
     const probesRunning = status.probes.length;
     const timingOut = status.probes.filter((x: { lastResult?: { failure?: { kind: string } } }) => x.lastResult?.failure?.kind === "timeout").length;
+    // What the 200 probes cost with nobody calling /healthz: CPU share over 3 s.
+    const idleCpu0 = cpuSeconds(agent.pid!);
+    await sleep(3000);
+    const idleCpuShare = (cpuSeconds(agent.pid!) - idleCpu0) / 3;
     const rssIdle = rssMiB(agent.pid!);
     const anonIdle = rssMiB(agent.pid!, "RssAnon");
     console.log(`agent: ${probesRunning} probes, ${timingOut} timing out; /healthz 200 with ${settled.body.length}-byte body ${settled.body.slice(0, 60)}...`);
-    console.log(`agent RSS idle (5 s after start, probes running): ${f1(rssIdle)} MiB (private/anon ${f1(anonIdle)} MiB)`);
+    console.log(`agent RSS idle (8 s after start, probes running): ${f1(rssIdle)} MiB (private/anon ${f1(anonIdle)} MiB); CPU for the probes alone: ${f1(idleCpuShare * 100)}% of a core`);
 
     // ---- nginx with the same body ----------------------------------------------------------
     const nginxConf = join(dir, "nginx.conf");
@@ -377,7 +401,7 @@ async function main() {
     }
     const rounds: Array<Record<string, LoadResult>> = [];
     const show = (name: string, r: LoadResult) =>
-      console.log(`  ${name.padEnd(22)} ${f1(r.rps).padStart(10)} req/s  p50 ${f2(r.p50Ms)} ms  p99 ${f2(r.p99Ms)} ms  RSS peak ${f1(r.rssPeakMiB)} MiB${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}`);
+      console.log(`  ${name.padEnd(22)} ${f1(r.rps).padStart(10)} req/s  p50 ${f2(r.p50Ms)} ms  p99 ${f2(r.p99Ms)} ms  CPU ${f1(r.cpuUsPerReq)} µs/req  RSS peak ${f1(r.rssPeakMiB)} MiB${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}`);
     const cases: Array<[string, () => Promise<LoadResult>, number[]]> = [
       ["edgeprobe http/1.1", () => wrk(o, `http://127.0.0.1:${ports.agent}/healthz`, [agent.pid!]), [agent.pid!]],
       ["nginx http/1.1", () => wrk(o, `http://127.0.0.1:${ports.nginxH1}/healthz`, nginxPids), nginxPids],
@@ -412,14 +436,15 @@ async function main() {
         p99Ms: median(rs.map((r) => r.p99Ms)),
         non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
         rssPeakMiB: Math.max(...rs.map((r) => r.rssPeakMiB)),
+        cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)),
       };
     }
     console.log(`medians of ${o.rounds} round(s) (RSS: the peak):`);
     for (const [name] of cases) show(name, results[name]);
     /** Ratio to nginx per round (each pair ran back to back), then the median. */
-    const ratio = (a: string, b: string, k: "rps" | "p99Ms") => median(rounds.map((r) => r[a][k] / r[b][k]));
+    const ratio = (a: string, b: string, k: "rps" | "p99Ms" | "cpuUsPerReq") => median(rounds.map((r) => r[a][k] / r[b][k]));
     for (const x of extras) {
-      console.log(`  ${x.name} http/1.1 vs nginx: ${f2(ratio(`${x.name} http/1.1`, "nginx http/1.1", "rps"))}× req/s, p99 ${f2(ratio(`${x.name} http/1.1`, "nginx http/1.1", "p99Ms"))}×`);
+      console.log(`  ${x.name} http/1.1 vs nginx: ${f2(ratio(`${x.name} http/1.1`, "nginx http/1.1", "rps"))}× req/s, p99 ${f2(ratio(`${x.name} http/1.1`, "nginx http/1.1", "p99Ms"))}×, capacity by CPU/req ${f2(1 / ratio(`${x.name} http/1.1`, "nginx http/1.1", "cpuUsPerReq"))}×`);
     }
     const rssAfter = rssMiB(agent.pid!);
     const anonAfter = rssMiB(agent.pid!, "RssAnon");
@@ -437,6 +462,9 @@ async function main() {
       ["RSS idle ≤ 40 MB", `${f1(rssIdle)} MiB (anon ${f1(anonIdle)} MiB)`, rssIdle <= 40],
       ["start to first 200 ≤ 100 ms", `${f1(median(starts))} ms median`, median(starts) <= 100],
     ] as const;
+    // On a busy machine req/s mostly measures the neighbours; CPU time per request does not.
+    const c1 = 1 / ratio("edgeprobe http/1.1", "nginx http/1.1", "cpuUsPerReq"), c2 = 1 / ratio("edgeprobe h2c", "nginx h2c", "cpuUsPerReq");
+    console.log(`capacity on one core, from CPU time per request: http/1.1 ${f2(c1)}× nginx (${f1(e1.cpuUsPerReq)} vs ${f1(n1.cpuUsPerReq)} µs/req), h2c ${f2(c2)}× nginx (${f1(e2.cpuUsPerReq)} vs ${f1(n2.cpuUsPerReq)} µs/req)`);
     console.log("goals (ratios: median over rounds of back-to-back pairs):");
     for (const [g, v, ok] of goals) console.log(`  ${ok ? "MET    " : "NOT MET"} ${g.padEnd(30)} ${v}`);
     console.log(`RSS: agent idle ${f1(rssIdle)} MiB (anon ${f1(anonIdle)}), peak under load ${f1(Math.max(e1.rssPeakMiB, e2.rssPeakMiB))} MiB, after load ${f1(rssAfter)} MiB (anon ${f1(anonAfter)}); nginx (master + worker) idle ${f1(nginxRssIdle)} MiB`);
@@ -444,7 +472,7 @@ async function main() {
 
     mkdirSync("bench/out", { recursive: true });
     const out = `bench/out/healthz-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
-    writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), version, cpu, options: o, startMs: starts, startBareMs: startsBare, rssIdleMiB: rssIdle, rssAnonIdleMiB: anonIdle, rssAfterMiB: rssAfter, rssAnonAfterMiB: anonAfter, rounds, nginxRssIdleMiB: nginxRssIdle, probes: probesRunning, timingOut, results, goals }, null, 2));
+    writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), version, cpu, options: o, startMs: starts, startBareMs: startsBare, rssIdleMiB: rssIdle, idleCpuShare, rssAnonIdleMiB: anonIdle, rssAfterMiB: rssAfter, rssAnonAfterMiB: anonAfter, rounds, nginxRssIdleMiB: nginxRssIdle, probes: probesRunning, timingOut, results, goals }, null, 2));
     console.log(`figures written to ${out}`);
   } finally {
     for (const c of children.reverse()) await stopChild(c);
