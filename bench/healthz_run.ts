@@ -401,7 +401,7 @@ async function main() {
     }
     const rounds: Array<Record<string, LoadResult>> = [];
     const show = (name: string, r: LoadResult) =>
-      console.log(`  ${name.padEnd(22)} ${f1(r.rps).padStart(10)} req/s  p50 ${f2(r.p50Ms)} ms  p99 ${f2(r.p99Ms)} ms  CPU ${f1(r.cpuUsPerReq)} µs/req  RSS peak ${f1(r.rssPeakMiB)} MiB${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}`);
+      console.log(`  ${name.padEnd(26)} ${f1(r.rps).padStart(10)} req/s  p50 ${f2(r.p50Ms)} ms  p99 ${f2(r.p99Ms)} ms  CPU ${f1(r.cpuUsPerReq)} µs/req  RSS peak ${f1(r.rssPeakMiB)} MiB${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}`);
     const cases: Array<[string, () => Promise<LoadResult>, number[]]> = [
       ["edgeprobe http/1.1", () => wrk(o, `http://127.0.0.1:${ports.agent}/healthz`, [agent.pid!]), [agent.pid!]],
       ["nginx http/1.1", () => wrk(o, `http://127.0.0.1:${ports.nginxH1}/healthz`, nginxPids), nginxPids],
