@@ -31,7 +31,7 @@ interface Options {
   rounds: number;
   basePort: number;
   /** Extra HTTP/1.1 servers to load with wrk, NAME=COMMAND (COMMAND gets PORT in env). */
-  extra: Array<{ name: string; command: string }>;
+  extra: Array<{ name: string; command: string; proto: "http/1.1" | "h2c" }>;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -68,10 +68,10 @@ function parseOptions(argv: string[]): Options {
     else if (k === "--start-runs") o.startRuns = num();
     else if (k === "--rounds") o.rounds = num();
     else if (k === "--base-port") o.basePort = num();
-    else if (k === "--extra") {
+    else if (k === "--extra" || k === "--extra-h2c") {
       const eq = v?.indexOf("=") ?? -1;
-      if (eq < 1) throw new Error(`Cannot parse --extra: expected NAME=COMMAND, got ${JSON.stringify(v)}`);
-      o.extra.push({ name: v.slice(0, eq), command: v.slice(eq + 1) });
+      if (eq < 1) throw new Error(`Cannot parse ${k}: expected NAME=COMMAND, got ${JSON.stringify(v)}`);
+      o.extra.push({ name: v.slice(0, eq), command: v.slice(eq + 1), proto: k === "--extra" ? "http/1.1" : "h2c" });
       i++;
     } else throw new Error(`Cannot parse arguments: unknown option ${k}`);
   }
@@ -388,7 +388,7 @@ async function main() {
     // not steal the core from nginx's runs, and rounds alternate to spread out machine noise.
     const pause = (pids: number[], sig: "SIGSTOP" | "SIGCONT") => pids.forEach((pid) => process.kill(pid, sig));
     // Experimental fronts (e.g. runtime/bun_front.ts): HTTP/1.1 only, same core, same body.
-    const extras: Array<{ name: string; port: number; pid: number }> = [];
+    const extras: Array<{ name: string; port: number; pid: number; proto: "http/1.1" | "h2c" }> = [];
     for (const [i, x] of o.extra.entries()) {
       const port = ports.extra + 2 * i;
       const c = spawn("taskset", ["-c", String(o.serverCore), "sh", "-c", `exec ${x.command}`], {
@@ -397,7 +397,7 @@ async function main() {
       });
       children.push(c);
       await waitFor200(port, 15_000);
-      extras.push({ name: x.name, port, pid: c.pid! });
+      extras.push({ name: x.name, port, pid: c.pid!, proto: x.proto });
     }
     const rounds: Array<Record<string, LoadResult>> = [];
     const show = (name: string, r: LoadResult) =>
@@ -405,8 +405,9 @@ async function main() {
     const cases: Array<[string, () => Promise<LoadResult>, number[]]> = [
       ["edgeprobe http/1.1", () => wrk(o, `http://127.0.0.1:${ports.agent}/healthz`, [agent.pid!]), [agent.pid!]],
       ["nginx http/1.1", () => wrk(o, `http://127.0.0.1:${ports.nginxH1}/healthz`, nginxPids), nginxPids],
-      ...extras.map((x) => [`${x.name} http/1.1`, () => wrk(o, `http://127.0.0.1:${x.port}/healthz`, [x.pid]), [x.pid]] as [string, () => Promise<LoadResult>, number[]]),
+      ...extras.filter((x) => x.proto === "http/1.1").map((x) => [`${x.name} http/1.1`, () => wrk(o, `http://127.0.0.1:${x.port}/healthz`, [x.pid]), [x.pid]] as [string, () => Promise<LoadResult>, number[]]),
       ["edgeprobe h2c", () => h2load(o, `http://127.0.0.1:${ports.agent}/healthz`, [agent.pid!], dir), [agent.pid!]],
+      ...extras.filter((x) => x.proto === "h2c").map((x) => [`${x.name} h2c`, () => h2load(o, `http://127.0.0.1:${x.port}/healthz`, [x.pid], dir), [x.pid]] as [string, () => Promise<LoadResult>, number[]]),
       ["nginx h2c", () => h2load(o, `http://127.0.0.1:${ports.nginxH2}/healthz`, nginxPids, dir), nginxPids],
     ];
     const allPids = [agent.pid!, ...nginxPids, ...extras.map((x) => x.pid)];
@@ -444,7 +445,8 @@ async function main() {
     /** Ratio to nginx per round (each pair ran back to back), then the median. */
     const ratio = (a: string, b: string, k: "rps" | "p99Ms" | "cpuUsPerReq") => median(rounds.map((r) => r[a][k] / r[b][k]));
     for (const x of extras) {
-      console.log(`  ${x.name} http/1.1 vs nginx: ${f2(ratio(`${x.name} http/1.1`, "nginx http/1.1", "rps"))}× req/s, p99 ${f2(ratio(`${x.name} http/1.1`, "nginx http/1.1", "p99Ms"))}×, capacity by CPU/req ${f2(1 / ratio(`${x.name} http/1.1`, "nginx http/1.1", "cpuUsPerReq"))}×`);
+      const [me, ng] = [`${x.name} ${x.proto}`, `nginx ${x.proto}`];
+      console.log(`  ${me} vs nginx: ${f2(ratio(me, ng, "rps"))}× req/s, p99 ${f2(ratio(me, ng, "p99Ms"))}×, capacity by CPU/req ${f2(1 / ratio(me, ng, "cpuUsPerReq"))}×`);
     }
     const rssAfter = rssMiB(agent.pid!);
     const anonAfter = rssMiB(agent.pid!, "RssAnon");
