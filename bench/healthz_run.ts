@@ -204,6 +204,16 @@ interface LoadResult {
   rssPeakMiB: number;
   /** Server CPU time (user + system, all its processes) per answered request, in µs. */
   cpuUsPerReq: number;
+  /** The same without the agent's background work (its idle CPU share × the run's wall time). */
+  netCpuUsPerReq: number;
+}
+
+/** The agent's idle CPU share (its probes); set once measured, charged only to its own runs. */
+const background = new Map<number, number>();
+
+function cpuPerReq(pids: number[], cpuS: number, wallS: number, requests: number): { cpuUsPerReq: number; netCpuUsPerReq: number } {
+  const bg = pids.reduce((a, p) => a + (background.get(p) ?? 0), 0) * wallS;
+  return { cpuUsPerReq: (cpuS * 1e6) / requests, netCpuUsPerReq: (Math.max(0, cpuS - bg) * 1e6) / requests };
 }
 
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64 and arm64
@@ -247,6 +257,7 @@ async function sampled<T>(pids: number[], work: Promise<T>): Promise<[T, number]
 async function wrk(o: Options, url: string, pids: number[]): Promise<LoadResult> {
   if (o.warmupS > 0) await exec("taskset", ["-c", String(o.loadCore), "wrk", "-t1", `-c${o.connections}`, `-d${o.warmupS}s`, url], (o.warmupS + 30) * 1000);
   const cpu0 = cpuOf(pids);
+  const t0 = performance.now();
   const [out, peak] = await sampled(pids, exec("taskset", ["-c", String(o.loadCore), "wrk", "-t1", `-c${o.connections}`, `-d${o.durationS}s`, "--latency", url], (o.durationS + 30) * 1000));
   const cpu = cpuOf(pids) - cpu0;
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
@@ -257,7 +268,7 @@ async function wrk(o: Options, url: string, pids: number[]): Promise<LoadResult>
   const errors = /Socket errors: .*/.exec(out)?.[0];
   if (!p50 || !p99 || !Number.isFinite(rps)) throw new Error(`Cannot parse wrk output:\n${out}`);
   if (errors) console.log(`  wrk ${url}: ${errors}`);
-  return { rps, p50Ms: toMs(p50), p99Ms: toMs(p99), non2xx, rssPeakMiB: peak, cpuUsPerReq: (cpu * 1e6) / requests };
+  return { rps, p50Ms: toMs(p50), p99Ms: toMs(p99), non2xx, rssPeakMiB: peak, ...cpuPerReq(pids, cpu, (performance.now() - t0) / 1000, requests) };
 }
 
 async function h2load(o: Options, url: string, pids: number[], dir: string): Promise<LoadResult> {
@@ -265,6 +276,7 @@ async function h2load(o: Options, url: string, pids: number[], dir: string): Pro
   const base = ["-c", String(o.loadCore), "h2load", "-t1", `-c${o.h2Connections}`, `-m${o.h2Streams}`];
   if (o.warmupS > 0) await exec("taskset", [...base, `-D${o.warmupS}`, url], (o.warmupS + 30) * 1000);
   const cpu0 = cpuOf(pids);
+  const t0 = performance.now();
   const [out, peak] = await sampled(pids, exec("taskset", [...base, `-D${o.durationS}`, `--log-file=${log}`, url], (o.durationS + 30) * 1000));
   const cpu = cpuOf(pids) - cpu0;
   const requests = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(out)?.[1]);
@@ -275,7 +287,7 @@ async function h2load(o: Options, url: string, pids: number[], dir: string): Pro
   const lat = readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => Number(l.split("\t")[2]) / 1000).sort((a, b) => a - b);
   rmSync(log, { force: true });
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  return { rps, p50Ms: q(0.5), p99Ms: q(0.99), non2xx: Number(codes[3]) + Number(codes[4]) + Number(codes[2]), rssPeakMiB: peak, cpuUsPerReq: (cpu * 1e6) / requests };
+  return { rps, p50Ms: q(0.5), p99Ms: q(0.99), non2xx: Number(codes[3]) + Number(codes[4]) + Number(codes[2]), rssPeakMiB: peak, ...cpuPerReq(pids, cpu, (performance.now() - t0) / 1000, requests) };
 }
 
 function stopChild(c: ChildProcess): Promise<void> {
@@ -297,6 +309,21 @@ async function waitFor200(port: number, withinMs: number, path = "/healthz"): Pr
     if (r?.status === 200) return { ms: performance.now() - t0, body: r.body };
     if (performance.now() - t0 > withinMs) throw new Error(`Cannot get 200 from port ${port} within ${withinMs}ms (last: ${r?.status ?? "no answer"})`);
     await sleep(1);
+  }
+}
+
+/** Until something accepts TCP connections on the port (an h2c-only server has no HTTP/1.1). */
+async function waitForListen(port: number, withinMs: number): Promise<void> {
+  const t0 = performance.now();
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, "127.0.0.1");
+      s.on("connect", () => (s.destroy(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (performance.now() - t0 > withinMs) throw new Error(`Cannot connect to port ${port} within ${withinMs}ms`);
+    await sleep(10);
   }
 }
 
@@ -367,6 +394,7 @@ async function main() {
     const idleCpu0 = cpuSeconds(agent.pid!);
     await sleep(3000);
     const idleCpuShare = (cpuSeconds(agent.pid!) - idleCpu0) / 3;
+    background.set(agent.pid!, idleCpuShare);
     const rssIdle = rssMiB(agent.pid!);
     const anonIdle = rssMiB(agent.pid!, "RssAnon");
     console.log(`agent: ${probesRunning} probes, ${timingOut} timing out; /healthz 200 with ${settled.body.length}-byte body ${settled.body.slice(0, 60)}...`);
@@ -396,12 +424,13 @@ async function main() {
         env: { ...process.env, PORT: String(port), BODY: settled.body },
       });
       children.push(c);
-      await waitFor200(port, 15_000);
+      if (x.proto === "http/1.1") await waitFor200(port, 15_000);
+      else await waitForListen(port, 15_000);
       extras.push({ name: x.name, port, pid: c.pid!, proto: x.proto });
     }
     const rounds: Array<Record<string, LoadResult>> = [];
     const show = (name: string, r: LoadResult) =>
-      console.log(`  ${name.padEnd(26)} ${f1(r.rps).padStart(10)} req/s  p50 ${f2(r.p50Ms)} ms  p99 ${f2(r.p99Ms)} ms  CPU ${f1(r.cpuUsPerReq)} µs/req  RSS peak ${f1(r.rssPeakMiB)} MiB${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}`);
+      console.log(`  ${name.padEnd(26)} ${f1(r.rps).padStart(10)} req/s  p50 ${f2(r.p50Ms)} ms  p99 ${f2(r.p99Ms)} ms  CPU ${f1(r.cpuUsPerReq)} µs/req${r.netCpuUsPerReq < r.cpuUsPerReq - 0.05 ? ` (${f1(r.netCpuUsPerReq)} without probes)` : ""}  RSS peak ${f1(r.rssPeakMiB)} MiB${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}`);
     const cases: Array<[string, () => Promise<LoadResult>, number[]]> = [
       ["edgeprobe http/1.1", () => wrk(o, `http://127.0.0.1:${ports.agent}/healthz`, [agent.pid!]), [agent.pid!]],
       ["nginx http/1.1", () => wrk(o, `http://127.0.0.1:${ports.nginxH1}/healthz`, nginxPids), nginxPids],
@@ -438,12 +467,13 @@ async function main() {
         non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
         rssPeakMiB: Math.max(...rs.map((r) => r.rssPeakMiB)),
         cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)),
+        netCpuUsPerReq: median(rs.map((r) => r.netCpuUsPerReq)),
       };
     }
     console.log(`medians of ${o.rounds} round(s) (RSS: the peak):`);
     for (const [name] of cases) show(name, results[name]);
     /** Ratio to nginx per round (each pair ran back to back), then the median. */
-    const ratio = (a: string, b: string, k: "rps" | "p99Ms" | "cpuUsPerReq") => median(rounds.map((r) => r[a][k] / r[b][k]));
+    const ratio = (a: string, b: string, k: "rps" | "p99Ms" | "cpuUsPerReq" | "netCpuUsPerReq") => median(rounds.map((r) => r[a][k] / r[b][k]));
     for (const x of extras) {
       const [me, ng] = [`${x.name} ${x.proto}`, `nginx ${x.proto}`];
       console.log(`  ${me} vs nginx: ${f2(ratio(me, ng, "rps"))}× req/s, p99 ${f2(ratio(me, ng, "p99Ms"))}×, capacity by CPU/req ${f2(1 / ratio(me, ng, "cpuUsPerReq"))}×`);
@@ -465,8 +495,10 @@ async function main() {
       ["start to first 200 ≤ 100 ms", `${f1(median(starts))} ms median`, median(starts) <= 100],
     ] as const;
     // On a busy machine req/s mostly measures the neighbours; CPU time per request does not.
-    const c1 = 1 / ratio("edgeprobe http/1.1", "nginx http/1.1", "cpuUsPerReq"), c2 = 1 / ratio("edgeprobe h2c", "nginx h2c", "cpuUsPerReq");
-    console.log(`capacity on one core, from CPU time per request: http/1.1 ${f2(c1)}× nginx (${f1(e1.cpuUsPerReq)} vs ${f1(n1.cpuUsPerReq)} µs/req), h2c ${f2(c2)}× nginx (${f1(e2.cpuUsPerReq)} vs ${f1(n2.cpuUsPerReq)} µs/req)`);
+    // Capacity of one core: the probes keep their share, requests get the rest at their net cost.
+    const cap = (a: string, b: string) => (1 - idleCpuShare) / ratio(a, b, "netCpuUsPerReq");
+    const c1 = cap("edgeprobe http/1.1", "nginx http/1.1"), c2 = cap("edgeprobe h2c", "nginx h2c");
+    console.log(`capacity on one core, from CPU time per request (probes keep their ${f1(idleCpuShare * 100)}%): http/1.1 ${f2(c1)}× nginx (${f1(e1.netCpuUsPerReq)} vs ${f1(n1.netCpuUsPerReq)} µs/req), h2c ${f2(c2)}× nginx (${f1(e2.netCpuUsPerReq)} vs ${f1(n2.netCpuUsPerReq)} µs/req)`);
     console.log("goals (ratios: median over rounds of back-to-back pairs):");
     for (const [g, v, ok] of goals) console.log(`  ${ok ? "MET    " : "NOT MET"} ${g.padEnd(30)} ${v}`);
     console.log(`RSS: agent idle ${f1(rssIdle)} MiB (anon ${f1(anonIdle)}), peak under load ${f1(Math.max(e1.rssPeakMiB, e2.rssPeakMiB))} MiB, after load ${f1(rssAfter)} MiB (anon ${f1(anonAfter)}); nginx (master + worker) idle ${f1(nginxRssIdle)} MiB`);
