@@ -229,9 +229,14 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
 
   async function runBurst(sock: UdpSocket, signal: AbortSignal): Promise<ProbeOutcome> {
     const inflight: Promise<Answer | undefined>[] = [];
-    for (let i = 0; i < burst; i++) {
+    let failed = false;
+    for (let i = 0; i < burst && !failed; i++) {
       if (i > 0 && burstInterval > 0) await sleep(burstInterval, signal);
-      inflight.push(exchange(sock, signal, false));
+      const p = exchange(sock, signal, false);
+      // Observed at once: a refusal can land while the loop sleeps, before Promise.all below
+      // looks at it, and must not surface as an unhandled rejection; it also ends the burst.
+      p.catch(() => (failed = true));
+      inflight.push(p);
     }
     const answers = await Promise.all(inflight);
     const stats = burstStats(answers.map((a) => a?.rttMs));

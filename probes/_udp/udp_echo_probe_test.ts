@@ -174,6 +174,24 @@ describe("gtpu probe on a scripted peer", () => {
     assert.equal(new Set(net.sent.map((b) => toHex(b))).size, 8, "each burst request has its own sequence");
     await p.close();
   });
+
+  it("ends a burst as refused when the first request is refused mid-burst, with no unhandled rejection", async () => {
+    let unhandled = 0;
+    const onUnhandled = () => unhandled++;
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const net = fakeNet((_d, ctx) => setTimeout(() => ctx.error(Object.assign(new Error("recvmsg ECONNREFUSED"), { code: "ECONNREFUSED" })), 1));
+      const p = gtpu.create(spec(gtpuOptions.parse({ burst: 5, burstInterval: "20ms", t1: "100ms" }), 1000, "127.0.0.1:2152"), env(net));
+      const r = await runProbe(p, 1000, systemClock);
+      await new Promise((res) => setTimeout(res, 50));
+      assert.equal(r.failure?.kind, "refused");
+      assert.ok(net.sent.length < 5, `the burst went on after the refusal: ${net.sent.length} sent`);
+      assert.equal(unhandled, 0);
+      await p.close();
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
 });
 
 describe("gtpc probe on a scripted peer", () => {
