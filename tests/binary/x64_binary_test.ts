@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import net from "node:net";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBuilt, ROOT } from "./ensure_built.ts";
@@ -73,6 +73,24 @@ describe("compiled linux-x64 binary: CLI", () => {
     const bad = await run(bin, ["check", "--config", "agent/testdata/invalid-interval.yaml"]);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /probes\[\d+\]\.interval: /);
+  });
+
+  it("is self-contained: a copy outside the repo runs from / without node_modules", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgeprobe-alone-"));
+    try {
+      const copy = join(dir, "edgeprobe");
+      copyFileSync(bin, copy);
+      chmodSync(copy, 0o755);
+      writeFileSync(join(dir, "agent.yaml"), "agent: { id: alone }\nprobes:\n  - { name: p, kind: tcp, target: 127.0.0.1:1 }\n");
+      const r = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        execFile(copy, ["check", "--config", join(dir, "agent.yaml")], { cwd: "/", env: { PATH: "/usr/bin:/bin" }, timeout: 20_000 }, (e, out, err) =>
+          resolve({ code: e ? (typeof e.code === "number" ? e.code : -1) : 0, out, err }));
+      });
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /valid agent config for alone: 1 probe\(s\) \(p\/tcp\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("probe tcp: ok against a listener (exit 0), refused against a closed port (exit 1)", async () => {
