@@ -37,6 +37,8 @@ export type UplinkState = "idle" | "connected" | "backoff" | "closed";
 
 export interface UplinkStats {
   readonly state: UplinkState;
+  /** Ingest URL in use (changes on failover). */
+  readonly collector: string;
   readonly bootId: string;
   readonly spool: SpoolStats;
   /** The collector's last acknowledgement. */
@@ -97,7 +99,9 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
   const { clock, log } = deps;
   const random = deps.random ?? Math.random;
   const bootId = deps.bootId ?? crypto.randomUUID().replaceAll("-", "");
-  const url = new URL("api/v1/ingest", config.collector.endsWith("/") ? config.collector : config.collector + "/").toString();
+  const urls = [config.collector, ...(config.failover ?? [])].map((c) => new URL("api/v1/ingest", c.endsWith("/") ? c : c + "/").toString());
+  let current = 0;
+  let url = urls[0];
   const doFetch = deps.fetch ?? tlsFetch(config.tls);
   let maxRecords = config.batch.maxRecords;
 
@@ -209,6 +213,13 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
         if (loopSignal.aborted) break;
         failedSends++;
         lastError = (e as Error).message;
+        if (urls.length > 1) {
+          // Failover: the next collector of the list serves the same shared ack (docs/scale-out.md).
+          current = (current + 1) % urls.length;
+          url = urls[current];
+          state = "idle";
+          log("warn", "uplink: switching to the next collector", { url, error: lastError });
+        }
         backoffMs = backoffDelay(attempt++, config.backoff.initial, config.backoff.max, random);
         if (state !== "backoff") log("warn", "uplink: cannot reach collector, backing off", { url, error: lastError, backoffMs });
         state = "backoff";
@@ -236,7 +247,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       append(body);
     },
     stats() {
-      return { state, bootId, spool: spool.stats(), lastAck, sentBatches, sentRecords, failedSends, lostEvents, lastError, backoffMs };
+      return { state, collector: url, bootId, spool: spool.stats(), lastAck, sentBatches, sentRecords, failedSends, lostEvents, lastError, backoffMs };
     },
     async close(signal) {
       loopAbort.abort(new Error("uplink closing"));

@@ -20,6 +20,13 @@ export const telemetrySchema = z.strictObject({
    * `<collector>/api/v1/ingest`.
    */
   collector: z.url({ protocol: /^https?$/ }),
+  /**
+   * More collectors of the same fleet (a JetStream-backed scale-out, docs/scale-out.md). After a
+   * failed send the uplink moves to the next URL of `[collector, ...failover]`, round robin, and
+   * stays there while it answers. They must share their store: the ack comes from it.
+   * @default []
+   */
+  failover: z.array(z.url({ protocol: /^https?$/ })).default([]),
   /** Bearer token (per agent or shared), usually `${EDGEPROBE_TOKEN}`. */
   token: z.string().min(1).optional(),
   spool: spoolSchema.default({ dir: "/var/lib/edgeprobe/spool", maxBytes: 64 * 1024 * 1024, fsync: false }),

@@ -1,0 +1,416 @@
+/**
+ * @module The collector's Store on NATS JetStream, so several collectors share one fleet
+ * (docs/scale-out.md).
+ *
+ * Write side (any collector, for any agent):
+ * 1. read the stream's shared ack from the key-value bucket (`ack.<agent>.<boot>`);
+ * 2. publish the batch's new records to the stream on `<prefix>.<region>.<agent>` with
+ *    `Nats-Msg-Id: <agent>/<boot>/<firstSeq>-<lastSeq>` (JetStream drops a second publish of the
+ *    same range inside the stream's duplicate window);
+ * 3. advance the ack with compare-and-set on the entry's revision; when another collector moved
+ *    it first, read it again and recompute (records it already covers are duplicates);
+ * 4. CAS-update the latest state of each probe of the batch (`state.<agent>.<probe>`).
+ * An ack is answered only after the publish was acknowledged by the stream (stored on a quorum
+ * of its replicas) and the CAS succeeded, so every seq at or below a shared ack is in the stream.
+ *
+ * Read side (every collector): an ordered consumer reads the whole stream, in stream order, into
+ * a local SQLite read model (collector/sqlite_store.ts), which is itself idempotent on
+ * (agentId, bootId, seq). Every collector therefore applies the same records in the same order and
+ * serves the same fleet API, SSE and /metrics; a range published twice (a retry through another
+ * collector after the duplicate window) is counted once.
+ */
+import { connect, headers, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { DiscardPolicy, jetstream, type JetStreamClient, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import type { LogFn } from "../common/log.ts";
+import { openDatabase } from "../runtime/sqlite.ts";
+import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
+import type { Batch, TelemetryRecord } from "../telemetry/record.ts";
+import type { Facts } from "../probes/types.ts";
+import type { JetstreamStoreConfig } from "./config.ts";
+import { openSqliteStore } from "./sqlite_store.ts";
+import { type IngestOutcome, newRecords, type Store } from "./store.ts";
+
+export interface JetstreamStoreOptions extends Omit<JetstreamStoreConfig, "kind"> {
+  /** Stream max_age: how long batches stay in the stream (the collector's retention.raw). */
+  readonly maxAge: number;
+}
+
+export interface JetstreamStoreDeps {
+  readonly log: LogFn;
+}
+
+/** The store plus what tests and /metrics may want to see. */
+export interface JetstreamStore extends Store {
+  /** Highest stream sequence applied to this collector's read model. */
+  applied(): number;
+}
+
+/** Header carrying the ingesting collector's receive time, so every read model records the same lastSeen. */
+export const RECEIVED_AT_HEADER = "Edgeprobe-Received-At";
+
+/**
+ * One subject token or key-value key token from any string: letters, digits, `-` and `_` stay;
+ * every other UTF-8 byte becomes `=XX`. NATS subjects split on `.` and reserve `*`/`>`; KV keys
+ * allow only `[-/_=.a-zA-Z0-9]` (ADR-8), so `=` is safe in both.
+ */
+export function encodeToken(s: string): string {
+  if (s === "") return "=";
+  if (/^[A-Za-z0-9_-]+$/.test(s)) return s;
+  let out = "";
+  for (const b of new TextEncoder().encode(s)) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9_-]/.test(c) ? c : "=" + b.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+export const ackKey = (agentId: string, bootId: string) => `ack.${encodeToken(agentId)}.${encodeToken(bootId)}`;
+export const stateKey = (agentId: string, probe: string) => `state.${encodeToken(agentId)}.${encodeToken(probe)}`;
+
+/** Value of `ack.<agent>.<boot>`. */
+export interface SharedAck {
+  readonly acked: number;
+  /** Region token of this boot's subject (learnt from its agent-start record). */
+  readonly region: string;
+}
+
+/** Value of `state.<agent>.<probe>`: the newest result and health state of one probe. */
+export interface SharedProbeState {
+  readonly bootId: string;
+  readonly seq: number;
+  readonly at: number;
+  readonly kind?: string;
+  readonly ok?: boolean;
+  readonly latencyMs?: number;
+  readonly failure?: { readonly kind: string; readonly message?: string; readonly reason?: string };
+  readonly facts?: Facts;
+  readonly state?: string;
+  readonly stateSince?: number;
+}
+
+const enc = new TextEncoder();
+
+/** A compare-and-set that lost: another writer changed the key since we read it. */
+function isConflict(e: unknown): boolean {
+  const err = e as { code?: number; api_error?: { err_code?: number }; message?: string };
+  // JetStream API error 10071 "wrong last sequence" (Nats-Expected-Last-Subject-Sequence failed).
+  return err?.api_error?.err_code === 10071 || /wrong last sequence|key exists/i.test(String(err?.message));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Connect to the NATS cluster, create the stream and the bucket when missing, and catch the local
+ * read model up with the stream before returning.
+ * @throws {Error} "Cannot connect to NATS …", "Cannot create JetStream stream …"
+ */
+export async function openJetstreamStore(options: JetstreamStoreOptions, deps: JetstreamStoreDeps): Promise<JetstreamStore> {
+  const { log } = deps;
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: [...options.servers],
+      name: "edgeprobe-collector",
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: options.timeout,
+      ...(options.auth && "token" in options.auth ? { token: options.auth.token } : {}),
+      ...(options.auth && "user" in options.auth ? { user: options.auth.user, pass: options.auth.pass } : {}),
+    });
+  } catch (e) {
+    throw new Error(`Cannot connect to NATS ${options.servers.join(",")}: ${(e as Error).message}`, { cause: e });
+  }
+  (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect" || s.type === "reconnect") log("warn", `collector: NATS ${s.type}`, { server: (s as { server?: string }).server });
+    }
+  })().catch(() => {});
+
+  const js: JetStreamClient = jetstream(nc, { timeout: options.timeout });
+  let kv: KV;
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: options.timeout });
+    const exists = await jsm.streams.info(options.stream).then(() => true, () => false);
+    if (!exists) {
+      await jsm.streams.add({
+        name: options.stream,
+        subjects: [`${options.subjectPrefix}.>`],
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        num_replicas: options.replicas,
+        max_age: nanos(options.maxAge),
+        // The window in which a republished range (same Nats-Msg-Id) is dropped by the server.
+        duplicate_window: nanos(Math.min(120_000, options.maxAge)),
+        discard: DiscardPolicy.Old,
+      });
+      log("info", "collector: created JetStream stream", { stream: options.stream, replicas: options.replicas });
+    }
+    kv = await new Kvm(js).create(options.bucket, { replicas: options.replicas, history: 1 });
+  } catch (e) {
+    await nc.close().catch(() => {});
+    throw new Error(`Cannot create JetStream stream ${options.stream} or bucket ${options.bucket}: ${(e as Error).message}`, { cause: e });
+  }
+
+  const readModel = await openSqliteStore({ path: options.readModel, raw: options.raw, synchronous: "normal" });
+  // Resume point of a file read model (a second connection to the same WAL database). Written
+  // after the read model committed, so a crash replays a little, which the read model ignores.
+  const posDb = options.readModel === ":memory:" ? undefined : await openDatabase(options.readModel);
+  posDb?.exec("CREATE TABLE IF NOT EXISTS jetstream_position (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
+  const posGet = posDb?.prepare("SELECT seq FROM jetstream_position WHERE stream = ?");
+  const posPut = posDb?.prepare("INSERT INTO jetstream_position (stream, seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq");
+  const resumeFrom = Number(posGet?.get(options.stream)?.seq ?? 0);
+
+  const acks = new Map<string, { value: SharedAck; revision: number }>();
+  const states = new Map<string, { value: SharedProbeState; revision: number }>();
+  /** agentId → region token, learnt from agent-start records seen in the stream. */
+  const regions = new Map<string, string>();
+  let applied = resumeFrom;
+  let savedPos = resumeFrom;
+  const waiters: { seq: number; resolve: () => void }[] = [];
+  let closed = false;
+
+  const advance = (seq: number) => {
+    if (seq <= applied) return;
+    applied = seq;
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i].seq <= applied) {
+        waiters[i].resolve();
+        waiters.splice(i, 1);
+      }
+    }
+  };
+  /** Wait until the local read model holds stream sequence `seq` (read-your-writes for the ingesting collector). */
+  const waitApplied = (seq: number, ms: number): Promise<void> => {
+    if (applied >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const w = { seq, resolve: () => (clearTimeout(t), resolve()) };
+      const t = setTimeout(() => {
+        const i = waiters.indexOf(w);
+        if (i >= 0) waiters.splice(i, 1);
+        resolve();
+      }, ms);
+      waiters.push(w);
+    });
+  };
+
+  const regionOf = (labels: Readonly<Record<string, string>> | undefined) => {
+    const r = labels?.[options.regionLabel];
+    return r ? encodeToken(r) : "_";
+  };
+
+  // ---- read side: the stream, in order, into the read model ----
+  const consumerAbort = new AbortController();
+  const consume = async () => {
+    let attempt = 0;
+    while (!closed) {
+      try {
+        const consumer = await js.consumers.get(options.stream, applied > 0 ? { opt_start_seq: applied + 1 } : {});
+        const messages = await consumer.consume();
+        consumerAbort.signal.addEventListener("abort", () => void messages.stop(), { once: true });
+        let inFlight = 0;
+        for await (const m of messages) {
+          attempt = 0;
+          const streamSeq = m.info.streamSequence;
+          let batch: Batch;
+          try {
+            batch = decodeBatch(m.data);
+          } catch (e) {
+            log("warn", "collector: skipping a stream message that does not decode", { streamSeq, subject: m.subject, error: (e as Error).message });
+            advance(streamSeq);
+            continue;
+          }
+          for (const r of batch.records) if (r.type === "agent-start") regions.set(batch.agentId, regionOf(r.labels));
+          const receivedAt = Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6;
+          inFlight++;
+          // Not awaited one by one: the read model commits everything queued in one transaction.
+          readModel.ingest(batch, receivedAt, m.data).then(
+            () => advance(streamSeq),
+            (e) => {
+              log("error", "collector: read model cannot apply a batch", { streamSeq, error: (e as Error).message });
+              advance(streamSeq);
+            },
+          ).finally(() => inFlight--);
+          if (inFlight >= 512) while (inFlight >= 256) await sleep(1);
+        }
+      } catch (e) {
+        if (closed) break;
+        log("warn", "collector: stream consumer stopped; restarting", { applied, error: (e as Error).message });
+        await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt++, 5)));
+      }
+    }
+  };
+  const consuming = consume();
+  const posTimer = setInterval(() => {
+    if (posPut && applied > savedPos) {
+      posPut.run(options.stream, applied);
+      savedPos = applied;
+    }
+  }, 1000);
+  (posTimer as { unref?: () => void }).unref?.();
+
+  // Catch up before serving, so a collector that starts late answers the whole fleet.
+  try {
+    const info = await (await jetstreamManager(nc, { timeout: options.timeout })).streams.info(options.stream);
+    const last = info.state.last_seq;
+    const started = Date.now();
+    while (applied < last && Date.now() - started < 120_000) await waitApplied(last, 1000);
+    log("info", "collector: read model caught up with the stream", { stream: options.stream, applied, last, ms: Date.now() - started });
+  } catch (e) {
+    log("warn", "collector: cannot read the stream's state; serving while catching up", { error: (e as Error).message });
+  }
+
+  // ---- write side ----
+  const readAck = async (key: string) => {
+    const e = await kv.get(key);
+    if (!e || e.operation !== "PUT") return undefined;
+    return { value: JSON.parse(e.string()) as SharedAck, revision: e.revision };
+  };
+
+  const publish = (batch: Batch, fresh: readonly TelemetryRecord[], whole: boolean, wire: Uint8Array | undefined, region: string, receivedAt: number) => {
+    const first = fresh[0].seq, last = fresh[fresh.length - 1].seq;
+    const h = headers();
+    h.set(RECEIVED_AT_HEADER, String(receivedAt));
+    const body = whole && wire ? wire : encodeBatch({ agentId: batch.agentId, bootId: batch.bootId, records: fresh });
+    return js.publish(`${options.subjectPrefix}.${region}.${encodeToken(batch.agentId)}`, body, {
+      // Includes the last seq: a retry that carries more records than the first attempt is a
+      // different message, so the records beyond the first attempt are never dropped as duplicates.
+      msgID: `${batch.agentId}/${batch.bootId}/${first}-${last}`,
+      headers: h,
+      timeout: options.timeout,
+    });
+  };
+
+  /** CAS-merge the newest result and state of each probe in `fresh` into `state.<agent>.<probe>`. */
+  const writeStates = async (batch: Batch, fresh: readonly TelemetryRecord[]) => {
+    type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+    const per = new Map<string, Mutable<Partial<SharedProbeState>> & { seq: number; at: number }>();
+    for (const r of fresh) {
+      if (r.type !== "probe" && r.type !== "state") continue;
+      const p = per.get(r.probe) ?? { seq: r.seq, at: r.at };
+      p.seq = r.seq;
+      p.at = r.at;
+      if (r.type === "probe") {
+        p.kind = r.kind;
+        p.ok = r.ok;
+        p.latencyMs = r.latencyUs / 1000;
+        p.failure = r.failure;
+        if (r.facts) p.facts = r.facts;
+      } else {
+        p.state = r.to;
+        p.stateSince = r.at;
+      }
+      per.set(r.probe, p);
+    }
+    await Promise.all([...per].map(async ([probe, upd]) => {
+      const key = stateKey(batch.agentId, probe);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        let cur = states.get(key);
+        if (!cur) {
+          const e = await kv.get(key);
+          cur = e && e.operation === "PUT" ? { value: JSON.parse(e.string()) as SharedProbeState, revision: e.revision } : undefined;
+        }
+        const prev = cur?.value;
+        // Same boot: seq orders; across boots, the agent clock does.
+        if (prev && (prev.bootId === batch.bootId ? prev.seq >= upd.seq : prev.at > upd.at)) return;
+        const value: SharedProbeState = {
+          ...(prev ?? {}),
+          ...(upd.ok === undefined ? {} : { failure: undefined }),
+          ...upd,
+          bootId: batch.bootId,
+        };
+        const data = enc.encode(JSON.stringify(value));
+        try {
+          const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
+          states.set(key, { value, revision });
+          return;
+        } catch (e) {
+          states.delete(key);
+          if (!isConflict(e)) throw e;
+        }
+      }
+    }));
+  };
+
+  const ingest = async (batch: Batch, receivedAt: number, wire?: Uint8Array): Promise<IngestOutcome> => {
+    if (closed) throw new Error("Cannot store telemetry batch: the store is closed");
+    const { agentId, bootId } = batch;
+    const key = ackKey(agentId, bootId);
+    let published: { first: number; last: number; streamSeq: number } | undefined;
+    let duplicatesSeen = 0;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      let cur = attempt === 0 ? acks.get(key) : undefined;
+      if (!cur) cur = await readAck(key);
+      const acked = cur?.value.acked ?? 0;
+      const { fresh, duplicates, gap } = newRecords(batch.records, acked);
+      if (fresh.length === 0) {
+        if (cur) acks.set(key, cur);
+        if (published) await waitApplied(published.streamSeq, 2000);
+        return { agentId, bootId, ack: acked, stored: 0, duplicates, gap: 0 };
+      }
+      const start = batch.records.find((r) => r.type === "agent-start");
+      const region = cur?.value.region ?? (start && start.type === "agent-start" ? regionOf(start.labels) : regions.get(agentId) ?? "_");
+      const first = fresh[0].seq, last = fresh[fresh.length - 1].seq;
+      if (!published || published.first !== first || published.last !== last) {
+        let pa;
+        try {
+          pa = await publish(batch, fresh, duplicates === 0, wire, region, receivedAt);
+        } catch (e) {
+          throw new Error(`Cannot publish telemetry batch of ${agentId}/${bootId} to stream ${options.stream}: ${(e as Error).message}`, { cause: e });
+        }
+        published = { first, last, streamSeq: pa.seq };
+      }
+      const value: SharedAck = { acked: last, region };
+      try {
+        const data = enc.encode(JSON.stringify(value));
+        const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
+        acks.set(key, { value, revision });
+      } catch (e) {
+        acks.delete(key);
+        if (isConflict(e)) {
+          duplicatesSeen = duplicates;
+          continue; // another collector moved the ack: read it again
+        }
+        throw new Error(`Cannot advance the shared ack of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
+      }
+      try {
+        await writeStates(batch, fresh);
+      } catch (e) {
+        // The records and the ack are already shared; the state bucket catches up with the next batch.
+        log("warn", "collector: cannot update the shared probe state", { agentId, error: (e as Error).message });
+      }
+      await waitApplied(published.streamSeq, 2000);
+      return { agentId, bootId, ack: last, stored: fresh.length, duplicates, gap };
+    }
+    throw new Error(`Cannot advance the shared ack of ${agentId}/${bootId}: compare-and-set kept failing (last duplicates ${duplicatesSeen})`);
+  };
+
+  const store: JetstreamStore = {
+    ingest,
+    fleet: (now) => readModel.fleet(now),
+    node: (id, now) => readModel.node(id, now),
+    history: (node, probe, w, step) => readModel.history(node, probe, w, step),
+    latency: (probe, w, nodes) => readModel.latency(probe, w, nodes),
+    probes: () => readModel.probes(),
+    stats: () => readModel.stats(),
+    // The stream expires raw batches itself (max_age); the read model prunes its own tables.
+    prune: (rawBefore, minutesBefore) => readModel.prune(rawBefore, minutesBefore),
+    subscribe: (l) => readModel.subscribe(l),
+    applied: () => applied,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(posTimer);
+      consumerAbort.abort();
+      await nc.drain().catch(() => nc.close());
+      await consuming.catch(() => {});
+      for (const w of waiters.splice(0)) w.resolve();
+      if (posPut && applied > savedPos) posPut.run(options.stream, applied);
+      posDb?.close();
+      await readModel.close();
+    },
+  };
+  return store;
+}
