@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { openSpool, type SpoolOptions } from "./spool.ts";
 
 const tmp = () => fs.mkdtempSync(join(tmpdir(), "ep-spool-"));
@@ -115,5 +116,27 @@ describe("openSpool()", () => {
     ac.abort(new Error("stop"));
     await assert.rejects(p2, /stop/);
     s.close();
+  });
+
+  it("reopens after a cut or a corrupted byte anywhere in a segment with a prefix of the records (property)", () => {
+    const dir = tmp();
+    const s0 = openSpool(opts(dir, { segmentBytes: 1 << 20 }));
+    for (let i = 1; i <= 40; i++) s0.append(enc(`record-${i}-${"x".repeat(i % 7)}`));
+    s0.close();
+    const path = join(dir, segs(dir)[0]);
+    const pristine = fs.readFileSync(path);
+    fc.assert(fc.property(fc.nat(pristine.length), fc.option(fc.tuple(fc.nat(pristine.length - 1), fc.integer({ min: 1, max: 255 }))), (cut, flip) => {
+      const d = tmp();
+      const bytes = Buffer.from(pristine.subarray(0, cut));
+      if (flip && flip[0] < bytes.length) bytes[flip[0]] ^= flip[1];
+      fs.writeFileSync(join(d, segs(dir)[0]), bytes);
+      const s = openSpool(opts(d, { bootId: "b2" }));
+      const seqs = s.peek(1000)?.records.map((r) => r.seq) ?? [];
+      assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, k) => k + 1), "a prefix 1..n of the records");
+      for (const r of s.peek(1000)?.records ?? []) assert.match(dec(r.payload), new RegExp(`^record-${r.seq}-`));
+      s.append(enc("after"));
+      s.close();
+      fs.rmSync(d, { recursive: true, force: true });
+    }), { numRuns: 150 });
   });
 });

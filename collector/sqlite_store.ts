@@ -69,6 +69,8 @@ interface MinuteAgg {
 
 /** Provisional state of one group commit, seen by later batches of the same group. */
 interface Group {
+  /** Batches in this group. */
+  readonly size: number;
   readonly streams: Map<string, { acked: number; drops: number }>;
   readonly nodes: Map<string, { bootId: string; running: boolean }>;
   readonly minutes: Map<string, MinuteAgg>;
@@ -292,7 +294,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
     const pendingCache: [string, MinuteAgg][] = [];
 
-    db.exec("SAVEPOINT batch");
+    // A group of one needs no savepoint: its failure rolls back the whole (one-batch) transaction.
+    const savepoint = group.size > 1;
+    if (savepoint) db.exec("SAVEPOINT batch");
     try {
       for (const r of fresh as TelemetryRecord[]) {
         if (r.at > lastAt) lastAt = r.at;
@@ -380,11 +384,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         verdict ?? null, last.type === "agent-stop" ? 0 : 1, dropsReported - stream.drops, peerRestarts);
       const ack = last.seq;
       q.putAck.run(agentId, bootId, ack, receivedAt, receivedAt, gap, dropsReported);
-      db.exec("RELEASE batch");
+      if (savepoint) db.exec("RELEASE batch");
     } catch (e) {
       try {
-        db.exec("ROLLBACK TO batch");
-        db.exec("RELEASE batch");
+        if (savepoint) {
+          db.exec("ROLLBACK TO batch");
+          db.exec("RELEASE batch");
+        }
       } catch {
         // the savepoint may already be gone
       }
@@ -437,7 +443,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     scheduled = false;
     const items = queue.splice(0, queue.length);
     if (items.length === 0) return;
-    const group: Group = { streams: new Map(), nodes: new Map(), minutes: new Map() };
+    const group: Group = { size: items.length, streams: new Map(), nodes: new Map(), minutes: new Map() };
     const applied: (Applied | Error)[] = [];
     try {
       db.exec("BEGIN IMMEDIATE");
@@ -451,6 +457,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       } catch (e) {
         applied.push(e as Error);
       }
+    }
+    if (group.size === 1 && applied[0] instanceof Error) {
+      // No savepoint was taken: undo the whole one-batch transaction.
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // already rolled back
+      }
+      items[0].reject(applied[0]);
+      return;
     }
     try {
       db.exec("COMMIT");

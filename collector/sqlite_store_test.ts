@@ -60,6 +60,22 @@ describe("openSqliteStore()", () => {
     await s.close();
   });
 
+  it("a batch that fails to store fails alone, in a group or by itself, and leaves no trace", async () => {
+    const s = await openSqliteStore({ path: dbPath() });
+    // at: NaN binds as NULL and breaks a NOT NULL column: a stand-in for any SQL failure.
+    const bad = batch([{ seq: 1, type: "agent-stop", at: Number.NaN, reason: "x" } as TelemetryRecord], "upf-bad");
+    const [g1, b1, g2] = await Promise.allSettled([s.ingest(batch(probes(1, 10)), T0), s.ingest(bad, T0), s.ingest(batch(probes(1, 5), "upf-2"), T0)]);
+    assert.equal(g1.status, "fulfilled");
+    assert.equal(g2.status, "fulfilled");
+    assert.equal(b1.status, "rejected");
+    assert.match(String((b1 as PromiseRejectedResult).reason), /^Error: Cannot store telemetry batch of upf-bad\/b1/);
+    await assert.rejects(s.ingest(bad, T0), /Cannot store telemetry batch/);
+    assert.equal(await s.node("upf-bad", T0), undefined, "nothing of the failed batches was kept");
+    assert.equal((await s.ingest(batch(probes(1, 3), "upf-bad"), T0)).ack, 3, "its stream starts clean");
+    assert.equal((await s.ingest(batch(probes(11, 2)), T0)).ack, 12);
+    await s.close();
+  });
+
   it("keeps the ack across a reopen and accepts a declared gap (records dropped by the agent's spool)", async () => {
     const path = dbPath();
     let s = await openSqliteStore({ path });

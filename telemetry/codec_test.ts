@@ -111,6 +111,19 @@ describe("telemetry codec properties", () => {
   it("decodeRecord(encodeRecord(r)) returns r (the spool payload)", () => {
     fc.assert(fc.property(body, (r) => assert.deepEqual(plain(decodeRecord(encodeRecord(r))), plain(r))), { numRuns: 300 });
   });
+  it("decodeRecord() throws only DecodeError on arbitrary or mutated spool payloads", () => {
+    const valid = encodeRecord({ type: "probe", at: T0, probe: "n4", kind: "pfcp", ok: false, latencyUs: 5, failure: { kind: "timeout", message: "m" }, facts: { a: 1 } });
+    fc.assert(fc.property(fc.oneof(
+      fc.uint8Array({ maxLength: 60 }),
+      fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })).map(([i, b]) => { const c = valid.slice(); c[i] = b; return c; }),
+    ), (bytes) => {
+      try {
+        decodeRecord(bytes);
+      } catch (e) {
+        assert.ok(e instanceof DecodeError, `threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
+      }
+    }), { numRuns: 2000 });
+  });
   it("decodeBatch() throws only DecodeError on arbitrary or mutated bytes", () => {
     const valid = encodeBatch(probeBatch(20, true));
     fc.assert(fc.property(fc.oneof(

@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { makeCerts } from "./_certs.ts";
+import { ROOT } from "./_procs.ts";
 import { startCollector } from "../../collector/collector.ts";
 import { parseCollectorConfig } from "../../collector/config.ts";
 import { createUplink } from "../../agent/uplink.ts";
@@ -13,8 +16,9 @@ import { systemClock } from "../../runtime/clock.ts";
 import { encodeBatch } from "../../telemetry/codec.ts";
 
 const TOKEN = "tls-test-token-0123456789abcdef";
+const execFileAsync = promisify(execFile);
 
-describe("collector over TLS with client certificates", () => {
+describe("collector over TLS with client certificates (Bun and Deno clients)", () => {
   it("accepts an uplink that presents a certificate from clientCa and refuses a client without one", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-tls-"));
     const certs = makeCerts(dir);
@@ -45,6 +49,14 @@ describe("collector over TLS with client certificates", () => {
         tls: { ca: read(certs.ca), cert: read(certs.clientCert), key: read(certs.clientKey) },
       } as RequestInit);
       assert.equal(withCert.status, 200, "the same request with the client certificate is accepted");
+      // The same through Deno's fetch (Deno.createHttpClient), with and without the client certificate.
+      // Asynchronous: the collector runs in this process and must keep answering meanwhile.
+      const deno = async (tls: object) => JSON.parse((await execFileAsync(join(ROOT, "node_modules/.bin/deno"), ["run", "-A", "tests/telemetry/tls_client_driver.ts",
+        JSON.stringify({ collector: collector.url, token: TOKEN, spool: fs.mkdtempSync(join(dir, "dspool-")), tls })], { cwd: ROOT, encoding: "utf8", timeout: 30_000 })).stdout);
+      assert.equal((await deno({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey })).acked, 10, "Deno client with a certificate");
+      const refused = await deno({ ca: certs.ca });
+      assert.equal(refused.acked, 0, "Deno client without a certificate is refused");
+      assert.equal(refused.state, "backoff");
       // Trusting the CA but presenting no client certificate: the handshake is refused.
       await assert.rejects(fetch(`${collector.url}/api/v1/ingest`, {
         method: "POST", body, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/cbor" },
