@@ -135,7 +135,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
     const jsm = await jetstreamManager(nc, { timeout: options.timeout });
     const exists = await jsm.streams.info(options.stream).then(() => true, () => false);
     if (!exists) {
-      await jsm.streams.add({
+      const config = {
         name: options.stream,
         subjects: [`${options.subjectPrefix}.>`],
         retention: RetentionPolicy.Limits,
@@ -145,10 +145,17 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
         // The window in which a republished range (same Nats-Msg-Id) is dropped by the server.
         duplicate_window: nanos(Math.min(120_000, options.maxAge)),
         discard: DiscardPolicy.Old,
-      });
-      log("info", "collector: created JetStream stream", { stream: options.stream, replicas: options.replicas });
+      };
+      try {
+        await jsm.streams.add(config);
+        log("info", "collector: created JetStream stream", { stream: options.stream, replicas: options.replicas });
+      } catch (e) {
+        // Two collectors starting together: the other one may have created it first.
+        if (!(await jsm.streams.info(options.stream).then(() => true, () => false))) throw e;
+      }
     }
-    kv = await new Kvm(js).create(options.bucket, { replicas: options.replicas, history: 1 });
+    const kvm = new Kvm(js);
+    kv = await kvm.create(options.bucket, { replicas: options.replicas, history: 1 }).catch(() => kvm.open(options.bucket));
   } catch (e) {
     await nc.close().catch(() => {});
     throw new Error(`Cannot create JetStream stream ${options.stream} or bucket ${options.bucket}: ${(e as Error).message}`, { cause: e });
