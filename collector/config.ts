@@ -60,6 +60,11 @@ export const jetstreamStoreSchema = z.strictObject({
   readModel: z.string().min(1).default(":memory:"),
   /** Keep raw batches in the read model too (the stream already keeps them for retention.raw). @default false */
   raw: z.boolean().default(false),
+  /**
+   * How often the latest state per (agent, probe) is written to the bucket: updates in between are
+   * coalesced. 0 = before each ack (one key-value write per probe per batch). @default 1s
+   */
+  stateEvery: duration.default(1000),
   /** Budget of one NATS request (connect, publish, key-value operation). @default 5s */
   timeout: duration.default(5000),
   /** NATS credentials, when the servers require them. */

@@ -9,7 +9,8 @@
  *    same range inside the stream's duplicate window);
  * 3. advance the ack with compare-and-set on the entry's revision; when another collector moved
  *    it first, read it again and recompute (records it already covers are duplicates);
- * 4. CAS-update the latest state of each probe of the batch (`state.<agent>.<probe>`).
+ * 4. CAS-update the latest state of each probe of the batch (`state.<agent>.<probe>`), coalesced
+ *    over `stateEvery` (one write per probe per interval instead of one per result).
  * An ack is answered only after the publish was acknowledged by the stream (stored on a quorum
  * of its replicas) and the CAS succeeded, so every seq at or below a shared ack is in the stream.
  *
@@ -290,56 +291,80 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
     });
   };
 
-  /** CAS-merge the newest result and state of each probe in `fresh` into `state.<agent>.<probe>`. */
-  const writeStates = async (batch: Batch, fresh: readonly TelemetryRecord[]) => {
-    type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-    const per = new Map<string, Mutable<Partial<SharedProbeState>> & { seq: number; at: number }>();
+  type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+  type StateUpdate = Mutable<Partial<SharedProbeState>> & { bootId: string; seq: number; at: number };
+  /** Same boot: seq orders; across boots, the agent clock does. */
+  const newer = (a: StateUpdate, b: SharedProbeState | StateUpdate) => (a.bootId === b.bootId ? a.seq > b.seq : a.at >= b.at);
+  /** A probe result replaces the previous result (and its failure); a state record only the state. */
+  const merge = <T extends object>(prev: T | undefined, upd: StateUpdate): SharedProbeState =>
+    ({ ...(prev ?? {}), ...(upd.ok === undefined ? {} : { failure: undefined }), ...upd }) as SharedProbeState;
+  /** Latest update per state key not yet written (coalesced over `stateEvery`). */
+  const pendingStates = new Map<string, StateUpdate>();
+
+  const collectStates = (batch: Batch, fresh: readonly TelemetryRecord[]) => {
     for (const r of fresh) {
       if (r.type !== "probe" && r.type !== "state") continue;
-      const p = per.get(r.probe) ?? { seq: r.seq, at: r.at };
-      p.seq = r.seq;
-      p.at = r.at;
-      if (r.type === "probe") {
-        p.kind = r.kind;
-        p.ok = r.ok;
-        p.latencyMs = r.latencyUs / 1000;
-        p.failure = r.failure;
-        if (r.facts) p.facts = r.facts;
-      } else {
-        p.state = r.to;
-        p.stateSince = r.at;
-      }
-      per.set(r.probe, p);
+      const upd: StateUpdate = r.type === "probe"
+        ? { bootId: batch.bootId, seq: r.seq, at: r.at, kind: r.kind, ok: r.ok, latencyMs: r.latencyUs / 1000, ...(r.failure ? { failure: r.failure } : {}), ...(r.facts ? { facts: r.facts } : {}) }
+        : { bootId: batch.bootId, seq: r.seq, at: r.at, state: r.to, stateSince: r.at };
+      const key = stateKey(batch.agentId, r.probe);
+      const p = pendingStates.get(key);
+      if (!p) pendingStates.set(key, upd);
+      else if (newer(upd, p)) pendingStates.set(key, merge(p, upd) as StateUpdate);
     }
-    await Promise.all([...per].map(async ([probe, upd]) => {
-      const key = stateKey(batch.agentId, probe);
-      for (let attempt = 0; attempt < 5; attempt++) {
-        let cur = states.get(key);
-        if (!cur) {
-          const e = await kv.get(key);
-          cur = e && e.operation === "PUT" ? { value: JSON.parse(e.string()) as SharedProbeState, revision: e.revision } : undefined;
-        }
-        const prev = cur?.value;
-        // Same boot: seq orders; across boots, the agent clock does.
-        if (prev && (prev.bootId === batch.bootId ? prev.seq >= upd.seq : prev.at > upd.at)) return;
-        const value: SharedProbeState = {
-          ...(prev ?? {}),
-          ...(upd.ok === undefined ? {} : { failure: undefined }),
-          ...upd,
-          bootId: batch.bootId,
-        };
-        const data = enc.encode(JSON.stringify(value));
+  };
+
+  /** CAS-merge one probe's update into `state.<agent>.<probe>`; an older update never overwrites a newer one. */
+  const writeState = async (key: string, upd: StateUpdate) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let cur = states.get(key);
+      if (!cur && attempt === 0) {
+        // Most keys this collector has not written yet are new: try to create before reading.
+        const value = merge(undefined, upd);
         try {
-          const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
-          states.set(key, { value, revision });
+          states.set(key, { value, revision: await kv.create(key, enc.encode(JSON.stringify(value))) });
           return;
         } catch (e) {
-          states.delete(key);
           if (!isConflict(e)) throw e;
         }
       }
-    }));
+      if (!cur) {
+        const e = await kv.get(key);
+        cur = e && e.operation === "PUT" ? { value: JSON.parse(e.string()) as SharedProbeState, revision: e.revision } : undefined;
+      }
+      if (cur && !newer(upd, cur.value)) return;
+      const value = merge(cur?.value, upd);
+      const data = enc.encode(JSON.stringify(value));
+      try {
+        const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
+        states.set(key, { value, revision });
+        return;
+      } catch (e) {
+        states.delete(key);
+        if (!isConflict(e)) throw e;
+      }
+    }
   };
+
+  let flushing: Promise<void> | undefined;
+  const flushStates = (): Promise<void> => {
+    if (flushing) return flushing;
+    flushing = (async () => {
+      const items = [...pendingStates];
+      pendingStates.clear();
+      for (let i = 0; i < items.length; i += 256) {
+        const rs = await Promise.allSettled(items.slice(i, i + 256).map(([k, u]) => writeState(k, u)));
+        const failed = rs.filter((r) => r.status === "rejected");
+        if (failed.length > 0) {
+          // The stream and every read model already hold these results; the bucket catches up with the next ones.
+          log("warn", "collector: cannot update the shared probe state", { keys: failed.length, error: String((failed[0] as PromiseRejectedResult).reason?.message) });
+        }
+      }
+    })().finally(() => (flushing = undefined));
+    return flushing;
+  };
+  const stateTimer = options.stateEvery > 0 ? setInterval(() => void flushStates(), options.stateEvery) : undefined;
+  (stateTimer as { unref?: () => void } | undefined)?.unref?.();
 
   const ingest = async (batch: Batch, receivedAt: number, wire?: Uint8Array): Promise<IngestOutcome> => {
     if (closed) throw new Error("Cannot store telemetry batch: the store is closed");
@@ -382,12 +407,8 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
         }
         throw new Error(`Cannot advance the shared ack of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
       }
-      try {
-        await writeStates(batch, fresh);
-      } catch (e) {
-        // The records and the ack are already shared; the state bucket catches up with the next batch.
-        log("warn", "collector: cannot update the shared probe state", { agentId, error: (e as Error).message });
-      }
+      collectStates(batch, fresh);
+      if (!stateTimer) await flushStates();
       await waitApplied(published.streamSeq, 2000);
       return { agentId, bootId, ack: last, stored: fresh.length, duplicates, gap };
     }
@@ -410,6 +431,8 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
       if (closed) return;
       closed = true;
       clearInterval(posTimer);
+      if (stateTimer) clearInterval(stateTimer);
+      await flushStates();
       consumerAbort.abort();
       await nc.drain().catch(() => nc.close());
       await consuming.catch(() => {});

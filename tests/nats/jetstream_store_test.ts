@@ -46,6 +46,8 @@ describe("JetStream store on one nats-server", () => {
   const opts = (name: string) => ({
     servers: [`127.0.0.1:${PORT}`], stream: "EP_TEST", subjectPrefix: "edgeprobe.telemetry", bucket: "ep_test", replicas: 1,
     regionLabel: "region", readModel: join(dir, `${name}.db`), raw: true, timeout: 5000, maxAge: 3_600_000,
+    // a writes probe states before each ack, b coalesces them: both paths are exercised.
+    stateEvery: name === "a" ? 0 : 100,
   });
 
   before(async () => {
@@ -129,7 +131,9 @@ describe("JetStream store on one nats-server", () => {
       const kv = await new Kvm(nc).open("ep_test");
       const ack = await kv.get(ackKey("n1", "boot1"));
       assert.deepEqual(JSON.parse(ack!.string()), { acked: 160, region: "north" });
-      const st = JSON.parse((await kv.get(stateKey("n1", "p1")))!.string());
+      let st: { seq: number; bootId: string; ok: boolean; at: number; failure: { kind: string }; facts: { i: number } } | undefined;
+      await until(async () => (st = JSON.parse((await kv.get(stateKey("n1", "p1")))?.string() ?? "null"))?.seq === 160);
+      assert.ok(st);
       // seq 160 is p1 (160 % 3 = 1) and a timeout (160 % 10 = 0).
       assert.equal(st.seq, 160);
       assert.equal(st.bootId, "boot1");
