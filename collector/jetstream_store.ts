@@ -21,7 +21,7 @@
  * collector after the duplicate window) is counted once.
  */
 import { connect, headers, nanos, type NatsConnection } from "@nats-io/transport-node";
-import { DiscardPolicy, jetstream, type JetStreamClient, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import { DiscardPolicy, jetstream, type JetStreamClient, jetstreamManager, type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { LogFn } from "../common/log.ts";
 import { openDatabase } from "../runtime/sqlite.ts";
@@ -132,8 +132,9 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
 
   const js: JetStreamClient = jetstream(nc, { timeout: options.timeout });
   let kv: KV;
+  let jsm: JetStreamManager;
   try {
-    const jsm = await jetstreamManager(nc, { timeout: options.timeout });
+    jsm = await jetstreamManager(nc, { timeout: options.timeout });
     const exists = await jsm.streams.info(options.stream).then(() => true, () => false);
     if (!exists) {
       const config = {
@@ -210,14 +211,15 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   };
 
   // ---- read side: the stream, in order, into the read model ----
-  const consumerAbort = new AbortController();
   const consume = async () => {
     let attempt = 0;
     while (!closed) {
       try {
         const consumer = await js.consumers.get(options.stream, applied > 0 ? { opt_start_seq: applied + 1 } : {});
-        const messages = await consumer.consume();
-        consumerAbort.signal.addEventListener("abort", () => void messages.stop(), { once: true });
+        // Short pulls: the client notices a consumer lost with a server after two missed idle
+        // heartbeats (expires/2 each), 5 s here instead of the default 30 s.
+        const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
+        current = messages;
         let inFlight = 0;
         for await (const m of messages) {
           attempt = 0;
@@ -243,6 +245,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
           ).finally(() => inFlight--);
           if (inFlight >= 512) while (inFlight >= 256) await sleep(1);
         }
+        if (!closed) await sleep(100); // stopped by the watchdog: start again from `applied`
       } catch (e) {
         if (closed) break;
         log("warn", "collector: stream consumer stopped; restarting", { applied, error: (e as Error).message });
@@ -250,7 +253,35 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
       }
     }
   };
+  let current: { stop(): void } | undefined;
+  /** Highest stream sequence known to exist (our own publish acks, the stream's info). */
+  let knownLast = 0;
   const consuming = consume();
+  // Watchdog: after a server loss the ordered consumer can sit on a dead pull without an error;
+  // when the stream is known to hold more than the read model and nothing moved for 3 s, start over.
+  let progress = { applied, at: Date.now() };
+  let checking = false;
+  const watchdog = setInterval(async () => {
+    if (checking || closed) return;
+    if (applied !== progress.applied) {
+      progress = { applied, at: Date.now() };
+      return;
+    }
+    checking = true;
+    try {
+      if (knownLast <= applied) knownLast = Math.max(knownLast, (await jsm.streams.info(options.stream)).state.last_seq);
+      if (knownLast > applied && Date.now() - progress.at > 3000) {
+        log("warn", "collector: stream consumer stalled; restarting it", { applied, streamLast: knownLast });
+        progress = { applied, at: Date.now() };
+        current?.stop();
+      }
+    } catch {
+      // JetStream unavailable (an election): try again at the next tick
+    } finally {
+      checking = false;
+    }
+  }, 1000);
+  (watchdog as { unref?: () => void }).unref?.();
   const posTimer = setInterval(() => {
     if (posPut && applied > savedPos) {
       posPut.run(options.stream, applied);
@@ -261,7 +292,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
 
   // Catch up before serving, so a collector that starts late answers the whole fleet.
   try {
-    const info = await (await jetstreamManager(nc, { timeout: options.timeout })).streams.info(options.stream);
+    const info = await jsm.streams.info(options.stream);
     const last = info.state.last_seq;
     const started = Date.now();
     while (applied < last && Date.now() - started < 120_000) await waitApplied(last, 1000);
@@ -393,6 +424,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
           throw new Error(`Cannot publish telemetry batch of ${agentId}/${bootId} to stream ${options.stream}: ${(e as Error).message}`, { cause: e });
         }
         published = { first, last, streamSeq: pa.seq };
+        if (pa.seq > knownLast) knownLast = pa.seq;
       }
       const value: SharedAck = { acked: last, region };
       try {
@@ -433,7 +465,8 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
       clearInterval(posTimer);
       if (stateTimer) clearInterval(stateTimer);
       await flushStates();
-      consumerAbort.abort();
+      clearInterval(watchdog);
+      current?.stop();
       await nc.drain().catch(() => nc.close());
       await consuming.catch(() => {});
       for (const w of waiters.splice(0)) w.resolve();

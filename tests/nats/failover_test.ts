@@ -18,7 +18,8 @@ import { createUplink, type Uplink } from "../../agent/uplink.ts";
 import { ackKey } from "../../collector/jetstream_store.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { telemetrySchema } from "../../telemetry/telemetry_config.ts";
-import { type Proc, sleep, start, storedRecords, TOKEN } from "../telemetry/_procs.ts";
+import { type ChildProcess, spawn } from "node:child_process";
+import { BUN, ROOT, sleep, storedRecords, TOKEN } from "../telemetry/_procs.ts";
 import { type NatsNode, startNatsCluster } from "./_nats.ts";
 
 const CLIENT_PORTS = [26101, 26102, 26103];
@@ -43,17 +44,40 @@ function collectorYaml(dir: string, name: string, port: number): string {
   return path;
 }
 
-async function startCollectorProc(dir: string, name: string, port: number): Promise<Proc> {
-  const p = start(["cli/main.ts", "collector", "--config", collectorYaml(dir, name, port)]);
-  await p.waitFor((l) => l.startsWith("collector listening"), 30_000);
-  return p;
+interface CollectorProc {
+  readonly child: ChildProcess;
+  /** The collector's log lines (JSON, stderr). */
+  log(): string;
+  stop(signal: "SIGKILL" | "SIGTERM"): Promise<void>;
+}
+
+async function startCollectorProc(dir: string, name: string, port: number): Promise<CollectorProc> {
+  const logFile = join(dir, `${name}.log`);
+  const fd = fs.openSync(logFile, "w");
+  const child = spawn(BUN, ["cli/main.ts", "collector", "--config", collectorYaml(dir, name, port)], { cwd: ROOT, stdio: ["ignore", "ignore", fd] });
+  fs.closeSync(fd);
+  const exited = new Promise<void>((r) => child.on("exit", () => r()));
+  const log = () => fs.readFileSync(logFile, "utf8");
+  const end = Date.now() + 30_000;
+  while (!log().includes('"collector: listening"')) {
+    if (Date.now() > end || child.exitCode !== null) throw new Error(`Cannot start collector ${name}: ${log().slice(-2000)}`);
+    await sleep(50);
+  }
+  return {
+    child,
+    log,
+    async stop(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
 }
 
 describe("scale-out failover", () => {
   it("20 agents, 2 collectors, 3 NATS nodes; SIGKILL one collector and the stream leader: nothing lost or counted twice", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-nats-failover-"));
     let nats: NatsNode[] = [];
-    const collectors: Proc[] = [];
+    const collectors: CollectorProc[] = [];
     const uplinks: Uplink[] = [];
     const ac = new AbortController();
     const emitted = new Map<string, number>();
@@ -110,8 +134,21 @@ describe("scale-out failover", () => {
 
       for (let k = 0; k < AGENTS / 2; k++) assert.equal(uplinks[k].stats().collector, `${urls[1]}/api/v1/ingest`, `agent ${k} moved to the survivor`);
 
+      // The survivor's read model follows the stream asynchronously: wait until it holds every
+      // probe result the agents emitted (or give up after 30 s and let the checks below say what is missing).
+      const expectedResults = [...emitted.values()].reduce((a, n) => a + n - 1, 0);
+      const resultsOnSurvivor = async () => {
+        const m = await (await fetch(`${urls[1]}/metrics`)).text();
+        let sum = 0;
+        for (const x of m.matchAll(/^edgeprobe_probe_results_total\{[^}]*\} (\d+)/gm)) sum += Number(x[1]);
+        return sum;
+      };
+      const caughtUpBy = Date.now() + 30_000;
+      let seen = 0;
+      while ((seen = await resultsOnSurvivor()) < expectedResults && Date.now() < caughtUpBy) await sleep(100);
+      const catchUpMs = Date.now() - killedAt - drainMs;
+
       // The survivor's fleet view: all 20 nodes, with their labels and no record counted twice.
-      await sleep(500);
       const fleet = await (await fetch(`${urls[1]}/api/v1/fleet`)).json() as { nodes: { id: string; labels: Record<string, string> }[] };
       assert.equal(fleet.nodes.length, AGENTS);
       assert.deepEqual(fleet.nodes.map((n) => n.id).sort(), [...emitted.keys()].sort());
@@ -126,6 +163,12 @@ describe("scale-out failover", () => {
         const mine = stored.filter((r) => r.agentId === id);
         const n = emitted.get(id)!;
         total += n;
+        if (mine.length !== n) {
+          const have = new Set(mine.map((r) => r.seq));
+          const missing = Array.from({ length: n }, (_, j) => j + 1).filter((q) => !have.has(q));
+          console.log(`${id}: missing seqs ${missing[0]}..${missing[missing.length - 1]} (${missing.length}); survivor log:\n${collectors[1].log().split("\n").filter((l) => !l.includes('"info"')).slice(-30).join("\n")}`);
+          console.log(`dir ${dir}`);
+        }
         assert.equal(mine.length, n, `${id}: emitted ${n}, stored ${mine.length}`);
         assert.deepEqual(mine.map((r) => r.seq), Array.from({ length: n }, (_, j) => j + 1), `${id}: seqs 1..${n} once each, in order`);
         const ack = await kv.get(ackKey(id, up.stats().bootId));
@@ -138,7 +181,9 @@ describe("scale-out failover", () => {
       const failed = uplinks.reduce((a, u) => a + u.stats().failedSends, 0);
       const dups = /^edgeprobe_collector_ingest_duplicates_total (\d+)/m.exec(metrics)?.[1];
       console.log(`failover: ${AGENTS} agents, ${total} records emitted and stored once; ${failed} failed sends retried; ` +
-        `survivor ingest duplicates ${dups}; drained ${drainMs} ms after the kills (8 s of them still emitting; stream leader ${victim.name} killed)`);
+        `survivor ingest duplicates ${dups}; drained ${drainMs} ms after the kills (8 s of them still emitting; stream leader ${victim.name} killed); ` +
+        `survivor's read model complete ${catchUpMs} ms after the drain (${seen}/${expectedResults} results); ` +
+        `survivor consumer restarts by its watchdog: ${collectors[1].log().split("consumer stalled").length - 1}`);
     } finally {
       if (ticker) clearInterval(ticker);
       for (const u of uplinks) await u.close(AbortSignal.timeout(500)).catch(() => {});
