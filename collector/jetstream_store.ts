@@ -226,7 +226,9 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
           const streamSeq = m.info.streamSequence;
           let batch: Batch;
           try {
-            batch = decodeBatch(m.data);
+            // A batch this collector published itself was decoded and validated at ingest.
+            batch = ownBatches.get(streamSeq) ?? decodeBatch(m.data);
+            ownBatches.delete(streamSeq);
           } catch (e) {
             log("warn", "collector: skipping a stream message that does not decode", { streamSeq, subject: m.subject, error: (e as Error).message });
             advance(streamSeq);
@@ -254,6 +256,8 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
     }
   };
   let current: { stop(): void } | undefined;
+  /** Batches this collector published, by stream sequence, until its consumer reaches them. */
+  const ownBatches = new Map<number, Batch>();
   /** Highest stream sequence known to exist (our own publish acks, the stream's info). */
   let knownLast = 0;
   const consuming = consume();
@@ -265,6 +269,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
     if (checking || closed) return;
     if (applied !== progress.applied) {
       progress = { applied, at: Date.now() };
+      for (const k of ownBatches.keys()) if (k <= applied) ownBatches.delete(k);
       return;
     }
     checking = true;
@@ -424,6 +429,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
           throw new Error(`Cannot publish telemetry batch of ${agentId}/${bootId} to stream ${options.stream}: ${(e as Error).message}`, { cause: e });
         }
         published = { first, last, streamSeq: pa.seq };
+        if (!pa.duplicate && pa.seq > applied) ownBatches.set(pa.seq, duplicates === 0 ? batch : { agentId, bootId, records: fresh });
         if (pa.seq > knownLast) knownLast = pa.seq;
       }
       const value: SharedAck = { acked: last, region };
