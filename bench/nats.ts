@@ -13,7 +13,7 @@
  * complete everywhere), not just when the last ack came back.
  */
 import * as fs from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChildProcess, spawn } from "node:child_process";
 import { encodeBatch } from "../telemetry/codec.ts";
@@ -131,7 +131,7 @@ async function drive(collectors: readonly Collector[], nats: readonly NatsNode[]
   };
 }
 
-const results: Record<string, unknown> = { runtime: runtimeVersion(), date: new Date().toISOString(), cpus: cpus().length, cases: [] as unknown[] };
+const results: Record<string, unknown> = { runtime: runtimeVersion(), date: new Date().toISOString(), cpus: cpus().length, loadavgAtStart: loadavg().map((x) => +x.toFixed(2)), cases: [] as unknown[] };
 const cases = results.cases as unknown[];
 
 {
