@@ -17,6 +17,7 @@ import type { RecordBody, TelemetryRecord } from "../telemetry/record.ts";
 import type { TelemetryConfig } from "../telemetry/telemetry_config.ts";
 import { openSpool, type SpoolStats } from "./spool.ts";
 import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
+import { h2Fetch } from "../runtime/h2_fetch.ts";
 
 export interface UplinkDeps {
   readonly agentId: string;
@@ -102,7 +103,10 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
   const urls = [config.collector, ...(config.failover ?? [])].map((c) => new URL("api/v1/ingest", c.endsWith("/") ? c : c + "/").toString());
   let current = 0;
   let url = urls[0];
-  const doFetch = deps.fetch ?? tlsFetch(config.tls);
+  // One lazily opened HTTP/2 session per collector of the list.
+  const h2s = !deps.fetch && config.transport === "h2" ? urls.map((u) => h2Fetch(new URL(u).origin, config.tls)) : undefined;
+  const plainFetch = deps.fetch ?? tlsFetch(config.tls);
+  const doFetch: FetchFn = (input, init) => (h2s ? h2s[current](input, init) : plainFetch(input, init));
   let maxRecords = config.batch.maxRecords;
 
   let state: UplinkState = "idle";
@@ -180,9 +184,10 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     spool.ack(ack.bootId, ack.ack);
     lastAck = { bootId: ack.bootId, seq: ack.ack };
     sentBatches++;
-    sentRecords += b.records.length;
+    const first = b.records[0].seq;
+    sentRecords += Math.max(0, Math.min(ack.ack, b.records[b.records.length - 1].seq) - first + 1);
     maxRecords = Math.min(config.batch.maxRecords, maxRecords * 2);
-    return ack.ack >= b.records[0].seq;
+    return ack.ack >= first;
   };
 
   const loop = async () => {
@@ -260,6 +265,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       } catch (e) {
         log("info", "uplink: final flush stopped; records stay spooled", { error: String(e), pending: spool.stats().records });
       }
+      for (const h of h2s ?? []) h.close();
       spool.close();
       state = "closed";
     },

@@ -21,12 +21,12 @@ function fakeCollector(behaviour: (n: number, firstSeq: number) => "ok" | "fail"
   const posts: { first: number; last: number }[] = [];
   let acked = 0;
   let n = 0;
-  const fetch = async (_url: string | URL, init?: RequestInit): Promise<Response> => {
+  const fetch = (_url: string | URL, init?: RequestInit): Promise<Response> => {
     const batch = decodeBatch(new Uint8Array(init!.body as Uint8Array));
     const first = batch.records[0]?.seq ?? 0;
     posts.push({ first, last: batch.records[batch.records.length - 1]?.seq ?? 0 });
     const b = behaviour(n++, first);
-    if (b === "fail") return new Response("down", { status: 503 });
+    if (b === "fail") return Promise.resolve(new Response("down", { status: 503 }));
     let recs = batch.records;
     if (typeof b === "object") recs = recs.filter((r) => r.seq <= b.ackOnly);
     for (const r of recs) {
@@ -35,7 +35,7 @@ function fakeCollector(behaviour: (n: number, firstSeq: number) => "ok" | "fail"
         acked = r.seq;
       }
     }
-    return Response.json({ agentId: batch.agentId, bootId: batch.bootId, ack: acked });
+    return Promise.resolve(Response.json({ agentId: batch.agentId, bootId: batch.bootId, ack: acked }));
   };
   return { fetch, seen, posts };
 }

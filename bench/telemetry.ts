@@ -21,6 +21,9 @@ import { parseCollectorConfig } from "../collector/config.ts";
 import { createCollectorHandler } from "../collector/collector.ts";
 import { openSqliteStore } from "../collector/sqlite_store.ts";
 import { runtimeVersion } from "../runtime/detect.ts";
+import { createUplink } from "../agent/uplink.ts";
+import { telemetrySchema } from "../telemetry/telemetry_config.ts";
+import { systemClock } from "../runtime/clock.ts";
 
 const quick = process.argv.includes("--quick");
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -118,6 +121,25 @@ const results: Record<string, unknown> = { runtime: runtimeVersion(), date: new 
       encodeBatch({ agentId: "a", bootId: "b", records: back });
     }) * 500),
   };
+}
+
+// 2b. The agent's cost per event: recordFromEvent + encodeRecord + one write(2) to the spool.
+{
+  const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-spool-"));
+  const ac = new AbortController();
+  const config = telemetrySchema.parse({ collector: "http://127.0.0.1:9/", spool: { dir, maxBytes: "64MiB" }, batch: { interval: "1h" } });
+  const uplink = await createUplink(config, { agentId: "upf-17", labels: {}, clock: systemClock, log: () => {}, signal: ac.signal });
+  const n = quick ? 20_000 : 100_000;
+  const ev = (i: number) => ({ type: "probe-result" as const, probe: `pfcp-${i % 10}`, kind: "pfcp", result: { ok: true, startedAt: T0 + i, latencyMs: 1.234, facts: { recoveryTimeStamp: 3900000000 } } });
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  for (let i = 0; i < n; i++) uplink.emit(ev(i));
+  const wall = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  results.uplinkEmit = { events: n, usPerEventWall: +(wall * 1000 / n).toFixed(2), usPerEventCpu: +((cpu.user + cpu.system) / n).toFixed(2), spoolBytesPerRecord: +(uplink.stats().spool.bytes / n).toFixed(1) };
+  await uplink.close(AbortSignal.timeout(100));
+  ac.abort();
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 // 3a. Ingest in-process: decode + validate + SQLite transaction, CPU time.

@@ -9,7 +9,7 @@
  * https://www.sqlite.org/pragma.html#pragma_synchronous).
  */
 import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
-import type { Facts, FailureKind } from "../probes/types.ts";
+import type { Facts } from "../probes/types.ts";
 import type { Batch, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
 import { encodeBatch } from "../telemetry/codec.ts";
 import type { ProbeState, Verdict } from "../agent/events.ts";
@@ -26,7 +26,6 @@ import {
   type ProbeView,
   type Store,
   type StoreStats,
-  type WindowQuery,
 } from "./store.ts";
 
 export interface SqliteStoreOptions {
@@ -161,8 +160,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const acks = new Map<string, { acked: number; drops: number }>();
   /** What decides whether a batch changes a node's summary (for SSE), without a query per batch. */
   const nodeState = new Map<string, { bootId: string; running: boolean }>();
-  /** The newest minutes' aggregates, so a batch does not read back what the previous one wrote. */
-  const minuteCache = new Map<string, MinuteAgg>();
+  /**
+   * Per (agent, probe): the newest minute's aggregate, so a batch does not read back what the
+   * previous one wrote. One entry per probe keeps it at fleet size (1,000 agents × 10 probes =
+   * 10,000 sketches), not fleet size × minutes.
+   */
+  const minuteCache = new Map<string, { minute: number; agg: MinuteAgg }>();
   const MINUTE_CACHE_MAX = 50_000;
   const listeners = new Set<(c: FleetChange) => void>();
   let duplicatesTotal = 0;
@@ -292,7 +295,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const row = q.getNode.get(agentId);
       if (row) before = { bootId: String(row.boot_id), running: num(row.running) === 1 };
     }
-    const pendingCache: [string, MinuteAgg][] = [];
+    const pendingCache: [key: string, agg: MinuteAgg, probeKey: string, minute: number][] = [];
 
     // A group of one needs no savepoint: its failure rolls back the whole (one-batch) transaction.
     const savepoint = group.size > 1;
@@ -350,7 +353,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       }
       for (const m of minutes.values()) {
         const ck = `${agentId}\u0000${m.probe}\u0000${m.minute}`;
-        let prev = group.minutes.get(ck) ?? minuteCache.get(ck);
+        const cached = minuteCache.get(`${agentId}\u0000${m.probe}`);
+        let prev = group.minutes.get(ck) ?? (cached?.minute === m.minute ? cached.agg : undefined);
         if (!prev) {
           const old = q.getMinute.get(agentId, m.probe, m.minute);
           if (old) prev = { count: num(old.count), ok: num(old.ok), failures: json<Record<string, number>>(old.failures) ?? {}, sketch: deserializeSketch(old.sketch as Uint8Array) };
@@ -362,7 +366,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           mergeInto(m.sketch, prev.sketch);
         }
         q.putMinute.run(agentId, m.probe, m.minute, m.count, m.ok, JSON.stringify(m.failures), serializeSketch(m.sketch));
-        pendingCache.push([ck, { count: m.count, ok: m.ok, failures: m.failures, sketch: m.sketch }]);
+        pendingCache.push([ck, { count: m.count, ok: m.ok, failures: m.failures, sketch: m.sketch }, `${agentId}\u0000${m.probe}`, m.minute]);
       }
       for (const [name, p] of probes) {
         const l = p.last;
@@ -406,7 +410,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       commit: () => {
         acks.set(key, { acked: ack, drops: dropsReported });
         if (minuteCache.size > MINUTE_CACHE_MAX) minuteCache.clear();
-        for (const [k, v] of pendingCache) minuteCache.set(k, v);
+        for (const [, agg, pk, minute] of pendingCache) {
+          const c = minuteCache.get(pk);
+          if (!c || c.minute <= minute) minuteCache.set(pk, { minute, agg });
+        }
         nodeState.set(agentId, { bootId, running });
         recordsTotal += fresh.length;
         gapTotal += gap;

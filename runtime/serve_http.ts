@@ -37,6 +37,7 @@ interface BunServer {
  * Listen and serve `handler` until `signal` aborts.
  * @throws {Error} "Cannot listen on host:port: …" (address in use, permissions, mTLS on Deno).
  */
+// deno-lint-ignore require-await -- async so that every failure (even a synchronous one) is a rejection
 export async function serveHttp(handler: HttpHandler, options: ServeHttpOptions): Promise<HttpServer> {
   const where = `${options.hostname}:${options.port}`;
   const rt = detectRuntime();

@@ -21,6 +21,11 @@ export const telemetrySchema = z.strictObject({
    */
   collector: z.url({ protocol: /^https?$/ }),
   /**
+   * "http/1.1": fetch with keep-alive. "h2": one node:http2 session; over `http://` that is h2c
+   * with prior knowledge (RFC 9113 §3.3), over `https://` h2 by ALPN. @default "http/1.1"
+   */
+  transport: z.enum(["http/1.1", "h2"]).default("http/1.1"),
+  /**
    * More collectors of the same fleet (a JetStream-backed scale-out, docs/scale-out.md). After a
    * failed send the uplink moves to the next URL of `[collector, ...failover]`, round robin, and
    * stays there while it answers. They must share their store: the ack comes from it.

@@ -18,16 +18,17 @@ const appended = (p: Proc) => p.lines.filter((l) => l.startsWith("appended ")).m
 const bootOf = async (p: Proc) => (await p.waitFor((l) => l.startsWith("boot "), 10_000)).slice(5);
 
 describe("telemetry fault tests", () => {
-  it("collector stopped for 15 s while 3 agents run: every record arrives exactly once and in order", async () => {
+  it("collector stopped for 30 s while 3 agents run: every record arrives exactly once and in order", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-fault1-"));
     const port = 23101;
     let collector = await startCollector(dir, port);
-    const agents = ["a1", "a2", "a3"].map((id) => ({ id, p: driver(port, join(dir, `spool-${id}`), id, 1, 400, 20) }));
+    const agents = ["a1", "a2", "a3"].map((id) => ({ id, p: driver(port, join(dir, `spool-${id}`), id, 1, 800, 20) }));
     try {
       await sleep(4000);
       assert.equal(await collector.stop("SIGTERM"), 0, "the collector exits 0 on SIGTERM");
-      await sleep(15_000);
-      for (const a of agents) assert.ok(appended(a.p).length > 300, `${a.id} kept spooling during the outage`);
+      const before = agents.map((a) => appended(a.p).length);
+      await sleep(30_000);
+      agents.forEach((a, k) => assert.ok(appended(a.p).length - before[k] > 500, `${a.id} kept spooling during the outage`));
       collector = await startCollector(dir, port);
       await Promise.all(agents.map((a) => a.p.waitFor((l) => l === "drained", 60_000)));
     } finally {
@@ -38,8 +39,8 @@ describe("telemetry fault tests", () => {
     for (const a of agents) {
       const mine = stored.filter((r) => r.agentId === a.id);
       assert.equal(new Set(mine.map((r) => r.bootId)).size, 1);
-      assert.deepEqual(mine.map((r) => r.seq), Array.from({ length: 400 }, (_, k) => k + 1), `${a.id}: seqs 1..400 once each, in order`);
-      assert.deepEqual(mine.map((r) => r.i), Array.from({ length: 400 }, (_, k) => k + 1), `${a.id}: every event once, in order`);
+      assert.deepEqual(mine.map((r) => r.seq), Array.from({ length: 800 }, (_, k) => k + 1), `${a.id}: seqs 1..800 once each, in order`);
+      assert.deepEqual(mine.map((r) => r.i), Array.from({ length: 800 }, (_, k) => k + 1), `${a.id}: every event once, in order`);
     }
   });
 
