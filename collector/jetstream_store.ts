@@ -99,6 +99,8 @@ function isConflict(e: unknown): boolean {
   return err?.api_error?.err_code === 10071 || /wrong last sequence|key exists/i.test(String(err?.message));
 }
 
+const CACHE_MAX = 100_000;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -436,6 +438,10 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
       try {
         const data = enc.encode(JSON.stringify(value));
         const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
+        // One entry per boot and per probe ever seen: drop the caches wholesale when they get big
+        // (a miss costs one key-value read).
+        if (acks.size > CACHE_MAX) acks.clear();
+        if (states.size > CACHE_MAX) states.clear();
         acks.set(key, { value, revision });
       } catch (e) {
         acks.delete(key);
