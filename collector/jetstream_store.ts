@@ -21,7 +21,7 @@
  * collector after the duplicate window) is counted once.
  */
 import { connect, headers, nanos, type NatsConnection } from "@nats-io/transport-node";
-import { DiscardPolicy, jetstream, type JetStreamClient, jetstreamManager, type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import { DiscardPolicy, jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { LogFn } from "../common/log.ts";
 import { openDatabase } from "../runtime/sqlite.ts";
@@ -133,37 +133,48 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   })().catch(() => {});
 
   const js: JetStreamClient = jetstream(nc, { timeout: options.timeout });
-  let kv: KV;
-  let jsm: JetStreamManager;
-  try {
-    jsm = await jetstreamManager(nc, { timeout: options.timeout });
-    const exists = await jsm.streams.info(options.stream).then(() => true, () => false);
-    if (!exists) {
-      const config = {
-        name: options.stream,
-        subjects: [`${options.subjectPrefix}.>`],
-        retention: RetentionPolicy.Limits,
-        storage: StorageType.File,
-        num_replicas: options.replicas,
-        max_age: nanos(options.maxAge),
-        // The window in which a republished range (same Nats-Msg-Id) is dropped by the server.
-        duplicate_window: nanos(Math.min(120_000, options.maxAge)),
-        discard: DiscardPolicy.Old,
-      };
-      try {
-        await jsm.streams.add(config);
-        log("info", "collector: created JetStream stream", { stream: options.stream, replicas: options.replicas });
-      } catch (e) {
-        // Two collectors starting together: the other one may have created it first.
-        if (!(await jsm.streams.info(options.stream).then(() => true, () => false))) throw e;
+  let kv: KV | undefined;
+  let jsm: JetStreamManager | undefined;
+  // A cluster that is starting (or electing its meta leader) answers "jetstream is not enabled"
+  // or times out for a few seconds: retry the set-up for up to ~30 s before giving up.
+  for (let attempt = 1; !kv; attempt++) {
+    try {
+      jsm = await jetstreamManager(nc, { timeout: options.timeout });
+      const exists = await jsm.streams.info(options.stream).then(() => true, () => false);
+      if (!exists) {
+        const config = {
+          name: options.stream,
+          subjects: [`${options.subjectPrefix}.>`],
+          retention: RetentionPolicy.Limits,
+          storage: StorageType.File,
+          num_replicas: options.replicas,
+          max_age: nanos(options.maxAge),
+          // The window in which a republished range (same Nats-Msg-Id) is dropped by the server.
+          duplicate_window: nanos(Math.min(120_000, options.maxAge)),
+          discard: DiscardPolicy.Old,
+        };
+        try {
+          await jsm.streams.add(config);
+          log("info", "collector: created JetStream stream", { stream: options.stream, replicas: options.replicas });
+        } catch (e) {
+          // Two collectors starting together: the other one may have created it first.
+          if (!(await jsm.streams.info(options.stream).then(() => true, () => false))) throw e;
+        }
       }
+      const kvm = new Kvm(js);
+      kv = await kvm.create(options.bucket, { replicas: options.replicas, history: 1 }).catch(() => kvm.open(options.bucket));
+    } catch (e) {
+      if (attempt < 10) {
+        log("warn", "collector: JetStream not ready; retrying", { attempt, error: (e as Error).message });
+        await sleep(1000 * attempt / 3);
+        continue;
+      }
+      await nc.close().catch(() => {});
+      throw new Error(`Cannot create JetStream stream ${options.stream} or bucket ${options.bucket}: ${(e as Error).message}`, { cause: e });
     }
-    const kvm = new Kvm(js);
-    kv = await kvm.create(options.bucket, { replicas: options.replicas, history: 1 }).catch(() => kvm.open(options.bucket));
-  } catch (e) {
-    await nc.close().catch(() => {});
-    throw new Error(`Cannot create JetStream stream ${options.stream} or bucket ${options.bucket}: ${(e as Error).message}`, { cause: e });
   }
+  const bucket: KV = kv;
+  const manager: JetStreamManager = jsm!;
 
   const readModel = await openSqliteStore({ path: options.readModel, raw: options.raw, synchronous: "normal" });
   // Resume point of a file read model (a second connection to the same WAL database). Written
@@ -247,7 +258,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
               advance(streamSeq);
             },
           ).finally(() => inFlight--);
-          if (inFlight >= 512) while (inFlight >= 256) await sleep(1);
+          if (inFlight >= 512) { while (inFlight >= 256) await sleep(1); }
         }
         if (!closed) await sleep(100); // stopped by the watchdog: start again from `applied`
       } catch (e) {
@@ -276,7 +287,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
     }
     checking = true;
     try {
-      if (knownLast <= applied) knownLast = Math.max(knownLast, (await jsm.streams.info(options.stream)).state.last_seq);
+      if (knownLast <= applied) knownLast = Math.max(knownLast, (await manager.streams.info(options.stream)).state.last_seq);
       if (knownLast > applied && Date.now() - progress.at > 3000) {
         log("warn", "collector: stream consumer stalled; restarting it", { applied, streamLast: knownLast });
         progress = { applied, at: Date.now() };
@@ -299,7 +310,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
 
   // Catch up before serving, so a collector that starts late answers the whole fleet.
   try {
-    const info = await jsm.streams.info(options.stream);
+    const info = await manager.streams.info(options.stream);
     const last = info.state.last_seq;
     const started = Date.now();
     while (applied < last && Date.now() - started < 120_000) await waitApplied(last, 1000);
@@ -310,7 +321,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
 
   // ---- write side ----
   const readAck = async (key: string) => {
-    const e = await kv.get(key);
+    const e = await bucket.get(key);
     if (!e || e.operation !== "PUT") return undefined;
     return { value: JSON.parse(e.string()) as SharedAck, revision: e.revision };
   };
@@ -343,7 +354,16 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
     for (const r of fresh) {
       if (r.type !== "probe" && r.type !== "state") continue;
       const upd: StateUpdate = r.type === "probe"
-        ? { bootId: batch.bootId, seq: r.seq, at: r.at, kind: r.kind, ok: r.ok, latencyMs: r.latencyUs / 1000, ...(r.failure ? { failure: r.failure } : {}), ...(r.facts ? { facts: r.facts } : {}) }
+        ? {
+          bootId: batch.bootId,
+          seq: r.seq,
+          at: r.at,
+          kind: r.kind,
+          ok: r.ok,
+          latencyMs: r.latencyUs / 1000,
+          ...(r.failure ? { failure: r.failure } : {}),
+          ...(r.facts ? { facts: r.facts } : {}),
+        }
         : { bootId: batch.bootId, seq: r.seq, at: r.at, state: r.to, stateSince: r.at };
       const key = stateKey(batch.agentId, r.probe);
       const p = pendingStates.get(key);
@@ -360,21 +380,21 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
         // Most keys this collector has not written yet are new: try to create before reading.
         const value = merge(undefined, upd);
         try {
-          states.set(key, { value, revision: await kv.create(key, enc.encode(JSON.stringify(value))) });
+          states.set(key, { value, revision: await bucket.create(key, enc.encode(JSON.stringify(value))) });
           return;
         } catch (e) {
           if (!isConflict(e)) throw e;
         }
       }
       if (!cur) {
-        const e = await kv.get(key);
+        const e = await bucket.get(key);
         cur = e && e.operation === "PUT" ? { value: JSON.parse(e.string()) as SharedProbeState, revision: e.revision } : undefined;
       }
       if (cur && !newer(upd, cur.value)) return;
       const value = merge(cur?.value, upd);
       const data = enc.encode(JSON.stringify(value));
       try {
-        const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
+        const revision = cur ? await bucket.update(key, data, cur.revision) : await bucket.create(key, data);
         states.set(key, { value, revision });
         return;
       } catch (e) {
@@ -395,7 +415,10 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
         const failed = rs.filter((r) => r.status === "rejected");
         if (failed.length > 0) {
           // The stream and every read model already hold these results; the bucket catches up with the next ones.
-          log("warn", "collector: cannot update the shared probe state", { keys: failed.length, error: String((failed[0] as PromiseRejectedResult).reason?.message) });
+          log("warn", "collector: cannot update the shared probe state", {
+            keys: failed.length,
+            error: String((failed[0] as PromiseRejectedResult).reason?.message),
+          });
         }
       }
     })().finally(() => (flushing = undefined));
@@ -437,7 +460,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
       const value: SharedAck = { acked: last, region };
       try {
         const data = enc.encode(JSON.stringify(value));
-        const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
+        const revision = cur ? await bucket.update(key, data, cur.revision) : await bucket.create(key, data);
         // One entry per boot and per probe ever seen: drop the caches wholesale when they get big
         // (a miss costs one key-value read).
         if (acks.size > CACHE_MAX) acks.clear();
