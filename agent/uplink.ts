@@ -38,6 +38,8 @@ export type UplinkState = "idle" | "connected" | "backoff" | "closed";
 
 export interface UplinkStats {
   readonly state: UplinkState;
+  /** Ingest URL in use (changes on failover). */
+  readonly collector: string;
   readonly bootId: string;
   readonly spool: SpoolStats;
   /** The collector's last acknowledgement. */
@@ -98,9 +100,13 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
   const { clock, log } = deps;
   const random = deps.random ?? Math.random;
   const bootId = deps.bootId ?? crypto.randomUUID().replaceAll("-", "");
-  const url = new URL("api/v1/ingest", config.collector.endsWith("/") ? config.collector : config.collector + "/").toString();
-  const h2 = !deps.fetch && config.transport === "h2" ? h2Fetch(new URL(url).origin, config.tls) : undefined;
-  const doFetch = deps.fetch ?? h2 ?? tlsFetch(config.tls);
+  const urls = [config.collector, ...(config.failover ?? [])].map((c) => new URL("api/v1/ingest", c.endsWith("/") ? c : c + "/").toString());
+  let current = 0;
+  let url = urls[0];
+  // One lazily opened HTTP/2 session per collector of the list.
+  const h2s = !deps.fetch && config.transport === "h2" ? urls.map((u) => h2Fetch(new URL(u).origin, config.tls)) : undefined;
+  const plainFetch = deps.fetch ?? tlsFetch(config.tls);
+  const doFetch: FetchFn = (input, init) => (h2s ? h2s[current](input, init) : plainFetch(input, init));
   let maxRecords = config.batch.maxRecords;
 
   let state: UplinkState = "idle";
@@ -212,6 +218,13 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
         if (loopSignal.aborted) break;
         failedSends++;
         lastError = (e as Error).message;
+        if (urls.length > 1) {
+          // Failover: the next collector of the list serves the same shared ack (docs/scale-out.md).
+          current = (current + 1) % urls.length;
+          url = urls[current];
+          state = "idle";
+          log("warn", "uplink: switching to the next collector", { url, error: lastError });
+        }
         backoffMs = backoffDelay(attempt++, config.backoff.initial, config.backoff.max, random);
         if (state !== "backoff") log("warn", "uplink: cannot reach collector, backing off", { url, error: lastError, backoffMs });
         state = "backoff";
@@ -239,7 +252,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       append(body);
     },
     stats() {
-      return { state, bootId, spool: spool.stats(), lastAck, sentBatches, sentRecords, failedSends, lostEvents, lastError, backoffMs };
+      return { state, collector: url, bootId, spool: spool.stats(), lastAck, sentBatches, sentRecords, failedSends, lostEvents, lastError, backoffMs };
     },
     async close(signal) {
       loopAbort.abort(new Error("uplink closing"));
@@ -252,7 +265,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       } catch (e) {
         log("info", "uplink: final flush stopped; records stay spooled", { error: String(e), pending: spool.stats().records });
       }
-      h2?.close();
+      for (const h of h2s ?? []) h.close();
       spool.close();
       state = "closed";
     },

@@ -100,6 +100,31 @@ describe("createUplink()", () => {
     await up.close(AbortSignal.timeout(1000));
     ac.abort();
   });
+
+  it("moves to the next collector of `failover` when a send fails, and stays there", async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), "ep-uplink-"));
+    const c = fakeCollector(() => "ok");
+    const hits: string[] = [];
+    const fetch = (url: string | URL, init?: RequestInit) => {
+      hits.push(String(url));
+      if (String(url).startsWith("http://a.test")) return Promise.reject(new TypeError("connection refused"));
+      return c.fetch(url, init);
+    };
+    const cfg = telemetrySchema.parse({
+      collector: "http://a.test:9400", failover: ["http://b.test:9400/"], spool: { dir, maxBytes: "4MiB" },
+      batch: { maxRecords: 20, interval: "20ms" }, backoff: { initial: "10ms", max: "40ms" },
+    });
+    const ac = new AbortController();
+    const up = await createUplink(cfg, { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: () => {}, signal: ac.signal, fetch });
+    for (let i = 0; i < 100; i++) up.emit(probeEvent(i));
+    await until(() => c.seen.length === 100);
+    assert.deepEqual(c.seen, Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.equal(hits[0], "http://a.test:9400/api/v1/ingest");
+    assert.ok(hits.slice(1).every((h) => h === "http://b.test:9400/api/v1/ingest"), "after one failure every send goes to the failover collector");
+    assert.equal(up.stats().collector, "http://b.test:9400/api/v1/ingest");
+    await up.close(AbortSignal.timeout(1000));
+    ac.abort();
+  });
 });
 
 describe("backoffDelay()", () => {

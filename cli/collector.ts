@@ -8,12 +8,13 @@ import { createLogger } from "../common/log.ts";
 export function collectorUsage(): string {
   return `Usage: edgeprobe collector --config FILE
 
-Runs the central collector: telemetry ingest (POST /api/v1/ingest), the SQLite store, the fleet API
+Runs the central collector: telemetry ingest (POST /api/v1/ingest), the store (SQLite, or NATS
+JetStream shared by several collectors), the fleet API
 (/api/v1/fleet, /api/v1/nodes/:id, /api/v1/nodes/:id/probes/:name/history,
 /api/v1/probes/:name/latency), server-sent events (/api/v1/events), /metrics and /healthz.
 
 Options:
-  --config FILE   collector config (YAML or JSON; fields in docs/telemetry.md)
+  --config FILE   collector config (YAML or JSON; fields in docs/telemetry.md, docs/scale-out.md)
   --help          this text
 `;
 }

@@ -50,13 +50,21 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
   return { handler, close: () => (unsubscribe(), sse.close()) };
 }
 
+/** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
+async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<Store> {
+  const s = config.store;
+  if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous });
+  const { openJetstreamStore } = await import("./jetstream_store.ts");
+  return await openJetstreamStore({ ...s, maxAge: config.retention.raw }, { log: deps.log });
+}
+
 /**
  * Open the store, start serving and pruning; everything stops when `deps.signal` aborts.
  * @throws {Error} "Cannot open SQLite database …", "Cannot listen on …", "Cannot read TLS file …"
  */
 export async function startCollector(config: CollectorConfig, deps: CollectorDeps): Promise<RunningCollector> {
   const now = deps.now ?? Date.now;
-  const store = deps.store ?? await openSqliteStore({ path: config.store.path, raw: config.store.raw, synchronous: config.store.synchronous });
+  const store = deps.store ?? await openStore(config, deps);
   const { handler, close } = createCollectorHandler(config, store, { now, log: deps.log });
   const read = (p: string) => {
     try {
@@ -108,7 +116,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const host = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
   const url = `${config.tls ? "https" : "http"}://${host}:${server.port}`;
   const h2cUrl = h2c ? `http://${h2c.hostname.includes(":") ? `[${h2c.hostname}]` : h2c.hostname}:${h2c.port}` : undefined;
-  deps.log("info", "collector: listening", { url, ...(h2cUrl ? { h2c: h2cUrl } : {}), store: config.store.path });
+  deps.log("info", "collector: listening", { url, ...(h2cUrl ? { h2c: h2cUrl } : {}), store: config.store.kind === "sqlite" ? config.store.path : `jetstream:${config.store.stream}` });
   const finished = Promise.all([server.finished, h2c?.finished]).then(async () => {
     clearInterval(timer);
     close();

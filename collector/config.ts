@@ -26,6 +26,54 @@ const listen = z.string().transform((v, ctx) => {
   return l;
 });
 
+export const sqliteStoreSchema = z.strictObject({
+  kind: z.literal("sqlite"),
+  /** SQLite file (WAL mode; -wal and -shm files beside it). @default "/var/lib/edgeprobe/collector.db" */
+  path: z.string().min(1).default("/var/lib/edgeprobe/collector.db"),
+  /** Keep every record verbatim (one row per batch). @default true */
+  raw: z.boolean().default(true),
+  /** "normal" survives a process crash; "full" also power loss (fsync per batch). @default "normal" */
+  synchronous: z.enum(["normal", "full"]).default("normal"),
+});
+
+/** `nats://host:port` or `host:port` (the NATS client's own server URL forms). */
+const natsServer = z.string().regex(/^(nats|tls):\/\/[^\s/]+$|^[^\s/:]+:\d{1,5}$/, "expected nats://host:port or host:port");
+
+export const jetstreamStoreSchema = z.strictObject({
+  kind: z.literal("jetstream"),
+  /** NATS servers of the cluster; list several so the client fails over when one goes down. */
+  servers: z.array(natsServer).min(1),
+  /** Stream of accepted batches (created when missing; subjects `<subjectPrefix>.>`). @default "EDGEPROBE_TELEMETRY" */
+  stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "stream names are letters, digits, - and _").default("EDGEPROBE_TELEMETRY"),
+  /** Subject of a batch: `<subjectPrefix>.<region>.<agentId>`. @default "edgeprobe.telemetry" */
+  subjectPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "dot-separated tokens of letters, digits, - and _").default("edgeprobe.telemetry"),
+  /** Key-value bucket of the shared stream acks (`ack.*`) and latest probe states (`state.*`). @default "edgeprobe" */
+  bucket: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "bucket names are letters, digits, - and _").default("edgeprobe"),
+  /** JetStream replicas of the stream and the bucket (3 survives the loss of one server). @default 1 */
+  replicas: z.number().int().min(1).max(5).default(1),
+  /** Agent label that names the region in the subject; agents without it go to region "_". @default "region" */
+  regionLabel: z.string().min(1).default("region"),
+  /**
+   * This collector's local read model (an SQLite file fed from the stream). ":memory:" replays the
+   * stream at each start; a file resumes where it stopped. @default ":memory:"
+   */
+  readModel: z.string().min(1).default(":memory:"),
+  /** Keep raw batches in the read model too (the stream already keeps them for retention.raw). @default false */
+  raw: z.boolean().default(false),
+  /**
+   * How often the latest state per (agent, probe) is written to the bucket: updates in between are
+   * coalesced. 0 = before each ack (one key-value write per probe per batch). @default 1s
+   */
+  stateEvery: duration.default(1000),
+  /** Budget of one NATS request (connect, publish, key-value operation). @default 5s */
+  timeout: duration.default(5000),
+  /** NATS credentials, when the servers require them. */
+  auth: z.union([
+    z.strictObject({ token: z.string().min(1) }),
+    z.strictObject({ user: z.string().min(1), pass: z.string().min(1) }),
+  ]).optional(),
+});
+
 export const collectorConfigSchema = z.strictObject({
   /** Address of the ingest endpoint, fleet API, SSE and /metrics. @default "0.0.0.0:9400" */
   listen: listen.default({ hostname: "0.0.0.0", port: 9400 }),
@@ -41,14 +89,15 @@ export const collectorConfigSchema = z.strictObject({
     /** One token for every agent id (simpler, weaker). */
     sharedToken: z.string().min(16, "tokens need at least 16 characters").optional(),
   }).refine((a) => Object.keys(a.tokens).length > 0 || a.sharedToken !== undefined, "set auth.tokens or auth.sharedToken: the collector never accepts unauthenticated agents"),
-  store: z.strictObject({
-    /** SQLite file (WAL mode; -wal and -shm files beside it). @default "/var/lib/edgeprobe/collector.db" */
-    path: z.string().min(1).default("/var/lib/edgeprobe/collector.db"),
-    /** Keep every record verbatim (one row per batch). @default true */
-    raw: z.boolean().default(true),
-    /** "normal" survives a process crash; "full" also power loss (fsync per batch). @default "normal" */
-    synchronous: z.enum(["normal", "full"]).default("normal"),
-  }).default({ path: "/var/lib/edgeprobe/collector.db", raw: true, synchronous: "normal" }),
+  /**
+   * Where batches and the fleet state live. `kind: sqlite` (the default, also when `kind` is
+   * omitted) is one embedded file; `kind: jetstream` shares state between several collectors
+   * through NATS JetStream (docs/scale-out.md).
+   */
+  store: z.preprocess(
+    (v) => (v && typeof v === "object" && !Array.isArray(v) && !("kind" in v) ? { kind: "sqlite", ...v } : v),
+    z.discriminatedUnion("kind", [sqliteStoreSchema, jetstreamStoreSchema]),
+  ).default({ kind: "sqlite", path: "/var/lib/edgeprobe/collector.db", raw: true, synchronous: "normal" }),
   retention: z.strictObject({
     /** How long raw batches are kept. @default 24h */
     raw: duration.default(24 * 3_600_000),
@@ -70,6 +119,8 @@ export const collectorConfigSchema = z.strictObject({
 });
 
 export type CollectorConfig = z.infer<typeof collectorConfigSchema>;
+export type SqliteStoreConfig = z.infer<typeof sqliteStoreSchema>;
+export type JetstreamStoreConfig = z.infer<typeof jetstreamStoreSchema>;
 
 /** A config that does not validate: one sentence per problem, each with its field path. */
 export class CollectorConfigError extends Error {

@@ -21,6 +21,23 @@ describe("parseCollectorConfig()", () => {
     });
     assert.throws(() => parseCollectorConfig({ auth: { sharedToken: "${NOPE}" } }, {}), /auth\.sharedToken: environment variable NOPE is not set/);
   });
+  it("store: sqlite when kind is omitted, jetstream with its own strict fields", () => {
+    const base = { auth: { sharedToken: "0123456789abcdef0" } };
+    const a = parseCollectorConfig({ ...base, store: { path: "/tmp/x.db" } }, {});
+    assert.deepEqual(a.store, { kind: "sqlite", path: "/tmp/x.db", raw: true, synchronous: "normal" });
+    const b = parseCollectorConfig({ ...base, store: { kind: "jetstream", servers: ["nats://127.0.0.1:4222", "10.0.0.2:4222"], replicas: 3 } }, {});
+    assert.ok(b.store.kind === "jetstream");
+    assert.equal(b.store.stream, "EDGEPROBE_TELEMETRY");
+    assert.equal(b.store.bucket, "edgeprobe");
+    assert.equal(b.store.replicas, 3);
+    assert.equal(b.store.readModel, ":memory:");
+    assert.throws(() => parseCollectorConfig({ ...base, store: { kind: "jetstream", servers: [], path: "/x" } }, {}, "c.yaml"), (e: CollectorConfigError) => {
+      assert.ok(e.problems.some((p) => p.startsWith("store.servers")), e.message);
+      assert.ok(e.problems.some((p) => p.includes("path")), e.message);
+      return true;
+    });
+    assert.throws(() => parseCollectorConfig({ ...base, store: { kind: "nats" } }, {}), /store/);
+  });
   it("parseListen() reads host:port, [v6]:port and :port", () => {
     assert.deepEqual(parseListen("[::1]:9400"), { hostname: "::1", port: 9400 });
     assert.deepEqual(parseListen(":0"), { hostname: "0.0.0.0", port: 0 });

@@ -25,6 +25,13 @@ export const telemetrySchema = z.strictObject({
    * with prior knowledge (RFC 9113 §3.3), over `https://` h2 by ALPN. @default "http/1.1"
    */
   transport: z.enum(["http/1.1", "h2"]).default("http/1.1"),
+  /**
+   * More collectors of the same fleet (a JetStream-backed scale-out, docs/scale-out.md). After a
+   * failed send the uplink moves to the next URL of `[collector, ...failover]`, round robin, and
+   * stays there while it answers. They must share their store: the ack comes from it.
+   * @default []
+   */
+  failover: z.array(z.url({ protocol: /^https?$/ })).default([]),
   /** Bearer token (per agent or shared), usually `${EDGEPROBE_TOKEN}`. */
   token: z.string().min(1).optional(),
   spool: spoolSchema.default({ dir: "/var/lib/edgeprobe/spool", maxBytes: 64 * 1024 * 1024, fsync: false }),

@@ -1,0 +1,167 @@
+/**
+ * bench:nats — ingest records/s through two collectors sharing NATS JetStream vs one collector
+ * with SQLite, in one run, on this machine (loopback, ports 26401-26449).
+ *
+ *   npm run bench:nats            (bun bench/nats.ts [--quick])
+ *
+ * Every case sends the same batches over HTTP/1.1 (`fetch`, keep-alive) from this process:
+ * `agents` simulated agents, `perBatch` probe records per batch, round r of every agent before
+ * round r+1 and never two batches of one agent in flight, `concurrency` requests in flight in
+ * total, split evenly over the case's collectors. Reported: records acknowledged per wall second,
+ * and the CPU seconds of the collectors and nats-servers (from /proc/PID/stat). For the JetStream
+ * cases the run ends when every collector's read model holds every record (the fleet view is
+ * complete everywhere), not just when the last ack came back.
+ */
+import * as fs from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ChildProcess, spawn } from "node:child_process";
+import { encodeBatch } from "../telemetry/codec.ts";
+import type { TelemetryRecord } from "../telemetry/record.ts";
+import { runtimeVersion } from "../runtime/detect.ts";
+import { type NatsNode, startNats, startNatsCluster } from "../tests/nats/_nats.ts";
+
+const quick = process.argv.includes("--quick");
+const ROOT = new URL("../", import.meta.url).pathname;
+const TOKEN = "bench-token-0123456789abcdef";
+const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+const AGENTS = quick ? 200 : 500;
+const PER_BATCH = 50;
+const ROUNDS = quick ? 3 : 8;
+const CONCURRENCY = 32;
+
+function records(n: number, firstSeq: number): TelemetryRecord[] {
+  const out: TelemetryRecord[] = [];
+  for (let k = 0; k < n; k++) {
+    const seq = firstSeq + k;
+    const ok = (seq * 2654435761) % 100 >= 2;
+    out.push({
+      seq, type: "probe", at: T0 + seq * 500, probe: `pfcp-${seq % 10}`, kind: "pfcp", ok, latencyUs: 800 + ((seq * 104729) % 9000),
+      ...(ok ? {} : { failure: { kind: "timeout" as const, message: "Cannot receive pfcp answer: no answer in 2000 ms" } }),
+      facts: { recoveryTimeStamp: 3900000000 },
+    } as TelemetryRecord);
+  }
+  return out;
+}
+
+/** rounds × agents batch bodies, round-major. */
+function bodies(): { agent: number; body: Uint8Array }[] {
+  const out: { agent: number; body: Uint8Array }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let a = 0; a < AGENTS; a++) out.push({ agent: a, body: encodeBatch({ agentId: `agent-${String(a).padStart(4, "0")}`, bootId: "b1", records: records(PER_BATCH, 1 + r * PER_BATCH) }) });
+  }
+  return out;
+}
+
+const cpuOf = (pid: number) => {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, USER_HZ = 100
+};
+
+interface Collector {
+  readonly url: string;
+  readonly child: ChildProcess;
+}
+
+async function startCollector(dir: string, name: string, port: number, store: string): Promise<Collector> {
+  const conf = join(dir, `${name}.yaml`);
+  fs.writeFileSync(conf, `listen: "127.0.0.1:${port}"\nauth: { sharedToken: "${TOKEN}" }\nstore: ${store}\nlimits: { maxBodyBytes: 1MiB }\n`);
+  const child = spawn(process.execPath, ["cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => void (err = (err + d.toString()).slice(-4000)));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`Cannot start collector ${name}: ${err}`)), 60_000);
+    child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && (clearTimeout(t), resolve()));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+async function stop(c: Collector) {
+  c.child.kill("SIGTERM");
+  await new Promise((r) => c.child.exitCode !== null ? r(null) : c.child.on("exit", r));
+}
+
+async function drive(collectors: readonly Collector[], nats: readonly NatsNode[], label: string) {
+  const work = bodies();
+  const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/vnd.edgeprobe.telemetry+cbor" };
+  const pids = [...collectors.map((c) => c.child.pid!), ...nats.map((n) => n.child.pid!)];
+  const c0 = pids.map(cpuOf);
+  const t = performance.now();
+  let stored = 0, failed = 0, next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const w = work[next++];
+      // agent a always goes to collector a % n: the load balancer's stickiness.
+      const url = `${collectors[w.agent % collectors.length].url}/api/v1/ingest`;
+      for (;;) {
+        const res = await fetch(url, { method: "POST", body: w.body as Uint8Array<ArrayBuffer>, headers });
+        if (res.ok) {
+          const out = await res.json() as { stored: number };
+          stored += out.stored;
+          break;
+        }
+        failed++;
+        await res.text();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const ackedSec = (performance.now() - t) / 1000;
+  // Wait until every collector's fleet shows every record (for JetStream: each read model caught up).
+  const expected = AGENTS * ROUNDS * PER_BATCH;
+  for (const c of collectors) {
+    for (;;) {
+      const m = await (await fetch(`${c.url}/metrics`)).text();
+      let sum = 0;
+      for (const line of m.matchAll(/^edgeprobe_probe_results_total\{[^}]*\} (\d+)/gm)) sum += Number(line[1]);
+      if (sum >= expected || performance.now() - t > 600_000) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const wall = (performance.now() - t) / 1000;
+  const cpu = pids.map((p, i) => cpuOf(p) - c0[i]);
+  const collectorCpu = cpu.slice(0, collectors.length).reduce((a, b) => a + b, 0);
+  const natsCpu = cpu.slice(collectors.length).reduce((a, b) => a + b, 0);
+  return {
+    case: label, agents: AGENTS, perBatch: PER_BATCH, batches: work.length, concurrency: CONCURRENCY, records: stored, retried: failed,
+    ackedSec: +ackedSec.toFixed(2), allFleetViewsCompleteSec: +wall.toFixed(2),
+    recordsPerSec: Math.round(stored / wall),
+    collectorCpuSec: +collectorCpu.toFixed(2), natsCpuSec: +natsCpu.toFixed(2),
+    recordsPerCpuSec: Math.round(stored / (collectorCpu + natsCpu)),
+  };
+}
+
+const results: Record<string, unknown> = { runtime: runtimeVersion(), date: new Date().toISOString(), cpus: cpus().length, loadavgAtStart: loadavg().map((x) => +x.toFixed(2)), cases: [] as unknown[] };
+const cases = results.cases as unknown[];
+
+{
+  const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-nats-"));
+  const c = await startCollector(dir, "sqlite", 26401, `{ path: "${join(dir, "c.db")}" }`);
+  try {
+    cases.push(await drive([c], [], "1 collector, SQLite"));
+  } finally {
+    await stop(c);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const cluster of [false, true]) {
+  const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-nats-"));
+  const nats = cluster ? await startNatsCluster(dir, [26431, 26432, 26433], [26441, 26442, 26443]) : [await startNats(dir, 26421)];
+  const servers = nats.map((n) => `"${n.url}"`).join(", ");
+  const store = (name: string) => `{ kind: jetstream, servers: [${servers}], replicas: ${nats.length}, readModel: "${join(dir, `${name}.db`)}" }`;
+  const collectors: Collector[] = [];
+  try {
+    collectors.push(await startCollector(dir, "c1", 26411, store("c1")));
+    collectors.push(await startCollector(dir, "c2", 26412, store("c2")));
+    cases.push(await drive(collectors, nats, `2 collectors, JetStream ${cluster ? "3-node cluster, R3" : "1 node, R1"}`));
+  } finally {
+    for (const c of collectors) await stop(c);
+    for (const n of nats) await n.stop("SIGTERM");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(JSON.stringify(results, null, 2));
+fs.mkdirSync(new URL("./out/", import.meta.url), { recursive: true });
+fs.writeFileSync(new URL("./out/nats.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");

@@ -1,0 +1,106 @@
+/**
+ * nats-server (Debian, 2.9) for the scale-out tests and bench: one JetStream node or a cluster on
+ * loopback, each a child process stopped by PID.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+
+export const NATS_SERVER = process.env.NATS_SERVER ?? "nats-server";
+
+export interface NatsNode {
+  readonly name: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** stderr so far (nats-server logs there). */
+  log(): string;
+  stop(signal: "SIGKILL" | "SIGTERM"): Promise<void>;
+}
+
+export interface NatsNodeSpec {
+  readonly name: string;
+  readonly port: number;
+  /** Cluster route port; with `routes`, the node joins a cluster named "edgeprobe". */
+  readonly clusterPort?: number;
+  readonly routes?: readonly number[];
+}
+
+function startNode(dir: string, spec: NatsNodeSpec): NatsNode {
+  const store = join(dir, spec.name);
+  fs.mkdirSync(store, { recursive: true });
+  const conf = join(dir, `${spec.name}.conf`);
+  const lines = [
+    `server_name: ${spec.name}`,
+    `listen: 127.0.0.1:${spec.port}`,
+    `jetstream { store_dir: "${store}" }`,
+  ];
+  if (spec.clusterPort !== undefined) {
+    lines.push(`cluster { name: edgeprobe, listen: 127.0.0.1:${spec.clusterPort}, routes: [${(spec.routes ?? []).map((p) => `nats-route://127.0.0.1:${p}`).join(", ")}] }`);
+  }
+  fs.writeFileSync(conf, lines.join("\n") + "\n");
+  const child = spawn(NATS_SERVER, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    err += d.toString();
+    if (err.length > 200_000) err = err.slice(-100_000);
+  });
+  const exited = new Promise<void>((r) => child.on("exit", () => r()));
+  return {
+    name: spec.name,
+    url: `nats://127.0.0.1:${spec.port}`,
+    child,
+    log: () => err,
+    async stop(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Wait until JetStream answers API requests through `servers` (a cluster needs its meta leader). */
+export async function waitJetStream(servers: readonly string[], ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const nc = await connect({ servers: [...servers], timeout: 1000 });
+      try {
+        const jsm = await jetstreamManager(nc, { timeout: 1000 });
+        await jsm.getAccountInfo();
+        return;
+      } finally {
+        await nc.close();
+      }
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`Cannot reach JetStream at ${servers.join(",")} within ${ms} ms: ${(last as Error)?.message}`);
+}
+
+/** One JetStream node. */
+export async function startNats(dir: string, port: number): Promise<NatsNode> {
+  const n = startNode(dir, { name: "n1", port });
+  try {
+    await waitJetStream([n.url]);
+  } catch (e) {
+    await n.stop("SIGKILL");
+    throw new Error(`${(e as Error).message}; nats-server said: ${n.log().slice(-1500)}`, { cause: e });
+  }
+  return n;
+}
+
+/** A cluster of `clientPorts.length` JetStream nodes; route ports are `routePorts` (same order). */
+export async function startNatsCluster(dir: string, clientPorts: readonly number[], routePorts: readonly number[]): Promise<NatsNode[]> {
+  const nodes = clientPorts.map((port, i) => startNode(dir, { name: `n${i + 1}`, port, clusterPort: routePorts[i], routes: routePorts.filter((_, j) => j !== i) }));
+  try {
+    await waitJetStream(nodes.map((n) => n.url), 30_000);
+  } catch (e) {
+    for (const n of nodes) await n.stop("SIGKILL");
+    throw new Error(`${(e as Error).message}; nats-server said: ${nodes.map((n) => n.log().slice(-800)).join("\n")}`, { cause: e });
+  }
+  return nodes;
+}
