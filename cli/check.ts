@@ -38,7 +38,7 @@ export async function checkCommand(argv: readonly string[], io: CommandIO): Prom
     const doc = await readConfigFile(path);
     if (isCollectorConfig(doc)) {
       const c = parseCollectorConfig(doc, io.env, path);
-      io.out(`${path}: valid collector config: listen ${c.listen.hostname}:${c.listen.port}, store ${c.store.path}\n`);
+      io.out(`${path}: valid collector config: listen ${c.listen.hostname}:${c.listen.port}, store ${c.store.kind === "sqlite" ? `sqlite ${c.store.path}` : `jetstream ${c.store.servers.join(",")}`}\n`);
       return 0;
     }
     const cfg = await loadAgentConfig(path, io.env);
