@@ -17,6 +17,7 @@ import type { RecordBody, TelemetryRecord } from "../telemetry/record.ts";
 import type { TelemetryConfig } from "../telemetry/telemetry_config.ts";
 import { openSpool, type SpoolStats } from "./spool.ts";
 import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
+import { h2Fetch } from "../runtime/h2_fetch.ts";
 
 export interface UplinkDeps {
   readonly agentId: string;
@@ -98,7 +99,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
   const random = deps.random ?? Math.random;
   const bootId = deps.bootId ?? crypto.randomUUID().replaceAll("-", "");
   const url = new URL("api/v1/ingest", config.collector.endsWith("/") ? config.collector : config.collector + "/").toString();
-  const doFetch = deps.fetch ?? tlsFetch(config.tls);
+  const h2 = !deps.fetch && config.transport === "h2" ? h2Fetch(new URL(url).origin, config.tls) : undefined;
+  const doFetch = deps.fetch ?? h2 ?? tlsFetch(config.tls);
   let maxRecords = config.batch.maxRecords;
 
   let state: UplinkState = "idle";
@@ -250,6 +252,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       } catch (e) {
         log("info", "uplink: final flush stopped; records stay spooled", { error: String(e), pending: spool.stats().records });
       }
+      h2?.close();
       spool.close();
       state = "closed";
     },

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { LogFn } from "../common/log.ts";
 import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
+import { serveH2c } from "../runtime/serve_h2c.ts";
 import { createApi } from "./api.ts";
 import type { CollectorConfig } from "./config.ts";
 import { createIngestHandler, INGEST_PATH, newIngestCounters } from "./ingest.ts";
@@ -13,6 +14,8 @@ import type { Store } from "./store.ts";
 
 export interface RunningCollector {
   readonly url: string;
+  /** The h2c listener's URL when `h2cListen` is set. */
+  readonly h2cUrl?: string;
   readonly server: HttpServer;
   readonly store: Store;
   /** The request handler (tests and benchmarks may call it without a socket). */
@@ -62,12 +65,14 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       throw new Error(`Cannot read TLS file ${p}: ${(e as Error).message}`, { cause: e });
     }
   };
+  const stop = new AbortController();
+  const signal = AbortSignal.any([deps.signal, stop.signal]);
   let server: HttpServer;
   try {
     server = await serveHttp(handler, {
       hostname: config.listen.hostname,
       port: config.listen.port,
-      signal: deps.signal,
+      signal,
       maxRequestBodySize: config.limits.maxBodyBytes + 64 * 1024,
       ...(config.tls ? { tls: { cert: read(config.tls.cert), key: read(config.tls.key), ...(config.tls.clientCa ? { ca: read(config.tls.clientCa), requestCert: true } : {}) } } : {}),
     });
@@ -75,6 +80,19 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
     close();
     await store.close();
     throw e;
+  }
+  let h2c: HttpServer | undefined;
+  if (config.h2cListen) {
+    try {
+      h2c = await serveH2c(handler, { hostname: config.h2cListen.hostname, port: config.h2cListen.port, signal });
+    } catch (e) {
+      // The main listener is already up: stop it before giving up.
+      stop.abort();
+      await server.finished;
+      close();
+      await store.close();
+      throw e;
+    }
   }
   const prune = async () => {
     try {
@@ -89,11 +107,12 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   (timer as { unref?: () => void }).unref?.();
   const host = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
   const url = `${config.tls ? "https" : "http"}://${host}:${server.port}`;
-  deps.log("info", "collector: listening", { url, store: config.store.path });
-  const finished = server.finished.then(async () => {
+  const h2cUrl = h2c ? `http://${h2c.hostname.includes(":") ? `[${h2c.hostname}]` : h2c.hostname}:${h2c.port}` : undefined;
+  deps.log("info", "collector: listening", { url, ...(h2cUrl ? { h2c: h2cUrl } : {}), store: config.store.path });
+  const finished = Promise.all([server.finished, h2c?.finished]).then(async () => {
     clearInterval(timer);
     close();
     await store.close();
   });
-  return { url, server, store, handler, finished };
+  return { url, ...(h2cUrl ? { h2cUrl } : {}), server, store, handler, finished };
 }

@@ -29,6 +29,12 @@ const listen = z.string().transform((v, ctx) => {
 export const collectorConfigSchema = z.strictObject({
   /** Address of the ingest endpoint, fleet API, SSE and /metrics. @default "0.0.0.0:9400" */
   listen: listen.default({ hostname: "0.0.0.0", port: 9400 }),
+  /**
+   * A second port for h2c (HTTP/2 cleartext, prior knowledge) through node:http2, for uplinks with
+   * `transport: h2` when the collector runs on Bun (Bun.serve is HTTP/1.1 only). Under Deno the
+   * main `listen` port accepts h2c already. @default none
+   */
+  h2cListen: listen.optional(),
   auth: z.strictObject({
     /** Per-agent bearer tokens: agentId → token. A token only admits batches of its own agentId. */
     tokens: z.record(z.string().min(1), z.string().min(16, "tokens need at least 16 characters")).default({}),

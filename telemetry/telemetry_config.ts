@@ -20,6 +20,11 @@ export const telemetrySchema = z.strictObject({
    * `<collector>/api/v1/ingest`.
    */
   collector: z.url({ protocol: /^https?$/ }),
+  /**
+   * "http/1.1": fetch with keep-alive. "h2": one node:http2 session; over `http://` that is h2c
+   * with prior knowledge (RFC 9113 §3.3), over `https://` h2 by ALPN. @default "http/1.1"
+   */
+  transport: z.enum(["http/1.1", "h2"]).default("http/1.1"),
   /** Bearer token (per agent or shared), usually `${EDGEPROBE_TOKEN}`. */
   token: z.string().min(1).optional(),
   spool: spoolSchema.default({ dir: "/var/lib/edgeprobe/spool", maxBytes: 64 * 1024 * 1024, fsync: false }),

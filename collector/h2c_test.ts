@@ -1,0 +1,67 @@
+/** The uplink over HTTP/2 cleartext (prior knowledge) to the collector: ports 23012-23013. */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startCollector } from "./collector.ts";
+import { parseCollectorConfig } from "./config.ts";
+import { createUplink } from "../agent/uplink.ts";
+import { telemetrySchema } from "../telemetry/telemetry_config.ts";
+import { systemClock } from "../runtime/clock.ts";
+import { h2Fetch } from "../runtime/h2_fetch.ts";
+import { detectRuntime } from "../runtime/detect.ts";
+import * as http2 from "node:http2";
+
+const TOKEN = "h2c-test-token-0123456789abcdef";
+
+async function deliver(collectorUrl: string, dir: string, agentId: string): Promise<void> {
+  const ac = new AbortController();
+  const config = telemetrySchema.parse({ collector: collectorUrl, token: TOKEN, transport: "h2", spool: { dir: join(dir, `spool-${agentId}`), maxBytes: "1MiB" }, batch: { maxRecords: 10, interval: "10ms" } });
+  const uplink = await createUplink(config, { agentId, labels: {}, clock: systemClock, log: () => {}, signal: ac.signal });
+  for (let i = 0; i < 35; i++) uplink.emit({ type: "probe-result", probe: "n4", kind: "pfcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1 } });
+  const end = Date.now() + 10_000;
+  while (uplink.stats().lastAck?.seq !== 35) {
+    assert.ok(Date.now() < end, `not delivered over h2c: ${uplink.stats().lastError}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(uplink.stats().sentBatches >= 4, "several batches over the one session");
+  await uplink.close(AbortSignal.timeout(1000));
+  ac.abort();
+}
+
+describe("h2c between uplink and collector", () => {
+  it("the uplink with transport h2 delivers to the collector's h2cListen port, and the API answers over h2c", async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), "ep-h2c-"));
+    const ac = new AbortController();
+    const c = await startCollector(parseCollectorConfig({ listen: "127.0.0.1:23013", h2cListen: "127.0.0.1:23012", auth: { sharedToken: TOKEN }, store: { path: join(dir, "c.db") } }, {}), { signal: ac.signal, log: () => {} });
+    try {
+      assert.equal(c.h2cUrl, "http://127.0.0.1:23012");
+      await deliver(c.h2cUrl!, dir, "upf-h2");
+      if (detectRuntime() === "deno") await deliver(c.url, dir, "upf-deno-main-port"); // Deno.serve takes h2c on its one port
+      const f = h2Fetch(c.h2cUrl!);
+      const res = await f(`${c.h2cUrl}/api/v1/nodes/upf-h2`);
+      assert.equal(res.status, 200);
+      assert.equal((await res.json() as { probeList: { okTotal: number }[] }).probeList[0].okTotal, 35);
+      const missing = await f(`${c.h2cUrl}/api/v1/nodes/nope`);
+      assert.equal(missing.status, 404);
+      assert.equal(missing.headers.get("content-type"), "application/problem+json");
+      f.close();
+      // Server-sent events stream through the h2c adapter: the first event arrives while the stream stays open.
+      const session = http2.connect(c.h2cUrl!);
+      const events = session.request({ ":method": "GET", ":path": "/api/v1/events" });
+      let text = "";
+      events.on("data", (d: Uint8Array) => (text += new TextDecoder().decode(d)));
+      await new Promise((r) => events.once("response", r));
+      await deliver(c.h2cUrl!, dir, "upf-sse");
+      const end = Date.now() + 5000;
+      while (!text.includes('"id":"upf-sse"') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      assert.match(text, /event: node\ndata: \{"type":"node","node":\{"id":"upf-sse"/);
+      events.close();
+      session.close();
+    } finally {
+      ac.abort();
+      await c.finished;
+    }
+  });
+});
