@@ -25,29 +25,52 @@ export const AGENTS = [
 
 export interface TcpTarget {
   readonly port: number;
-  /** Close the listener and every accepted socket: the probe sees "refused". */
+  /** Stop listening: the probe sees "refused". */
   close(): Promise<void>;
 }
 
-export function listenTcp(port: number): Promise<TcpTarget> {
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A plain TCP listener. The probe connects and closes at once, so the client side closes first
+ * and the TIME_WAIT stays on the client's port. close() therefore lets open connections end by
+ * themselves (up to 2 s) before it destroys what is left. An active close here would leave
+ * TIME_WAIT on this port, and the listener could not come back in the same test (seen as
+ * EADDRINUSE on one core). Listening also retries EADDRINUSE for up to 5 s.
+ */
+export async function listenTcp(port: number): Promise<TcpTarget> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
     s.on("error", () => {});
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () =>
-      resolve({
-        port,
-        close: () =>
-          new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-          }),
-      }));
-  });
+  const end = Date.now() + 5000;
+  for (;;) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, "127.0.0.1", () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE" || Date.now() > end) throw e;
+      await pause(200);
+    }
+  }
+  return {
+    port,
+    async close() {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      const deadline = Date.now() + 2000;
+      while (sockets.size > 0 && Date.now() < deadline) await pause(20);
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
 }
 
 export interface Fleet {
