@@ -101,6 +101,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   };
 
   let verdict: NodeVerdict = aggregate([]);
+  let verdictAnnounced = false;
+  let started = false;
   let snapshot: HealthSnapshot = encode();
   function encode(): HealthSnapshot {
     return encodeHealthSnapshot({ verdict, draining, degradedStatus: cfg.health.degraded, agentId: cfg.agent.id });
@@ -112,7 +114,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     const prev = verdict.status;
     verdict = next;
     if (changed) snapshot = encode();
+    // The collector learns the verdict from these events, so the first complete one is sent even
+    // when it equals the initial UP (a node that was always UP would otherwise have none).
+    if (!verdictAnnounced && started && next.criticalKnown && next.status === prev) {
+      verdictAnnounced = true;
+      emit({ type: "verdict-change", at: clock.now(), from: prev as Verdict, to: next.status, causes: [...next.downCauses, ...next.degradedCauses] });
+    }
     if (next.status !== prev) {
+      verdictAnnounced = true;
       const causes = [...next.downCauses, ...next.degradedCauses];
       // One structured line per verdict change (issue 2, item 5).
       log(next.status === "UP" ? "info" : "warn", "verdict changed", { event: "verdict-change", agent: cfg.agent.id, from: prev, to: next.status, down: next.downCauses, degraded: next.degradedCauses });
@@ -291,6 +300,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   for (const e of entries.values()) schedule(e);
   emit({ type: "agent-start", at: startedAt, version: deps.version });
+  started = true;
 
   // Self-registration in etcd: a key bound to a lease, so a dead agent's key vanishes (issue 5).
   const registrationStop = new AbortController();
