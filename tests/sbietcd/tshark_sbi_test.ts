@@ -27,13 +27,16 @@ describe("sbi heartbeat on the wire, decoded by tshark", () => {
     capture = startPeer("tshark", "tshark", ["-i", "lo", "-f", `tcp port ${PORT}`, "-w", pcap]);
     // tshark says "Capturing on 'Loopback: lo'" once the capture runs.
     await waitFor("tshark to capture", 10_000, async () => capture.output().includes("Capturing on") || undefined);
+    // "Capturing on" comes as the capture opens, a moment before its filter is in place.
+    await new Promise((r) => setTimeout(r, 500));
     refl = await sbiReflector.start({ listen: `127.0.0.1:${PORT}`, extra: { mode: "503" } }, env);
     const p = sbi.create({ name: "t", target: `http://127.0.0.1:${PORT}`, intervalMs: 1000, timeoutMs: 2000, options: sbi.options.parse({ mode: "nrf-heartbeat", nfInstanceId: NF }) }, env);
     const r = await runProbe(p, 2000, systemClock);
     assert.equal(r.failure?.reason, "NF_CONGESTION");
     await p.close();
     await refl.close();
-    await new Promise((r) => setTimeout(r, 300));
+    // dumpcap writes packets out in batches: a stop right after the last packet can lose it.
+    await new Promise((r) => setTimeout(r, 1000));
     await capture.stop("SIGINT");
     assert.ok(existsSync(pcap) && statSync(pcap).size > 0, capture.output());
   });

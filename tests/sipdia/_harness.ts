@@ -80,7 +80,7 @@ export async function startCapture(dir: string, filter: string, decodeAs: readon
   return {
     file,
     async stop() {
-      await sleep(300); // let the last packets reach the file
+      await sleep(1000); // dumpcap writes in batches: let the last packets reach the file
       await d.stop();
     },
     /** Lines tshark prints for `_ws.malformed || _ws.expert.severity >= warning` (must be none). */
