@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { byteSize, duration } from "../common/duration.ts";
-import { formatIssues, formatPath } from "../common/zod_issues.ts";
+import { formatIssues } from "../common/zod_issues.ts";
+import { expandEnv } from "../common/expand_env.ts";
 import { probeKinds } from "../probes/mod.ts";
 import { parseHostPort } from "../probes/_wire/host_port.ts";
 import { otelConfigSchema } from "../common/otel_config.ts";
@@ -130,27 +131,6 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
     this.problems = problems;
   }
-}
-
-/** Replace `${VAR}` in every string value; unset variables are problems naming the field. */
-export function expandEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, problems: string[], path: PropertyKey[] = []): unknown {
-  if (typeof value === "string") {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const v = env[name];
-      if (v === undefined) {
-        problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
-        return "";
-      }
-      return v;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, problems, [...path, i]));
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, env, problems, [...path, k]);
-    return out;
-  }
-  return value;
 }
 
 export interface ParseContext {

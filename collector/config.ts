@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { expandEnv } from "../common/expand_env.ts";
 import { byteSize, duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
 
@@ -130,25 +131,6 @@ export class CollectorConfigError extends Error {
     this.name = "CollectorConfigError";
     this.problems = problems;
   }
-}
-
-/** Replace `${NAME}` in every string value with the environment variable; unset ones are problems. */
-export function expandEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, problems: string[], path = ""): unknown {
-  if (typeof value === "string") {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const v = env[name];
-      if (v === undefined) {
-        problems.push(`${path || "(root)"}: environment variable ${name} is not set`);
-        return "";
-      }
-      return v;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, problems, `${path}[${i}]`));
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, problems, path ? `${path}.${k}` : k)]));
-  }
-  return value;
 }
 
 /** Validate an already parsed config object. @throws {CollectorConfigError} */
