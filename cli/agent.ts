@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { readFileSync } from "node:fs";
 import { startAgent } from "../agent/agent.ts";
 import { type AgentConfig, ConfigError, parseAgentConfig } from "../agent/config.ts";
-import { readConfigFile } from "../agent/load_config.ts";
+import { type ConfigFile, duplicateKeyProblems, readConfigFile, readConfigFileFast } from "../agent/load_config.ts";
 import { createLogger } from "../common/log.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { detectRuntime, runtimeVersion } from "../runtime/detect.ts";
@@ -27,9 +27,16 @@ Options:
   --help          this text
 `;
 
+/** Strict: duplicate keys are errors (`edgeprobe check`). */
 export async function loadAgentConfig(path: string, env: CommandIO["env"]): Promise<AgentConfig> {
   const doc = await readConfigFile(path);
   return parseAgentConfig(doc, path, { env, hostname: hostname(), validateTelemetry: telemetryHooks.validate });
+}
+
+/** For start and reload: the fast parser; duplicate keys are looked for afterwards (docs/config.md). */
+async function loadAgentConfigFast(path: string, env: CommandIO["env"]): Promise<{ config: AgentConfig; file: ConfigFile }> {
+  const file = await readConfigFileFast(path);
+  return { config: parseAgentConfig(file.doc, path, { env, hostname: hostname(), validateTelemetry: telemetryHooks.validate }), file };
 }
 
 export async function agentCommand(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -44,8 +51,9 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
   }
   const path = flags.config;
   let config: AgentConfig;
+  let file: ConfigFile;
   try {
-    config = await loadAgentConfig(path, io.env);
+    ({ config, file } = await loadAgentConfigFast(path, io.env));
   } catch (e) {
     io.err((e instanceof ConfigError ? e.message : `Cannot start agent: ${(e as Error).message}`) + "\n");
     return 2;
@@ -85,14 +93,22 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
     return 1;
   }
   io.out(`edgeprobe agent ${config.agent.id} listening on ${agent.hostname}:${agent.port} (${detectRuntime()})\n`);
+  // The strict parse costs tens of ms for a large config, so it runs once the agent serves.
+  const warnDuplicates = (f: ConfigFile) =>
+    setTimeout(() => {
+      const problems = duplicateKeyProblems(f, path);
+      if (problems.length) log("warn", "config has duplicate keys; the last of each is used (edgeprobe check refuses them)", { event: "config-duplicate-keys", problems });
+    }, 200);
+  warnDuplicates(file);
   const a = agent;
   await new Promise<void>((resolve) => {
     let reloading = Promise.resolve();
     const offHup = io.onSignal("SIGHUP", () => {
       reloading = reloading.then(async () => {
         try {
-          const next = await loadAgentConfig(path, io.env);
-          await a.reload(next);
+          const next = await loadAgentConfigFast(path, io.env);
+          await a.reload(next.config);
+          warnDuplicates(next.file);
         } catch (e) {
           a.reloadFailed();
           // The old config keeps running (issue 2, item 7).
