@@ -5,10 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentDeps } from "../agent/agent.ts";
-import { createUplink } from "../agent/uplink.ts";
-import { renderUplinkMetrics } from "../agent/uplink_metrics.ts";
 import { formatIssues } from "../common/zod_issues.ts";
-import { parseCollectorConfig, startCollector } from "../collector/mod.ts";
 import type { DemoDeps } from "../demo/start_demo.ts";
 import { telemetrySchema } from "../telemetry/telemetry_config.ts";
 
@@ -24,6 +21,8 @@ export const telemetryHooks: TelemetryHooks = {
     return r.success ? [] : formatIssues(r.error, raw, ["telemetry"]);
   },
   async createUplink(config, ctx) {
+    // Loaded only when the config has a telemetry section (the CBOR codec, spool, HTTP clients).
+    const [{ createUplink }, { renderUplinkMetrics }] = await Promise.all([import("../agent/uplink.ts"), import("../agent/uplink_metrics.ts")]);
     const stop = new AbortController();
     const uplink = await createUplink(telemetrySchema.parse(config.telemetry), {
       agentId: config.agent.id,
@@ -47,6 +46,8 @@ export const telemetryHooks: TelemetryHooks = {
     };
   },
   async startDemoCollector(ports, token, dir) {
+    // Loaded here, not at the top: the agent process never needs the collector (RSS, start time).
+    const { parseCollectorConfig, startCollector } = await import("../collector/mod.ts");
     const stop = new AbortController();
     const config = parseCollectorConfig({
       listen: `127.0.0.1:${ports.collector}`,
