@@ -4,6 +4,10 @@ import { parseArgs } from "./args.ts";
 import { CollectorConfigError, loadCollectorConfig } from "../collector/config.ts";
 import { startCollector } from "../collector/collector.ts";
 import { createLogger } from "../common/log.ts";
+import type { OtelHandle } from "../common/otel_export.ts";
+import { instrumentCollector } from "../collector/otel_metrics.ts";
+import { detectRuntime, runtimeVersion } from "../runtime/detect.ts";
+import { VERSION } from "./version.ts";
 
 export function collectorUsage(): string {
   return `Usage: edgeprobe collector --config FILE
@@ -43,15 +47,30 @@ export async function collectorCommand(argv: readonly string[], io: CommandIO): 
   const log = createLogger((l) => io.err(l), (io.env.EDGEPROBE_LOG_LEVEL as "debug" | "info" | "warn" | "error" | undefined) ?? "info", { component: "collector" });
   const ac = new AbortController();
   const offs = (["SIGINT", "SIGTERM"] as const).map((s) => io.onSignal(s, () => ac.abort(new Error(s))));
+  let otel: OtelHandle | undefined;
   try {
+    // Imported only when configured, as in the agent: the SDK costs time and memory to load.
+    if (config.otel) {
+      const { startOtel } = await import("../common/otel_export.ts");
+      otel = startOtel(config.otel, {
+        serviceName: "edgeprobe-collector",
+        instanceId: `${config.listen.hostname}:${config.listen.port}`,
+        version: VERSION,
+        attributes: { "process.runtime.name": detectRuntime(), "process.runtime.description": runtimeVersion() },
+        log,
+      });
+    }
     const c = await startCollector(config, { signal: ac.signal, log });
+    const uninstrument = instrumentCollector(c.counters);
     io.out(`collector listening on ${c.url}\n`);
     await c.finished;
+    uninstrument();
     return 0;
   } catch (e) {
     io.err(`${(e as Error).message}\n`);
     return 1;
   } finally {
     for (const off of offs) off();
+    await otel?.shutdown(AbortSignal.timeout(5000));
   }
 }

@@ -7,7 +7,7 @@ import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
 import { serveH2c } from "../runtime/serve_h2c.ts";
 import { createApi } from "./api.ts";
 import type { CollectorConfig } from "./config.ts";
-import { createIngestHandler, INGEST_PATH, newIngestCounters } from "./ingest.ts";
+import { createIngestHandler, INGEST_PATH, type IngestCounters, newIngestCounters } from "./ingest.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
 import { createSseHub } from "./sse.ts";
 import type { Store } from "./store.ts";
@@ -20,6 +20,8 @@ export interface RunningCollector {
   readonly store: Store;
   /** The request handler (tests and benchmarks may call it without a socket). */
   readonly handler: (req: Request) => Promise<Response>;
+  /** Ingest totals since start (for /metrics and the OpenTelemetry instruments). */
+  readonly counters: IngestCounters;
   /** Resolves when the server stopped and the store is closed (after `signal` aborted). */
   readonly finished: Promise<void>;
 }
@@ -47,7 +49,7 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
     if (path === INGEST_PATH) return ingest(req);
     return Promise.resolve(api.fetch(req));
   };
-  return { handler, close: () => (unsubscribe(), sse.close()) };
+  return { handler, counters, close: () => (unsubscribe(), sse.close()) };
 }
 
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
@@ -65,7 +67,7 @@ async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<
 export async function startCollector(config: CollectorConfig, deps: CollectorDeps): Promise<RunningCollector> {
   const now = deps.now ?? Date.now;
   const store = deps.store ?? await openStore(config, deps);
-  const { handler, close } = createCollectorHandler(config, store, { now, log: deps.log });
+  const { handler, counters, close } = createCollectorHandler(config, store, { now, log: deps.log });
   const read = (p: string) => {
     try {
       return readFileSync(p, "utf8");
@@ -122,5 +124,5 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
     close();
     await store.close();
   });
-  return { url, ...(h2cUrl ? { h2cUrl } : {}), server, store, handler, finished };
+  return { url, ...(h2cUrl ? { h2cUrl } : {}), server, store, handler, counters, finished };
 }

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { expandEnv } from "../common/expand_env.ts";
+import { otelConfigSchema } from "../common/otel_config.ts";
 import { byteSize, duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
 
@@ -115,6 +116,8 @@ export const collectorConfigSchema = z.strictObject({
   }).default({ maxBodyBytes: 1024 * 1024, maxSseClients: 256 }),
   /** A node is shown offline when nothing arrived for this long. @default 2m */
   staleAfter: duration.default(120_000),
+  /** OTLP/HTTP export of the collector's own ingest metrics (docs/opentelemetry.md). */
+  otel: otelConfigSchema.optional(),
   /** PEM files. With `clientCa`, agents must present a certificate signed by it (mTLS, Bun only). */
   tls: z.strictObject({ cert: z.string(), key: z.string(), clientCa: z.string().optional() }).optional(),
 });
