@@ -83,19 +83,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   let uplink: TelemetryUplink | undefined;
   if (cfg.telemetry && deps.createUplink) uplink = await deps.createUplink(cfg, { bootId, log, clock });
 
-  const sinks = deps.createSinks?.({ probeConfig: (name) => entries.get(name)?.state.config }) ?? [];
-
+  // The uplink and any extra sinks (agent/tracing.ts) get every event; none may break the loop.
+  const sinks: EventSink[] = [...(uplink ? [uplink] : []), ...(deps.createSinks?.({ probeConfig: (name) => entries.get(name)?.state.config }) ?? [])];
   const emit = (ev: AgentEvent) => {
-    try {
-      uplink?.emit(ev);
-    } catch (e) {
-      log("warn", "Cannot hand an event to the uplink", { error: String(e) });
-    }
     for (const sink of sinks) {
       try {
         sink.emit(ev);
       } catch (e) {
-        log("warn", "Cannot hand an event to a sink", { error: String(e) });
+        log("warn", "Cannot hand an event to a sink", { error: String(e), event: ev.type });
       }
     }
   };
@@ -116,15 +111,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     if (changed) snapshot = encode();
     // The collector learns the verdict from these events, so the first complete one is sent even
     // when it equals the initial UP (a node that was always UP would otherwise have none).
-    if (!verdictAnnounced && started && next.criticalKnown && next.status === prev) {
-      verdictAnnounced = true;
-      emit({ type: "verdict-change", at: clock.now(), from: prev as Verdict, to: next.status, causes: [...next.downCauses, ...next.degradedCauses] });
-    }
-    if (next.status !== prev) {
+    const firstComplete = !verdictAnnounced && started && next.criticalKnown;
+    if (next.status !== prev || firstComplete) {
       verdictAnnounced = true;
       const causes = [...next.downCauses, ...next.degradedCauses];
       // One structured line per verdict change (issue 2, item 5).
-      log(next.status === "UP" ? "info" : "warn", "verdict changed", { event: "verdict-change", agent: cfg.agent.id, from: prev, to: next.status, down: next.downCauses, degraded: next.degradedCauses });
+      if (next.status !== prev) {
+        log(next.status === "UP" ? "info" : "warn", "verdict changed", { event: "verdict-change", agent: cfg.agent.id, from: prev, to: next.status, down: next.downCauses, degraded: next.degradedCauses });
+      }
       emit({ type: "verdict-change", at: clock.now(), from: prev as Verdict, to: next.status, causes });
     }
   }
