@@ -151,14 +151,27 @@ export function formatAgo(at: number | undefined, now: number): string {
 }
 
 /** The fleet from the fleet endpoint, keeping probe views already fetched. */
+/**
+ * The fresher of two summaries of one node. Fleet polls, detail fetches and the event stream
+ * race: a poll answered just before an agent-stop was ingested can arrive after the event that
+ * reported it, and must not bring the stopped node back to life. `lastSeen` is the collector's
+ * receive time of the node's newest batch, so it orders them.
+ */
+export function fresher<T extends NodeSummary>(prev: NodeSummary | undefined, next: T): T | NodeSummary {
+  return prev && prev.lastSeen > next.lastSeen ? prev : next;
+}
+
 export function withSummaries(fleet: Fleet, summaries: readonly NodeSummary[]): Fleet {
   const out: Record<string, FleetNode> = {};
-  for (const s of summaries) out[s.id] = { summary: s, probes: fleet[s.id]?.probes ?? {} };
+  for (const s of summaries) out[s.id] = { summary: fresher(fleet[s.id]?.summary, s), probes: fleet[s.id]?.probes ?? {} };
   return out;
 }
 
 export function withDetail(fleet: Fleet, d: NodeDetail): Fleet {
   const { probeList, events: _events, ...summary } = d;
+  const prev = fleet[d.id];
+  // An older detail than what we hold changes nothing (see fresher()).
+  if (prev && prev.summary.lastSeen > summary.lastSeen) return fleet;
   const probes: Record<string, ProbeView> = {};
   for (const p of probeList) probes[p.name] = p;
   return { ...fleet, [d.id]: { summary, probes } };
@@ -176,7 +189,7 @@ export function applyChange(fleet: Fleet, change: FleetChange): ChangeResult {
   switch (change.type) {
     case "node": {
       const prev = fleet[change.node.id];
-      const next = { ...fleet, [change.node.id]: { summary: change.node, probes: prev?.probes ?? {} } };
+      const next = { ...fleet, [change.node.id]: { summary: fresher(prev?.summary, change.node), probes: prev?.probes ?? {} } };
       // Counts that no longer match the probe views we hold mean a probe was added or removed.
       const known = prev ? Object.keys(prev.probes).length : -1;
       return { fleet: next, refetch: known !== change.node.probes.total ? change.node.id : undefined };

@@ -177,3 +177,26 @@ describe("historyWindow()", () => {
     assert.deepEqual(historyWindow(NOW, undefined, 60), { from: NOW - hour, to: NOW });
   });
 });
+
+describe("fresher summaries win the race between polls, details and events", () => {
+  it("a fleet poll older than the event that stopped the agent does not bring it back", () => {
+    const stopped = node("a", { running: false, lastSeen: NOW - 100 });
+    let f: Fleet = applyChange({}, { type: "node", node: stopped }).fleet;
+    f = withSummaries(f, [node("a", { running: true, lastSeen: NOW - 900 })]);
+    assert.equal(f.a.summary.running, false);
+    assert.equal(standing(f.a.summary, NOW), "NO DATA");
+  });
+  it("an older node detail changes nothing, a newer one replaces summary and probes", () => {
+    let f: Fleet = withDetail({}, detail(node("a", { running: false, lastSeen: NOW - 100 }), [probe("n4")]));
+    const older = withDetail(f, detail(node("a", { running: true, lastSeen: NOW - 900 }), [probe("n4", { state: "unhealthy" })]));
+    assert.equal(older, f);
+    f = withDetail(f, detail(node("a", { running: true, lastSeen: NOW - 50 }), [probe("n4", { state: "unhealthy" })]));
+    assert.equal(f.a.summary.running, true);
+    assert.equal(f.a.probes.n4.state, "unhealthy");
+  });
+  it("an older node event keeps the newer summary", () => {
+    const f0 = withSummaries({}, [node("a", { lastSeen: NOW - 10, verdict: "DOWN" })]);
+    const f1 = applyChange(f0, { type: "node", node: node("a", { lastSeen: NOW - 500, verdict: "UP" }) }).fleet;
+    assert.equal(f1.a.summary.verdict, "DOWN");
+  });
+});
