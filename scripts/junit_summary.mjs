@@ -1,16 +1,37 @@
 // Sums JUnit files from `bun test` and `deno test` into one closing line "N passed, N failed".
 // Deno reports a describe() block as a test case and its it() calls again as "a > b" cases,
 // so only leaf cases (no other case named "<name> > ...") are counted.
+//
+// Usage: junit_summary.mjs --runners RUNNERS.tsv   (lines "name<TAB>exit status<TAB>xml path",
+//        written by scripts/test.sh) or junit_summary.mjs FILE.xml... (no exit statuses known).
+// A runner whose file is missing, or that exited non-zero with no failed case in its file
+// (it died: a crash, an OOM kill, a timeout of the whole runner), counts as one failure named
+// "RUNNER <name> ..." in the closing lines.
 import { readFileSync } from "node:fs";
 
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
-for (const file of process.argv.slice(2)) {
+/** @type {{ name: string, status: number | undefined, file: string }[]} */
+let runners;
+if (process.argv[2] === "--runners") {
+  runners = readFileSync(process.argv[3], "utf8").split("\n").filter(Boolean).map((line) => {
+    const [name, status, file] = line.split("\t");
+    return { name, status: Number(status), file };
+  });
+  if (runners.length === 0) {
+    console.log("no runner ran (empty file list?)");
+    failed++;
+  }
+} else {
+  runners = process.argv.slice(2).map((file) => ({ name: file, status: undefined, file }));
+}
+for (const { name: runner, status, file } of runners) {
   let xml;
   try {
     xml = readFileSync(file, "utf8");
   } catch {
     console.log(`${file}: missing (the runner crashed before writing it)`);
+    failures.push(`RUNNER ${runner} wrote no ${file} (exit status ${status ?? "unknown"})`);
     failed++;
     continue;
   }
@@ -32,7 +53,11 @@ for (const file of process.argv.slice(2)) {
       failures.push(`${file}: ${c.name}`);
     } else p++;
   }
-  console.log(`${file}: ${p} passed, ${f} failed${s ? `, ${s} skipped` : ""}`);
+  console.log(`${file}: ${p} passed, ${f} failed${s ? `, ${s} skipped` : ""}${status ? ` (exit status ${status})` : ""}`);
+  if (status !== undefined && status !== 0 && f === 0) {
+    failures.push(`RUNNER ${runner} exited with status ${status} and no failed case in ${file} (it died)`);
+    f++;
+  }
   passed += p;
   failed += f;
   skipped += s;

@@ -14,6 +14,13 @@ import { curl } from "./curl.ts";
 
 const SYSROOT = "/usr/aarch64-linux-gnu";
 const QEMU = "qemu-aarch64-static";
+/**
+ * qemu's arguments before the binary. `-L` alone is not enough on a host that also has Debian's
+ * multiarch `libc6:arm64`: the sysroot's loader then reads the host's /etc/ld.so.cache, finds the
+ * multiarch libc under /lib/aarch64-linux-gnu and spins at 100% CPU (seen in a clean-clone CI
+ * run). Naming the sysroot's library folder first makes the lookup the same on either host.
+ */
+const QEMU_ARGS = ["-L", SYSROOT, "-E", `LD_LIBRARY_PATH=${SYSROOT}/lib`];
 
 function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -55,7 +62,7 @@ describe("linux-arm64 binary under qemu-user-static", () => {
 
   it("version names linux-arm64", async () => {
     assert.ok(existsSync(`${SYSROOT}/lib/ld-linux-aarch64.so.1`), `the arm64 sysroot is missing: apt-get install libc6-arm64-cross`);
-    const r = await run(QEMU, ["-L", SYSROOT, bin, "version"]);
+    const r = await run(QEMU, [...QEMU_ARGS, bin, "version"]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^edgeprobe \d+\.\d+\.\d+ \(target linux-arm64, runtime bun \d+\.\d+\.\d+, bun\)\n$/);
   });
@@ -65,7 +72,7 @@ describe("linux-arm64 binary under qemu-user-static", () => {
     let agent: AgentProcess;
     before(async () => {
       agent = spawnAgent({
-        command: [QEMU, "-L", SYSROOT, bin],
+        command: [QEMU, ...QEMU_ARGS, bin],
         config: `agent: { id: bin-arm64 }
 server: { listen: "127.0.0.1:${port}" }
 probes: []
