@@ -11,7 +11,7 @@ import net from "node:net";
 import http2 from "node:http2";
 import { decodeChunked } from "./chunked.ts";
 import { socketDuplex } from "./socket_duplex.ts";
-import { headerValue, HttpParseError, parseRequestHead, type RequestHead } from "./http1_head.ts";
+import { bodyFraming, headerValue, HttpParseError, parseRequestHead, type RequestHead } from "./http1_head.ts";
 import { PROBLEM_JSON, reasonPhrase } from "./problem.ts";
 import { answerWithin, problemBytes, requestBudget as budget } from "./deadline.ts";
 import { DEFAULT_LIMITS, type FastResponse, type Handler, type RequestInfo, type ServerHandle, type ServerLimits, type ServerOptions } from "./types.ts";
@@ -305,16 +305,17 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
             armHead();
             return;
           }
-          // Body framing (RFC 9112 §6.3).
-          const te = headerValue(head, "transfer-encoding");
-          const cl = headerValue(head, "content-length");
+          // Body framing (RFC 9112 §6.3); ambiguous heads are refused (server/http1_head.ts).
+          let framing;
+          try {
+            framing = bodyFraming(head);
+          } catch (e) {
+            socket.end(h1Problem((e as HttpParseError).status ?? 400, (e as Error).message, true));
+            return;
+          }
           let body: Uint8Array<ArrayBuffer> | undefined;
           let consumed = head.length;
-          if (te !== undefined) {
-            if (!/^chunked$/i.test(te.trim())) {
-              socket.end(h1Problem(501, `transfer-encoding ${te} not supported`, true));
-              return;
-            }
+          if (framing.kind === "chunked") {
             let r;
             try {
               r = decodeChunked(buf, head.length, limits.maxBodyBytes);
@@ -328,12 +329,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
             }
             body = r.body.slice();
             consumed = r.end;
-          } else if (cl !== undefined) {
-            if (!/^\d+$/.test(cl)) {
-              socket.end(h1Problem(400, "malformed content-length", true));
-              return;
-            }
-            const n = Number(cl);
+          } else if (framing.kind === "length") {
+            const n = framing.length;
             if (n > limits.maxBodyBytes) {
               socket.end(h1Problem(413, `body exceeds ${limits.maxBodyBytes} bytes`, true));
               return;
