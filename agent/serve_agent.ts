@@ -9,7 +9,6 @@ import { startBunHttp } from "../runtime/bun_http_serve.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import { guard } from "../server/guard.ts";
 import { problemAnswer } from "../server/deadline.ts";
-import { startServer } from "../server/serve.ts";
 import type { ServerLimits } from "../server/types.ts";
 import type { LogFn } from "../common/log.ts";
 import type { AgentConfig } from "./config.ts";
@@ -83,8 +82,12 @@ function serveNative(o: ServeAgentOptions): Promise<AgentServer> {
   });
 }
 
-/** Deno and Node: the node:net front with its own HTTP/1.1 parser and node:http2. */
+/**
+ * Deno and Node: the node:net front with its own HTTP/1.1 parser and node:http2. Imported only
+ * here: on Bun, node:http2 and node:net cost the agent several MB of RSS it never uses.
+ */
 async function serveNodeFront(o: ServeAgentOptions): Promise<AgentServer> {
+  const { startServer } = await import("../server/serve.ts");
   const tls = tlsFiles(o);
   let snapshot = o.snapshot;
   const server = await startServer({
