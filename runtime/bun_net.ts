@@ -1,11 +1,16 @@
 /**
- * @module Net for Bun: plain TCP through `Bun.connect` (native usockets), UDP and TLS through
- * node:dgram / node:tls as on every runtime (runtime/node_net.ts). Why: measured on Bun 1.4.5, a
+ * @module Net for Bun: TCP and TLS through `Bun.connect` (native usockets and BoringSSL), UDP
+ * through node:dgram as on every runtime (runtime/node_net.ts). Why: measured on Bun 1.4.5, a
  * loopback connect + close costs ~11 µs of user CPU through Bun.connect against 35-52 µs through
  * node:net (the kernel's ~45-50 µs of system time is the same for both), and a `tcp` probe is
- * mostly that (docs/benchmarks.md, CPU per TCP probe). `Bun.connect` cannot bind a source
- * address, so a probe with `sourceAddress` keeps node:net.
+ * mostly that; a TLS connect through node:tls costs ~420 µs of CPU (docs/benchmarks.md).
+ * `Bun.connect` cannot bind a source address and takes ALPN in another shape, so a connection
+ * with `localAddress` or `alpn` keeps node:net / node:tls. TLS 1.2 is the floor, as in
+ * node_net.ts (SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1; measured: a TLS 1.1-only server fails the
+ * handshake with EPROTO).
  */
+import { constants } from "node:crypto";
+import { isIP } from "node:net";
 import { openTcp, openUdp } from "./node_net.ts";
 import type { Net, SocketAddress, TcpConn, TcpOptions } from "./types.ts";
 
@@ -14,6 +19,7 @@ interface BunSocket {
   readonly localPort: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly alpnProtocol?: string | false | null;
   write(data: Uint8Array): number;
   end(): void;
   terminate(): void;
@@ -21,13 +27,15 @@ interface BunSocket {
 interface ConnState {
   onData?: (data: Uint8Array) => void;
   onClose?: (error?: Error) => void;
+  /** TLS only: the handshake's outcome. */
+  onHandshake?: (ok: boolean, error: Error | null) => void;
   error?: Error;
   closed: boolean;
   /** Bytes the kernel did not take yet (backpressure), flushed on `drain`. */
   out: Uint8Array[];
 }
 interface BunConnectApi {
-  connect(o: { hostname: string; port: number; data: ConnState; socket: Record<string, unknown> }): Promise<BunSocket & { data: ConnState }>;
+  connect(o: { hostname: string; port: number; data: ConnState; tls?: Record<string, unknown>; socket: Record<string, unknown> }): Promise<BunSocket & { data: ConnState }>;
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -60,12 +68,24 @@ const handlers = {
     s.data.onClose?.(e ?? s.data.error);
   },
   connectError() {},
+  handshake(s: BunSocket & { data: ConnState }, ok: boolean, error: Error | null) {
+    s.data.onHandshake?.(ok, error);
+  },
 };
 
 export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<TcpConn> {
-  if (options.tls || options.localAddress) return openTcp(options, signal);
+  const t = options.tls;
+  if (options.localAddress || t?.alpn) return openTcp(options, signal);
   if (signal.aborted) return Promise.reject(abortError(signal));
   const bun = (globalThis as unknown as { Bun: BunConnectApi }).Bun;
+  const tls = t && {
+    rejectUnauthorized: t.verify ?? true,
+    serverName: t.servername ?? (isIP(options.host) ? undefined : options.host),
+    ca: t.ca,
+    cert: t.cert,
+    key: t.key,
+    secureOptions: constants.SSL_OP_NO_TLSv1 | constants.SSL_OP_NO_TLSv1_1,
+  };
   return new Promise((resolve, reject) => {
     const state: ConnState = { closed: false, out: [] };
     let socket: BunSocket | undefined;
@@ -76,15 +96,14 @@ export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<Tc
       reject(abortError(signal));
     };
     signal.addEventListener("abort", onAbort, { once: true });
-    bun.connect({ hostname: options.host, port: options.port, data: state, socket: handlers }).then((s) => {
+    const ready = (s: BunSocket & { data: ConnState }) => {
       signal.removeEventListener("abort", onAbort);
-      socket = s;
-      if (aborted) return s.terminate();
       const local: SocketAddress = { address: s.localAddress ?? "", port: s.localPort ?? 0 };
       const remote: SocketAddress = { address: s.remoteAddress ?? options.host, port: s.remotePort ?? options.port };
       resolve({
         local,
         remote,
+        alpn: tls ? (s.alpnProtocol || undefined) : undefined,
         write(data) {
           if (state.out.length) state.out.push(data.slice());
           else {
@@ -103,6 +122,20 @@ export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<Tc
           s.terminate();
         },
       });
+    };
+    bun.connect({ hostname: options.host, port: options.port, data: state, tls, socket: handlers }).then((s) => {
+      socket = s;
+      if (aborted) return s.terminate();
+      if (!tls) return ready(s);
+      // The promise settles at TCP connect; a TLS connection is ready once the handshake is.
+      state.onHandshake = (ok, error) => {
+        state.onHandshake = undefined;
+        if (aborted) return;
+        if (ok) return ready(s);
+        signal.removeEventListener("abort", onAbort);
+        s.terminate();
+        reject(error ?? new Error("Cannot complete the TLS handshake"));
+      };
     }, (e: Error) => {
       signal.removeEventListener("abort", onAbort);
       reject(e);
