@@ -1,7 +1,7 @@
 /** @module `edgeprobe probe KIND TARGET [--option value ...] [--json]`: one run, printed. */
 import { duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
-import { runProbe } from "../agent/run_probe.ts";
+import { runProbe } from "../probes/mod.ts";
 import { probeKinds } from "../probes/mod.ts";
 import { nodeNet } from "../runtime/node_net.ts";
 import { systemClock } from "../runtime/clock.ts";

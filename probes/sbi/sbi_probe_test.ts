@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { sbi, sbiReflector } from "./mod.ts";
 import { parseSenderTimestamp } from "./sender_timestamp.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import type { ProbeInstance, ReflectorHandle } from "../types.ts";
 
