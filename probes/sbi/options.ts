@@ -12,8 +12,12 @@ export const sbiOptions = z.strictObject({
   mode: z.enum(["request", "nrf-heartbeat"]).default("request"),
   /** Request mode only. @default "GET" */
   method: z.enum(["GET", "PUT", "PATCH", "POST", "DELETE"]).default("GET"),
-  /** Request mode: path and query below the apiRoot, e.g. "/nnrf-nfm/v1/nf-instances?limit=1". @default "/" */
-  path: z.string().startsWith("/").default("/"),
+  /**
+   * Request mode: path and query below the apiRoot, e.g. "/nnrf-nfm/v1/nf-instances?limit=1".
+   * Without it the target is requested as given: `http://nrf:8080/nf-profile.json` asks for
+   * `/nf-profile.json`, `nrf:8080` for `/`.
+   */
+  path: z.string().startsWith("/").optional(),
   /** Request mode: the body for PUT/PATCH/POST, a string or any JSON value (sent as JSON). */
   body: z.unknown().optional(),
   /** Content type of `body`. @default "application/json" */
