@@ -82,6 +82,8 @@ export interface ProbeKind<Options = unknown> {
   readonly kind: string;
   /** One line for `--help`. */
   readonly summary: string;
+  /** A command line that runs this kind, for `edgeprobe probe KIND --help` ("edgeprobe probe tcp 10.0.0.1:22"). */
+  readonly example?: string;
   /** Port used when the target names none (e.g. 8805 for PFCP). */
   readonly defaultPort?: number;
   /** This kind's options schema (strict: unknown keys are errors). Defaults documented on fields. */

@@ -40,6 +40,7 @@ function round3(n: number): number {
 export const sbi: ProbeKind<SbiProbeOptions> = {
   kind: "sbi",
   summary: "3GPP SBI request over HTTP/2 (h2c or h2) to an apiRoot, or NRF heartbeat (nrf-heartbeat mode)",
+  example: "edgeprobe probe sbi http://nrf.5gc.example:8080 --path '/nnrf-nfm/v1/nf-instances?limit=1'",
   options: sbiOptions,
   create(spec, env) {
     const o = spec.options;
