@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { AgentDeps } from "../agent/agent_types.ts";
+import type { AgentDeps } from "../agent/agent.ts";
 import { formatIssues } from "../common/zod_issues.ts";
 import type { DemoDeps } from "../demo/start_demo.ts";
 import { telemetrySchema } from "../telemetry/telemetry_config.ts";

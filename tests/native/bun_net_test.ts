@@ -5,7 +5,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
 import { bunNet } from "../../runtime/bun_net.ts";
-import { classifyError } from "../../agent/run_probe.ts";
+import { classifyError } from "../../probes/run_probe.ts";
 
 describe("bunNet.tcp", () => {
   let echo: net.Server;
