@@ -48,6 +48,7 @@ export function createProbeSet(probes: readonly ProbeConfig[], deps: ProbeSetDep
   const scheduler = createScheduler({
     clock,
     random: deps.random,
+    spread: true,
     onResult(name, result) {
       const e = entries.get(name);
       if (e) onResult(e, result);

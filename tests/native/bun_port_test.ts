@@ -111,7 +111,7 @@ describe("agent port on Bun.serve: protocols and the native snapshot", () => {
       kind: "tcp",
       summary: "test",
       options: z.strictObject({}),
-      create: () => ({ run: () => Promise.resolve(ok ? { ok: true } : { ok: false, failure: { kind: "refused", detail: "test" } }), close: () => Promise.resolve() }),
+      create: () => ({ run: () => Promise.resolve(ok ? { ok: true } : { ok: false, failure: { kind: "refused" as const, message: "test" } }), close: () => Promise.resolve() }),
     };
     const cfg = parseAgentConfig({
       server: { listen: "127.0.0.1:0", limits: { maxConnections: 16 } },
