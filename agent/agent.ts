@@ -12,7 +12,7 @@ import { problemResponse } from "../server/problem.ts";
 import type { ServerHandle } from "../server/types.ts";
 import type { LogFn } from "../common/log.ts";
 import type { AgentConfig, ProbeConfig } from "./config.ts";
-import type { AgentEvent, EventSink, TelemetryUplink, Verdict } from "./events.ts";
+import type { AgentEvent, EventSink, ProbeMetaEvent, TelemetryUplink, Verdict } from "./events.ts";
 import { aggregate, type NodeVerdict } from "./health.ts";
 import { encodeHealthSnapshot, type HealthSnapshot } from "./healthz.ts";
 import { monitorLoopLag } from "./loop_lag.ts";
@@ -65,6 +65,11 @@ interface Entry {
   instance: ProbeInstance;
   /** Config as compared on reload (options after validation). */
   fingerprint: string;
+}
+
+/** What the collector's alarms need of each probe (docs/alarms.md), sent with start and reload. */
+function probeMeta(probes: readonly ProbeConfig[]): ProbeMetaEvent[] {
+  return probes.map((p) => ({ name: p.name, kind: p.kind, target: p.target, critical: p.critical, ...(p.interface ? { interface: p.interface } : {}) }));
 }
 
 function fingerprint(p: ProbeConfig): string {
@@ -293,7 +298,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   });
 
   for (const e of entries.values()) schedule(e);
-  emit({ type: "agent-start", at: startedAt, version: deps.version });
+  emit({ type: "agent-start", at: startedAt, version: deps.version, probes: probeMeta(cfg.probes) });
   started = true;
 
   // Self-registration in etcd: a key bound to a lease, so a dead agent's key vanishes (issue 5).
@@ -375,7 +380,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       recompute();
       log("info", "config reloaded", { event: "config-reload", ...summary });
       if (summary.restartNeeded.length) log("warn", "some changes take effect only after a restart", { sections: summary.restartNeeded });
-      emit({ type: "config-reload", at: clock.now(), added: summary.added, removed: summary.removed, changed: summary.changed });
+      emit({ type: "config-reload", at: clock.now(), added: summary.added, removed: summary.removed, changed: summary.changed, probes: probeMeta(cfg.probes) });
       return summary;
     },
     stop(reason, signal) {

@@ -17,6 +17,8 @@ export interface ApiDeps {
   readonly counters: IngestCounters;
   readonly now: () => number;
   readonly staleAfterMs: number;
+  /** More routes mounted before the not-found handler (the alarm API). */
+  readonly routes?: readonly Hono[];
 }
 
 /** A time parameter: epoch ms, an ISO 8601 date, or "-1h" / "now". */
@@ -84,6 +86,7 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   app.get("/api/v1/events", () => deps.sse.connect());
+  for (const r of deps.routes ?? []) app.route("/", r);
   app.route("/", dashboardRoutes());
 
   app.notFound((c) => problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot ${c.req.method} ${new URL(c.req.url).pathname}: no such endpoint` }));

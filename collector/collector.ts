@@ -11,6 +11,8 @@ import { createIngestHandler, INGEST_PATH, type IngestCounters, newIngestCounter
 import { openSqliteStore } from "./sqlite_store.ts";
 import { createSseHub } from "./sse.ts";
 import type { Store } from "./store.ts";
+import { type AlarmEngine, alarmRoutes, alarmsPathBeside, startAlarms } from "./alarms/mod.ts";
+import { notificationJson } from "./alarms/types.ts";
 
 export interface RunningCollector {
   readonly url: string;
@@ -35,12 +37,15 @@ export interface CollectorDeps {
 }
 
 /** Build the request handler over a store (no socket). */
-export function createCollectorHandler(config: CollectorConfig, store: Store, deps: { now: () => number; log: LogFn }) {
+export function createCollectorHandler(config: CollectorConfig, store: Store, deps: { now: () => number; log: LogFn; alarms?: AlarmEngine }) {
   const counters = newIngestCounters();
   const sse = createSseHub({ maxClients: config.limits.maxSseClients });
-  const unsubscribe = store.subscribe((c) => sse.publish(c));
+  const unsubscribeStore = store.subscribe((c) => sse.publish(c));
+  const unsubscribeAlarms = deps.alarms?.subscribe((n) => sse.publish({ type: "alarm", ...notificationJson(n) }));
+  const unsubscribe = () => (unsubscribeStore(), unsubscribeAlarms?.());
   const ingest = createIngestHandler({ store, auth: config.auth, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
-  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter });
+  const routes = deps.alarms ? [alarmRoutes({ engine: deps.alarms, now: deps.now })] : [];
+  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, routes });
   const handler = (req: Request): Promise<Response> => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
@@ -67,7 +72,21 @@ async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<
 export async function startCollector(config: CollectorConfig, deps: CollectorDeps): Promise<RunningCollector> {
   const now = deps.now ?? Date.now;
   const store = deps.store ?? await openStore(config, deps);
-  const { handler, counters, close } = createCollectorHandler(config, store, { now, log: deps.log });
+  const stop = new AbortController();
+  const signal = AbortSignal.any([deps.signal, stop.signal]);
+  let alarms: AlarmEngine;
+  try {
+    const s = config.store;
+    alarms = await startAlarms(config.alarms, { store, staleAfterMs: config.staleAfter, now, log: deps.log, signal, defaultPath: alarmsPathBeside(s.kind === "sqlite" ? s.path : s.readModel) });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const { handler, counters, close: closeHandler } = createCollectorHandler(config, store, { now, log: deps.log, alarms });
+  const close = async () => {
+    closeHandler();
+    await alarms.close();
+  };
   const read = (p: string) => {
     try {
       return readFileSync(p, "utf8");
@@ -75,8 +94,6 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       throw new Error(`Cannot read TLS file ${p}: ${(e as Error).message}`, { cause: e });
     }
   };
-  const stop = new AbortController();
-  const signal = AbortSignal.any([deps.signal, stop.signal]);
   let server: HttpServer;
   try {
     server = await serveHttp(handler, {
@@ -87,7 +104,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       ...(config.tls ? { tls: { cert: read(config.tls.cert), key: read(config.tls.key), ...(config.tls.clientCa ? { ca: read(config.tls.clientCa), requestCert: true } : {}) } } : {}),
     });
   } catch (e) {
-    close();
+    await close();
     await store.close();
     throw e;
   }
@@ -99,7 +116,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       // The main listener is already up: stop it before giving up.
       stop.abort();
       await server.finished;
-      close();
+      await close();
       await store.close();
       throw e;
     }
@@ -121,7 +138,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   deps.log("info", "collector: listening", { url, ...(h2cUrl ? { h2c: h2cUrl } : {}), store: config.store.kind === "sqlite" ? config.store.path : `jetstream:${config.store.stream}` });
   const finished = Promise.all([server.finished, h2c?.finished]).then(async () => {
     clearInterval(timer);
-    close();
+    await close();
     await store.close();
   });
   return { url, ...(h2cUrl ? { h2cUrl } : {}), server, store, handler, counters, finished };

@@ -9,6 +9,7 @@ import { expandEnv } from "../common/expand_env.ts";
 import { otelConfigSchema } from "../common/otel_config.ts";
 import { byteSize, duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
+import { alarmsConfigSchema, defaultAlarmsConfig } from "./alarms/config.ts";
 
 /** "host:port", "[v6]:port" or ":port" (all interfaces); port 0 = any free port. */
 export function parseListen(text: string): { hostname: string; port: number } | undefined {
@@ -116,6 +117,8 @@ export const collectorConfigSchema = z.strictObject({
   }).default({ maxBodyBytes: 1024 * 1024, maxSseClients: 256 }),
   /** A node is shown offline when nothing arrived for this long. @default 2m */
   staleAfter: duration.default(120_000),
+  /** The alarm list, correlation and northbound (docs/alarms.md). */
+  alarms: alarmsConfigSchema.default(defaultAlarmsConfig),
   /** OTLP/HTTP export of the collector's own ingest metrics (docs/opentelemetry.md). */
   otel: otelConfigSchema.optional(),
   /** PEM files. With `clientCa`, agents must present a certificate signed by it (mTLS, Bun only). */

@@ -11,7 +11,8 @@ import { problem } from "./problem.ts";
 export interface SseHub {
   /** The answer to one GET: a stream that ends when the client goes or the hub closes. */
   connect(): Response;
-  publish(change: FleetChange): void;
+  /** A fleet change, or any other typed event (the alarm notifications: event "alarm"). */
+  publish(change: FleetChange | { readonly type: string }): void;
   clients(): number;
   close(): void;
 }

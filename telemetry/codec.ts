@@ -19,6 +19,7 @@ import {
   type Batch,
   batchHeaderSchema,
   PROBE_STATES,
+  type ProbeMeta,
   type RecordBody,
   recordBodySchema,
   RecordType,
@@ -103,14 +104,25 @@ function toWire(r: RecordBody, t: number, ref: (s: string) => Ref, lastFacts?: M
     case "peer-restart":
       return [4, n(t), ref(r.probe), factsWire(r.detail)];
     case "config-reload":
-      return [5, n(t), r.added.map(ref), r.removed.map(ref), r.changed.map(ref)];
+      return r.probes ? [5, n(t), r.added.map(ref), r.removed.map(ref), r.changed.map(ref), probesWire(r.probes)] : [5, n(t), r.added.map(ref), r.removed.map(ref), r.changed.map(ref)];
     case "spool-drop":
       return [6, n(t), n(r.records), n(r.bytes)];
     case "agent-start":
-      return [7, n(t), r.version, { ...r.labels }];
+      return r.probes ? [7, n(t), r.version, { ...r.labels }, probesWire(r.probes)] : [7, n(t), r.version, { ...r.labels }];
     case "agent-stop":
       return [8, n(t), r.reason];
   }
+}
+
+/** Probe metadata on the wire: [name, kind, target, critical, interface?] per probe. */
+function probesWire(probes: readonly ProbeMeta[]): Wire[] {
+  return probes.map((p) => (p.interface === undefined ? [p.name, p.kind, p.target, p.critical] : [p.name, p.kind, p.target, p.critical, p.interface]));
+}
+
+function probesOf(v: unknown): unknown {
+  // Shape errors are reported by the record schema; only tuples are expanded here.
+  if (!Array.isArray(v)) return v;
+  return v.map((p) => Array.isArray(p) ? { name: p[0], kind: p[1], target: p[2], critical: p[3], ...(p[4] !== undefined && p[4] !== null ? { interface: p[4] } : {}) } : p);
 }
 
 function isInt(v: unknown): v is number {
@@ -166,13 +178,13 @@ function fromWire(w: unknown, deref: (r: unknown) => string, time: (t: number) =
       body = { type, at, probe: deref(w[2]), detail: factsOf(w[3]) };
       break;
     case "config-reload":
-      body = { type, at, added: refs(w[2]), removed: refs(w[3]), changed: refs(w[4]) };
+      body = { type, at, added: refs(w[2]), removed: refs(w[3]), changed: refs(w[4]), ...(w[5] !== undefined ? { probes: probesOf(w[5]) } : {}) };
       break;
     case "spool-drop":
       body = { type, at, records: w[2], bytes: w[3] };
       break;
     case "agent-start":
-      body = { type, at, version: w[2], labels: w[3] };
+      body = { type, at, version: w[2], labels: w[3], ...(w[4] !== undefined ? { probes: probesOf(w[4]) } : {}) };
       break;
     case "agent-stop":
       body = { type, at, reason: w[2] };
