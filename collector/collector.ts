@@ -11,6 +11,7 @@ import { createIngestHandler, INGEST_PATH, type IngestCounters, newIngestCounter
 import { openSqliteStore } from "./sqlite_store.ts";
 import { createSseHub } from "./sse.ts";
 import type { Store } from "./store.ts";
+import { createAuthenticator } from "./auth/mod.ts";
 
 export interface RunningCollector {
   readonly url: string;
@@ -19,7 +20,7 @@ export interface RunningCollector {
   readonly server: HttpServer;
   readonly store: Store;
   /** The request handler (tests and benchmarks may call it without a socket). */
-  readonly handler: (req: Request) => Promise<Response>;
+  readonly handler: CollectorHandler;
   /** Ingest totals since start (for /metrics and the OpenTelemetry instruments). */
   readonly counters: IngestCounters;
   /** Resolves when the server stopped and the store is closed (after `signal` aborted). */
@@ -34,22 +35,30 @@ export interface CollectorDeps {
   readonly store?: Store;
 }
 
+/** What the server knows about the connection of a request. */
+export interface ConnInfo {
+  readonly remoteAddress?: string;
+}
+
+export type CollectorHandler = (req: Request, info?: ConnInfo) => Promise<Response>;
+
 /** Build the request handler over a store (no socket). */
 export function createCollectorHandler(config: CollectorConfig, store: Store, deps: { now: () => number; log: LogFn }) {
   const counters = newIngestCounters();
   const sse = createSseHub({ maxClients: config.limits.maxSseClients });
   const unsubscribe = store.subscribe((c) => sse.publish(c));
-  const ingest = createIngestHandler({ store, auth: config.auth, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
-  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter });
-  const handler = (req: Request): Promise<Response> => {
+  const authn = createAuthenticator(config.auth, { now: deps.now });
+  const ingest = createIngestHandler({ store, auth: authn, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
+  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, authn, sessionMaxAgeS: Math.floor(config.auth.sessions.maxAge / 1000), log: deps.log });
+  const handler: CollectorHandler = (req, info) => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
     const p = url.indexOf("/", url.indexOf("//") + 2);
     const path = url.slice(p, url.indexOf("?", p) >>> 0);
     if (path === INGEST_PATH) return ingest(req);
-    return Promise.resolve(api.fetch(req));
+    return Promise.resolve(api.fetch(req, { remoteAddress: info?.remoteAddress }));
   };
-  return { handler, counters, close: () => (unsubscribe(), sse.close()) };
+  return { handler, counters, authn, close: () => (unsubscribe(), sse.close()) };
 }
 
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
