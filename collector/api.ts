@@ -10,6 +10,8 @@ import { renderMetrics } from "./metrics.ts";
 import type { IngestCounters } from "./ingest.ts";
 import type { SseHub } from "./sse.ts";
 import type { NodeSummary, Store } from "./store.ts";
+import { authGate, type AuthEnv, type Authenticator, LOGIN_OPEN_PATHS, loginRoutes } from "./auth/mod.ts";
+import type { LogFn } from "../common/log.ts";
 
 export interface ApiDeps {
   readonly store: Store;
@@ -17,9 +19,17 @@ export interface ApiDeps {
   readonly counters: IngestCounters;
   readonly now: () => number;
   readonly staleAfterMs: number;
-  /** More routes mounted before the not-found handler (the alarm API). */
-  readonly routes?: readonly Hono[];
+  /** Who may read (collector/auth). */
+  readonly authn: Authenticator;
+  /** Session cookie lifetime (seconds). */
+  readonly sessionMaxAgeS: number;
+  readonly log: LogFn;
+  /** More routes mounted behind the auth gate, before the not-found handler (the alarm API). */
+  readonly routes?: readonly Hono<AuthEnv>[];
 }
+
+/** Reachable without credentials: the load balancer's check and the login page. */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz", ...LOGIN_OPEN_PATHS]);
 
 /** A time parameter: epoch ms, an ISO 8601 date, or "-1h" / "now". */
 export function parseTime(v: string | undefined, now: number): number | undefined {
@@ -33,8 +43,9 @@ export function parseTime(v: string | undefined, now: number): number | undefine
   return Number.isNaN(t) ? undefined : t;
 }
 
-export function createApi(deps: ApiDeps): Hono {
-  const app = new Hono();
+export function createApi(deps: ApiDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.use("*", authGate(deps.authn, { openPaths: OPEN_PATHS }));
   const withOnline = (n: NodeSummary, now: number) => ({ ...n, online: n.running && now - n.lastSeen < deps.staleAfterMs });
   const badQuery = (detail: string) => problem({ type: "bad-query", title: "Bad Request", status: 400, detail });
   const window = (q: (k: string) => string | undefined) => {
@@ -87,9 +98,15 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get("/api/v1/events", () => deps.sse.connect());
   for (const r of deps.routes ?? []) app.route("/", r);
+  app.route("/", loginRoutes({ authn: deps.authn, now: deps.now, maxAgeS: deps.sessionMaxAgeS, log: deps.log }));
   app.route("/", dashboardRoutes());
 
   app.notFound((c) => problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot ${c.req.method} ${new URL(c.req.url).pathname}: no such endpoint` }));
-  app.onError((e) => problem({ type: "internal", title: "Internal Server Error", status: 500, detail: e.message }));
+  // The exception stays in the log; the client gets an id to quote, never the message.
+  app.onError((e, c) => {
+    const id = crypto.randomUUID();
+    deps.log("error", "collector: request failed", { errorId: id, method: c.req.method, path: c.req.path, error: e.message });
+    return problem({ type: "internal", title: "Internal Server Error", status: 500, detail: `Cannot answer: internal error ${id} (the collector's log has it)` });
+  });
   return app;
 }

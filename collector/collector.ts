@@ -13,6 +13,7 @@ import { createSseHub } from "./sse.ts";
 import type { Store } from "./store.ts";
 import { type AlarmEngine, alarmRoutes, alarmsPathBeside, startAlarms } from "./alarms/mod.ts";
 import { notificationJson } from "./alarms/types.ts";
+import { createAuthenticator, principalOf, requireRole } from "./auth/mod.ts";
 
 export interface RunningCollector {
   readonly url: string;
@@ -21,7 +22,7 @@ export interface RunningCollector {
   readonly server: HttpServer;
   readonly store: Store;
   /** The request handler (tests and benchmarks may call it without a socket). */
-  readonly handler: (req: Request) => Promise<Response>;
+  readonly handler: CollectorHandler;
   /** Ingest totals since start (for /metrics and the OpenTelemetry instruments). */
   readonly counters: IngestCounters;
   /** Resolves when the server stopped and the store is closed (after `signal` aborted). */
@@ -36,6 +37,13 @@ export interface CollectorDeps {
   readonly store?: Store;
 }
 
+/** What the server knows about the connection of a request. */
+export interface ConnInfo {
+  readonly remoteAddress?: string;
+}
+
+export type CollectorHandler = (req: Request, info?: ConnInfo) => Promise<Response>;
+
 /** Build the request handler over a store (no socket). */
 export function createCollectorHandler(config: CollectorConfig, store: Store, deps: { now: () => number; log: LogFn; alarms?: AlarmEngine }) {
   const counters = newIngestCounters();
@@ -43,18 +51,19 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
   const unsubscribeStore = store.subscribe((c) => sse.publish(c));
   const unsubscribeAlarms = deps.alarms?.subscribe((n) => sse.publish({ type: "alarm", ...notificationJson(n) }));
   const unsubscribe = () => (unsubscribeStore(), unsubscribeAlarms?.());
-  const ingest = createIngestHandler({ store, auth: config.auth, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
-  const routes = deps.alarms ? [alarmRoutes({ engine: deps.alarms, now: deps.now })] : [];
-  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, routes });
-  const handler = (req: Request): Promise<Response> => {
+  const authn = createAuthenticator(config.auth, { now: deps.now });
+  const ingest = createIngestHandler({ store, auth: authn, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
+  const routes = deps.alarms ? [alarmRoutes({ engine: deps.alarms, now: deps.now, operatorGuard: requireRole("operator"), userOf: (c) => principalOf(c)?.name ?? "anonymous" })] : [];
+  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, authn, sessionMaxAgeS: Math.floor(config.auth.sessions.maxAge / 1000), log: deps.log, routes });
+  const handler: CollectorHandler = (req, info) => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
     const p = url.indexOf("/", url.indexOf("//") + 2);
     const path = url.slice(p, url.indexOf("?", p) >>> 0);
     if (path === INGEST_PATH) return ingest(req);
-    return Promise.resolve(api.fetch(req));
+    return Promise.resolve(api.fetch(req, { remoteAddress: info?.remoteAddress }));
   };
-  return { handler, counters, close: () => (unsubscribe(), sse.close()) };
+  return { handler, counters, authn, close: () => (unsubscribe(), sse.close()) };
 }
 
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */

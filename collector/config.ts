@@ -10,6 +10,7 @@ import { otelConfigSchema } from "../common/otel_config.ts";
 import { byteSize, duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
 import { alarmsConfigSchema, defaultAlarmsConfig } from "./alarms/config.ts";
+import { authConfigSchema } from "./auth/auth_config.ts";
 
 /** "host:port", "[v6]:port" or ":port" (all interfaces); port 0 = any free port. */
 export function parseListen(text: string): { hostname: string; port: number } | undefined {
@@ -86,12 +87,8 @@ export const collectorConfigSchema = z.strictObject({
    * main `listen` port accepts h2c already. @default none
    */
   h2cListen: listen.optional(),
-  auth: z.strictObject({
-    /** Per-agent bearer tokens: agentId → token. A token only admits batches of its own agentId. */
-    tokens: z.record(z.string().min(1), z.string().min(16, "tokens need at least 16 characters")).default({}),
-    /** One token for every agent id (simpler, weaker). */
-    sharedToken: z.string().min(16, "tokens need at least 16 characters").optional(),
-  }).refine((a) => Object.keys(a.tokens).length > 0 || a.sharedToken !== undefined, "set auth.tokens or auth.sharedToken: the collector never accepts unauthenticated agents"),
+  /** Agents, users, API tokens, a trusted proxy, publicRead (collector/auth/auth_config.ts, docs/security.md). */
+  auth: authConfigSchema,
   /**
    * Where batches and the fleet state live. `kind: sqlite` (the default, also when `kind` is
    * omitted) is one embedded file; `kind: jetstream` shares state between several collectors

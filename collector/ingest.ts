@@ -10,13 +10,14 @@ import { decodeBatch, WireVersionError } from "../telemetry/codec.ts";
 import type { LogFn } from "../common/log.ts";
 import { problem } from "./problem.ts";
 import type { Store } from "./store.ts";
+import type { AgentGrant } from "./auth/mod.ts";
 
 export const INGEST_PATH = "/api/v1/ingest";
 export const INGEST_CONTENT_TYPES = ["application/vnd.edgeprobe.telemetry+cbor", "application/cbor"];
 
+/** Which agent ids a bearer token admits (collector/auth: constant-time, reloadable). */
 export interface IngestAuth {
-  readonly tokens: Readonly<Record<string, string>>;
-  readonly sharedToken?: string;
+  agent(token: string): AgentGrant | undefined;
 }
 
 export interface IngestCounters {
@@ -66,8 +67,6 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array | un
 }
 
 export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise<Response> {
-  const byToken = new Map<string, string>();
-  for (const [agent, token] of Object.entries(deps.auth.tokens)) byToken.set(token, agent);
   const count = (result: string) => void (deps.counters.batches[result] = (deps.counters.batches[result] ?? 0) + 1);
   const unauthorized = { "www-authenticate": 'Bearer realm="edgeprobe-ingest"' };
 
@@ -78,9 +77,8 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
     }
     const authz = req.headers.get("authorization") ?? "";
     const token = authz.startsWith("Bearer ") ? authz.slice(7).trim() : "";
-    const agentForToken = token ? byToken.get(token) : undefined;
-    const shared = token !== "" && deps.auth.sharedToken !== undefined && token === deps.auth.sharedToken;
-    if (!token || (!agentForToken && !shared)) {
+    const grant = token ? deps.auth.agent(token) : undefined;
+    if (!grant) {
       count("unauthorized");
       return problem({ type: "unauthorized", title: "Unauthorized", status: 401, detail: token ? "Cannot accept telemetry: unknown bearer token" : "Cannot accept telemetry: no bearer token" }, unauthorized);
     }
@@ -117,9 +115,9 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
       }
       throw e;
     }
-    if (agentForToken !== undefined && agentForToken !== batch.agentId && !shared) {
+    if (grant.agentId !== undefined && grant.agentId !== batch.agentId) {
       count("forbidden");
-      return problem({ type: "forbidden-agent", title: "Forbidden", status: 403, detail: `Cannot accept telemetry: this token belongs to agent ${JSON.stringify(agentForToken)}, not ${JSON.stringify(batch.agentId)}` });
+      return problem({ type: "forbidden-agent", title: "Forbidden", status: 403, detail: `Cannot accept telemetry: this token belongs to agent ${JSON.stringify(grant.agentId)}, not ${JSON.stringify(batch.agentId)}` });
     }
     try {
       const out = await deps.store.ingest(batch, deps.now(), body);

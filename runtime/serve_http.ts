@@ -25,12 +25,19 @@ export interface HttpServer {
   readonly finished: Promise<void>;
 }
 
-export type HttpHandler = (req: Request) => Promise<Response>;
+/** The peer of a request: what a trusted-proxy check or a per-source limit needs. */
+export interface RequestInfo {
+  readonly remoteAddress?: string;
+}
+
+export type HttpHandler = (req: Request, info?: RequestInfo) => Promise<Response>;
 
 interface BunServer {
   port: number;
   hostname: string;
   stop(closeActive?: boolean): Promise<void> | void;
+  // https://bun.sh/docs/api/http#server-requestip-request: null for closed requests and Unix sockets.
+  requestIP(req: Request): { address: string } | null;
 }
 
 /**
@@ -61,7 +68,7 @@ export async function serveHttp(handler: HttpHandler, options: ServeHttpOptions)
             },
           }
           : {}),
-        fetch: handler,
+        fetch: (req: Request, srv: BunServer) => handler(req, { remoteAddress: srv.requestIP(req)?.address }),
         error: (e: Error) => new Response(JSON.stringify({ title: "Internal Server Error", status: 500, detail: e.message }), { status: 500, headers: { "content-type": "application/problem+json" } }),
       });
     } catch (e) {
@@ -76,7 +83,8 @@ export async function serveHttp(handler: HttpHandler, options: ServeHttpOptions)
   }
   if (rt === "deno") {
     if (options.tls?.requestCert) throw new Error(`Cannot listen on ${where}: Deno.serve cannot verify client certificates (mTLS needs Bun)`);
-    const Deno = (globalThis as unknown as { Deno: { serve(o: object, h: HttpHandler): { finished: Promise<void>; addr: { hostname: string; port: number } } } }).Deno;
+    type DenoHandler = (req: Request, info: { remoteAddr: { hostname: string } }) => Promise<Response>;
+    const Deno = (globalThis as unknown as { Deno: { serve(o: object, h: DenoHandler): { finished: Promise<void>; addr: { hostname: string; port: number } } } }).Deno;
     let server: { finished: Promise<void>; addr: { hostname: string; port: number } };
     try {
       server = Deno.serve({
@@ -85,7 +93,7 @@ export async function serveHttp(handler: HttpHandler, options: ServeHttpOptions)
         signal: options.signal,
         onListen: () => {},
         ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
-      }, handler);
+      }, (req, info) => handler(req, { remoteAddress: info.remoteAddr.hostname }));
     } catch (e) {
       throw new Error(`Cannot listen on ${where}: ${(e as Error).message}`, { cause: e });
     }

@@ -152,7 +152,7 @@ describe("alarm engine on a real SQLite store", () => {
     assert.equal((await app.request("/api/v1/alarms?label=region")).status, 400);
     assert.equal((await app.request("/api/v1/alarms?label=region=north&node=upf-r")).status, 200);
     assert.equal((await app.request("/api/v1/alarms/nope/ack", { method: "POST" })).status, 404);
-    const forbidden = alarmRoutes({ engine, now: () => now, who: () => ({ user: "v", operator: false }) });
+    const forbidden = alarmRoutes({ engine, now: () => now, operatorGuard: () => Promise.resolve(new Response(null, { status: 403 })) });
     assert.equal((await forbidden.request(`/api/v1/alarms/${body.alarms[0].alarmId}/clear`, { method: "POST" })).status, 403);
     res = await app.request(`/api/v1/alarms/${body.alarms[0].alarmId}/clear`, { method: "POST" });
     assert.equal((await res.json() as { perceivedSeverity: string; clearUserId: string }).clearUserId, "anonymous");

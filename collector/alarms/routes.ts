@@ -4,7 +4,7 @@
  * `POST /api/v1/alarms/:id/ack | unack | clear` (operator), maintenance windows, alarm history
  * and availability (JSON or CSV). Every non-2xx answer is problem+json.
  */
-import { Hono, type Context } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { problem } from "../problem.ts";
 import { parseTime } from "../api.ts";
 import { availabilityCsv, computeAvailability } from "./availability.ts";
@@ -15,11 +15,12 @@ import { alarmJson, SEVERITIES, type Severity } from "./types.ts";
 export interface AlarmRoutesDeps {
   readonly engine: AlarmEngine;
   readonly now: () => number;
-  /**
-   * The user behind a request and whether they may change alarms (operator role). Until the
-   * collector has roles, everyone is "anonymous" and allowed.
-   */
-  readonly who?: (c: Context) => { user: string; operator: boolean };
+  /** Runs before every action (ack, unack, clear, maintenance changes): the collector's requireRole("operator"). */
+  // deno-lint-ignore no-explicit-any
+  readonly operatorGuard?: MiddlewareHandler<any>;
+  /** The user behind a request (recorded as ackUserId, clearUserId, createdBy). @default "anonymous" */
+  // deno-lint-ignore no-explicit-any
+  readonly userOf?: (c: Context<any>) => string;
 }
 
 /** Largest alarm list answer, history rows and availability span (bounded cost per request). */
@@ -28,15 +29,13 @@ export const LIMITS = { list: 10_000, history: 10_000, availabilityDays: 400 } a
 const bad = (detail: string) => problem({ type: "bad-query", title: "Bad Request", status: 400, detail });
 const notFound = (id: string) => problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot find alarm ${JSON.stringify(id)}` });
 
-export function alarmRoutes(deps: AlarmRoutesDeps): Hono {
-  const app = new Hono();
+// deno-lint-ignore no-explicit-any
+export function alarmRoutes(deps: AlarmRoutesDeps): Hono<any> {
+  // deno-lint-ignore no-explicit-any
+  const app = new Hono<any>();
   const e = deps.engine;
-  const who = deps.who ?? (() => ({ user: "anonymous", operator: true }));
-  const operator = (c: Context) => {
-    const w = who(c);
-    return w.operator ? w : undefined;
-  };
-  const forbidden = () => problem({ type: "forbidden", title: "Forbidden", status: 403, detail: "Cannot change alarms: the operator role is needed" });
+  const guard: MiddlewareHandler = deps.operatorGuard ?? (async (_c, next) => await next());
+  const userOf = deps.userOf ?? (() => "anonymous");
 
   app.get("/api/v1/alarms", (c) => {
     const q = (k: string) => c.req.query(k);
@@ -82,12 +81,11 @@ export function alarmRoutes(deps: AlarmRoutesDeps): Hono {
   });
 
   for (const action of ["ack", "unack", "clear"] as const) {
-    app.post(`/api/v1/alarms/:id/${action}`, async (c) => {
-      const w = operator(c);
-      if (!w) return forbidden();
+    app.post(`/api/v1/alarms/:id/${action}`, guard, async (c) => {
       const id = c.req.param("id");
       if (!e.get(id)) return notFound(id);
-      const a = action === "clear" ? await e.clear(id, w.user) : await e.setAck(id, action === "ack", w.user);
+      const user = userOf(c);
+      const a = action === "clear" ? await e.clear(id, user) : await e.setAck(id, action === "ack", user);
       return a ? c.json(alarmJson(a)) : notFound(id);
     });
   }
@@ -103,9 +101,7 @@ export function alarmRoutes(deps: AlarmRoutesDeps): Hono {
   });
 
   app.get("/api/v1/maintenance", (c) => c.json({ windows: e.maintenance() }));
-  app.post("/api/v1/maintenance", async (c) => {
-    const w = operator(c);
-    if (!w) return forbidden();
+  app.post("/api/v1/maintenance", guard, async (c) => {
     let body: unknown;
     try {
       body = await c.req.json();
@@ -114,12 +110,11 @@ export function alarmRoutes(deps: AlarmRoutesDeps): Hono {
     }
     const r = maintenanceInputSchema.safeParse(body);
     if (!r.success) return bad(`Cannot read the maintenance window: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
-    const win = newWindow(r.data, crypto.randomUUID(), w.user, deps.now());
+    const win = newWindow(r.data, crypto.randomUUID(), userOf(c), deps.now());
     await e.addMaintenance(win);
     return c.json(win, 201);
   });
-  app.delete("/api/v1/maintenance/:id", async (c) => {
-    if (!operator(c)) return forbidden();
+  app.delete("/api/v1/maintenance/:id", guard, async (c) => {
     return (await e.deleteMaintenance(c.req.param("id")))
       ? new Response(null, { status: 204 })
       : problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot find maintenance window ${JSON.stringify(c.req.param("id"))}` });
