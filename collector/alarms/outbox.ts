@@ -69,12 +69,16 @@ export function startOutbox(store: OutboxStore, sender: Sender, o: OutboxOptions
         if (msgs.length === 0) break;
         try {
           await sender.send(msgs.map((m) => m.body), o.signal);
+          // Stopping: the store may be closed already. The messages stay queued and go again at
+          // the next start (at least once; receivers dedupe by notificationId / alarmId).
+          if (o.signal.aborted) return;
           store.remove(sender.name, msgs.map((m) => m.id));
           sent += msgs.length;
           lastSentAt = Date.now();
           if (backoff > 0) o.log("info", "alarms: northbound receiver is back", { receiver: sender.name });
           backoff = 0;
         } catch (e) {
+          if (o.signal.aborted) return;
           failures++;
           lastError = (e as Error).message;
           backoff = backoff === 0 ? o.minBackoff : Math.min(o.maxBackoff, backoff * 2);
