@@ -92,6 +92,7 @@ export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEng
   let chain: Promise<void> = Promise.resolve();
   let correlateTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  let lastPrune = 0;
   // Raises that had not gone northbound when the collector stopped go after the hold-down.
   for (const a of list.all()) {
     if (a.perceivedSeverity !== "CLEARED" && !a.sentNorthbound && !a.parentAlarmId && !a.maintenance) held.set(a.alarmId, startedAt + config.holdDown);
@@ -306,6 +307,11 @@ export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEng
       }
       await apply(actions, at);
       await flushHeld(at);
+      if (at - lastPrune >= 3_600_000) {
+        lastPrune = at;
+        const n = await repo.prune(at - config.history);
+        if (n > 0) log("info", "alarms: history pruned", { alarms: n });
+      }
     });
   const timer = setInterval(() => void check(), config.checkEvery);
   (timer as { unref?: () => void }).unref?.();
