@@ -86,7 +86,11 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   let alarms: AlarmEngine;
   try {
     const s = config.store;
-    alarms = await startAlarms(config.alarms, { store, staleAfterMs: config.staleAfter, now, log: deps.log, signal, defaultPath: alarmsPathBeside(s.kind === "sqlite" ? s.path : s.readModel) });
+    alarms = await startAlarms(config.alarms, {
+      store, staleAfterMs: config.staleAfter, now, log: deps.log, signal,
+      defaultPath: alarmsPathBeside(s.kind === "sqlite" ? s.path : s.readModel),
+      ...(s.kind === "jetstream" ? { jetstream: s } : {}),
+    });
   } catch (e) {
     await store.close();
     throw e;

@@ -67,6 +67,26 @@ export class AlarmList {
     return { notificationId, notificationType: type, eventTime: at, alarm: a, ...(previousSeverity ? { previousSeverity } : {}) };
   }
 
+  /**
+   * Take an alarm as another collector wrote it (JetStream mode): it replaces ours. Returns the
+   * notification to show live, or undefined when nothing changed.
+   */
+  adopt(a: AlarmRecord): AlarmNotification | undefined {
+    const cur = this.#byId.get(a.alarmId);
+    if (cur && JSON.stringify(cur) === JSON.stringify(a)) return undefined;
+    const type: NotificationType = !cur ? "notifyNewAlarm"
+      : a.perceivedSeverity === "CLEARED" && cur.perceivedSeverity !== "CLEARED" ? "notifyClearedAlarm"
+      : a.ackState !== cur.ackState ? "notifyAckStateChanged"
+      : a.correlatedNotifications.length !== cur.correlatedNotifications.length ? "notifyCorrelatedNotificationChanged"
+      : "notifyChangedAlarm";
+    if (a.perceivedSeverity !== "CLEARED") this.#byKey.set(a.key, a.alarmId);
+    else if (this.#byKey.get(a.key) === a.alarmId) this.#byKey.delete(a.key);
+    if (a.perceivedSeverity === "CLEARED" && a.ackState === "ACKNOWLEDGED") this.#byId.delete(a.alarmId);
+    else this.#byId.set(a.alarmId, a);
+    if (a.notificationId >= this.#nextNotificationId) this.#nextNotificationId = a.notificationId + 1;
+    return { notificationId: a.notificationId, notificationType: type, eventTime: a.alarmChangedTime ?? a.alarmRaisedTime, alarm: a };
+  }
+
   /** Record that an alarm's raise went northbound (no notification). */
   markSent(alarmId: string): AlarmRecord | undefined {
     const a = this.#byId.get(alarmId);

@@ -38,6 +38,11 @@ export interface AlarmEngineDeps {
   readonly log: LogFn;
   readonly northbound?: readonly Northbound[];
   readonly newId?: () => string;
+  /**
+   * Whether this collector processes a node's events (JetStream mode: the owner of its partition).
+   * Alarms of other nodes arrive through the repository's watch. @default every node
+   */
+  readonly owns?: (node: string) => boolean;
 }
 
 export interface AlarmFilter {
@@ -78,6 +83,7 @@ const RANK: Record<Severity, number> = { CRITICAL: 0, MAJOR: 1, MINOR: 2, WARNIN
 
 export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEngine> {
   const { store, repo, config, log } = deps;
+  const owns = deps.owns ?? (() => true);
   const loaded = await repo.load();
   const labels = new Map<string, Readonly<Record<string, string>>>();
   const inventory = new Map<string, ProbeMeta[]>(loaded.inventory);
@@ -189,11 +195,17 @@ export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEng
     const r = correlate(active, (n) => inventory.get(n), existingRoots, { minAgents: config.correlation.minAgents, windowMs: config.correlation.window });
     const notes: AlarmNotification[] = [];
     const wanted = new Set(r.roots.map((c) => c.key));
-    for (const c of r.roots) notes.push(...list.raise(c, at, { maintenance: c.node !== undefined && inMaintenance(c.node, at) }));
+    // A root is raised by the owner of its node, or of its first member node (peer faults), so
+    // collectors sharing the list raise it once.
+    const rootOwner = (key: string) => {
+      const members = active.filter((a) => r.parentKey.get(a.alarmId) === key && a.node).map((a) => a.node!).sort();
+      return members.length === 0 || owns(members[0]);
+    };
+    for (const c of r.roots) if (list.active(c.key) || (c.node ? owns(c.node) : rootOwner(c.key))) notes.push(...list.raise(c, at, { maintenance: c.node !== undefined && inMaintenance(c.node, at) }));
     for (const a of active) if (ROOT_KINDS.has(a.kind) && !wanted.has(a.key)) notes.push(...list.clear(a.key, at));
     const parents = new Map<string, string | undefined>();
     for (const a of list.all()) {
-      if (a.perceivedSeverity === "CLEARED") continue;
+      if (a.perceivedSeverity === "CLEARED" || (a.node !== undefined && !owns(a.node))) continue;
       const key = r.parentKey.get(a.alarmId);
       const parent = key === undefined ? undefined : list.active(key)?.alarmId;
       if (parent !== a.parentAlarmId) parents.set(a.alarmId, parent);
@@ -233,7 +245,7 @@ export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEng
       labels.set(c.node.id, c.node.labels);
       return;
     }
-    if (c.type !== "event") return;
+    if (c.type !== "event" || !owns(c.node)) return;
     const ev = c.event, node = c.node, at = ev.at, d = ev.detail as Record<string, unknown>;
     void run(async () => {
       const inputs: AlarmInput[] = [];
@@ -285,6 +297,26 @@ export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEng
     });
   };
   const unsubscribe = store.subscribe(onChange);
+  // JetStream mode: alarms and maintenance windows written by the other collectors.
+  const unwatch = repo.watch?.(
+    (a) =>
+      void run(() => {
+        const n = list.adopt(a);
+        if (!n) return;
+        for (const l of listeners) {
+          try {
+            l(n);
+          } catch {
+            // as in publish
+          }
+        }
+        scheduleCorrelation();
+      }),
+    (w) =>
+      void run(() => {
+        windows = "deleted" in w ? windows.filter((x) => x.id !== w.id) : [...windows.filter((x) => x.id !== w.id), w];
+      }),
+  );
 
   const check = () =>
     run(async () => {
@@ -294,6 +326,7 @@ export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEng
       if (at - startedAt >= deps.staleAfterMs) {
         for (const n of await store.fleet(at)) {
           labels.set(n.id, n.labels);
+          if (!owns(n.id)) continue;
           const silentFor = at - n.lastSeen;
           const alarm = list.active(keys.silent(n.id));
           if (n.running && silentFor > deps.staleAfterMs && !alarm) actions.push(...mapEvent({ type: "silent", node: n.id, at, lastSeen: n.lastSeen }));
@@ -407,6 +440,7 @@ export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEng
     async close() {
       closed = true;
       unsubscribe();
+      unwatch?.();
       clearInterval(timer);
       if (amTimer) clearInterval(amTimer);
       if (correlateTimer) clearTimeout(correlateTimer);

@@ -25,15 +25,26 @@ export interface StartAlarmsDeps {
   readonly signal: AbortSignal;
   /** Where the alarm file goes when `config.path` is not set. */
   readonly defaultPath: string;
-  /** Use this repository and outbox (JetStream mode) instead of the SQLite file. */
+  /** Use this repository and outbox instead of the SQLite file (tests). */
   readonly repo?: { repo: AlarmRepo; outbox: OutboxStore };
+  /**
+   * The collector's JetStream store config: the alarm list is then shared through the key-value
+   * bucket `<bucket>_alarms` (collector/alarms/jetstream_repo.ts).
+   */
+  readonly jetstream?: { servers: readonly string[]; bucket: string; replicas: number; timeout: number; auth?: { token: string } | { user: string; pass: string } };
+  /** Name of this collector in shared writes. */
+  readonly writer?: string;
 }
 
 /** Open the alarm repository and outboxes, start the engine. Stops when `signal` aborts (await `close`). */
 export async function startAlarms(config: AlarmsConfig, deps: StartAlarmsDeps): Promise<AlarmEngine> {
   let repo: AlarmRepo, outbox: OutboxStore;
   if (deps.repo) ({ repo, outbox } = deps.repo);
-  else {
+  else if (deps.jetstream) {
+    const j = deps.jetstream;
+    const { openJetstreamAlarmRepo } = await import("./jetstream_repo.ts");
+    ({ repo, outbox } = await openJetstreamAlarmRepo({ ...j, bucket: `${j.bucket}_alarms`, localPath: config.path ?? deps.defaultPath, writer: deps.writer ?? `${crypto.randomUUID()}` }, { log: deps.log }));
+  } else {
     const r = await openSqliteAlarmRepo(config.path ?? deps.defaultPath);
     repo = r;
     outbox = r.outbox;
@@ -48,7 +59,11 @@ export async function startAlarms(config: AlarmsConfig, deps: StartAlarmsDeps): 
     const { snmpTrapSender, snmpMessage } = await import("./snmp_trap.ts");
     for (const s of config.snmp) northbound.push({ outbox: startOutbox(outbox, snmpTrapSender(s), ob), format: (n) => [snmpMessage(n)] });
   }
-  const engine = await createAlarmEngine({ store: deps.store, repo, config, staleAfterMs: deps.staleAfterMs, now: deps.now, log: deps.log, northbound });
+  // A JetStream store that splits agents between collectors says which are ours (duck-typed, so
+  // this folder does not depend on the store's implementation).
+  const ownsFn = (deps.store as { owns?: (agentId: string) => boolean }).owns;
+  const owns = ownsFn ? (n: string) => ownsFn.call(deps.store, n) : undefined;
+  const engine = await createAlarmEngine({ store: deps.store, repo, config, staleAfterMs: deps.staleAfterMs, now: deps.now, log: deps.log, northbound, ...(owns ? { owns } : {}) });
   return engine;
 }
 
