@@ -34,7 +34,7 @@ describe("outbox with the JSON webhook", () => {
     assert.equal(ob.stats().pending, 3);
     assert.match(ob.stats().lastError ?? "", /^Cannot deliver to webhook noc: HTTP 503/);
     up = true;
-    await until(() => got.length === 3);
+    await until(() => got.length === 3 && ob.stats().pending === 0);
     assert.deepEqual(got, [{ n: 1 }, { n: 2 }, { n: 3 }]);
     assert.equal(ob.stats().pending, 0);
     assert.ok(logs.includes("alarms: northbound receiver is back"));
