@@ -6,6 +6,9 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createTcpServer } from "node:net";
+import { createSocket } from "node:dgram";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Child, eventually, startChild } from "../_util/process.ts";
@@ -18,9 +21,32 @@ export interface HttpSink {
   close(): Promise<void>;
 }
 
-/** A JSON receiver on 127.0.0.1:port that keeps every body it accepted. */
-export async function httpSink(port: number): Promise<HttpSink> {
-  const sink = { url: `http://127.0.0.1:${port}`, bodies: [] as unknown[], up: true, close: async () => {} };
+/**
+ * A port of this area's range (33000-33999) that is free now for TCP and UDP on 127.0.0.1, for the
+ * peers that cannot report a port they chose themselves. The range lies inside Linux's ephemeral
+ * range, so a fixed port may be taken by some client connection: probe instead of assuming.
+ */
+export async function freePort(from: number, to = from + 99): Promise<number> {
+  for (let p = from; p <= to; p++) {
+    const tcp = await new Promise<boolean>((resolve) => {
+      const s = createTcpServer();
+      s.once("error", () => resolve(false));
+      s.listen(p, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (!tcp) continue;
+    const udp = await new Promise<boolean>((resolve) => {
+      const s = createSocket("udp4");
+      s.once("error", () => resolve(false));
+      s.bind(p, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (udp) return p;
+  }
+  throw new Error(`Cannot find a free port in ${from}-${to}`);
+}
+
+/** A JSON receiver on 127.0.0.1 (port 0: any free one) that keeps every body it accepted. */
+export async function httpSink(port = 0): Promise<HttpSink> {
+  const sink = { url: "", bodies: [] as unknown[], up: true, close: async () => {} };
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     let text = "";
     for await (const c of req) text += c;
@@ -36,6 +62,7 @@ export async function httpSink(port: number): Promise<HttpSink> {
     }
   });
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", () => resolve()));
+  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   sink.close = () => new Promise<void>((r) => server.close(() => r()));
   server.closeIdleConnections?.();
   return sink;

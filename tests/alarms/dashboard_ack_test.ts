@@ -3,7 +3,7 @@
  * operator acknowledges an alarm and every viewer's open page shows it, live; a viewer's attempt
  * is refused; the header counts alarms by severity; the node page shows the timeline and
  * availability. The collector runs in this process; telemetry arrives over its real ingest
- * endpoint as CBOR batches. Port 33500.
+ * endpoint as CBOR batches. Ports chosen by the OS.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -18,7 +18,6 @@ import type { TelemetryRecord } from "../../telemetry/record.ts";
 import { launchChromium } from "../dashboard/_browser.ts";
 import { eventually } from "../_util/process.ts";
 
-const PORT = 33500;
 const AGENT_TOKEN = "alarm-ui-agent-token-0123456789";
 const OPS = "alarm-ui-operator-token-0123456789";
 const VIEW = "alarm-ui-viewer-token-0123456789";
@@ -46,7 +45,7 @@ describe("alarm page in Chromium", { timeout: 120_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "ep-alarm-ui-"));
     const config = parseCollectorConfig({
-      listen: `127.0.0.1:${PORT}`,
+      listen: "127.0.0.1:0",
       auth: { sharedToken: AGENT_TOKEN, apiTokens: { ops: { role: "operator", token: OPS }, wall: { role: "viewer", token: VIEW } } },
       store: { path: join(dir, "collector.db") },
       alarms: { holdDown: "0s", checkEvery: "200ms" },

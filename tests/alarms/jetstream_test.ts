@@ -1,7 +1,7 @@
 /**
  * Alarms shared between collectors through NATS JetStream key-value (Debian's nats-server): two
  * alarm engines, each owning half of the agents, see the same list; an acknowledgement on one shows
- * on the other; a restarted engine loads the list from the bucket. Port 33422.
+ * on the other; a restarted engine loads the list from the bucket. nats-server on a free port in 33420-33519.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -17,8 +17,8 @@ import { newWindow, maintenanceInputSchema } from "../../collector/alarms/mainte
 import type { TelemetryRecord } from "../../telemetry/record.ts";
 import { type NatsNode, startNats } from "../nats/_nats.ts";
 import { eventually } from "../_util/process.ts";
+import { freePort } from "./_peers.ts";
 
-const PORT = 33422;
 const config = alarmsConfigSchema.parse({ holdDown: "0s" });
 
 describe("alarms shared through JetStream", { timeout: 60_000 }, () => {
@@ -27,7 +27,7 @@ describe("alarms shared through JetStream", { timeout: 60_000 }, () => {
   const stores: Store[] = [];
   const engines: AlarmEngine[] = [];
   const open = async (name: string, owns: (n: string) => boolean, store: Store) => {
-    const { repo } = await openJetstreamAlarmRepo({ servers: [`nats://127.0.0.1:${PORT}`], bucket: "edgeprobe_alarms", replicas: 1, timeout: 5000, localPath: join(dir, `${name}-${engines.length}.db`), writer: name }, { log: () => {} });
+    const { repo } = await openJetstreamAlarmRepo({ servers: [nats.url], bucket: "edgeprobe_alarms", replicas: 1, timeout: 5000, localPath: join(dir, `${name}-${engines.length}.db`), writer: name }, { log: () => {} });
     const e = await createAlarmEngine({ store, repo, config, staleAfterMs: 120_000, now: Date.now, log: () => {}, owns });
     engines.push(e);
     return e;
@@ -43,7 +43,7 @@ describe("alarms shared through JetStream", { timeout: 60_000 }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "ep-alarms-js-"));
-    nats = await startNats(dir, PORT);
+    nats = await startNats(dir, await freePort(33420));
     for (let i = 0; i < 2; i++) stores.push(await openSqliteStore({ path: ":memory:" }));
   });
   after(async () => {

@@ -2,7 +2,8 @@
  * Alarms end to end with real receivers: a real agent (bun cli/main.ts agent) probes a TCP target
  * that the test kills and revives; the collector (in this process) raises and clears alarms and
  * sends them to Debian's prometheus-alertmanager, to snmptrapd and to a JSON webhook that is down
- * at first. Ports 33000-33999.
+ * at first. The collector and HTTP receivers take ports from the OS; Alertmanager, snmptrapd,
+ * the agent and its target probe for free ones in 33000-33999.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -13,10 +14,9 @@ import { startCollector, type RunningCollector } from "../../collector/collector
 import { parseCollectorConfig } from "../../collector/config.ts";
 import { listenTcp, type TcpTarget } from "../dashboard/_fleet.ts";
 import { type Child, eventually, startChild } from "../_util/process.ts";
-import { type Alertmanager, type HttpSink, httpSink, startAlertmanager, startSnmptrapd, type TrapReceiver } from "./_peers.ts";
+import { type Alertmanager, freePort, type HttpSink, httpSink, startAlertmanager, startSnmptrapd, type TrapReceiver } from "./_peers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
-const PORTS = { collector: 33400, agent: 33411, target: 33021, am: 33093, amSink: 33081, webhook: 33080, trapd: 33162 } as const;
 const AGENT_TOKEN = "alarm-test-agent-token-0123456789";
 const OPS = "alarm-test-operator-token-0123456789";
 const VIEW = "alarm-test-viewer-token-0123456789";
@@ -45,6 +45,8 @@ describe("alarms northbound to real receivers", { timeout: 120_000 }, () => {
   let amSink: HttpSink;
   let webhook: HttpSink;
   let trapd: TrapReceiver;
+  let trapdPort: number;
+  let targetPort: number;
   const stop = new AbortController();
   const api = (path: string, init: RequestInit = {}, token = VIEW) =>
     fetch(`${collector.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
@@ -54,14 +56,16 @@ describe("alarms northbound to real receivers", { timeout: 120_000 }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "ep-alarms-nb-"));
-    amSink = await httpSink(PORTS.amSink);
-    webhook = await httpSink(PORTS.webhook);
+    amSink = await httpSink();
+    webhook = await httpSink();
     webhook.up = false;
-    am = await startAlertmanager(PORTS.am, `${amSink.url}/am`);
-    trapd = await startSnmptrapd(PORTS.trapd);
-    target = await listenTcp(PORTS.target);
+    am = await startAlertmanager(await freePort(33090), `${amSink.url}/am`);
+    trapdPort = await freePort(33160);
+    trapd = await startSnmptrapd(trapdPort);
+    targetPort = await freePort(33020);
+    target = await listenTcp(targetPort);
     const config = parseCollectorConfig({
-      listen: `127.0.0.1:${PORTS.collector}`,
+      listen: "127.0.0.1:0",
       auth: { sharedToken: AGENT_TOKEN, apiTokens: { ops: { role: "operator", token: OPS }, noc: { role: "viewer", token: VIEW } } },
       store: { path: join(dir, "collector.db") },
       alarms: {
@@ -70,16 +74,16 @@ describe("alarms northbound to real receivers", { timeout: 120_000 }, () => {
         outbox: { minBackoff: "200ms", maxBackoff: "1s" },
         alertmanager: { urls: [am.url], resendEvery: "2s" },
         webhooks: [{ name: "noc", url: `${webhook.url}/hook` }],
-        snmp: [{ name: "trapd", host: "127.0.0.1", port: PORTS.trapd }],
+        snmp: [{ name: "trapd", host: "127.0.0.1", port: trapdPort }],
       },
     }, {});
     collector = await startCollector(config, { signal: stop.signal, log: () => {} });
     const f = join(dir, "agent.json");
     writeFileSync(f, JSON.stringify({
       agent: { id: AGENT, labels: { region: "north", role: "upf" } },
-      server: { listen: `127.0.0.1:${PORTS.agent}` },
+      server: { listen: `127.0.0.1:${await freePort(33410)}` },
       log: { level: "warn" },
-      probes: [{ name: "smf-n4", kind: "tcp", target: `127.0.0.1:${PORTS.target}`, interface: "N4", interval: "300ms", timeout: "200ms", jitter: "0%", fall: 1, rise: 1 }],
+      probes: [{ name: "smf-n4", kind: "tcp", target: `127.0.0.1:${targetPort}`, interface: "N4", interval: "300ms", timeout: "200ms", jitter: "0%", fall: 1, rise: 1 }],
       telemetry: {
         collector: collector.url,
         token: AGENT_TOKEN,
@@ -137,7 +141,7 @@ describe("alarms northbound to real receivers", { timeout: 120_000 }, () => {
     assert.ok(delivered.length >= 2, "both alarms (node and probe) were kept and delivered");
 
     // The target returns: resolved in Alertmanager, a clear trap, a clear on the webhook.
-    target = await listenTcp(PORTS.target);
+    target = await listenTcp(targetPort);
     await eventually(async () => amAlerts("resolved", "edgeprobe_node_verdict").length > 0, 15_000);
     const clearTrap = await eventually(async () => trapd.traps().find((l) => l.includes(`.${E}.0.3\t`) && l.includes(`"${raised.alarmId}"`)), 10_000);
     assert.ok(clearTrap.includes(`.${E}.1.4 = INTEGER: 1`), "perceivedSeverity cleared(1)");
@@ -171,7 +175,7 @@ describe("alarms northbound to real receivers", { timeout: 120_000 }, () => {
     // Longer than hold-down, a check period and an Alertmanager re-send: still nothing went out.
     await new Promise((r) => setTimeout(r, 2500));
     assert.deepEqual({ am: amSink.bodies.length, traps: trapd.traps().length, hook: webhook.bodies.length }, before);
-    target = await listenTcp(PORTS.target);
+    target = await listenTcp(targetPort);
     await eventually(async () => (await alarms("?state=active")).alarms.length === 0, 10_000);
     await new Promise((r) => setTimeout(r, 800));
     assert.deepEqual({ am: amSink.bodies.length, traps: trapd.traps().length, hook: webhook.bodies.length }, before, "nor its clear");
