@@ -12,6 +12,7 @@ import { openSqliteStore } from "./sqlite_store.ts";
 import { createSseHub } from "./sse.ts";
 import type { Store } from "./store.ts";
 import { createAuthenticator } from "./auth/mod.ts";
+import { createIngestGuard, type IngestLimits } from "./ingest_limits.ts";
 
 export interface RunningCollector {
   readonly url: string;
@@ -48,7 +49,8 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
   const sse = createSseHub({ maxClients: config.limits.maxSseClients });
   const unsubscribe = store.subscribe((c) => sse.publish(c));
   const authn = createAuthenticator(config.auth, { now: deps.now });
-  const ingest = createIngestHandler({ store, auth: authn, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
+  const guard = createIngestGuard(ingestLimits(config));
+  const ingest = createIngestHandler({ store, auth: authn, guard, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
   const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, authn, sessionMaxAgeS: Math.floor(config.auth.sessions.maxAge / 1000), log: deps.log });
   const handler: CollectorHandler = (req, info) => {
     // The hot path skips the router: one string compare on the path.
@@ -58,7 +60,21 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
     if (path === INGEST_PATH) return ingest(req);
     return Promise.resolve(api.fetch(req, { remoteAddress: info?.remoteAddress }));
   };
-  return { handler, counters, authn, close: () => (unsubscribe(), sse.close()) };
+  return { handler, counters, authn, guard, close: () => (unsubscribe(), sse.close()) };
+}
+
+/** The ingest limits of a config (collector/ingest_limits.ts). */
+export function ingestLimits(config: CollectorConfig): IngestLimits {
+  const l = config.limits;
+  return {
+    maxRecordsPerBatch: l.maxRecordsPerBatch,
+    maxFactsPerRecord: l.maxFactsPerRecord,
+    maxStringLength: l.maxStringLength,
+    maxProbesPerAgent: l.maxProbesPerAgent,
+    maxProbes: l.maxProbes,
+    maxNodes: l.maxNodes,
+    recordTimeWindowMs: l.recordTimeWindow,
+  };
 }
 
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
@@ -76,7 +92,9 @@ async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<
 export async function startCollector(config: CollectorConfig, deps: CollectorDeps): Promise<RunningCollector> {
   const now = deps.now ?? Date.now;
   const store = deps.store ?? await openStore(config, deps);
-  const { handler, counters, close } = createCollectorHandler(config, store, { now, log: deps.log });
+  const { handler, counters, guard, close } = createCollectorHandler(config, store, { now, log: deps.log });
+  // Node and probe counts survive a restart: the limits count what the store already holds.
+  guard.seed(await store.probes(), (await store.fleet(now())).map((n) => n.id));
   const read = (p: string) => {
     try {
       return readFileSync(p, "utf8");

@@ -105,12 +105,27 @@ export const collectorConfigSchema = z.strictObject({
     /** How often old data is deleted. @default 5m */
     pruneEvery: duration.default(300_000),
   }).default({ raw: 24 * 3_600_000, history: 720 * 3_600_000, pruneEvery: 300_000 }),
+  /** Every bound of work and state, with its default: docs/security.md. */
   limits: z.strictObject({
     /** Largest ingest body; larger ones get 413. @default 1MiB */
     maxBodyBytes: byteSize.default(1024 * 1024),
     /** At most this many SSE clients at once; more get 503. @default 256 */
     maxSseClients: z.number().int().min(1).default(256),
-  }).default({ maxBodyBytes: 1024 * 1024, maxSseClients: 256 }),
+    /** Records in one ingest batch (decoding stops before building more). @default 10000 */
+    maxRecordsPerBatch: z.number().int().min(1).max(100_000).default(10_000),
+    /** Facts on one probe record, labels on agent-start. @default 64 */
+    maxFactsPerRecord: z.number().int().min(1).max(4096).default(64),
+    /** Characters of a failure message, fact value, label or reason. @default 1024 */
+    maxStringLength: z.number().int().min(64).max(65_536).default(1024),
+    /** Distinct probe names one agent may report. @default 1000 */
+    maxProbesPerAgent: z.number().int().min(1).default(1000),
+    /** Distinct (agent, probe) pairs in all. @default 500000 */
+    maxProbes: z.number().int().min(1).default(500_000),
+    /** Distinct agent ids; a new one beyond gets 403. @default 10000 */
+    maxNodes: z.number().int().min(1).default(10_000),
+    /** Record times further than this from the receive time are clamped to it (and counted). @default 24h */
+    recordTimeWindow: duration.default(24 * 3_600_000),
+  }).prefault({}),
   /** A node is shown offline when nothing arrived for this long. @default 2m */
   staleAfter: duration.default(120_000),
   /** OTLP/HTTP export of the collector's own ingest metrics (docs/opentelemetry.md). */

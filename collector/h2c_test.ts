@@ -14,6 +14,8 @@ import { detectRuntime } from "../runtime/detect.ts";
 import * as http2 from "node:http2";
 
 const TOKEN = "h2c-test-token-0123456789abcdef";
+const VIEWER = "h2c-viewer-token-0123456789abc";
+const asViewer = { headers: { authorization: `Bearer ${VIEWER}` } };
 
 async function deliver(collectorUrl: string, dir: string, agentId: string): Promise<void> {
   const ac = new AbortController();
@@ -34,22 +36,22 @@ describe("h2c between uplink and collector", () => {
   it("the uplink with transport h2 delivers to the collector's h2cListen port, and the API answers over h2c", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-h2c-"));
     const ac = new AbortController();
-    const c = await startCollector(parseCollectorConfig({ listen: "127.0.0.1:23013", h2cListen: "127.0.0.1:23012", auth: { sharedToken: TOKEN }, store: { path: join(dir, "c.db") } }, {}), { signal: ac.signal, log: () => {} });
+    const c = await startCollector(parseCollectorConfig({ listen: "127.0.0.1:23013", h2cListen: "127.0.0.1:23012", auth: { sharedToken: TOKEN, apiTokens: { test: { token: VIEWER } } }, store: { path: join(dir, "c.db") } }, {}), { signal: ac.signal, log: () => {} });
     try {
       assert.equal(c.h2cUrl, "http://127.0.0.1:23012");
       await deliver(c.h2cUrl!, dir, "upf-h2");
       if (detectRuntime() === "deno") await deliver(c.url, dir, "upf-deno-main-port"); // Deno.serve takes h2c on its one port
       const f = h2Fetch(c.h2cUrl!);
-      const res = await f(`${c.h2cUrl}/api/v1/nodes/upf-h2`);
+      const res = await f(`${c.h2cUrl}/api/v1/nodes/upf-h2`, asViewer);
       assert.equal(res.status, 200);
       assert.equal((await res.json() as { probeList: { okTotal: number }[] }).probeList[0].okTotal, 35);
-      const missing = await f(`${c.h2cUrl}/api/v1/nodes/nope`);
+      const missing = await f(`${c.h2cUrl}/api/v1/nodes/nope`, asViewer);
       assert.equal(missing.status, 404);
       assert.equal(missing.headers.get("content-type"), "application/problem+json");
       f.close();
       // Server-sent events stream through the h2c adapter: the first event arrives while the stream stays open.
       const session = http2.connect(c.h2cUrl!);
-      const events = session.request({ ":method": "GET", ":path": "/api/v1/events" });
+      const events = session.request({ ":method": "GET", ":path": "/api/v1/events", authorization: `Bearer ${VIEWER}` });
       let text = "";
       events.on("data", (d: Uint8Array) => (text += new TextDecoder().decode(d)));
       await new Promise((r) => events.once("response", r));
