@@ -63,6 +63,12 @@ export interface IngestGuard {
   decodeLimits(): DecodeBatchLimits;
 }
 
+/**
+ * Highest seq accepted: an agent writing a million records a second for eight years stays below
+ * it; anything above is an attempt to move an ack out of reach (seq_admit.ts).
+ */
+export const MAX_SEQ = 2 ** 48;
+
 const KIND = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const FACT_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -126,6 +132,8 @@ export function createIngestGuard(initial: IngestLimits): IngestGuard {
       if (!AGENT_ID_PATTERN.test(batch.agentId)) return { violation: bad(`agent id ${JSON.stringify(batch.agentId.slice(0, 80))} is not letters, digits, _ . : - (at most 253)`), clamped: 0 };
       if (!BOOT_ID_PATTERN.test(batch.bootId)) return { violation: bad(`boot id ${JSON.stringify(batch.bootId.slice(0, 80))} is not 1-64 letters, digits, _ . : -`), clamped: 0 };
       if (batch.records.length > l.maxRecordsPerBatch) return { violation: over(`${batch.records.length} records, more than limits.maxRecordsPerBatch = ${l.maxRecordsPerBatch}`), clamped: 0 };
+      const lastSeq = batch.records.length > 0 ? batch.records[batch.records.length - 1].seq : 0;
+      if (lastSeq > MAX_SEQ) return { violation: over(`seq ${lastSeq} is above the highest an agent reaches (2^48)`), clamped: 0 };
       const known = probesOf.get(batch.agentId);
       if (!known && probesOf.size >= l.maxNodes) return { violation: over(`a new agent id, and the collector holds limits.maxNodes = ${l.maxNodes} nodes`, 403), clamped: 0 };
       let added: Set<string> | undefined;
