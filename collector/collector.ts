@@ -4,7 +4,6 @@
 import { readFileSync } from "node:fs";
 import type { LogFn } from "../common/log.ts";
 import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
-import { serveH2c } from "../runtime/serve_h2c.ts";
 import { createApi } from "./api.ts";
 import type { CollectorConfig } from "./config.ts";
 import { createIngestHandler, INGEST_PATH, type IngestCounters, newIngestCounters } from "./ingest.ts";
@@ -13,11 +12,12 @@ import { createSseHub } from "./sse.ts";
 import type { Store } from "./store.ts";
 import { createAuthenticator } from "./auth/mod.ts";
 import { createIngestGuard, type IngestLimits } from "./ingest_limits.ts";
+import type { ReadLimits } from "./read_limits.ts";
+import { limitInFlight } from "./in_flight_limit.ts";
+import { problem } from "./problem.ts";
 
 export interface RunningCollector {
   readonly url: string;
-  /** The h2c listener's URL when `h2cListen` is set. */
-  readonly h2cUrl?: string;
   readonly server: HttpServer;
   readonly store: Store;
   /** The request handler (tests and benchmarks may call it without a socket). */
@@ -26,6 +26,8 @@ export interface RunningCollector {
   readonly counters: IngestCounters;
   /** Resolves when the server stopped and the store is closed (after `signal` aborted). */
   readonly finished: Promise<void>;
+  /** Apply a new config (SIGHUP); names what needs a restart. */
+  reload(config: CollectorConfig): ReloadResult;
 }
 
 export interface CollectorDeps {
@@ -36,9 +38,26 @@ export interface CollectorDeps {
   readonly store?: Store;
 }
 
+/** What a SIGHUP reload could not apply without a restart (config paths). */
+export interface ReloadResult {
+  readonly needsRestart: readonly string[];
+}
+
+// Everything else is applied at once; these are read when the socket, the store or the SSE hub
+// is made, or are part of a session's cookie.
+const RESTART_KEYS = ["listen", "store", "tls", "otel", "staleAfter", "limits.maxBodyBytes", "limits.maxSseClients", "auth.sessions"] as const;
+
+function pick(c: CollectorConfig, path: string): unknown {
+  let v: unknown = c;
+  for (const k of path.split(".")) v = (v as Record<string, unknown> | undefined)?.[k];
+  return v;
+}
+
 /** What the server knows about the connection of a request. */
 export interface ConnInfo {
   readonly remoteAddress?: string;
+  /** Exempt this request's connection from the idle timeout (an event stream). */
+  readonly keepOpen?: () => void;
 }
 
 export type CollectorHandler = (req: Request, info?: ConnInfo) => Promise<Response>;
@@ -46,21 +65,40 @@ export type CollectorHandler = (req: Request, info?: ConnInfo) => Promise<Respon
 /** Build the request handler over a store (no socket). */
 export function createCollectorHandler(config: CollectorConfig, store: Store, deps: { now: () => number; log: LogFn }) {
   const counters = newIngestCounters();
-  const sse = createSseHub({ maxClients: config.limits.maxSseClients });
+  const sse = createSseHub({ maxClients: config.limits.maxSseClients, maxQueuedBytes: config.limits.maxSseQueueBytes });
   const unsubscribe = store.subscribe((c) => sse.publish(c));
   const authn = createAuthenticator(config.auth, { now: deps.now });
   const guard = createIngestGuard(ingestLimits(config));
   const ingest = createIngestHandler({ store, auth: authn, guard, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
-  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, authn, sessionMaxAgeS: Math.floor(config.auth.sessions.maxAge / 1000), log: deps.log });
-  const handler: CollectorHandler = (req, info) => {
+  let current = config;
+  let reads = readLimits(config);
+  const api = createApi({
+    store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, authn, sessionMaxAgeS: Math.floor(config.auth.sessions.maxAge / 1000), log: deps.log,
+    readLimits: () => reads,
+    nodeCount: () => guard.nodes(),
+  });
+  const route: CollectorHandler = (req, info) => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
     const p = url.indexOf("/", url.indexOf("//") + 2);
     const path = url.slice(p, url.indexOf("?", p) >>> 0);
     if (path === INGEST_PATH) return ingest(req);
-    return Promise.resolve(api.fetch(req, { remoteAddress: info?.remoteAddress }));
+    return Promise.resolve(api.fetch(req, { remoteAddress: info?.remoteAddress, keepOpen: info?.keepOpen }));
   };
-  return { handler, counters, authn, guard, close: () => (unsubscribe(), sse.close()) };
+  const handler: CollectorHandler = limitInFlight(route, () => current.limits);
+  /**
+   * Take a new config at run time (SIGHUP): tokens, users, API tokens, the proxy, publicRead and
+   * the ingest and read limits change at once; what needs a new socket or store is named.
+   */
+  const reload = (next: CollectorConfig): ReloadResult => {
+    const needsRestart = RESTART_KEYS.filter((k) => JSON.stringify(pick(current, k)) !== JSON.stringify(pick(next, k)));
+    authn.reload(next.auth);
+    guard.reload(ingestLimits(next));
+    reads = readLimits(next);
+    current = next;
+    return { needsRestart };
+  };
+  return { handler, counters, authn, guard, reload, config: () => current, close: () => (unsubscribe(), sse.close()) };
 }
 
 /** The ingest limits of a config (collector/ingest_limits.ts). */
@@ -75,6 +113,12 @@ export function ingestLimits(config: CollectorConfig): IngestLimits {
     maxNodes: l.maxNodes,
     recordTimeWindowMs: l.recordTimeWindow,
   };
+}
+
+/** The read limits of a config (collector/read_limits.ts). */
+export function readLimits(config: CollectorConfig): ReadLimits {
+  const l = config.limits;
+  return { maxWindowMs: l.maxQueryWindow, maxQueryRows: l.maxQueryRows, maxPoints: l.maxPoints, maxQueryNodes: l.maxQueryNodes, maxPageSize: l.maxPageSize, maxHeavyReads: l.maxHeavyReads };
 }
 
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
@@ -92,9 +136,9 @@ async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<
 export async function startCollector(config: CollectorConfig, deps: CollectorDeps): Promise<RunningCollector> {
   const now = deps.now ?? Date.now;
   const store = deps.store ?? await openStore(config, deps);
-  const { handler, counters, guard, close } = createCollectorHandler(config, store, { now, log: deps.log });
+  const { handler, counters, guard, reload, config: current, close } = createCollectorHandler(config, store, { now, log: deps.log });
   // Node and probe counts survive a restart: the limits count what the store already holds.
-  guard.seed(await store.probes(), (await store.fleet(now())).map((n) => n.id));
+  guard.seed((await store.probes()).map((p) => ({ node: p.node, probe: p.probe.name })), (await store.fleet(now())).map((n) => n.id));
   const read = (p: string) => {
     try {
       return readFileSync(p, "utf8");
@@ -102,8 +146,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       throw new Error(`Cannot read TLS file ${p}: ${(e as Error).message}`, { cause: e });
     }
   };
-  const stop = new AbortController();
-  const signal = AbortSignal.any([deps.signal, stop.signal]);
+  const signal = deps.signal;
   let server: HttpServer;
   try {
     server = await serveHttp(handler, {
@@ -111,6 +154,13 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       port: config.listen.port,
       signal,
       maxRequestBodySize: config.limits.maxBodyBytes + 64 * 1024,
+      idleTimeoutS: Math.round(config.limits.idleTimeout / 1000),
+      // The exception stays in the log; the client gets an id to quote, never the message.
+      onError: (e) => {
+        const id = crypto.randomUUID();
+        deps.log("error", "collector: request failed", { errorId: id, error: e.message });
+        return problem({ type: "internal", title: "Internal Server Error", status: 500, detail: `Cannot answer: internal error ${id} (the collector's log has it)` });
+      },
       ...(config.tls ? { tls: { cert: read(config.tls.cert), key: read(config.tls.key), ...(config.tls.clientCa ? { ca: read(config.tls.clientCa), requestCert: true } : {}) } } : {}),
     });
   } catch (e) {
@@ -118,23 +168,10 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
     await store.close();
     throw e;
   }
-  let h2c: HttpServer | undefined;
-  if (config.h2cListen) {
-    try {
-      h2c = await serveH2c(handler, { hostname: config.h2cListen.hostname, port: config.h2cListen.port, signal });
-    } catch (e) {
-      // The main listener is already up: stop it before giving up.
-      stop.abort();
-      await server.finished;
-      close();
-      await store.close();
-      throw e;
-    }
-  }
   const prune = async () => {
     try {
       const t = now();
-      const r = await store.prune(t - config.retention.raw, t - config.retention.history);
+      const r = await store.prune(t - current().retention.raw, t - current().retention.history);
       if (r.records + r.minutes > 0) deps.log("info", "collector: retention pruned old data", r);
     } catch (e) {
       deps.log("warn", "collector: cannot prune", { error: (e as Error).message });
@@ -144,12 +181,11 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   (timer as { unref?: () => void }).unref?.();
   const host = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
   const url = `${config.tls ? "https" : "http"}://${host}:${server.port}`;
-  const h2cUrl = h2c ? `http://${h2c.hostname.includes(":") ? `[${h2c.hostname}]` : h2c.hostname}:${h2c.port}` : undefined;
-  deps.log("info", "collector: listening", { url, ...(h2cUrl ? { h2c: h2cUrl } : {}), store: config.store.kind === "sqlite" ? config.store.path : `jetstream:${config.store.stream}` });
-  const finished = Promise.all([server.finished, h2c?.finished]).then(async () => {
+  deps.log("info", "collector: listening", { url, store: config.store.kind === "sqlite" ? config.store.path : `jetstream:${config.store.stream}` });
+  const finished = server.finished.then(async () => {
     clearInterval(timer);
     close();
     await store.close();
   });
-  return { url, ...(h2cUrl ? { h2cUrl } : {}), server, store, handler, counters, finished };
+  return { url, server, store, handler, counters, finished, reload };
 }
