@@ -20,6 +20,8 @@ export interface ApiDeps {
   readonly counters: IngestCounters;
   readonly now: () => number;
   readonly staleAfterMs: number;
+  /** A node not seen for this long is retired (shown as `retiresAt` until then). */
+  readonly retireAfterMs?: () => number;
   /** Who may read (collector/auth). */
   readonly authn: Authenticator;
   /** Session cookie lifetime (seconds). */
@@ -51,7 +53,11 @@ export function createApi(deps: ApiDeps): Hono<AuthEnv> {
   app.use("*", authGate(deps.authn, { openPaths: OPEN_PATHS }));
   const limits = deps.readLimits ?? (() => READ_LIMIT_DEFAULTS);
   const heavy = createReadGate(() => limits().maxHeavyReads);
-  const withOnline = (n: NodeSummary, now: number) => ({ ...n, online: n.running && now - n.lastSeen < deps.staleAfterMs });
+  const withOnline = (n: NodeSummary, now: number) => ({
+    ...n,
+    online: n.running && now - n.lastSeen < deps.staleAfterMs,
+    ...(deps.retireAfterMs ? { retiresAt: n.lastSeen + deps.retireAfterMs() } : {}),
+  });
   const badQuery = (detail: string) => problem({ type: "bad-query", title: "Bad Request", status: 400, detail });
   const window = (q: (k: string) => string | undefined) => {
     const now = deps.now();

@@ -75,6 +75,7 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
   const api = createApi({
     store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, authn, sessionMaxAgeS: Math.floor(config.auth.sessions.maxAge / 1000), log: deps.log,
     readLimits: () => reads,
+    retireAfterMs: () => current.retireAfter,
     nodeCount: () => guard.nodes(),
   });
   const route: CollectorHandler = (req, info) => {
@@ -126,7 +127,7 @@ async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<
   const s = config.store;
   if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous });
   const { openJetstreamStore } = await import("./jetstream_store.ts");
-  return await openJetstreamStore({ ...s, maxAge: config.retention.raw }, { log: deps.log });
+  return await openJetstreamStore({ ...s, maxAge: config.retention.raw, keyTtl: config.retireAfter }, { log: deps.log });
 }
 
 /**
@@ -177,7 +178,16 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       deps.log("warn", "collector: cannot prune", { error: (e as Error).message });
     }
   };
-  const timer = setInterval(prune, config.retention.pruneEvery);
+  const retire = async () => {
+    try {
+      const gone = await store.retire?.(now() - current().retireAfter) ?? [];
+      for (const id of gone) guard.forget(id);
+      if (gone.length > 0) deps.log("info", "collector: retired nodes not seen within retireAfter", { nodes: gone.slice(0, 50), count: gone.length });
+    } catch (e) {
+      deps.log("warn", "collector: cannot retire nodes", { error: (e as Error).message });
+    }
+  };
+  const timer = setInterval(() => void prune().then(retire), config.retention.pruneEvery);
   (timer as { unref?: () => void }).unref?.();
   const host = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
   const url = `${config.tls ? "https" : "http"}://${host}:${server.port}`;

@@ -144,6 +144,11 @@ export const collectorConfigSchema = z.strictObject({
   }).prefault({}),
   /** A node is shown offline when nothing arrived for this long. @default 2m */
   staleAfter: duration.default(120_000),
+  /**
+   * A node (and a boot's ack) not seen for this long is retired: removed from the fleet, its
+   * probes and its acks forgotten. The fleet API shows `retiresAt` until then. @default 720h
+   */
+  retireAfter: duration.refine((v) => v >= 3_600_000, "retireAfter is at least 1h").default(720 * 3_600_000),
   /** OTLP/HTTP export of the collector's own ingest metrics (docs/opentelemetry.md). */
   otel: otelConfigSchema.optional(),
   /** PEM files. With `clientCa`, agents must present a certificate signed by it (mTLS, Bun only). */

@@ -155,6 +155,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // By receive time, not the agents' clocks: a box that boots in 1970 before NTP keeps its data.
     pruneBatches: db.prepare("DELETE FROM batches WHERE received_at < ?"),
     pruneEvents: db.prepare("DELETE FROM events WHERE at < ?"),
+    staleNodes: db.prepare("SELECT agent_id FROM nodes WHERE last_seen < ?"),
+    delNode: db.prepare("DELETE FROM nodes WHERE agent_id = ?"),
+    delProbes: db.prepare("DELETE FROM probes WHERE agent_id = ?"),
+    staleStreams: db.prepare("SELECT agent_id, boot_id FROM streams WHERE last_seen < ?"),
+    delStream: db.prepare("DELETE FROM streams WHERE agent_id = ? AND boot_id = ?"),
     pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
   };
 
@@ -542,8 +547,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
     latency: (probe, w, nodes) => {
       const from = Math.floor(w.from / MINUTE) * MINUTE;
-      const only = nodes && nodes.length > 0 ? new Set(nodes) : undefined;
-      const rows = q.minutesAll.all(probe, from, w.to).filter((r) => !only || only.has(String(r.agent_id)));
+      // Named nodes are read by their own rows (the primary key), not by scanning every node's:
+      // a history page's summary of one node once scanned the whole fleet (docs/security.md).
+      const rows = nodes && nodes.length > 0
+        ? [...new Set(nodes)].flatMap((n) => q.minutesOf.all(n, probe, from, w.to))
+        : q.minutesAll.all(probe, from, w.to);
       return Promise.resolve(summarize(rows));
     },
     probes: () => Promise.resolve(q.allProbes.all().map((r) => ({ node: String(r.agent_id), probe: probeView(r) }))),
@@ -554,6 +562,22 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const minutes = q.pruneMinutes.run(Math.floor(minutesBefore / MINUTE) * MINUTE).changes;
       minuteCache.clear();
       return Promise.resolve({ records, minutes });
+    },
+    retire: (before) => {
+      // Nodes, their probes and every stream (also old boots of live nodes) not seen since
+      // `before`; their minutes and events go with retention. The in-memory caches follow.
+      const gone = q.staleNodes.all(before).map((r) => String(r.agent_id));
+      for (const id of gone) {
+        q.delNode.run(id);
+        q.delProbes.run(id);
+        nodeState.delete(id);
+      }
+      for (const r of q.staleStreams.all(before)) {
+        q.delStream.run(r.agent_id, r.boot_id);
+        acks.delete(`${String(r.agent_id)}\u0000${String(r.boot_id)}`);
+      }
+      if (gone.length > 0) minuteCache.clear();
+      return Promise.resolve(gone);
     },
     subscribe: (l) => {
       listeners.add(l);
