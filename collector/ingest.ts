@@ -11,6 +11,7 @@ import type { LogFn } from "../common/log.ts";
 import { problem } from "./problem.ts";
 import type { Store } from "./store.ts";
 import type { AgentGrant } from "./auth/mod.ts";
+import { createIngestGuard, INGEST_LIMIT_DEFAULTS, type IngestGuard } from "./ingest_limits.ts";
 
 export const INGEST_PATH = "/api/v1/ingest";
 export const INGEST_CONTENT_TYPES = ["application/vnd.edgeprobe.telemetry+cbor", "application/cbor"];
@@ -25,6 +26,8 @@ export interface IngestCounters {
   records: number;
   duplicates: number;
   bytes: number;
+  /** Records whose time was outside the window around receive time (clamped to it). */
+  clamped: number;
 }
 
 export interface IngestDeps {
@@ -34,10 +37,12 @@ export interface IngestDeps {
   readonly now: () => number;
   readonly log: LogFn;
   readonly counters: IngestCounters;
+  /** Limits on names, sizes, probes and record times (ingest_limits.ts). @default the defaults */
+  readonly guard?: IngestGuard;
 }
 
 export function newIngestCounters(): IngestCounters {
-  return { batches: {}, records: 0, duplicates: 0, bytes: 0 };
+  return { batches: {}, records: 0, duplicates: 0, bytes: 0, clamped: 0 };
 }
 
 /** Read at most `limit` bytes; undefined when the body is larger. */
@@ -69,6 +74,7 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array | un
 export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise<Response> {
   const count = (result: string) => void (deps.counters.batches[result] = (deps.counters.batches[result] ?? 0) + 1);
   const unauthorized = { "www-authenticate": 'Bearer realm="edgeprobe-ingest"' };
+  const guard = deps.guard ?? createIngestGuard(INGEST_LIMIT_DEFAULTS);
 
   return async (req) => {
     if (req.method !== "POST") {
@@ -103,7 +109,7 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
 
     let batch;
     try {
-      batch = decodeBatch(body);
+      batch = decodeBatch(body, guard.decodeLimits());
     } catch (e) {
       if (e instanceof WireVersionError) {
         count("unsupported-version");
@@ -119,8 +125,16 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
       count("forbidden");
       return problem({ type: "forbidden-agent", title: "Forbidden", status: 403, detail: `Cannot accept telemetry: this token belongs to agent ${JSON.stringify(grant.agentId)}, not ${JSON.stringify(batch.agentId)}` });
     }
+    const receivedAt = deps.now();
+    const checked = guard.check(batch, receivedAt);
+    if (checked.violation) {
+      count(checked.violation.type);
+      return problem({ type: checked.violation.type, title: checked.violation.status === 403 ? "Forbidden" : "Bad Request", status: checked.violation.status, detail: checked.violation.detail });
+    }
     try {
-      const out = await deps.store.ingest(batch, deps.now(), body);
+      const out = await deps.store.ingest(batch, receivedAt, body);
+      guard.accepted(batch);
+      deps.counters.clamped += checked.clamped;
       count("ok");
       deps.counters.records += out.stored;
       deps.counters.duplicates += out.duplicates;

@@ -14,6 +14,7 @@
 // native cbor-extract addon, which aborts Bun 1.4.5 and Deno 2.9.6 (symbol lookup error) here.
 import { Decoder, Encoder } from "cbor-x/encode";
 import { DecodeError } from "../probes/errors.ts";
+import { scanCbor } from "./cbor_scan.ts";
 import type { Facts, FailureKind } from "../probes/types.ts";
 import {
   type Batch,
@@ -240,11 +241,25 @@ export function encodeBatch(batch: Batch): Uint8Array<ArrayBuffer> {
   return encoder.encode([WIRE_VERSION, batch.agentId, batch.bootId, n(baseSeq), n(baseTime), strings, wire]).slice() as Uint8Array<ArrayBuffer>;
 }
 
+/** Bounds of what decodeBatch accepts from the network (docs/security.md "Hostile ingest"). */
+export interface DecodeBatchLimits {
+  /** Records in one batch. @default 10000 (the agent's largest batch.maxRecords) */
+  readonly maxRecords: number;
+  /** Deepest CBOR nesting (a v1 batch needs 5). @default 8 */
+  readonly maxDepth: number;
+  /** Longest CBOR array, map or string. @default 65536 */
+  readonly maxLength: number;
+}
+
+export const DECODE_BATCH_LIMITS: DecodeBatchLimits = { maxRecords: 10_000, maxDepth: 8, maxLength: 65_536 };
+
 /**
- * Decode and validate a batch (zod after CBOR).
+ * Decode and validate a batch: a bounded scan of the bytes (cbor_scan.ts: no tags, no indefinite
+ * lengths, bounded depth and lengths), then CBOR, then the record count, then zod per record.
  * @throws {WireVersionError} for a version other than 1; {DecodeError} for anything malformed.
  */
-export function decodeBatch(bytes: Uint8Array): Batch {
+export function decodeBatch(bytes: Uint8Array, limits: DecodeBatchLimits = DECODE_BATCH_LIMITS): Batch {
+  scanCbor(bytes, limits);
   const top = cborDecode(bytes, "batch");
   if (!Array.isArray(top) || top.length < 1) fail("batch", "expected a CBOR array [version, ...]");
   if (top[0] !== WIRE_VERSION) throw new WireVersionError(top[0]);
@@ -255,6 +270,7 @@ export function decodeBatch(bytes: Uint8Array): Batch {
   if (!isInt(baseSeq) || baseSeq < 0 || !isInt(baseTime) || baseTime < 0) fail("batch", "baseSeq and baseTime must be unsigned integers");
   if (!Array.isArray(strings) || !strings.every((s) => typeof s === "string")) fail("batch", "the string table must be an array of text strings");
   if (!Array.isArray(wire)) fail("batch", "records must be an array");
+  if (wire.length > limits.maxRecords) fail("batch", `${wire.length} records exceed the limit of ${limits.maxRecords} per batch`);
   const table = strings as string[];
   const deref = (r: unknown): string => {
     if (typeof r === "string") return r;

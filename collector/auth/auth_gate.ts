@@ -14,7 +14,7 @@ import { type Principal, type ReadRole, roleAllows } from "./roles.ts";
 
 /** Hono environment of the collector's app: the peer address in, the principal out. */
 export type AuthEnv = {
-  Bindings: { remoteAddress?: string };
+  Bindings: { remoteAddress?: string; keepOpen?: () => void };
   Variables: { principal: Principal };
 };
 
