@@ -58,7 +58,20 @@ describe("root cause through the collector", { timeout: 60_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("10 agents losing one SMF: one root alarm, 10 correlated, one northbound raise and one clear", async () => {
+  it("10 agents losing one SMF: one root alarm, 10 correlated, one northbound raise and one clear; SSE carries the notifications", async () => {
+    // The live stream (as a dashboard holds it) sees the alarm notifications too.
+    const ctl = new AbortController();
+    const sse = await fetch(`${collector.url}/api/v1/events`, { headers: { authorization: `Bearer ${OPS}` }, signal: ctl.signal });
+    assert.equal(sse.headers.get("content-type"), "text/event-stream");
+    let streamed = "";
+    const reading = (async () => {
+      const dec = new TextDecoder();
+      try {
+        for await (const chunk of sse.body!) streamed += dec.decode(chunk, { stream: true });
+      } catch {
+        // aborted at the end of the test
+      }
+    })();
     const agents = Array.from({ length: 10 }, (_, i) => `upf-${String(i).padStart(2, "0")}`);
     for (const [i, id] of agents.entries()) {
       await send(id, [{ type: "agent-start", version: "1", labels: { region: "north" }, probes: [
@@ -97,6 +110,12 @@ describe("root cause through the collector", { timeout: 60_000 }, () => {
     await eventually(async () => notes().some((n) => n.notificationType === "notifyClearedAlarm"), 10_000);
     assert.deepEqual(notes().filter((n) => n.notificationType === "notifyClearedAlarm").map((n) => n.alarm.kind), ["peer-fault"]);
     assert.equal(((await (await api("/api/v1/alarms?state=active")).json()) as { total: number }).total, 0);
+    assert.equal((await api(`/api/v1/alarms/${roots[0].alarmId}/ack`, { method: "POST" })).status, 200);
+    await eventually(async () => /event: alarm\ndata: \{"type":"alarm","notificationId":\d+,"notificationType":"notifyAckStateChanged"/.test(streamed), 5000);
+    const types = [...streamed.matchAll(/"notificationType":"(\w+)"/g)].map((m) => m[1]);
+    for (const t of ["notifyNewAlarm", "notifyClearedAlarm", "notifyAckStateChanged"]) assert.ok(types.includes(t), t);
+    ctl.abort();
+    await reading;
   });
 
   it("refuses oversized requests with 400 problem+json", async () => {
