@@ -87,10 +87,10 @@ export const recordBodySchema = z.discriminatedUnion("type", [
     added: z.array(z.string()),
     removed: z.array(z.string()),
     changed: z.array(z.string()),
-    probes: z.array(probeMetaSchema).optional(),
+    probes: z.array(probeMetaSchema).max(10_000).optional(),
   }),
   z.strictObject({ type: z.literal("spool-drop"), at: epochMs, records: uint, bytes: uint }),
-  z.strictObject({ type: z.literal("agent-start"), at: epochMs, version: z.string(), labels: z.record(z.string(), z.string()), probes: z.array(probeMetaSchema).optional() }),
+  z.strictObject({ type: z.literal("agent-start"), at: epochMs, version: z.string(), labels: z.record(z.string(), z.string()), probes: z.array(probeMetaSchema).max(10_000).optional() }),
   z.strictObject({ type: z.literal("agent-stop"), at: epochMs, reason: z.string() }),
 ]);
 

@@ -77,6 +77,9 @@ export interface AlarmEngine {
   close(): Promise<void>;
 }
 
+/** Probes kept per agent inventory (the collector's default limits.maxProbesPerAgent): a hostile agent-start cannot grow memory beyond it. */
+export const MAX_INVENTORY = 1000;
+
 const HOLDABLE = new Set(["probe-unhealthy", "node-verdict"]);
 const ROOT_KINDS = new Set(["peer-fault", "local-fault"]);
 const RANK: Record<Severity, number> = { CRITICAL: 0, MAJOR: 1, MINOR: 2, WARNING: 3, INDETERMINATE: 4, CLEARED: 5 };
@@ -276,15 +279,17 @@ export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEng
         case "agent-start":
           if (d.labels && typeof d.labels === "object") labels.set(node, d.labels as Record<string, string>);
           if (Array.isArray(d.probes)) {
-            inventory.set(node, d.probes as ProbeMeta[]);
-            await repo.saveInventory(node, d.probes as ProbeMeta[]);
+            const probes = (d.probes as ProbeMeta[]).slice(0, MAX_INVENTORY);
+            inventory.set(node, probes);
+            await repo.saveInventory(node, probes);
           }
           inputs.push({ type: "agent-start", node, at });
           break;
         case "config-reload":
           if (Array.isArray(d.probes)) {
-            inventory.set(node, d.probes as ProbeMeta[]);
-            await repo.saveInventory(node, d.probes as ProbeMeta[]);
+            const probes = (d.probes as ProbeMeta[]).slice(0, MAX_INVENTORY);
+            inventory.set(node, probes);
+            await repo.saveInventory(node, probes);
           }
           break;
         case "agent-stop":
