@@ -86,9 +86,16 @@ describe("alarm page in Chromium", { timeout: 120_000 }, () => {
     // Most severe first.
     assert.equal(await operator.locator("#alarm-table tbody tr").first().getAttribute("data-alarm"), node.alarmId);
 
+    const answers: string[] = [];
+    operator.on("response", (r) => void (r.url().includes("/ack") && answers.push(`${r.status()} ${r.url()}`)));
+    operator.on("console", (m) => void answers.push(`console ${m.type()}: ${m.text()}`));
     await operator.locator(`tr[data-alarm="${node.alarmId}"] button[data-action="ack"]`).click();
     for (const p of [operator, ...viewers]) {
-      await p.locator(`tr[data-alarm="${node.alarmId}"][data-ack="ACKNOWLEDGED"]`).waitFor({ timeout: 10_000 });
+      await p.locator(`tr[data-alarm="${node.alarmId}"][data-ack="ACKNOWLEDGED"]`).waitFor({ timeout: 10_000 }).catch(async (e) => {
+        const banner = await p.locator("#alarm-error").textContent({ timeout: 100 }).catch(() => "(no banner)");
+        const row = await p.locator(`tr[data-alarm="${node.alarmId}"]`).evaluate((el) => el.outerHTML).catch(() => "(no row)");
+        throw new Error(`Cannot see the acknowledgement: banner ${banner}; answers ${JSON.stringify(answers)}; row ${row}`, { cause: e });
+      });
       assert.match((await p.locator(`tr[data-alarm="${node.alarmId}"] td.ack-state`).textContent()) ?? "", /ops/);
     }
 

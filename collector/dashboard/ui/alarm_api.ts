@@ -1,8 +1,9 @@
 /**
  * @module The dashboard's side of the alarm API (docs/alarms.md): the list, operator actions, a
- * node's alarm history and availability, and the live `alarm` events of /api/v1/events.
+ * node's alarm history and availability. Live `alarm` events come on the page's one event stream
+ * (api.ts connectLive, onAlarm).
  */
-import type { AlarmNotificationView, AlarmView } from "./alarm_model.ts";
+import type { AlarmView } from "./alarm_model.ts";
 
 async function json<T>(res: Response, what: string): Promise<T> {
   if (!res.ok) {
@@ -41,45 +42,4 @@ export interface AvailabilityView {
 export async function fetchAvailability(node: string, by: "day" | "month", from: number, signal?: AbortSignal): Promise<AvailabilityView> {
   const r = await fetch(`/api/v1/nodes/${encodeURIComponent(node)}/availability?by=${by}&from=${from}`, { signal, cache: "no-store" });
   return await json<AvailabilityView>(r, "read availability");
-}
-
-/**
- * Live alarm notifications: the `alarm` events of the collector's event stream. EventSource
- * reconnects by itself after a network error; after an HTTP error it is replaced with a capped
- * backoff, and `onOpen` runs on every (re)connect so the caller re-reads the list.
- */
-export function connectAlarms(opts: { onNotification(n: AlarmNotificationView): void; onOpen(): void }): () => void {
-  let es: EventSource | undefined;
-  let retry: ReturnType<typeof setTimeout> | undefined;
-  let backoff = 1000;
-  let stopped = false;
-  const open = () => {
-    if (stopped) return;
-    es = new EventSource("/api/v1/events");
-    es.onopen = () => {
-      backoff = 1000;
-      opts.onOpen();
-    };
-    es.addEventListener("alarm", ((ev: MessageEvent) => {
-      try {
-        const n = JSON.parse(ev.data) as AlarmNotificationView;
-        if (n && n.alarm && typeof n.alarm.alarmId === "string") opts.onNotification(n);
-      } catch {
-        // not JSON: nothing to apply
-      }
-    }) as EventListener);
-    es.onerror = () => {
-      if (es && es.readyState === EventSource.CLOSED) {
-        es.close();
-        retry = setTimeout(open, backoff);
-        backoff = Math.min(backoff * 2, 15_000);
-      }
-    };
-  };
-  open();
-  return () => {
-    stopped = true;
-    clearTimeout(retry);
-    es?.close();
-  };
 }

@@ -5,9 +5,10 @@
  */
 import { html } from "htm/preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { alarmAction, connectAlarms, fetchAlarms } from "./alarm_api.ts";
+import { alarmAction, fetchAlarms } from "./alarm_api.ts";
 import {
   type AlarmMap,
+  type AlarmNotificationView,
   type AlarmView,
   applyNotification,
   countBySeverity,
@@ -24,9 +25,16 @@ export interface AlarmFeed {
   readonly error?: string;
   /** Apply an alarm the API answered (after an action) without waiting for the event. */
   readonly put: (a: AlarmView) => void;
+  /** Apply a live notification (the `alarm` events of the page's one event stream). */
+  readonly apply: (n: unknown) => void;
+  /** Re-read the list (after the event stream reconnected: events may have been missed). */
+  readonly reload: () => void;
 }
 
-/** The alarm list, loaded once and on every reconnect, kept live by `alarm` events. */
+/**
+ * The alarm list, loaded at start, on every reconnect of the page's event stream and every
+ * minute, kept live by the `alarm` events the caller passes to `apply`.
+ */
 export function useAlarmFeed(): AlarmFeed {
   const [alarms, setAlarms] = useState<AlarmMap>({});
   const [loaded, setLoaded] = useState(false);
@@ -50,17 +58,18 @@ export function useAlarmFeed(): AlarmFeed {
     }
   }, []);
   useEffect(() => {
-    const stop = connectAlarms({ onOpen: () => void load(), onNotification: (n) => setAlarms((l) => applyNotification(l, n)) });
     void load();
     // A missed event (a proxy dropping the stream silently) is repaired within a minute.
     const t = setInterval(() => void load(), 60_000);
-    return () => {
-      stop();
-      clearInterval(t);
-    };
+    return () => clearInterval(t);
   }, []);
   const put = useCallback((a: AlarmView) => setAlarms((l) => applyNotification(l, { notificationId: a.notificationId, notificationType: "", eventTime: "", alarm: a })), []);
-  return { alarms, loaded, error, put };
+  const apply = useCallback((n: unknown) => {
+    const v = n as AlarmNotificationView;
+    if (v && typeof v === "object" && v.alarm && typeof v.alarm.alarmId === "string") setAlarms((l) => applyNotification(l, v));
+  }, []);
+  const reload = useCallback(() => void load(), [load]);
+  return { alarms, loaded, error, put, apply, reload };
 }
 
 const SEV_CLASS = (s: Severity) => s.toLowerCase();

@@ -71,6 +71,7 @@ export function App() {
   const [nodeTick, setNodeTick] = useState<Record<string, number>>({});
   const fleetRef = useRef(fleet);
   fleetRef.current = fleet;
+  const alarmFeed = useAlarmFeed();
 
   // Node details fetched through one small queue: newest wish wins, one request per node at a time.
   const queue = useRef({ wanted: new Set<string>(), running: new Set<string>(), lastAt: new Map<string, number>(), later: new Set<string>() });
@@ -129,7 +130,8 @@ export function App() {
     const stop = connectLive({
       onConnection: setConn,
       // Changes may have been missed while disconnected.
-      onOpen: () => void resync(true),
+      onOpen: () => (void resync(true), alarmFeed.reload()),
+      onAlarm: alarmFeed.apply,
       onChange: (change: FleetChange) => {
         const r = applyChange(fleetRef.current, change);
         fleetRef.current = r.fleet;
@@ -155,7 +157,6 @@ export function App() {
 
   const summaries = Object.values(fleet).map((n) => n.summary);
   const counts = countStandings(summaries, now);
-  const alarmFeed = useAlarmFeed();
 
   return html`
     <header class="top">
