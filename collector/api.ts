@@ -52,9 +52,13 @@ export function parseTime(v: string | undefined, now: number): number | undefine
 
 export function createApi(deps: ApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.use("*", authGate(deps.authn, { openPaths: OPEN_PATHS }));
   const limits = deps.readLimits ?? (() => READ_LIMIT_DEFAULTS);
-  const heavy = createReadGate(() => limits().maxHeavyReads);
+  app.use("*", authGate(deps.authn, { openPaths: OPEN_PATHS, requestsPerSecond: () => limits().requestsPerSecond }));
+  const heavy = createReadGate(limits);
+  const who = (c: { get(k: "principal"): { name: string; via: string } | undefined }) => {
+    const p = c.get("principal");
+    return p ? `${p.via}:${p.name}` : "?";
+  };
   const withOnline = (n: NodeSummary, now: number) => ({
     ...n,
     online: n.running && now - n.lastSeen < deps.staleAfterMs,
@@ -71,8 +75,8 @@ export function createApi(deps: ApiDeps): Hono<AuthEnv> {
 
   app.get("/healthz", () => new Response('{"status":"UP"}', { headers: { "content-type": "application/json" } }));
 
-  app.get("/metrics", () =>
-    heavy.run(async () => {
+  app.get("/metrics", (c) =>
+    heavy.run(who(c), async () => {
       const body = await renderMetrics({ store: deps.store, counters: deps.counters, sseClients: deps.sse.clients(), now: deps.now(), staleAfterMs: deps.staleAfterMs });
       return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
     }));
@@ -109,7 +113,7 @@ export function createApi(deps: ApiDeps): Hono<AuthEnv> {
     const points = Math.ceil((w.to - w.from) / step);
     if (points > limits().maxPoints) return limitExceeded(`Cannot return ${points} points: limits.maxPoints is ${limits().maxPoints}; use a larger step or a shorter window`);
     const { id, name } = c.req.param();
-    return heavy.run(async () => {
+    return heavy.run(who(c), async () => {
       const points = await deps.store.history(id, name, w, step);
       if (!points) return problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot find probe ${JSON.stringify(name)} on node ${JSON.stringify(id)}` });
       const summary = await deps.store.latency(name, w, [id]);
@@ -124,7 +128,7 @@ export function createApi(deps: ApiDeps): Hono<AuthEnv> {
     if (nodes && nodes.length > limits().maxQueryNodes) return limitExceeded(`Cannot query ${nodes.length} nodes at once: limits.maxQueryNodes is ${limits().maxQueryNodes}`);
     const tooMuch = checkWindow(limits(), w, nodes?.length ?? deps.nodeCount?.() ?? 1);
     if (tooMuch) return tooMuch;
-    return heavy.run(async () => {
+    return heavy.run(who(c), async () => {
       const summary = await deps.store.latency(c.req.param("name"), w, nodes);
       return c.json({ probe: c.req.param("name"), from: w.from, to: w.to, nodes: nodes ?? "all", ...summary });
     });

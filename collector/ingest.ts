@@ -126,7 +126,7 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
       return problem({ type: "forbidden-agent", title: "Forbidden", status: 403, detail: `Cannot accept telemetry: this token belongs to agent ${JSON.stringify(grant.agentId)}, not ${JSON.stringify(batch.agentId)}` });
     }
     const receivedAt = deps.now();
-    const checked = guard.check(batch, receivedAt);
+    const checked = guard.check(batch, receivedAt, grant.agentId !== undefined);
     if (checked.violation) {
       count(checked.violation.type);
       return problem({ type: checked.violation.type, title: checked.violation.status === 403 ? "Forbidden" : "Bad Request", status: checked.violation.status, detail: checked.violation.detail });

@@ -49,7 +49,11 @@ export interface LimitViolation {
 
 export interface IngestGuard {
   /** Check a decoded batch; clamps record times in place. */
-  check(batch: Batch, receivedAt: number): { readonly violation?: LimitViolation; readonly clamped: number };
+  /**
+   * `configured`: the agent id has its own token in the config, so it is always admitted as a
+   * node (maxNodes binds only ids that come with the shared token).
+   */
+  check(batch: Batch, receivedAt: number, configured?: boolean): { readonly violation?: LimitViolation; readonly clamped: number };
   /** Remember what a stored batch brought (its agent and probe names). */
   accepted(batch: Batch): void;
   /** Seed from the store at start: every (node, probe) it holds. */
@@ -128,14 +132,14 @@ export function createIngestGuard(initial: IngestLimits): IngestGuard {
   };
 
   return {
-    check(batch, receivedAt) {
+    check(batch, receivedAt, configured = false) {
       if (!AGENT_ID_PATTERN.test(batch.agentId)) return { violation: bad(`agent id ${JSON.stringify(batch.agentId.slice(0, 80))} is not letters, digits, _ . : - (at most 253)`), clamped: 0 };
       if (!BOOT_ID_PATTERN.test(batch.bootId)) return { violation: bad(`boot id ${JSON.stringify(batch.bootId.slice(0, 80))} is not 1-64 letters, digits, _ . : -`), clamped: 0 };
       if (batch.records.length > l.maxRecordsPerBatch) return { violation: over(`${batch.records.length} records, more than limits.maxRecordsPerBatch = ${l.maxRecordsPerBatch}`), clamped: 0 };
       const lastSeq = batch.records.length > 0 ? batch.records[batch.records.length - 1].seq : 0;
       if (lastSeq > MAX_SEQ) return { violation: over(`seq ${lastSeq} is above the highest an agent reaches (2^48)`), clamped: 0 };
       const known = probesOf.get(batch.agentId);
-      if (!known && probesOf.size >= l.maxNodes) return { violation: over(`a new agent id, and the collector holds limits.maxNodes = ${l.maxNodes} nodes`, 403), clamped: 0 };
+      if (!known && !configured && probesOf.size >= l.maxNodes) return { violation: over(`a new agent id, and the collector holds limits.maxNodes = ${l.maxNodes} nodes`, 403), clamped: 0 };
       let added: Set<string> | undefined;
       const newProbe = (name: string) => {
         if (known?.has(name) || added?.has(name)) return true;

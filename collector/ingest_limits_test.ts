@@ -49,6 +49,7 @@ describe("createIngestGuard()", () => {
     const n = g.check(batch([probe(1)], "upf-3"), NOW).violation!;
     assert.deepEqual([n.status, n.type], [403, "limit-exceeded"]);
     assert.match(n.detail, /limits\.maxNodes = 2/);
+    assert.equal(g.check(batch([probe(1)], "upf-3"), NOW, true).violation, undefined, "an id with its own token is always a node");
     g.forget("upf-2");
     assert.equal(g.check(batch([probe(1)], "upf-3"), NOW).violation, undefined);
   });

@@ -2,13 +2,15 @@
  * @module Bounded work per read (docs/security.md "Bounded reads"): a query's window, the minute
  * rows it may touch, the points it may return and the nodes it may name are capped (400 naming
  * the limit), lists are paged, and the reads that scan minute rows (history, latency, /metrics)
- * run at most `maxHeavyReads` at a time; more get 429 at once instead of queueing behind them.
+ * run at most `maxHeavyReads` at a time and at most `heavyReadsPerSecond` per principal (a token
+ * bucket holding two seconds' worth); more get 429 at once instead of queueing behind them.
  *
  * Why rows: the SQLite store merges one minute sketch per row at about 2 µs (measured), on the
  * same thread as ingest, so `maxQueryRows` = 100,000 bounds one read to about 0.2 s of that
  * thread, and `maxHeavyReads` = 2 bounds how much of the thread reads can take at once.
  */
 import { problem } from "./problem.ts";
+import { createTokenBuckets } from "./token_bucket.ts";
 
 export interface ReadLimits {
   /** Longest from-to window of history and latency. @default 30d */
@@ -23,6 +25,10 @@ export interface ReadLimits {
   readonly maxPageSize: number;
   /** Heavy reads at once; more get 429. @default 2 */
   readonly maxHeavyReads: number;
+  /** Heavy reads per second per principal (user, API token, proxy user, anonymous). @default 10 */
+  readonly heavyReadsPerSecond: number;
+  /** Any read-side requests per second per principal (bursts of twice that). @default 50 */
+  readonly requestsPerSecond: number;
 }
 
 export const READ_LIMIT_DEFAULTS: ReadLimits = {
@@ -32,6 +38,8 @@ export const READ_LIMIT_DEFAULTS: ReadLimits = {
   maxQueryNodes: 1000,
   maxPageSize: 5000,
   maxHeavyReads: 2,
+  heavyReadsPerSecond: 10,
+  requestsPerSecond: 50,
 };
 
 const MINUTE = 60_000;
@@ -53,18 +61,20 @@ export function checkWindow(l: ReadLimits, w: { from: number; to: number }, node
 }
 
 export interface ReadGate {
-  /** Run `fn` if a slot is free, else answer 429 without running it. */
-  run(fn: () => Promise<Response>): Promise<Response>;
+  /** Run `fn` if a slot is free and `who` has budget left, else answer 429 without running it. */
+  run(who: string, fn: () => Promise<Response>): Promise<Response>;
   inFlight(): number;
 }
 
-export function createReadGate(max: () => number): ReadGate {
+export function createReadGate(limits: () => ReadLimits, now: () => number = () => performance.now()): ReadGate {
   let running = 0;
+  const buckets = createTokenBuckets(now);
+  const tooMany = (detail: string) => problem({ type: "too-many-reads", title: "Too Many Requests", status: 429, detail }, { "retry-after": "1" });
   return {
-    async run(fn) {
-      if (running >= max()) {
-        return problem({ type: "too-many-reads", title: "Too Many Requests", status: 429, detail: `Cannot start another heavy read: limits.maxHeavyReads = ${max()} are running` }, { "retry-after": "1" });
-      }
+    async run(who, fn) {
+      const l = limits();
+      if (running >= l.maxHeavyReads) return tooMany(`Cannot start another heavy read: limits.maxHeavyReads = ${l.maxHeavyReads} are running`);
+      if (!buckets.take(who, l.heavyReadsPerSecond)) return tooMany(`Cannot start another heavy read: limits.heavyReadsPerSecond = ${l.heavyReadsPerSecond} for ${who}`);
       running++;
       try {
         return await fn();
