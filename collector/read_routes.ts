@@ -14,5 +14,10 @@ export const READ_ROUTE_SAMPLES: readonly string[] = [
   "/api/v1/events",
   "/api/v1/whoami",
   "/metrics",
+  "/api/v1/alarms",
+  "/api/v1/alarms/0f6a2c1e",
+  "/api/v1/alarms-history",
+  "/api/v1/maintenance",
+  "/api/v1/nodes/upf-1/availability",
   "/no/such/route",
 ];
