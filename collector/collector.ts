@@ -15,8 +15,7 @@ import { createIngestGuard, type IngestLimits } from "./ingest_limits.ts";
 import type { ReadLimits } from "./read_limits.ts";
 import { limitInFlight } from "./in_flight_limit.ts";
 import { problem } from "./problem.ts";
-import { type AlarmEngine, alarmRoutes, alarmsPathBeside, startAlarms } from "./alarms/mod.ts";
-import { notificationJson } from "./alarms/types.ts";
+import { type AlarmEngine, alarmRoutes, alarmsPathBeside, notificationJson, startAlarms } from "./alarms/mod.ts";
 import { principalOf, requireRole } from "./auth/mod.ts";
 
 export interface RunningCollector {

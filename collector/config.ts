@@ -9,7 +9,7 @@ import { expandEnv } from "../common/expand_env.ts";
 import { otelConfigSchema } from "../common/otel_config.ts";
 import { byteSize, duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
-import { alarmsConfigSchema, defaultAlarmsConfig } from "./alarms/config.ts";
+import { alarmsConfigSchema, defaultAlarmsConfig } from "./alarms/mod.ts";
 import { authConfigSchema } from "./auth/auth_config.ts";
 
 /** "host:port", "[v6]:port" or ":port" (all interfaces); port 0 = any free port. */

@@ -5,9 +5,11 @@
  * Probable causes are the ITU-T X.733 §8.1.2.2 / X.721 names, written in the UPPER_SNAKE form of
  * 3GPP TS 28.111 Annex B; alarm types are the X.733 event types as TS 28.111 AlarmType.
  */
-import type { FailureKind } from "../../probes/types.ts";
-import type { ProbeMeta } from "../../telemetry/record.ts";
+import type { ProbeMeta, ProbeRecord } from "../../telemetry/record.ts";
 import type { Condition } from "./types.ts";
+
+/** The closed failure kinds (design.md "Health model"), as the telemetry record carries them. */
+export type FailureKind = NonNullable<ProbeRecord["failure"]>["kind"];
 
 /** A closed failure kind → X.733 probable cause. */
 export const PROBABLE_CAUSE: Readonly<Record<FailureKind, string>> = {

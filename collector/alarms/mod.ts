@@ -15,7 +15,7 @@ import { webhookMessage, webhookSender } from "./webhook.ts";
 export { alarmRoutes, type AlarmRoutesDeps } from "./routes.ts";
 export { type AlarmsConfig, alarmsConfigSchema, defaultAlarmsConfig } from "./config.ts";
 export type { AlarmEngine } from "./engine.ts";
-export type { AlarmNotification, AlarmRecord } from "./types.ts";
+export { type AlarmNotification, type AlarmRecord, notificationJson } from "./types.ts";
 
 export interface StartAlarmsDeps {
   readonly store: Store;
