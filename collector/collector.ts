@@ -124,7 +124,7 @@ export function ingestLimits(config: CollectorConfig): IngestLimits {
 /** The read limits of a config (collector/read_limits.ts). */
 export function readLimits(config: CollectorConfig): ReadLimits {
   const l = config.limits;
-  return { maxWindowMs: l.maxQueryWindow, maxQueryRows: l.maxQueryRows, maxPoints: l.maxPoints, maxQueryNodes: l.maxQueryNodes, maxPageSize: l.maxPageSize, maxHeavyReads: l.maxHeavyReads, heavyReadsPerSecond: l.heavyReadsPerSecond, requestsPerSecond: l.requestsPerSecond };
+  return { maxWindowMs: l.maxQueryWindow, maxQueryRows: l.maxQueryRows, maxPoints: l.maxPoints, maxQueryNodes: l.maxQueryNodes, maxPageSize: l.maxPageSize, maxHeavyReads: l.maxHeavyReads, maxHeavyQueue: l.maxHeavyQueue, heavyReadsPerSecond: l.heavyReadsPerSecond, requestsPerSecond: l.requestsPerSecond };
 }
 
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */

@@ -132,12 +132,14 @@ export const collectorConfigSchema = z.strictObject({
     maxQueryNodes: z.number().int().min(1).default(1000),
     /** Nodes per page of /api/v1/fleet. @default 5000 */
     maxPageSize: z.number().int().min(1).default(5000),
-    /** History, latency and /metrics reads at once; more get 429. @default 2 */
+    /** History, latency and /metrics reads at once. @default 2 */
     maxHeavyReads: z.number().int().min(1).default(2),
-    /** History, latency and /metrics reads per second per principal; more get 429. @default 10 */
-    heavyReadsPerSecond: z.number().min(0.1).default(10),
-    /** Read-side requests per second per principal (bursts of twice that); more get 429. @default 50 */
-    requestsPerSecond: z.number().min(1).default(50),
+    /** Heavy reads waiting for one of those slots; more get 429. @default 64 */
+    maxHeavyQueue: z.number().int().min(0).default(64),
+    /** History, latency and /metrics reads per second per principal (bursts of twice that); more get 429. @default 50 */
+    heavyReadsPerSecond: z.number().min(0.1).default(50),
+    /** Read-side requests per second per principal (bursts of twice that); more get 429. @default 500 */
+    requestsPerSecond: z.number().min(1).default(500),
     /** Requests being handled at once; more get 503. @default 1024 */
     maxInFlight: z.number().int().min(1).default(1024),
     /** Requests being handled at once from one address; more get 503. @default 64 */

@@ -2,8 +2,9 @@
  * @module Bounded work per read (docs/security.md "Bounded reads"): a query's window, the minute
  * rows it may touch, the points it may return and the nodes it may name are capped (400 naming
  * the limit), lists are paged, and the reads that scan minute rows (history, latency, /metrics)
- * run at most `maxHeavyReads` at a time and at most `heavyReadsPerSecond` per principal (a token
- * bucket holding two seconds' worth); more get 429 at once instead of queueing behind them.
+ * run at most `maxHeavyReads` at a time, with at most `maxHeavyQueue` more waiting their turn
+ * (a node page asks for one history per probe at once), and at most `heavyReadsPerSecond` per
+ * principal (a token bucket holding two seconds' worth); beyond that, 429 at once.
  *
  * Why rows: the SQLite store merges one minute sketch per row at about 2 µs (measured), on the
  * same thread as ingest, so `maxQueryRows` = 100,000 bounds one read to about 0.2 s of that
@@ -23,11 +24,13 @@ export interface ReadLimits {
   readonly maxQueryNodes: number;
   /** Nodes per fleet page (`?limit=`, at most this). @default 5000 */
   readonly maxPageSize: number;
-  /** Heavy reads at once; more get 429. @default 2 */
+  /** Heavy reads at once. @default 2 */
   readonly maxHeavyReads: number;
-  /** Heavy reads per second per principal (user, API token, proxy user, anonymous). @default 10 */
+  /** Heavy reads waiting for a slot; more get 429. @default 64 */
+  readonly maxHeavyQueue: number;
+  /** Heavy reads per second per principal (user, API token, proxy user, anonymous). @default 50 */
   readonly heavyReadsPerSecond: number;
-  /** Any read-side requests per second per principal (bursts of twice that). @default 50 */
+  /** Any read-side requests per second per principal (bursts of twice that). @default 500 */
   readonly requestsPerSecond: number;
 }
 
@@ -38,8 +41,9 @@ export const READ_LIMIT_DEFAULTS: ReadLimits = {
   maxQueryNodes: 1000,
   maxPageSize: 5000,
   maxHeavyReads: 2,
-  heavyReadsPerSecond: 10,
-  requestsPerSecond: 50,
+  maxHeavyQueue: 64,
+  heavyReadsPerSecond: 50,
+  requestsPerSecond: 500,
 };
 
 const MINUTE = 60_000;
@@ -68,18 +72,23 @@ export interface ReadGate {
 
 export function createReadGate(limits: () => ReadLimits, now: () => number = () => performance.now()): ReadGate {
   let running = 0;
+  const waiting: Array<() => void> = [];
   const buckets = createTokenBuckets(now);
   const tooMany = (detail: string) => problem({ type: "too-many-reads", title: "Too Many Requests", status: 429, detail }, { "retry-after": "1" });
   return {
     async run(who, fn) {
       const l = limits();
-      if (running >= l.maxHeavyReads) return tooMany(`Cannot start another heavy read: limits.maxHeavyReads = ${l.maxHeavyReads} are running`);
       if (!buckets.take(who, l.heavyReadsPerSecond)) return tooMany(`Cannot start another heavy read: limits.heavyReadsPerSecond = ${l.heavyReadsPerSecond} for ${who}`);
+      if (running >= l.maxHeavyReads) {
+        if (waiting.length >= l.maxHeavyQueue) return tooMany(`Cannot start another heavy read: limits.maxHeavyReads = ${l.maxHeavyReads} are running and limits.maxHeavyQueue = ${l.maxHeavyQueue} are waiting`);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+      }
       running++;
       try {
         return await fn();
       } finally {
         running--;
+        waiting.shift()?.();
       }
     },
     inFlight: () => running,

@@ -84,3 +84,39 @@ describe("bounded reads", () => {
     h.close();
   });
 });
+
+describe("createReadGate()", () => {
+  it("runs maxHeavyReads at once, queues maxHeavyQueue more, refuses the rest with 429", async () => {
+    const { createReadGate, READ_LIMIT_DEFAULTS } = await import("./read_limits.ts");
+    const gate = createReadGate(() => ({ ...READ_LIMIT_DEFAULTS, maxHeavyReads: 2, maxHeavyQueue: 1, heavyReadsPerSecond: 100 }));
+    const release: Array<() => void> = [];
+    let ran = 0;
+    const slow = () => new Promise<Response>((r) => {
+      ran++;
+      release.push(() => r(new Response("ok")));
+    });
+    const a = gate.run("token:x", slow);
+    const b = gate.run("token:x", slow);
+    const queued = gate.run("token:x", slow);
+    const refused = await gate.run("token:x", slow);
+    assert.equal(refused.status, 429);
+    assert.match((await refused.json() as { detail: string }).detail, /limits\.maxHeavyQueue = 1 are waiting/);
+    assert.equal(ran, 2);
+    release[0]();
+    await a;
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(ran, 3, "the queued read runs when a slot frees");
+    release[1]();
+    release[2]();
+    assert.deepEqual([(await b).status, (await queued).status], [200, 200]);
+  });
+  it("refuses a principal beyond heavyReadsPerSecond (bursts of twice that)", async () => {
+    const { createReadGate, READ_LIMIT_DEFAULTS } = await import("./read_limits.ts");
+    const gate = createReadGate(() => ({ ...READ_LIMIT_DEFAULTS, heavyReadsPerSecond: 2 }), () => 0);
+    const ok = () => Promise.resolve(new Response("ok"));
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await gate.run("session:alice", ok)).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+    assert.equal((await gate.run("session:bob", ok)).status, 200);
+  });
+});
