@@ -11,6 +11,7 @@ import type { AgentDeps, AgentHandle } from "./agent_types.ts";
 import { encodeHealthSnapshot } from "./healthz.ts";
 import { createAgentApp } from "./http_app.ts";
 import { monitorLoopLag } from "./loop_lag.ts";
+import { probeMeta } from "./probe_meta.ts";
 import { renderMetrics } from "./metrics.ts";
 import { createProbeSet } from "./probe_set.ts";
 import { startSelfRegistration } from "./registration.ts";
@@ -89,7 +90,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const srv = server = await serveAgent({ server: cfg.server, readFile: deps.readFile, fetch: app.fetch, snapshot: answers, log });
 
   probes.start();
-  emit({ type: "agent-start", at: startedAtMs, version: deps.version });
+  emit({ type: "agent-start", at: startedAtMs, version: deps.version, probes: probeMeta(cfg.probes) });
   started = true;
   const summary = () => ({ status: draining ? "DRAINING" : verdict.verdict.status, down: verdict.verdict.downCauses, degraded: verdict.verdict.degradedCauses, labels: cfg.agent.labels, bootId, version: deps.version });
   const registration = startSelfRegistration(cfg, summary, log);
@@ -113,7 +114,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       const summary = { added: plan.added.map((p) => p.name), removed: [...plan.removed], changed, kept: [...plan.kept], restartNeeded: [...plan.restartNeeded] };
       log("info", "config reloaded", { event: "config-reload", ...summary });
       if (summary.restartNeeded.length) log("warn", "some changes take effect only after a restart", { sections: summary.restartNeeded });
-      emit({ type: "config-reload", at: clock.now(), added: summary.added, removed: summary.removed, changed });
+      emit({ type: "config-reload", at: clock.now(), added: summary.added, removed: summary.removed, changed, probes: probeMeta(cfg.probes) });
       return summary;
     },
     stop(reason, signal) {

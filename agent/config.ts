@@ -4,6 +4,7 @@
  * comes from the environment and an unset variable is an error naming it.
  */
 import { z } from "zod";
+import { NAME_PATTERN, NAME_RULE } from "../telemetry/names.ts";
 import { byteSize, duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
 import { expandEnv } from "../common/expand_env.ts";
@@ -33,7 +34,9 @@ const listen = z.string().transform((v, ctx) => {
   }
 });
 
-const probeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/, "expected a name of letters, digits, _ . : - (at most 63)");
+// The collector refuses any other name on ingest. Imported from its file, not telemetry/mod.ts,
+// which would load the CBOR codec into every agent at config time.
+const probeName = z.string().regex(NAME_PATTERN, NAME_RULE);
 
 export const probeConfigSchema = z.strictObject({
   /** Unique; the key in health, telemetry and the NOC. */

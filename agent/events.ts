@@ -14,9 +14,18 @@ export type AgentEvent =
   | { readonly type: "state-change"; readonly at: number; readonly probe: string; readonly from: ProbeState; readonly to: ProbeState }
   | { readonly type: "verdict-change"; readonly at: number; readonly from: Verdict; readonly to: Verdict; readonly causes: readonly string[] }
   | { readonly type: "peer-restart"; readonly at: number; readonly probe: string; readonly detail: Facts }
-  | { readonly type: "config-reload"; readonly at: number; readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[] }
-  | { readonly type: "agent-start"; readonly at: number; readonly version: string }
+  | { readonly type: "config-reload"; readonly at: number; readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[]; readonly probes?: readonly ProbeMetaEvent[] }
+  | { readonly type: "agent-start"; readonly at: number; readonly version: string; readonly probes?: readonly ProbeMetaEvent[] }
   | { readonly type: "agent-stop"; readonly at: number; readonly reason: string };
+
+/** A configured probe as the collector's alarms need it (peer, criticality, 3GPP interface). */
+export interface ProbeMetaEvent {
+  readonly name: string;
+  readonly kind: string;
+  readonly target: string;
+  readonly critical: boolean;
+  readonly interface?: string;
+}
 
 /** Where the agent core sends events. */
 export interface EventSink {

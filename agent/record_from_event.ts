@@ -34,9 +34,9 @@ export function recordFromEvent(e: AgentEvent): RecordBody {
     case "peer-restart":
       return { type: "peer-restart", at: e.at, probe: e.probe, detail: { ...e.detail } };
     case "config-reload":
-      return { type: "config-reload", at: e.at, added: [...e.added], removed: [...e.removed], changed: [...e.changed] };
+      return { type: "config-reload", at: e.at, added: [...e.added], removed: [...e.removed], changed: [...e.changed], ...(e.probes ? { probes: e.probes.map((p) => ({ ...p })) } : {}) };
     case "agent-start":
-      return { type: "agent-start", at: e.at, version: e.version, labels: {} };
+      return { type: "agent-start", at: e.at, version: e.version, labels: {}, ...(e.probes ? { probes: e.probes.map((p) => ({ ...p })) } : {}) };
     case "agent-stop":
       return { type: "agent-stop", at: e.at, reason: e.reason };
   }

@@ -1,7 +1,7 @@
 /** @module `edgeprobe collector --config FILE`. */
 import type { CommandIO } from "./io.ts";
 import { parseArgs } from "./args.ts";
-import { CollectorConfigError, loadCollectorConfig } from "../collector/config.ts";
+import { type CollectorConfig, CollectorConfigError, loadCollectorConfig } from "../collector/config.ts";
 import { startCollector } from "../collector/collector.ts";
 import { createLogger } from "../common/log.ts";
 import type { OtelHandle } from "../common/otel_export.ts";
@@ -47,6 +47,21 @@ export async function collectorCommand(argv: readonly string[], io: CommandIO): 
   const log = createLogger((l) => io.err(l), (io.env.EDGEPROBE_LOG_LEVEL as "debug" | "info" | "warn" | "error" | undefined) ?? "info", { component: "collector" });
   const ac = new AbortController();
   const offs = (["SIGINT", "SIGTERM"] as const).map((s) => io.onSignal(s, () => ac.abort(new Error(s))));
+  // SIGHUP reloads (tokens, users, limits) and never stops the collector: the default action of
+  // SIGHUP is to terminate (signal(7)), so the handler is in place before anything starts.
+  let running: { reload(c: CollectorConfig): { needsRestart: readonly string[] } } | undefined;
+  const file = flags.config;
+  offs.push(io.onSignal("SIGHUP", () => {
+    try {
+      const next = loadCollectorConfig(file, io.env);
+      if (!running) return log("warn", "collector: SIGHUP before the collector started; ignored");
+      const { needsRestart } = running.reload(next);
+      log("info", "collector: config reloaded", { file, ...(needsRestart.length ? { needsRestart } : {}) });
+      if (needsRestart.length) log("warn", "collector: these settings changed and take effect only after a restart", { keys: needsRestart });
+    } catch (e) {
+      log("error", "collector: cannot reload the config; the running config stays", { file, error: (e as Error).message });
+    }
+  }));
   let otel: OtelHandle | undefined;
   try {
     // Imported only when configured, as in the agent: the SDK costs time and memory to load.
@@ -61,6 +76,7 @@ export async function collectorCommand(argv: readonly string[], io: CommandIO): 
       });
     }
     const c = await startCollector(config, { signal: ac.signal, log });
+    running = c;
     const uninstrument = instrumentCollector(c.counters);
     io.out(`collector listening on ${c.url}\n`);
     await c.finished;

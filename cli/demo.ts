@@ -50,7 +50,14 @@ export async function demoCommand(argv: readonly string[], io: CommandIO): Promi
     io.err(`Cannot start demo: ${(e as Error).message}\n`);
     return 1;
   }
-  io.out(`edgeprobe demo is running on loopback.\n\n  Dashboard: ${demo.dashboardUrl}\n\n`);
+  io.out(`edgeprobe demo is running on loopback.\n\n  Dashboard: ${demo.dashboardUrl}\n`);
+  if (demo.dashboardLogin) {
+    const l = demo.dashboardLogin;
+    io.out(`  Log in as: ${l.user} / ${l.password}   (a viewer, made for this run)\n`);
+    io.out(`  API:       curl -c /tmp/ep.cookies -H 'content-type: application/json' -d '{"user":"${l.user}","password":"${l.password}"}' ${demo.dashboardUrl}login\n`);
+    io.out(`             curl -b /tmp/ep.cookies ${demo.dashboardUrl}api/v1/fleet\n`);
+  }
+  io.out("\n");
   for (const a of demo.agents) io.out(`  agent ${a.id.padEnd(12)} ${a.url}/healthz  ${a.url}/status\n`);
   io.out(`\nThe GTP-U responder dies for 12 s every 30 s; the PFCP peer restarts every 45 s. Ctrl-C stops everything.\n`);
   const d = demo;

@@ -5,6 +5,8 @@ export interface CommandIO {
   env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks to stop (SIGINT/SIGTERM); commands that run forever await it. */
   onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", handler: () => void): () => void;
+  /** All of standard input, for commands that take a secret there rather than in argv. */
+  readStdin?(): Promise<string>;
 }
 
 export const processIO: CommandIO = {
@@ -14,5 +16,10 @@ export const processIO: CommandIO = {
   onSignal(signal, handler) {
     process.on(signal, handler);
     return () => void process.off(signal, handler);
+  },
+  async readStdin() {
+    const chunks: Uint8Array[] = [];
+    for await (const c of process.stdin) chunks.push(c as Uint8Array);
+    return Buffer.concat(chunks).toString("utf8");
   },
 };

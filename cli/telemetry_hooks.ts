@@ -47,11 +47,13 @@ export const telemetryHooks: TelemetryHooks = {
   },
   async startDemoCollector(ports, token, dir) {
     // Loaded here, not at the top: the agent process never needs the collector (RSS, start time).
-    const { parseCollectorConfig, startCollector } = await import("../collector/mod.ts");
+    const [{ parseCollectorConfig, startCollector }, { hashPassword }, { randomBytes }] = await Promise.all([import("../collector/mod.ts"), import("../collector/auth/mod.ts"), import("node:crypto")]);
     const stop = new AbortController();
+    // The read side is closed without credentials: a viewer with a fresh password, printed once.
+    const login = { user: "noc", password: randomBytes(12).toString("base64url") };
     const config = parseCollectorConfig({
       listen: `127.0.0.1:${ports.collector}`,
-      auth: { sharedToken: token },
+      auth: { sharedToken: token, users: { [login.user]: { role: "viewer", passwordHash: await hashPassword(login.password) } } },
       store: { path: join(dir, "collector.db") },
       staleAfter: "30s",
     }, {}, "demo");
@@ -59,6 +61,7 @@ export const telemetryHooks: TelemetryHooks = {
     const running = await startCollector(config, { signal: stop.signal, log: () => {} });
     return {
       url: running.url,
+      login,
       async close() {
         stop.abort();
         await running.finished;

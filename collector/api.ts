@@ -10,6 +10,9 @@ import { renderMetrics } from "./metrics.ts";
 import type { IngestCounters } from "./ingest.ts";
 import type { SseHub } from "./sse.ts";
 import type { NodeSummary, Store } from "./store.ts";
+import { authGate, type AuthEnv, type Authenticator, LOGIN_OPEN_PATHS, loginRoutes } from "./auth/mod.ts";
+import type { LogFn } from "../common/log.ts";
+import { checkWindow, createReadGate, limitExceeded, READ_LIMIT_DEFAULTS, type ReadLimits } from "./read_limits.ts";
 
 export interface ApiDeps {
   readonly store: Store;
@@ -17,7 +20,23 @@ export interface ApiDeps {
   readonly counters: IngestCounters;
   readonly now: () => number;
   readonly staleAfterMs: number;
+  /** A node not seen for this long is retired (shown as `retiresAt` until then). */
+  readonly retireAfterMs?: () => number;
+  /** Who may read (collector/auth). */
+  readonly authn: Authenticator;
+  /** Session cookie lifetime (seconds). */
+  readonly sessionMaxAgeS: number;
+  readonly log: LogFn;
+  /** Caps on reads (read_limits.ts); a function so SIGHUP can change them. @default the defaults */
+  readonly readLimits?: () => ReadLimits;
+  /** How many nodes the collector holds (for the rows estimate of an all-nodes query). */
+  readonly nodeCount?: () => number;
+  /** More routes mounted behind the auth gate, before the not-found handler (the alarm API). */
+  readonly routes?: readonly Hono<AuthEnv>[];
 }
+
+/** Reachable without credentials: the load balancer's check and the login page. */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz", ...LOGIN_OPEN_PATHS]);
 
 /** A time parameter: epoch ms, an ISO 8601 date, or "-1h" / "now". */
 export function parseTime(v: string | undefined, now: number): number | undefined {
@@ -31,9 +50,20 @@ export function parseTime(v: string | undefined, now: number): number | undefine
   return Number.isNaN(t) ? undefined : t;
 }
 
-export function createApi(deps: ApiDeps): Hono {
-  const app = new Hono();
-  const withOnline = (n: NodeSummary, now: number) => ({ ...n, online: n.running && now - n.lastSeen < deps.staleAfterMs });
+export function createApi(deps: ApiDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  const limits = deps.readLimits ?? (() => READ_LIMIT_DEFAULTS);
+  app.use("*", authGate(deps.authn, { openPaths: OPEN_PATHS, requestsPerSecond: () => limits().requestsPerSecond }));
+  const heavy = createReadGate(limits);
+  const who = (c: { get(k: "principal"): { name: string; via: string } | undefined }) => {
+    const p = c.get("principal");
+    return p ? `${p.via}:${p.name}` : "?";
+  };
+  const withOnline = (n: NodeSummary, now: number) => ({
+    ...n,
+    online: n.running && now - n.lastSeen < deps.staleAfterMs,
+    ...(deps.retireAfterMs ? { retiresAt: n.lastSeen + deps.retireAfterMs() } : {}),
+  });
   const badQuery = (detail: string) => problem({ type: "bad-query", title: "Bad Request", status: 400, detail });
   const window = (q: (k: string) => string | undefined) => {
     const now = deps.now();
@@ -45,15 +75,25 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get("/healthz", () => new Response('{"status":"UP"}', { headers: { "content-type": "application/json" } }));
 
-  app.get("/metrics", async () => {
-    const body = await renderMetrics({ store: deps.store, counters: deps.counters, sseClients: deps.sse.clients(), now: deps.now(), staleAfterMs: deps.staleAfterMs });
-    return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
-  });
+  app.get("/metrics", (c) =>
+    heavy.run(who(c), async () => {
+      const body = await renderMetrics({ store: deps.store, counters: deps.counters, sseClients: deps.sse.clients(), now: deps.now(), staleAfterMs: deps.staleAfterMs });
+      return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+    }));
 
+  // Paged by node id: `?limit=N&after=<last id of the previous page>`; `next` is there when more follow.
   app.get("/api/v1/fleet", async (c) => {
     const now = deps.now();
-    const nodes = (await deps.store.fleet(now)).map((n) => withOnline(n, now));
-    return c.json({ generatedAt: now, nodes });
+    const max = limits().maxPageSize;
+    const limitText = c.req.query("limit");
+    const limit = limitText === undefined ? max : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1) return badQuery("Cannot read limit: expected a positive integer");
+    if (limit > max) return limitExceeded(`Cannot return ${limit} nodes in one page: limits.maxPageSize is ${max}`);
+    const after = c.req.query("after");
+    let all = await deps.store.fleet(now);
+    if (after !== undefined) all = all.filter((n) => n.id > after);
+    const page = all.slice(0, limit).map((n) => withOnline(n, now));
+    return c.json({ generatedAt: now, nodes: page, ...(all.length > limit ? { next: page[page.length - 1].id } : {}) });
   });
 
   app.get("/api/v1/nodes/:id", async (c) => {
@@ -68,25 +108,48 @@ export function createApi(deps: ApiDeps): Hono {
     if (!w) return badQuery("Cannot read the window: from and to must be epoch ms, ISO dates or -DURATION, with from < to");
     const step = parseDuration(c.req.query("step") ?? "1m");
     if (step === undefined || step < 60_000) return badQuery("Cannot read step: expected a duration of at least 1m");
+    const tooMuch = checkWindow(limits(), w, 1);
+    if (tooMuch) return tooMuch;
+    const points = Math.ceil((w.to - w.from) / step);
+    if (points > limits().maxPoints) return limitExceeded(`Cannot return ${points} points: limits.maxPoints is ${limits().maxPoints}; use a larger step or a shorter window`);
     const { id, name } = c.req.param();
-    const points = await deps.store.history(id, name, w, step);
-    if (!points) return problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot find probe ${JSON.stringify(name)} on node ${JSON.stringify(id)}` });
-    const summary = await deps.store.latency(name, w, [id]);
-    return c.json({ node: id, probe: name, from: w.from, to: w.to, step, summary, points });
+    return heavy.run(who(c), async () => {
+      const points = await deps.store.history(id, name, w, step);
+      if (!points) return problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot find probe ${JSON.stringify(name)} on node ${JSON.stringify(id)}` });
+      const summary = await deps.store.latency(name, w, [id]);
+      return c.json({ node: id, probe: name, from: w.from, to: w.to, step, summary, points });
+    });
   });
 
   app.get("/api/v1/probes/:name/latency", async (c) => {
     const w = window((k) => c.req.query(k));
     if (!w) return badQuery("Cannot read the window: from and to must be epoch ms, ISO dates or -DURATION, with from < to");
     const nodes = c.req.query("nodes")?.split(",").map((s) => s.trim()).filter(Boolean);
-    const summary = await deps.store.latency(c.req.param("name"), w, nodes);
-    return c.json({ probe: c.req.param("name"), from: w.from, to: w.to, nodes: nodes ?? "all", ...summary });
+    if (nodes && nodes.length > limits().maxQueryNodes) return limitExceeded(`Cannot query ${nodes.length} nodes at once: limits.maxQueryNodes is ${limits().maxQueryNodes}`);
+    const tooMuch = checkWindow(limits(), w, nodes?.length ?? deps.nodeCount?.() ?? 1);
+    if (tooMuch) return tooMuch;
+    return heavy.run(who(c), async () => {
+      const summary = await deps.store.latency(c.req.param("name"), w, nodes);
+      return c.json({ probe: c.req.param("name"), from: w.from, to: w.to, nodes: nodes ?? "all", ...summary });
+    });
   });
 
-  app.get("/api/v1/events", () => deps.sse.connect());
+  // An event stream stays open however long it is idle (the server's idle timeout skips it).
+  app.get("/api/v1/events", (c) => {
+    const res = deps.sse.connect();
+    if (res.ok) c.env?.keepOpen?.();
+    return res;
+  });
+  for (const r of deps.routes ?? []) app.route("/", r);
+  app.route("/", loginRoutes({ authn: deps.authn, now: deps.now, maxAgeS: deps.sessionMaxAgeS, log: deps.log }));
   app.route("/", dashboardRoutes());
 
   app.notFound((c) => problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot ${c.req.method} ${new URL(c.req.url).pathname}: no such endpoint` }));
-  app.onError((e) => problem({ type: "internal", title: "Internal Server Error", status: 500, detail: e.message }));
+  // The exception stays in the log; the client gets an id to quote, never the message.
+  app.onError((e, c) => {
+    const id = crypto.randomUUID();
+    deps.log("error", "collector: request failed", { errorId: id, method: c.req.method, path: c.req.path, error: e.message });
+    return problem({ type: "internal", title: "Internal Server Error", status: 500, detail: `Cannot answer: internal error ${id} (the collector's log has it)` });
+  });
   return app;
 }

@@ -4,26 +4,32 @@
 import { readFileSync } from "node:fs";
 import type { LogFn } from "../common/log.ts";
 import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
-import { serveH2c } from "../runtime/serve_h2c.ts";
 import { createApi } from "./api.ts";
 import type { CollectorConfig } from "./config.ts";
 import { createIngestHandler, INGEST_PATH, type IngestCounters, newIngestCounters } from "./ingest.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
 import { createSseHub } from "./sse.ts";
 import type { Store } from "./store.ts";
+import { createAuthenticator } from "./auth/mod.ts";
+import { createIngestGuard, type IngestLimits } from "./ingest_limits.ts";
+import type { ReadLimits } from "./read_limits.ts";
+import { limitInFlight } from "./in_flight_limit.ts";
+import { problem } from "./problem.ts";
+import { type AlarmEngine, alarmRoutes, alarmsPathBeside, notificationJson, startAlarms } from "./alarms/mod.ts";
+import { principalOf, requireRole } from "./auth/mod.ts";
 
 export interface RunningCollector {
   readonly url: string;
-  /** The h2c listener's URL when `h2cListen` is set. */
-  readonly h2cUrl?: string;
   readonly server: HttpServer;
   readonly store: Store;
   /** The request handler (tests and benchmarks may call it without a socket). */
-  readonly handler: (req: Request) => Promise<Response>;
+  readonly handler: CollectorHandler;
   /** Ingest totals since start (for /metrics and the OpenTelemetry instruments). */
   readonly counters: IngestCounters;
   /** Resolves when the server stopped and the store is closed (after `signal` aborted). */
   readonly finished: Promise<void>;
+  /** Apply a new config (SIGHUP); names what needs a restart. */
+  reload(config: CollectorConfig): ReloadResult;
 }
 
 export interface CollectorDeps {
@@ -34,22 +40,91 @@ export interface CollectorDeps {
   readonly store?: Store;
 }
 
+/** What a SIGHUP reload could not apply without a restart (config paths). */
+export interface ReloadResult {
+  readonly needsRestart: readonly string[];
+}
+
+// Everything else is applied at once; these are read when the socket, the store or the SSE hub
+// is made, or are part of a session's cookie.
+const RESTART_KEYS = ["listen", "store", "tls", "otel", "staleAfter", "limits.maxBodyBytes", "limits.maxSseClients", "auth.sessions"] as const;
+
+function pick(c: CollectorConfig, path: string): unknown {
+  let v: unknown = c;
+  for (const k of path.split(".")) v = (v as Record<string, unknown> | undefined)?.[k];
+  return v;
+}
+
+/** What the server knows about the connection of a request. */
+export interface ConnInfo {
+  readonly remoteAddress?: string;
+  /** Exempt this request's connection from the idle timeout (an event stream). */
+  readonly keepOpen?: () => void;
+}
+
+export type CollectorHandler = (req: Request, info?: ConnInfo) => Promise<Response>;
+
 /** Build the request handler over a store (no socket). */
-export function createCollectorHandler(config: CollectorConfig, store: Store, deps: { now: () => number; log: LogFn }) {
+export function createCollectorHandler(config: CollectorConfig, store: Store, deps: { now: () => number; log: LogFn; alarms?: AlarmEngine }) {
   const counters = newIngestCounters();
-  const sse = createSseHub({ maxClients: config.limits.maxSseClients });
-  const unsubscribe = store.subscribe((c) => sse.publish(c));
-  const ingest = createIngestHandler({ store, auth: config.auth, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
-  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter });
-  const handler = (req: Request): Promise<Response> => {
+  const sse = createSseHub({ maxClients: config.limits.maxSseClients, maxQueuedBytes: config.limits.maxSseQueueBytes });
+  const unsubscribeStore = store.subscribe((c) => sse.publish(c));
+  const unsubscribeAlarms = deps.alarms?.subscribe((n) => sse.publish({ type: "alarm", ...notificationJson(n) }));
+  const unsubscribe = () => (unsubscribeStore(), unsubscribeAlarms?.());
+  const authn = createAuthenticator(config.auth, { now: deps.now });
+  const guard = createIngestGuard(ingestLimits(config));
+  const ingest = createIngestHandler({ store, auth: authn, guard, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
+  let current = config;
+  let reads = readLimits(config);
+  const api = createApi({
+    store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, authn, sessionMaxAgeS: Math.floor(config.auth.sessions.maxAge / 1000), log: deps.log,
+    readLimits: () => reads,
+    retireAfterMs: () => current.retireAfter,
+    nodeCount: () => guard.nodes(),
+    routes: deps.alarms ? [alarmRoutes({ engine: deps.alarms, now: deps.now, operatorGuard: requireRole("operator"), userOf: (c) => principalOf(c)?.name ?? "anonymous" })] : [],
+  });
+  const route: CollectorHandler = (req, info) => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
     const p = url.indexOf("/", url.indexOf("//") + 2);
     const path = url.slice(p, url.indexOf("?", p) >>> 0);
     if (path === INGEST_PATH) return ingest(req);
-    return Promise.resolve(api.fetch(req));
+    return Promise.resolve(api.fetch(req, { remoteAddress: info?.remoteAddress, keepOpen: info?.keepOpen }));
   };
-  return { handler, counters, close: () => (unsubscribe(), sse.close()) };
+  const handler: CollectorHandler = limitInFlight(route, () => current.limits);
+  /**
+   * Take a new config at run time (SIGHUP): tokens, users, API tokens, the proxy, publicRead and
+   * the ingest and read limits change at once; what needs a new socket or store is named.
+   */
+  const reload = (next: CollectorConfig): ReloadResult => {
+    const needsRestart = RESTART_KEYS.filter((k) => JSON.stringify(pick(current, k)) !== JSON.stringify(pick(next, k)));
+    authn.reload(next.auth);
+    guard.reload(ingestLimits(next));
+    reads = readLimits(next);
+    current = next;
+    return { needsRestart };
+  };
+  return { handler, counters, authn, guard, reload, config: () => current, close: () => (unsubscribe(), sse.close()) };
+}
+
+/** The ingest limits of a config (collector/ingest_limits.ts). */
+export function ingestLimits(config: CollectorConfig): IngestLimits {
+  const l = config.limits;
+  return {
+    maxRecordsPerBatch: l.maxRecordsPerBatch,
+    maxFactsPerRecord: l.maxFactsPerRecord,
+    maxStringLength: l.maxStringLength,
+    maxProbesPerAgent: l.maxProbesPerAgent,
+    maxProbes: l.maxProbes,
+    maxNodes: l.maxNodes,
+    recordTimeWindowMs: l.recordTimeWindow,
+  };
+}
+
+/** The read limits of a config (collector/read_limits.ts). */
+export function readLimits(config: CollectorConfig): ReadLimits {
+  const l = config.limits;
+  return { maxWindowMs: l.maxQueryWindow, maxQueryRows: l.maxQueryRows, maxPoints: l.maxPoints, maxQueryNodes: l.maxQueryNodes, maxPageSize: l.maxPageSize, maxHeavyReads: l.maxHeavyReads, maxHeavyQueue: l.maxHeavyQueue, heavyReadsPerSecond: l.heavyReadsPerSecond, requestsPerSecond: l.requestsPerSecond };
 }
 
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
@@ -57,7 +132,7 @@ async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<
   const s = config.store;
   if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous });
   const { openJetstreamStore } = await import("./jetstream_store.ts");
-  return await openJetstreamStore({ ...s, maxAge: config.retention.raw }, { log: deps.log });
+  return await openJetstreamStore({ ...s, maxAge: config.retention.raw, keyTtl: config.retireAfter }, { log: deps.log });
 }
 
 /**
@@ -67,7 +142,26 @@ async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<
 export async function startCollector(config: CollectorConfig, deps: CollectorDeps): Promise<RunningCollector> {
   const now = deps.now ?? Date.now;
   const store = deps.store ?? await openStore(config, deps);
-  const { handler, counters, close } = createCollectorHandler(config, store, { now, log: deps.log });
+  let alarms: AlarmEngine;
+  try {
+    const s = config.store;
+    alarms = await startAlarms(config.alarms, {
+      store, staleAfterMs: config.staleAfter, now, log: deps.log, signal: deps.signal,
+      defaultPath: alarmsPathBeside(s.kind === "sqlite" ? s.path : s.readModel),
+      ...(s.kind === "jetstream" ? { jetstream: s } : {}),
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const handled = createCollectorHandler(config, store, { now, log: deps.log, alarms });
+  const { handler, counters, guard, reload, config: current } = handled;
+  const close = async () => {
+    handled.close();
+    await alarms.close();
+  };
+  // Node and probe counts survive a restart: the limits count what the store already holds.
+  guard.seed((await store.probes()).map((p) => ({ node: p.node, probe: p.probe.name })), (await store.fleet(now())).map((n) => n.id));
   const read = (p: string) => {
     try {
       return readFileSync(p, "utf8");
@@ -75,8 +169,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       throw new Error(`Cannot read TLS file ${p}: ${(e as Error).message}`, { cause: e });
     }
   };
-  const stop = new AbortController();
-  const signal = AbortSignal.any([deps.signal, stop.signal]);
+  const signal = deps.signal;
   let server: HttpServer;
   try {
     server = await serveHttp(handler, {
@@ -84,45 +177,47 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       port: config.listen.port,
       signal,
       maxRequestBodySize: config.limits.maxBodyBytes + 64 * 1024,
+      idleTimeoutS: Math.round(config.limits.idleTimeout / 1000),
+      // The exception stays in the log; the client gets an id to quote, never the message.
+      onError: (e) => {
+        const id = crypto.randomUUID();
+        deps.log("error", "collector: request failed", { errorId: id, error: e.message });
+        return problem({ type: "internal", title: "Internal Server Error", status: 500, detail: `Cannot answer: internal error ${id} (the collector's log has it)` });
+      },
       ...(config.tls ? { tls: { cert: read(config.tls.cert), key: read(config.tls.key), ...(config.tls.clientCa ? { ca: read(config.tls.clientCa), requestCert: true } : {}) } } : {}),
     });
   } catch (e) {
-    close();
+    await close();
     await store.close();
     throw e;
-  }
-  let h2c: HttpServer | undefined;
-  if (config.h2cListen) {
-    try {
-      h2c = await serveH2c(handler, { hostname: config.h2cListen.hostname, port: config.h2cListen.port, signal });
-    } catch (e) {
-      // The main listener is already up: stop it before giving up.
-      stop.abort();
-      await server.finished;
-      close();
-      await store.close();
-      throw e;
-    }
   }
   const prune = async () => {
     try {
       const t = now();
-      const r = await store.prune(t - config.retention.raw, t - config.retention.history);
+      const r = await store.prune(t - current().retention.raw, t - current().retention.history);
       if (r.records + r.minutes > 0) deps.log("info", "collector: retention pruned old data", r);
     } catch (e) {
       deps.log("warn", "collector: cannot prune", { error: (e as Error).message });
     }
   };
-  const timer = setInterval(prune, config.retention.pruneEvery);
+  const retire = async () => {
+    try {
+      const gone = await store.retire?.(now() - current().retireAfter) ?? [];
+      for (const id of gone) guard.forget(id);
+      if (gone.length > 0) deps.log("info", "collector: retired nodes not seen within retireAfter", { nodes: gone.slice(0, 50), count: gone.length });
+    } catch (e) {
+      deps.log("warn", "collector: cannot retire nodes", { error: (e as Error).message });
+    }
+  };
+  const timer = setInterval(() => void prune().then(retire), config.retention.pruneEvery);
   (timer as { unref?: () => void }).unref?.();
   const host = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
   const url = `${config.tls ? "https" : "http"}://${host}:${server.port}`;
-  const h2cUrl = h2c ? `http://${h2c.hostname.includes(":") ? `[${h2c.hostname}]` : h2c.hostname}:${h2c.port}` : undefined;
-  deps.log("info", "collector: listening", { url, ...(h2cUrl ? { h2c: h2cUrl } : {}), store: config.store.kind === "sqlite" ? config.store.path : `jetstream:${config.store.stream}` });
-  const finished = Promise.all([server.finished, h2c?.finished]).then(async () => {
+  deps.log("info", "collector: listening", { url, store: config.store.kind === "sqlite" ? config.store.path : `jetstream:${config.store.stream}` });
+  const finished = server.finished.then(async () => {
     clearInterval(timer);
-    close();
+    await close();
     await store.close();
   });
-  return { url, ...(h2cUrl ? { h2cUrl } : {}), server, store, handler, counters, finished };
+  return { url, server, store, handler, counters, finished, reload };
 }

@@ -14,12 +14,15 @@ import type { TelemetryRecord } from "../telemetry/record.ts";
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const TOKEN_A = "token-for-upf-1-0123456789";
 const SHARED = "shared-token-0123456789abcdef";
+const VIEWER = "viewer-token-0123456789abcdef";
 const config = (dir: string, extra: Record<string, unknown> = {}) =>
-  parseCollectorConfig({ listen: "127.0.0.1:0", auth: { tokens: { "upf-1": TOKEN_A }, sharedToken: SHARED }, store: { path: join(dir, "c.db") }, limits: { maxBodyBytes: "64KiB" }, ...extra }, {});
+  parseCollectorConfig({ listen: "127.0.0.1:0", auth: { tokens: { "upf-1": TOKEN_A }, sharedToken: SHARED, apiTokens: { grafana: { role: "viewer", token: VIEWER } } }, store: { path: join(dir, "c.db") }, limits: { maxBodyBytes: "64KiB" }, ...extra }, {});
 
 const recs = (first: number, n: number): TelemetryRecord[] =>
   Array.from({ length: n }, (_, i) => ({ seq: first + i, type: "probe", at: T0 + (first + i) * 1000, probe: "n4", kind: "pfcp", ok: true, latencyUs: 1500 }) as TelemetryRecord);
 const body = (agentId: string, first: number, n: number) => encodeBatch({ agentId, bootId: "b1", records: recs(first, n) });
+/** A read-side request with the viewer's API token (the read side is closed without one). */
+const read = (url: string) => new Request(url, { headers: { authorization: `Bearer ${VIEWER}` } });
 const post = (b: BodyInit, headers: Record<string, string> = {}) =>
   new Request("http://collector/api/v1/ingest", { method: "POST", body: b, headers: { authorization: `Bearer ${TOKEN_A}`, "content-type": "application/vnd.edgeprobe.telemetry+cbor; v=1", ...headers } });
 
@@ -68,7 +71,7 @@ describe("collector handler", () => {
     await expectProblem(await handler(new Request("http://collector/api/v1/ingest", {
       method: "POST", body: stream, headers: { authorization: `Bearer ${TOKEN_A}`, "content-type": "application/cbor" }, duplex: "half",
     } as RequestInit)), 413, "body-too-large");
-    const node = await (await handler(new Request("http://collector/api/v1/nodes/upf-1"))).json() as { probeList: { okTotal: number }[] };
+    const node = await (await handler(read("http://collector/api/v1/nodes/upf-1"))).json() as { probeList: { okTotal: number }[] };
     assert.equal(node.probeList[0].okTotal, 50, "exactly the 50 good records");
     const res = await handler(post(body("upf-1", 51, 10)));
     assert.equal((await res.json() as { ack: number }).ack, 60);
@@ -80,27 +83,27 @@ describe("collector handler", () => {
   });
 
   it("serves the fleet, a node, history, cross-node latency, /metrics and /healthz", async () => {
-    const fleet = await (await handler(new Request("http://c/api/v1/fleet"))).json() as { nodes: { id: string; online: boolean }[] };
+    const fleet = await (await handler(read("http://c/api/v1/fleet"))).json() as { nodes: { id: string; online: boolean }[] };
     assert.deepEqual(fleet.nodes.map((n) => n.id), ["upf-1", "upf-9"]);
-    await expectProblem(await handler(new Request("http://c/api/v1/nodes/nope")), 404, "not-found");
-    const h = await (await handler(new Request(`http://c/api/v1/nodes/upf-1/probes/n4/history?from=${T0}&to=${T0 + 3_600_000}&step=5m`))).json() as { points: { t: number; count: number; p50: number }[]; summary: { count: number; p99: number } };
+    await expectProblem(await handler(read("http://c/api/v1/nodes/nope")), 404, "not-found");
+    const h = await (await handler(read(`http://c/api/v1/nodes/upf-1/probes/n4/history?from=${T0}&to=${T0 + 3_600_000}&step=5m`))).json() as { points: { t: number; count: number; p50: number }[]; summary: { count: number; p99: number } };
     assert.equal(h.summary.count, 60);
     assert.ok(Math.abs(h.summary.p99 - 1.5) / 1.5 <= 0.01);
     assert.equal(h.points.reduce((a, p) => a + p.count, 0), 60);
-    await expectProblem(await handler(new Request(`http://c/api/v1/nodes/upf-1/probes/n4/history?step=10s`)), 400, "bad-query");
-    const lat = await (await handler(new Request(`http://c/api/v1/probes/n4/latency?from=${T0}&to=${T0 + 3_600_000}`))).json() as { count: number };
+    await expectProblem(await handler(read(`http://c/api/v1/nodes/upf-1/probes/n4/history?step=10s`)), 400, "bad-query");
+    const lat = await (await handler(read(`http://c/api/v1/probes/n4/latency?from=${T0}&to=${T0 + 3_600_000}`))).json() as { count: number };
     assert.equal(lat.count, 63);
-    const metrics = await (await handler(new Request("http://c/metrics"))).text();
+    const metrics = await (await handler(read("http://c/metrics"))).text();
     assert.match(metrics, /^edgeprobe_collector_ingest_batches_total\{result="ok"\} \d+$/m);
     assert.match(metrics, /^edgeprobe_collector_ingest_batches_total\{result="malformed"\} 1$/m);
     assert.match(metrics, /^edgeprobe_probe_results_total\{node="upf-1",probe="n4",result="ok"\} 60$/m);
     const hz = await handler(new Request("http://c/healthz"));
     assert.deepEqual(await hz.json(), { status: "UP" });
-    await expectProblem(await handler(new Request("http://c/nope")), 404, "not-found");
+    await expectProblem(await handler(read("http://c/nope")), 404, "not-found");
   });
 
   it("streams changes as server-sent events", async () => {
-    const res = await handler(new Request("http://c/api/v1/events"));
+    const res = await handler(read("http://c/api/v1/events"));
     assert.equal(res.headers.get("content-type"), "text/event-stream");
     const reader = res.body!.getReader();
     await handler(post(encodeBatch({ agentId: "upf-1", bootId: "b1", records: [{ seq: 61, type: "state", at: T0, probe: "n4", from: "unknown", to: "healthy" }] })));

@@ -9,6 +9,8 @@ import { expandEnv } from "../common/expand_env.ts";
 import { otelConfigSchema } from "../common/otel_config.ts";
 import { byteSize, duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
+import { alarmsConfigSchema, defaultAlarmsConfig } from "./alarms/mod.ts";
+import { authConfigSchema } from "./auth/auth_config.ts";
 
 /** "host:port", "[v6]:port" or ":port" (all interfaces); port 0 = any free port. */
 export function parseListen(text: string): { hostname: string; port: number } | undefined {
@@ -79,18 +81,10 @@ export const jetstreamStoreSchema = z.strictObject({
 export const collectorConfigSchema = z.strictObject({
   /** Address of the ingest endpoint, fleet API, SSE and /metrics. @default "0.0.0.0:9400" */
   listen: listen.default({ hostname: "0.0.0.0", port: 9400 }),
-  /**
-   * A second port for h2c (HTTP/2 cleartext, prior knowledge) through node:http2, for uplinks with
-   * `transport: h2` when the collector runs on Bun (Bun.serve is HTTP/1.1 only). Under Deno the
-   * main `listen` port accepts h2c already. @default none
-   */
-  h2cListen: listen.optional(),
-  auth: z.strictObject({
-    /** Per-agent bearer tokens: agentId → token. A token only admits batches of its own agentId. */
-    tokens: z.record(z.string().min(1), z.string().min(16, "tokens need at least 16 characters")).default({}),
-    /** One token for every agent id (simpler, weaker). */
-    sharedToken: z.string().min(16, "tokens need at least 16 characters").optional(),
-  }).refine((a) => Object.keys(a.tokens).length > 0 || a.sharedToken !== undefined, "set auth.tokens or auth.sharedToken: the collector never accepts unauthenticated agents"),
+  /** Gone: the main `listen` port answers h2c (prior knowledge) and HTTP/1.1 on both runtimes. */
+  h2cListen: z.unknown().refine(() => false, "h2cListen is gone: the main listen port answers h2c (prior knowledge) and HTTP/1.1; point transport: h2 uplinks at it").optional(),
+  /** Agents, users, API tokens, a trusted proxy, publicRead (collector/auth/auth_config.ts, docs/security.md). */
+  auth: authConfigSchema,
   /**
    * Where batches and the fleet state live. `kind: sqlite` (the default, also when `kind` is
    * omitted) is one embedded file; `kind: jetstream` shares state between several collectors
@@ -108,14 +102,62 @@ export const collectorConfigSchema = z.strictObject({
     /** How often old data is deleted. @default 5m */
     pruneEvery: duration.default(300_000),
   }).default({ raw: 24 * 3_600_000, history: 720 * 3_600_000, pruneEvery: 300_000 }),
+  /** Every bound of work and state, with its default: docs/security.md. */
   limits: z.strictObject({
     /** Largest ingest body; larger ones get 413. @default 1MiB */
     maxBodyBytes: byteSize.default(1024 * 1024),
     /** At most this many SSE clients at once; more get 503. @default 256 */
     maxSseClients: z.number().int().min(1).default(256),
-  }).default({ maxBodyBytes: 1024 * 1024, maxSseClients: 256 }),
+    /** Records in one ingest batch (decoding stops before building more). @default 10000 */
+    maxRecordsPerBatch: z.number().int().min(1).max(100_000).default(10_000),
+    /** Facts on one probe record, labels on agent-start. @default 64 */
+    maxFactsPerRecord: z.number().int().min(1).max(4096).default(64),
+    /** Characters of a failure message, fact value, label or reason. @default 1024 */
+    maxStringLength: z.number().int().min(64).max(65_536).default(1024),
+    /** Distinct probe names one agent may report. @default 1000 */
+    maxProbesPerAgent: z.number().int().min(1).default(1000),
+    /** Distinct (agent, probe) pairs in all. @default 500000 */
+    maxProbes: z.number().int().min(1).default(500_000),
+    /** Distinct agent ids; a new one beyond gets 403. @default 10000 */
+    maxNodes: z.number().int().min(1).default(10_000),
+    /** Record times further than this from the receive time are clamped to it (and counted). @default 24h */
+    recordTimeWindow: duration.default(24 * 3_600_000),
+    /** Longest from-to window of history and latency queries. @default 720h */
+    maxQueryWindow: duration.default(720 * 3_600_000),
+    /** Minute rows one history or latency query may touch (nodes × minutes). @default 100000 */
+    maxQueryRows: z.number().int().min(60).default(100_000),
+    /** Points in one history answer (window / step). @default 10000 */
+    maxPoints: z.number().int().min(60).default(10_000),
+    /** Nodes one latency query may name. @default 1000 */
+    maxQueryNodes: z.number().int().min(1).default(1000),
+    /** Nodes per page of /api/v1/fleet. @default 5000 */
+    maxPageSize: z.number().int().min(1).default(5000),
+    /** History, latency and /metrics reads at once. @default 2 */
+    maxHeavyReads: z.number().int().min(1).default(2),
+    /** Heavy reads waiting for one of those slots; more get 429. @default 64 */
+    maxHeavyQueue: z.number().int().min(0).default(64),
+    /** History, latency and /metrics reads per second per principal (bursts of twice that); more get 429. @default 50 */
+    heavyReadsPerSecond: z.number().min(0.1).default(50),
+    /** Read-side requests per second per principal (bursts of twice that); more get 429. @default 500 */
+    requestsPerSecond: z.number().min(1).default(500),
+    /** Requests being handled at once; more get 503. @default 1024 */
+    maxInFlight: z.number().int().min(1).default(1024),
+    /** Requests being handled at once from one address; more get 503. @default 64 */
+    maxInFlightPerSource: z.number().int().min(1).default(64),
+    /** A connection with no request for this long is closed (open event streams excepted; 1s-255s). @default 30s */
+    idleTimeout: duration.refine((v) => v >= 1000 && v <= 255_000, "idleTimeout is 1s to 255s").default(30_000),
+    /** Bytes queued to one event-stream client that does not read; beyond it the stream is closed. @default 256KiB */
+    maxSseQueueBytes: byteSize.default(256 * 1024),
+  }).prefault({}),
   /** A node is shown offline when nothing arrived for this long. @default 2m */
   staleAfter: duration.default(120_000),
+  /**
+   * A node (and a boot's ack) not seen for this long is retired: removed from the fleet, its
+   * probes and its acks forgotten. The fleet API shows `retiresAt` until then. @default 720h
+   */
+  retireAfter: duration.refine((v) => v >= 3_600_000, "retireAfter is at least 1h").default(720 * 3_600_000),
+  /** The alarm list, correlation and northbound (docs/alarms.md). */
+  alarms: alarmsConfigSchema.default(defaultAlarmsConfig),
   /** OTLP/HTTP export of the collector's own ingest metrics (docs/opentelemetry.md). */
   otel: otelConfigSchema.optional(),
   /** PEM files. With `clientCa`, agents must present a certificate signed by it (mTLS, Bun only). */

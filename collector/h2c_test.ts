@@ -1,4 +1,4 @@
-/** The uplink over HTTP/2 cleartext (prior knowledge) to the collector: ports 23012-23013. */
+/** The uplink over HTTP/2 cleartext (prior knowledge) to the collector's one port: port 23013. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -14,6 +14,8 @@ import { detectRuntime } from "../runtime/detect.ts";
 import * as http2 from "node:http2";
 
 const TOKEN = "h2c-test-token-0123456789abcdef";
+const VIEWER = "h2c-viewer-token-0123456789abc";
+const asViewer = { headers: { authorization: `Bearer ${VIEWER}` } };
 
 async function deliver(collectorUrl: string, dir: string, agentId: string): Promise<void> {
   const ac = new AbortController();
@@ -31,29 +33,28 @@ async function deliver(collectorUrl: string, dir: string, agentId: string): Prom
 }
 
 describe("h2c between uplink and collector", () => {
-  it("the uplink with transport h2 delivers to the collector's h2cListen port, and the API answers over h2c", async () => {
+  it("the uplink with transport h2 delivers to the collector's main port, and the API answers over h2c there", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-h2c-"));
     const ac = new AbortController();
-    const c = await startCollector(parseCollectorConfig({ listen: "127.0.0.1:23013", h2cListen: "127.0.0.1:23012", auth: { sharedToken: TOKEN }, store: { path: join(dir, "c.db") } }, {}), { signal: ac.signal, log: () => {} });
+    const c = await startCollector(parseCollectorConfig({ listen: "127.0.0.1:23013", auth: { sharedToken: TOKEN, apiTokens: { test: { token: VIEWER } } }, store: { path: join(dir, "c.db") } }, {}), { signal: ac.signal, log: () => {} });
     try {
-      assert.equal(c.h2cUrl, "http://127.0.0.1:23012");
-      await deliver(c.h2cUrl!, dir, "upf-h2");
-      if (detectRuntime() === "deno") await deliver(c.url, dir, "upf-deno-main-port"); // Deno.serve takes h2c on its one port
-      const f = h2Fetch(c.h2cUrl!);
-      const res = await f(`${c.h2cUrl}/api/v1/nodes/upf-h2`);
+      // One port for HTTP/1.1 and h2c: Bun.serve({ http2: true }), Deno.serve (runtime/serve_http.ts).
+      await deliver(c.url, dir, `upf-h2-${detectRuntime()}`);
+      const f = h2Fetch(c.url);
+      const res = await f(`${c.url}/api/v1/nodes/upf-h2-${detectRuntime()}`, asViewer);
       assert.equal(res.status, 200);
       assert.equal((await res.json() as { probeList: { okTotal: number }[] }).probeList[0].okTotal, 35);
-      const missing = await f(`${c.h2cUrl}/api/v1/nodes/nope`);
+      const missing = await f(`${c.url}/api/v1/nodes/nope`, asViewer);
       assert.equal(missing.status, 404);
       assert.equal(missing.headers.get("content-type"), "application/problem+json");
       f.close();
       // Server-sent events stream through the h2c adapter: the first event arrives while the stream stays open.
-      const session = http2.connect(c.h2cUrl!);
-      const events = session.request({ ":method": "GET", ":path": "/api/v1/events" });
+      const session = http2.connect(c.url);
+      const events = session.request({ ":method": "GET", ":path": "/api/v1/events", authorization: `Bearer ${VIEWER}` });
       let text = "";
       events.on("data", (d: Uint8Array) => (text += new TextDecoder().decode(d)));
       await new Promise((r) => events.once("response", r));
-      await deliver(c.h2cUrl!, dir, "upf-sse");
+      await deliver(c.url, dir, "upf-sse");
       const end = Date.now() + 5000;
       while (!text.includes('"id":"upf-sse"') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
       assert.match(text, /event: node\ndata: \{"type":"node","node":\{"id":"upf-sse"/);

@@ -10,13 +10,15 @@ import { decodeBatch, WireVersionError } from "../telemetry/codec.ts";
 import type { LogFn } from "../common/log.ts";
 import { problem } from "./problem.ts";
 import type { Store } from "./store.ts";
+import type { AgentGrant } from "./auth/mod.ts";
+import { createIngestGuard, INGEST_LIMIT_DEFAULTS, type IngestGuard } from "./ingest_limits.ts";
 
 export const INGEST_PATH = "/api/v1/ingest";
 export const INGEST_CONTENT_TYPES = ["application/vnd.edgeprobe.telemetry+cbor", "application/cbor"];
 
+/** Which agent ids a bearer token admits (collector/auth: constant-time, reloadable). */
 export interface IngestAuth {
-  readonly tokens: Readonly<Record<string, string>>;
-  readonly sharedToken?: string;
+  agent(token: string): AgentGrant | undefined;
 }
 
 export interface IngestCounters {
@@ -24,6 +26,8 @@ export interface IngestCounters {
   records: number;
   duplicates: number;
   bytes: number;
+  /** Records whose time was outside the window around receive time (clamped to it). */
+  clamped: number;
 }
 
 export interface IngestDeps {
@@ -33,10 +37,12 @@ export interface IngestDeps {
   readonly now: () => number;
   readonly log: LogFn;
   readonly counters: IngestCounters;
+  /** Limits on names, sizes, probes and record times (ingest_limits.ts). @default the defaults */
+  readonly guard?: IngestGuard;
 }
 
 export function newIngestCounters(): IngestCounters {
-  return { batches: {}, records: 0, duplicates: 0, bytes: 0 };
+  return { batches: {}, records: 0, duplicates: 0, bytes: 0, clamped: 0 };
 }
 
 /** Read at most `limit` bytes; undefined when the body is larger. */
@@ -66,10 +72,9 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array | un
 }
 
 export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise<Response> {
-  const byToken = new Map<string, string>();
-  for (const [agent, token] of Object.entries(deps.auth.tokens)) byToken.set(token, agent);
   const count = (result: string) => void (deps.counters.batches[result] = (deps.counters.batches[result] ?? 0) + 1);
   const unauthorized = { "www-authenticate": 'Bearer realm="edgeprobe-ingest"' };
+  const guard = deps.guard ?? createIngestGuard(INGEST_LIMIT_DEFAULTS);
 
   return async (req) => {
     if (req.method !== "POST") {
@@ -78,9 +83,8 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
     }
     const authz = req.headers.get("authorization") ?? "";
     const token = authz.startsWith("Bearer ") ? authz.slice(7).trim() : "";
-    const agentForToken = token ? byToken.get(token) : undefined;
-    const shared = token !== "" && deps.auth.sharedToken !== undefined && token === deps.auth.sharedToken;
-    if (!token || (!agentForToken && !shared)) {
+    const grant = token ? deps.auth.agent(token) : undefined;
+    if (!grant) {
       count("unauthorized");
       return problem({ type: "unauthorized", title: "Unauthorized", status: 401, detail: token ? "Cannot accept telemetry: unknown bearer token" : "Cannot accept telemetry: no bearer token" }, unauthorized);
     }
@@ -105,7 +109,7 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
 
     let batch;
     try {
-      batch = decodeBatch(body);
+      batch = decodeBatch(body, guard.decodeLimits());
     } catch (e) {
       if (e instanceof WireVersionError) {
         count("unsupported-version");
@@ -117,12 +121,20 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
       }
       throw e;
     }
-    if (agentForToken !== undefined && agentForToken !== batch.agentId && !shared) {
+    if (grant.agentId !== undefined && grant.agentId !== batch.agentId) {
       count("forbidden");
-      return problem({ type: "forbidden-agent", title: "Forbidden", status: 403, detail: `Cannot accept telemetry: this token belongs to agent ${JSON.stringify(agentForToken)}, not ${JSON.stringify(batch.agentId)}` });
+      return problem({ type: "forbidden-agent", title: "Forbidden", status: 403, detail: `Cannot accept telemetry: this token belongs to agent ${JSON.stringify(grant.agentId)}, not ${JSON.stringify(batch.agentId)}` });
+    }
+    const receivedAt = deps.now();
+    const checked = guard.check(batch, receivedAt, grant.agentId !== undefined);
+    if (checked.violation) {
+      count(checked.violation.type);
+      return problem({ type: checked.violation.type, title: checked.violation.status === 403 ? "Forbidden" : "Bad Request", status: checked.violation.status, detail: checked.violation.detail });
     }
     try {
-      const out = await deps.store.ingest(batch, deps.now(), body);
+      const out = await deps.store.ingest(batch, receivedAt, body);
+      guard.accepted(batch);
+      deps.counters.clamped += checked.clamped;
       count("ok");
       deps.counters.records += out.stored;
       deps.counters.duplicates += out.duplicates;

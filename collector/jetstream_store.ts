@@ -35,6 +35,11 @@ import { type IngestOutcome, newRecords, type Store } from "./store.ts";
 export interface JetstreamStoreOptions extends Omit<JetstreamStoreConfig, "kind"> {
   /** Stream max_age: how long batches stay in the stream (the collector's retention.raw). */
   readonly maxAge: number;
+  /**
+   * Lifetime of a key-value entry (`ack.*`, `state.*`) not written again: the collector's
+   * retireAfter, so shared state ends with the node (ms; applied when the bucket is created).
+   */
+  readonly keyTtl?: number;
 }
 
 export interface JetstreamStoreDeps {
@@ -162,7 +167,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
         }
       }
       const kvm = new Kvm(js);
-      kv = await kvm.create(options.bucket, { replicas: options.replicas, history: 1 }).catch(() => kvm.open(options.bucket));
+      kv = await kvm.create(options.bucket, { replicas: options.replicas, history: 1, ...(options.keyTtl ? { ttl: options.keyTtl } : {}) }).catch(() => kvm.open(options.bucket));
     } catch (e) {
       if (attempt < 10) {
         log("warn", "collector: JetStream not ready; retrying", { attempt, error: (e as Error).message });

@@ -25,6 +25,8 @@ export async function renderMetrics(m: MetricsInput): Promise<string> {
   out.push(`edgeprobe_collector_ingest_duplicates_total ${m.counters.duplicates}`);
   family("edgeprobe_collector_ingest_bytes_total", "counter", "Ingest body bytes read.");
   out.push(`edgeprobe_collector_ingest_bytes_total ${m.counters.bytes}`);
+  family("edgeprobe_collector_ingest_clamped_records_total", "counter", "Records whose time was outside limits.recordTimeWindow of the receive time, stored at the receive time.");
+  out.push(`edgeprobe_collector_ingest_clamped_records_total ${m.counters.clamped}`);
   const st = await m.store.stats();
   family("edgeprobe_collector_gap_records_total", "counter", "Seqs skipped because agents dropped them from a full spool.");
   out.push(`edgeprobe_collector_gap_records_total ${st.gapRecords}`);

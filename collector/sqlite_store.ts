@@ -12,6 +12,7 @@ import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
 import type { Batch, Facts, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
 import { encodeBatch } from "../telemetry/codec.ts";
 import type { ProbeState, Verdict } from "../telemetry/wire_tables.ts";
+import { admitSeqs, type StreamSeq } from "./seq_admit.ts";
 import { addValue, deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch, type Sketch } from "./sketch.ts";
 import {
   type EventView,
@@ -21,7 +22,6 @@ import {
   type LatencySummary,
   type NodeDetail,
   type NodeSummary,
-  newRecords,
   type ProbeView,
   type Store,
   type StoreStats,
@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS probes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS batches (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
   first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, received_at INTEGER NOT NULL, body BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS batches_last_at ON batches (last_at);
+CREATE INDEX IF NOT EXISTS batches_received_at ON batches (received_at);
 CREATE TABLE IF NOT EXISTS events (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
   type TEXT NOT NULL, probe TEXT, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_node ON events (agent_id, at);
@@ -69,7 +70,7 @@ interface MinuteAgg {
 interface Group {
   /** Batches in this group. */
   readonly size: number;
-  readonly streams: Map<string, { acked: number; drops: number }>;
+  readonly streams: Map<string, StreamSeq>;
   readonly nodes: Map<string, { bootId: string; running: boolean }>;
   readonly minutes: Map<string, MinuteAgg>;
 }
@@ -113,7 +114,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const raw = options.raw ?? true;
 
   const q = {
-    getAck: db.prepare("SELECT acked, spool_drops FROM streams WHERE agent_id = ? AND boot_id = ?"),
+    getAck: db.prepare("SELECT acked, spool_drops, gap FROM streams WHERE agent_id = ? AND boot_id = ?"),
     putAck: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap, spool_drops) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (agent_id, boot_id) DO UPDATE SET acked = excluded.acked, last_seen = excluded.last_seen, gap = gap + excluded.gap,
         spool_drops = max(spool_drops, excluded.spool_drops)`),
@@ -150,13 +151,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     minutesOf: db.prepare("SELECT minute, count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute >= ? AND minute < ? ORDER BY minute"),
     // The IN list lets SQLite use the (agent_id, probe, minute) index once per node.
     minutesAll: db.prepare("SELECT agent_id, count, ok, failures, sketch FROM minutes WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND minute >= ? AND minute < ?"),
-    pruneBatches: db.prepare("DELETE FROM batches WHERE last_at < ?"),
+    // By receive time, not the agents' clocks: a box that boots in 1970 before NTP keeps its data.
+    pruneBatches: db.prepare("DELETE FROM batches WHERE received_at < ?"),
     pruneEvents: db.prepare("DELETE FROM events WHERE at < ?"),
+    staleNodes: db.prepare("SELECT agent_id FROM nodes WHERE last_seen < ?"),
+    delNode: db.prepare("DELETE FROM nodes WHERE agent_id = ?"),
+    delProbes: db.prepare("DELETE FROM probes WHERE agent_id = ?"),
+    staleStreams: db.prepare("SELECT agent_id, boot_id FROM streams WHERE last_seen < ?"),
+    delStream: db.prepare("DELETE FROM streams WHERE agent_id = ? AND boot_id = ?"),
     pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
   };
 
-  /** Per (agentId, bootId): the ack and the highest cumulative spool-drop count reported. */
-  const acks = new Map<string, { acked: number; drops: number }>();
+  /** Per (agentId, bootId): the ack, the highest cumulative spool-drop count, gaps and hole (seq_admit.ts). */
+  const acks = new Map<string, StreamSeq>();
   /** What decides whether a batch changes a node's summary (for SSE), without a query per batch. */
   const nodeState = new Map<string, { bootId: string; running: boolean }>();
   /**
@@ -266,12 +273,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     let stream = group.streams.get(key) ?? acks.get(key);
     if (stream === undefined) {
       const r = q.getAck.get(agentId, bootId);
-      stream = r ? { acked: num(r.acked), drops: num(r.spool_drops) } : { acked: 0, drops: 0 };
+      // A hole (seq_admit.ts) lives in memory only: after a restart its seqs count as duplicates.
+      stream = r ? { acked: num(r.acked), drops: num(r.spool_drops), gaps: num(r.gap) } : { acked: 0, drops: 0, gaps: 0 };
     }
-    const acked = stream.acked;
-    const { fresh, duplicates, gap } = newRecords(batch.records, acked);
+    const admitted = admitSeqs(batch.records, stream);
+    const { fresh, duplicates, gap } = admitted;
     if (fresh.length === 0) {
-      return { outcome: { agentId, bootId, ack: acked, stored: 0, duplicates, gap: 0 }, commit: () => void (duplicatesTotal += duplicates), notify: () => {} };
+      const next = admitted.next;
+      return { outcome: { agentId, bootId, ack: admitted.ack, stored: 0, duplicates, gap: 0 }, commit: () => void (duplicatesTotal += duplicates, acks.set(key, next)), notify: () => {} };
     }
 
     const minutes = new Map<string, MinuteAgg & { probe: string; minute: number }>();
@@ -385,8 +394,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       }
       q.putNode.run(agentId, labels ? JSON.stringify(labels) : null, version ?? null, bootId, receivedAt, receivedAt, lastAt,
         verdict ?? null, last.type === "agent-stop" ? 0 : 1, dropsReported - stream.drops, peerRestarts);
-      const ack = last.seq;
-      q.putAck.run(agentId, bootId, ack, receivedAt, receivedAt, gap, dropsReported);
+      q.putAck.run(agentId, bootId, admitted.next.acked, receivedAt, receivedAt, gap, dropsReported);
       if (savepoint) db.exec("RELEASE batch");
     } catch (e) {
       try {
@@ -399,15 +407,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       }
       throw new Error(`Cannot store telemetry batch of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
     }
-    const ack = fresh[fresh.length - 1].seq;
+    const ack = admitted.ack;
     const running = fresh[fresh.length - 1].type !== "agent-stop";
-    group.streams.set(key, { acked: ack, drops: dropsReported });
+    const nextStream: StreamSeq = { ...admitted.next, drops: Math.max(admitted.next.drops, dropsReported) };
+    group.streams.set(key, nextStream);
     group.nodes.set(agentId, { bootId, running });
     for (const [k, v] of pendingCache) group.minutes.set(k, v);
     return {
       outcome: { agentId, bootId, ack, stored: fresh.length, duplicates, gap },
       commit: () => {
-        acks.set(key, { acked: ack, drops: dropsReported });
+        acks.set(key, nextStream);
         if (minuteCache.size > MINUTE_CACHE_MAX) minuteCache.clear();
         for (const [, agg, pk, minute] of pendingCache) {
           const c = minuteCache.get(pk);
@@ -537,8 +546,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
     latency: (probe, w, nodes) => {
       const from = Math.floor(w.from / MINUTE) * MINUTE;
-      const only = nodes && nodes.length > 0 ? new Set(nodes) : undefined;
-      const rows = q.minutesAll.all(probe, from, w.to).filter((r) => !only || only.has(String(r.agent_id)));
+      // Named nodes are read by their own rows (the primary key), not by scanning every node's:
+      // a history page's summary of one node once scanned the whole fleet (docs/security.md).
+      const rows = nodes && nodes.length > 0
+        ? [...new Set(nodes)].flatMap((n) => q.minutesOf.all(n, probe, from, w.to))
+        : q.minutesAll.all(probe, from, w.to);
       return Promise.resolve(summarize(rows));
     },
     probes: () => Promise.resolve(q.allProbes.all().map((r) => ({ node: String(r.agent_id), probe: probeView(r) }))),
@@ -549,6 +561,22 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const minutes = q.pruneMinutes.run(Math.floor(minutesBefore / MINUTE) * MINUTE).changes;
       minuteCache.clear();
       return Promise.resolve({ records, minutes });
+    },
+    retire: (before) => {
+      // Nodes, their probes and every stream (also old boots of live nodes) not seen since
+      // `before`; their minutes and events go with retention. The in-memory caches follow.
+      const gone = q.staleNodes.all(before).map((r) => String(r.agent_id));
+      for (const id of gone) {
+        q.delNode.run(id);
+        q.delProbes.run(id);
+        nodeState.delete(id);
+      }
+      for (const r of q.staleStreams.all(before)) {
+        q.delStream.run(r.agent_id, r.boot_id);
+        acks.delete(`${String(r.agent_id)}\u0000${String(r.boot_id)}`);
+      }
+      if (gone.length > 0) minuteCache.clear();
+      return Promise.resolve(gone);
     },
     subscribe: (l) => {
       listeners.add(l);

@@ -2,8 +2,10 @@
  * @module Server-sent events for fleet changes (`GET /api/v1/events`, WHATWG HTML §9.2).
  *
  * Each change is serialised once and queued to every client. A client that stops reading is
- * disconnected once its queue passes `maxQueuedBytes`, so one slow dashboard never holds memory
- * for the others. A comment line every `heartbeatMs` keeps proxies from closing idle streams.
+ * disconnected once its queue passes `maxQueuedBytes` (counted in bytes: the stream's queuing
+ * strategy sizes each chunk by its byteLength, WHATWG Streams §7.3 "size"), so one slow
+ * dashboard never holds memory for the others: at most maxClients × maxQueuedBytes in all.
+ * A comment line every `heartbeatMs` keeps proxies from closing idle streams.
  */
 import type { FleetChange } from "./store.ts";
 import { problem } from "./problem.ts";
@@ -11,7 +13,8 @@ import { problem } from "./problem.ts";
 export interface SseHub {
   /** The answer to one GET: a stream that ends when the client goes or the hub closes. */
   connect(): Response;
-  publish(change: FleetChange): void;
+  /** A fleet change, or any other typed event (the alarm notifications: event "alarm"). */
+  publish(change: FleetChange | { readonly type: string }): void;
   clients(): number;
   close(): void;
 }
@@ -26,11 +29,11 @@ const enc = new TextEncoder();
 
 export function createSseHub(options: SseOptions): SseHub {
   const clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
-  const maxQueued = options.maxQueuedBytes ?? 1024 * 1024;
+  const maxQueued = options.maxQueuedBytes ?? 256 * 1024;
   let nextId = 1;
   const send = (bytes: Uint8Array) => {
     for (const c of clients) {
-      if ((c.desiredSize ?? 0) < -maxQueued) {
+      if ((c.desiredSize ?? 0) + maxQueued < bytes.byteLength) {
         clients.delete(c);
         try {
           c.close();
@@ -65,7 +68,7 @@ export function createSseHub(options: SseOptions): SseHub {
         cancel() {
           if (me) clients.delete(me);
         },
-      }, { highWaterMark: 0 });
+      }, { highWaterMark: 0, size: (chunk: Uint8Array) => chunk.byteLength });
       return new Response(stream, {
         headers: { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" },
       });

@@ -126,6 +126,11 @@ export interface Store {
   stats(): Promise<StoreStats>;
   /** Delete raw records (batches) older than `rawBefore`, and histograms and events older than `minutesBefore`. */
   prune(rawBefore: number, minutesBefore: number): Promise<{ readonly records: number; readonly minutes: number }>;
+  /**
+   * Forget nodes (and streams) last seen before `lastSeenBefore`: rows and in-memory state.
+   * Returns the retired node ids. Optional: a store without it keeps every node.
+   */
+  retire?(lastSeenBefore: number): Promise<readonly string[]>;
   /** Live changes after each ingest (for SSE). Returns the unsubscribe function. */
   subscribe(listener: (change: FleetChange) => void): () => void;
   close(): Promise<void>;

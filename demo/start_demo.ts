@@ -16,6 +16,8 @@ import { DEMO_CHAOS, demoAgentDocs, type DemoPorts, demoPorts } from "./demo_pla
 
 export interface DemoCollector {
   readonly url: string;
+  /** The viewer created for the demo's dashboard (the read side needs a login). */
+  readonly login?: { readonly user: string; readonly password: string };
   close(signal: AbortSignal): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export interface DemoDeps {
 
 export interface DemoHandle {
   readonly dashboardUrl: string;
+  /** How to log in to the dashboard, when a collector runs. */
+  readonly dashboardLogin?: { readonly user: string; readonly password: string };
   readonly agents: ReadonlyArray<{ readonly id: string; readonly url: string; readonly handle: AgentHandle }>;
   readonly ports: DemoPorts;
   stop(signal: AbortSignal): Promise<void>;
@@ -114,6 +118,7 @@ export async function startDemo(deps: DemoDeps): Promise<DemoHandle> {
 
   return {
     dashboardUrl: collector ? `${collector.url}/` : `${agents[0]?.url}/status`,
+    ...(collector?.login ? { dashboardLogin: collector.login } : {}),
     agents,
     ports,
     async stop(signal) {

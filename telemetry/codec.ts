@@ -14,10 +14,12 @@
 // native cbor-extract addon, which aborts Bun 1.4.5 and Deno 2.9.6 (symbol lookup error) here.
 import { Decoder, Encoder } from "cbor-x/encode";
 import { DecodeError } from "../common/decode_error.ts";
+import { scanCbor } from "./cbor_scan.ts";
 import {
   type Batch,
   batchHeaderSchema,
   type Facts,
+  type ProbeMeta,
   type RecordBody,
   recordBodySchema,
   RecordType,
@@ -109,14 +111,25 @@ function toWire(r: RecordBody, t: number, ref: (s: string) => Ref, lastFacts?: M
     case "peer-restart":
       return [4, n(t), ref(r.probe), factsWire(r.detail)];
     case "config-reload":
-      return [5, n(t), r.added.map(ref), r.removed.map(ref), r.changed.map(ref)];
+      return r.probes ? [5, n(t), r.added.map(ref), r.removed.map(ref), r.changed.map(ref), probesWire(r.probes)] : [5, n(t), r.added.map(ref), r.removed.map(ref), r.changed.map(ref)];
     case "spool-drop":
       return [6, n(t), n(r.records), n(r.bytes)];
     case "agent-start":
-      return [7, n(t), r.version, { ...r.labels }];
+      return r.probes ? [7, n(t), r.version, { ...r.labels }, probesWire(r.probes)] : [7, n(t), r.version, { ...r.labels }];
     case "agent-stop":
       return [8, n(t), r.reason];
   }
+}
+
+/** Probe metadata on the wire: [name, kind, target, critical, interface?] per probe. */
+function probesWire(probes: readonly ProbeMeta[]): Wire[] {
+  return probes.map((p) => (p.interface === undefined ? [p.name, p.kind, p.target, p.critical] : [p.name, p.kind, p.target, p.critical, p.interface]));
+}
+
+function probesOf(v: unknown): unknown {
+  // Shape errors are reported by the record schema; only tuples are expanded here.
+  if (!Array.isArray(v)) return v;
+  return v.map((p) => Array.isArray(p) ? { name: p[0], kind: p[1], target: p[2], critical: p[3], ...(p[4] !== undefined && p[4] !== null ? { interface: p[4] } : {}) } : p);
 }
 
 function isInt(v: unknown): v is number {
@@ -172,13 +185,13 @@ function fromWire(w: unknown, deref: (r: unknown) => string, time: (t: number) =
       body = { type, at, probe: deref(w[2]), detail: factsOf(w[3]) };
       break;
     case "config-reload":
-      body = { type, at, added: refs(w[2]), removed: refs(w[3]), changed: refs(w[4]) };
+      body = { type, at, added: refs(w[2]), removed: refs(w[3]), changed: refs(w[4]), ...(w[5] !== undefined ? { probes: probesOf(w[5]) } : {}) };
       break;
     case "spool-drop":
       body = { type, at, records: w[2], bytes: w[3] };
       break;
     case "agent-start":
-      body = { type, at, version: w[2], labels: w[3] };
+      body = { type, at, version: w[2], labels: w[3], ...(w[4] !== undefined ? { probes: probesOf(w[4]) } : {}) };
       break;
     case "agent-stop":
       body = { type, at, reason: w[2] };
@@ -234,11 +247,25 @@ export function encodeBatch(batch: Batch): Uint8Array<ArrayBuffer> {
   return encoder.encode([WIRE_VERSION, batch.agentId, batch.bootId, n(baseSeq), n(baseTime), strings, wire]).slice() as Uint8Array<ArrayBuffer>;
 }
 
+/** Bounds of what decodeBatch accepts from the network (docs/security.md "Hostile ingest"). */
+export interface DecodeBatchLimits {
+  /** Records in one batch. @default 10000 (the agent's largest batch.maxRecords) */
+  readonly maxRecords: number;
+  /** Deepest CBOR nesting (a v1 batch needs 5). @default 8 */
+  readonly maxDepth: number;
+  /** Longest CBOR array, map or string. @default 65536 */
+  readonly maxLength: number;
+}
+
+export const DECODE_BATCH_LIMITS: DecodeBatchLimits = { maxRecords: 10_000, maxDepth: 8, maxLength: 65_536 };
+
 /**
- * Decode and validate a batch (zod after CBOR).
+ * Decode and validate a batch: a bounded scan of the bytes (cbor_scan.ts: no tags, no indefinite
+ * lengths, bounded depth and lengths), then CBOR, then the record count, then zod per record.
  * @throws {WireVersionError} for a version other than 1; {DecodeError} for anything malformed.
  */
-export function decodeBatch(bytes: Uint8Array): Batch {
+export function decodeBatch(bytes: Uint8Array, limits: DecodeBatchLimits = DECODE_BATCH_LIMITS): Batch {
+  scanCbor(bytes, limits);
   const top = cborDecode(bytes, "batch");
   if (!Array.isArray(top) || top.length < 1) fail("batch", "expected a CBOR array [version, ...]");
   if (top[0] !== WIRE_VERSION) throw new WireVersionError(top[0]);
@@ -249,6 +276,7 @@ export function decodeBatch(bytes: Uint8Array): Batch {
   if (!isInt(baseSeq) || baseSeq < 0 || !isInt(baseTime) || baseTime < 0) fail("batch", "baseSeq and baseTime must be unsigned integers");
   if (!Array.isArray(strings) || !strings.every((s) => typeof s === "string")) fail("batch", "the string table must be an array of text strings");
   if (!Array.isArray(wire)) fail("batch", "records must be an array");
+  if (wire.length > limits.maxRecords) fail("batch", `${wire.length} records exceed the limit of ${limits.maxRecords} per batch`);
   const table = strings as string[];
   const deref = (r: unknown): string => {
     if (typeof r === "string") return r;

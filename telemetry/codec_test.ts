@@ -86,6 +86,24 @@ describe("encodeBatch()", () => {
   });
 });
 
+describe("probe metadata on agent-start and config-reload", () => {
+  const probes = [{ name: "smf-n4", kind: "pfcp", target: "10.0.4.1:8805", critical: true, interface: "N4" }, { name: "dns", kind: "dns", target: "10.0.0.53:53", critical: false }];
+  it("round-trips, and the tuple is [name, kind, target, critical, interface?] read by an independent decoder", () => {
+    const b: Batch = { agentId: "upf-1", bootId: "b1", records: [
+      { seq: 1, type: "agent-start", at: T0, version: "1.0.0", labels: { region: "north" }, probes },
+      { seq: 2, type: "config-reload", at: T0 + 1, added: [], removed: [], changed: ["dns"], probes },
+    ] };
+    const wire = encodeBatch(b);
+    assert.deepEqual(decodeBatch(wire), b);
+    assert.ok(toHex(wire).includes(toHex(new TextEncoder().encode("10.0.4.1:8805"))));
+  });
+  it("a record without it decodes as before (older agents), and a malformed one is a DecodeError", () => {
+    const b: Batch = { agentId: "upf-1", bootId: "b1", records: [{ seq: 1, type: "agent-start", at: T0, version: "1.0.0", labels: {} }] };
+    assert.deepEqual(decodeBatch(encodeBatch(b)), b);
+    assert.throws(() => decodeRecord(encodeRecord({ type: "agent-start", at: T0, version: "1", labels: {}, probes: [{ name: "x", kind: "tcp", target: "t", critical: "yes" as unknown as boolean }] })), DecodeError);
+  });
+});
+
 const str = fc.string({ minLength: 1, maxLength: 12 });
 const facts = fc.dictionary(fc.constantFrom("a", "b", "recoveryTimeStamp"), fc.oneof(fc.integer({ min: 0, max: 2 ** 32 }), fc.boolean(), str), { maxKeys: 3 });
 const at = fc.integer({ min: T0, max: T0 + 1e7 });

@@ -61,6 +61,20 @@ export const probeRecordSchema = z.strictObject({
   facts: facts.optional(),
 });
 
+/**
+ * What the collector needs to know of a probe for alarms (docs/alarms.md): its peer address for
+ * fleet-wide correlation, its criticality for the severity and its 3GPP interface for the
+ * alarm's objectInstance. Sent with agent-start and config-reload (optional: older agents omit it).
+ */
+export const probeMetaSchema = z.strictObject({
+  name: z.string().min(1),
+  kind: z.string(),
+  target: z.string(),
+  critical: z.boolean(),
+  interface: z.string().optional(),
+});
+export type ProbeMeta = z.infer<typeof probeMetaSchema>;
+
 export const recordBodySchema = z.discriminatedUnion("type", [
   probeRecordSchema,
   z.strictObject({ type: z.literal("state"), at: epochMs, probe: z.string(), from: z.enum(PROBE_STATES), to: z.enum(PROBE_STATES) }),
@@ -72,9 +86,10 @@ export const recordBodySchema = z.discriminatedUnion("type", [
     added: z.array(z.string()),
     removed: z.array(z.string()),
     changed: z.array(z.string()),
+    probes: z.array(probeMetaSchema).max(10_000).optional(),
   }),
   z.strictObject({ type: z.literal("spool-drop"), at: epochMs, records: uint, bytes: uint }),
-  z.strictObject({ type: z.literal("agent-start"), at: epochMs, version: z.string(), labels: z.record(z.string(), z.string()) }),
+  z.strictObject({ type: z.literal("agent-start"), at: epochMs, version: z.string(), labels: z.record(z.string(), z.string()), probes: z.array(probeMetaSchema).max(10_000).optional() }),
   z.strictObject({ type: z.literal("agent-stop"), at: epochMs, reason: z.string() }),
 ]);
 

@@ -124,7 +124,8 @@ export async function startFleet(collector: "bun" | "deno" = "bun"): Promise<Fle
     const cfg = join(dir, "collector.json");
     writeFileSync(cfg, JSON.stringify({
       listen: `127.0.0.1:${PORTS.collector}`,
-      auth: { sharedToken: TOKEN },
+      // The grid tests read as an anonymous viewer; the login itself is tests/dashboard/login_test.ts.
+      auth: { sharedToken: TOKEN, publicRead: true },
       store: { path: join(dir, "collector.db") },
     }));
     const startCollector = () =>

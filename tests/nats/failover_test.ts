@@ -26,13 +26,16 @@ const CLIENT_PORTS = [26101, 26102, 26103];
 const ROUTE_PORTS = [26201, 26202, 26203];
 const COLLECTOR_PORTS = [26301, 26302];
 const AGENTS = 20;
+/** The read side (fleet API, /metrics) needs credentials: a viewer's API token. */
+const VIEWER = "viewer-token-0123456789abcdef";
+const asViewer = { headers: { authorization: `Bearer ${VIEWER}` } };
 const RATE = 25; // records per second per agent
 
 function collectorYaml(dir: string, name: string, port: number): string {
   const path = join(dir, `${name}.yaml`);
   fs.writeFileSync(path, [
     `listen: "127.0.0.1:${port}"`,
-    `auth: { sharedToken: "${TOKEN}" }`,
+    `auth: { sharedToken: "${TOKEN}", apiTokens: { test: { token: "${VIEWER}" } } }`,
     "store:",
     "  kind: jetstream",
     `  servers: [${CLIENT_PORTS.map((p) => `"nats://127.0.0.1:${p}"`).join(", ")}]`,
@@ -138,7 +141,7 @@ describe("scale-out failover", () => {
       // probe result the agents emitted (or give up after 30 s and let the checks below say what is missing).
       const expectedResults = [...emitted.values()].reduce((a, n) => a + n - 1, 0);
       const resultsOnSurvivor = async () => {
-        const m = await (await fetch(`${urls[1]}/metrics`)).text();
+        const m = await (await fetch(`${urls[1]}/metrics`, asViewer)).text();
         let sum = 0;
         for (const x of m.matchAll(/^edgeprobe_probe_results_total\{[^}]*\} (\d+)/gm)) sum += Number(x[1]);
         return sum;
@@ -149,7 +152,7 @@ describe("scale-out failover", () => {
       const catchUpMs = Date.now() - killedAt - drainMs;
 
       // The survivor's fleet view: all 20 nodes, with their labels and no record counted twice.
-      const fleet = await (await fetch(`${urls[1]}/api/v1/fleet`)).json() as { nodes: { id: string; labels: Record<string, string> }[] };
+      const fleet = await (await fetch(`${urls[1]}/api/v1/fleet`, asViewer)).json() as { nodes: { id: string; labels: Record<string, string> }[] };
       assert.equal(fleet.nodes.length, AGENTS);
       assert.deepEqual(fleet.nodes.map((n) => n.id).sort(), [...emitted.keys()].sort());
       assert.ok(fleet.nodes.every((n) => n.labels.region === "north" || n.labels.region === "south"));
@@ -175,7 +178,7 @@ describe("scale-out failover", () => {
         assert.equal(JSON.parse(ack!.string()).acked, n, `${id}: the shared ack`);
       }
       await nc2.close();
-      const metrics = await (await fetch(`${urls[1]}/metrics`)).text();
+      const metrics = await (await fetch(`${urls[1]}/metrics`, asViewer)).text();
       const gaps = /^edgeprobe_collector_gap_records_total (\d+)/m.exec(metrics)?.[1];
       assert.equal(gaps, "0", "no seq was skipped");
       const failed = uplinks.reduce((a, u) => a + u.stats().failedSends, 0);

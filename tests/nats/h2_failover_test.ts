@@ -1,6 +1,6 @@
 /**
  * An uplink with `transport: h2` and a `failover` list moves between two in-process collectors
- * (h2c ports 26021/26022, main ports 26023/26024) that share one nats-server (26002): one HTTP/2
+ * (ports 26023/26024, h2c and HTTP/1.1 on each) that share one nats-server (26002): one HTTP/2
  * session per collector, the shared ack carries the sequence over. Run: bash scripts/test.sh integration nats
  */
 import { describe, it } from "node:test";
@@ -30,15 +30,15 @@ describe("uplink failover over HTTP/2", () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-nats-h2-"));
     const nats = await startNats(dir, 26002);
     const acA = new AbortController(), acB = new AbortController(), acU = new AbortController();
-    const config = (listen: number, h2c: number) => parseCollectorConfig({
-      listen: `127.0.0.1:${listen}`, h2cListen: `127.0.0.1:${h2c}`, auth: { sharedToken: TOKEN },
+    const config = (listen: number) => parseCollectorConfig({
+      listen: `127.0.0.1:${listen}`, auth: { sharedToken: TOKEN },
       store: { kind: "jetstream", servers: ["127.0.0.1:26002"], readModel: join(dir, `${listen}.db`), raw: true },
     }, {});
     try {
-      const a = await startCollector(config(26023, 26021), { signal: acA.signal, log: () => {} });
-      const b = await startCollector(config(26024, 26022), { signal: acB.signal, log: () => {} });
+      const a = await startCollector(config(26023), { signal: acA.signal, log: () => {} });
+      const b = await startCollector(config(26024), { signal: acB.signal, log: () => {} });
       const up = await createUplink(telemetrySchema.parse({
-        collector: a.h2cUrl, failover: [b.h2cUrl], token: TOKEN, transport: "h2",
+        collector: a.url, failover: [b.url], token: TOKEN, transport: "h2",
         spool: { dir: join(dir, "spool"), maxBytes: "1MiB" }, batch: { maxRecords: 20, interval: "10ms" }, backoff: { initial: "50ms", max: "200ms" },
       }), { agentId: "upf-h2", labels: { region: "west" }, clock: systemClock, log: () => {}, signal: acU.signal });
       const emit = (from: number, n: number) => {
@@ -47,12 +47,12 @@ describe("uplink failover over HTTP/2", () => {
       up.emit({ type: "agent-start", at: Date.now(), version: "0.1.0" });
       emit(0, 60);
       await until(() => up.stats().lastAck?.seq === 61, () => `first 61 not acked: ${up.stats().lastError}`);
-      assert.equal(up.stats().collector, `${a.h2cUrl}/api/v1/ingest`);
+      assert.equal(up.stats().collector, `${a.url}/api/v1/ingest`);
       acA.abort();
       await a.finished;
       emit(60, 60);
       await until(() => up.stats().lastAck?.seq === 121, () => `last 60 not acked: ${up.stats().lastError}`);
-      assert.equal(up.stats().collector, `${b.h2cUrl}/api/v1/ingest`);
+      assert.equal(up.stats().collector, `${b.url}/api/v1/ingest`);
       const node = await b.store.node("upf-h2", Date.now());
       assert.equal(node?.labels.region, "west");
       assert.deepEqual(node!.probeList.map((p) => p.okTotal), [60, 60], "120 results, each once");

@@ -53,6 +53,8 @@ export interface LiveOptions {
   onConnection(state: Connection): void;
   /** Called on every (re)connect: events may have been missed, so resync. */
   onOpen(): void;
+  /** An alarm notification (event `alarm`, docs/alarms.md) on the same stream. */
+  onAlarm?(notification: unknown): void;
 }
 
 const CHANGE_TYPES = ["node", "probe-state", "event"] as const;
@@ -89,6 +91,15 @@ export function connectLive(opts: LiveOptions): () => void {
     es.onmessage = handle;
     // The server may name its events after the change type instead of sending plain messages.
     for (const t of CHANGE_TYPES) es.addEventListener(t, handle as EventListener);
+    // One stream for the fleet and the alarms: a browser holds at most 6 HTTP/1.1 connections per
+    // host, and every open EventSource keeps one.
+    es.addEventListener("alarm", ((ev: MessageEvent) => {
+      try {
+        opts.onAlarm?.(JSON.parse(ev.data));
+      } catch {
+        // not JSON: nothing to apply
+      }
+    }) as EventListener);
     es.onerror = () => {
       if (!es || es.readyState === EventSource.CLOSED) {
         opts.onConnection("offline");

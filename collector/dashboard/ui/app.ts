@@ -30,6 +30,8 @@ import {
   withSummaries,
 } from "./fleet_model.ts";
 import { LatencyChart } from "./latency_chart.ts";
+import { AlarmCounts, AlarmPage, useAlarmFeed } from "./alarm_page.ts";
+import { NodeAlarms } from "./node_alarms.ts";
 
 const HISTORY_MINUTES = 60;
 /** At most this many node-detail requests in flight (a fleet of thousands must not flood the collector). */
@@ -69,6 +71,7 @@ export function App() {
   const [nodeTick, setNodeTick] = useState<Record<string, number>>({});
   const fleetRef = useRef(fleet);
   fleetRef.current = fleet;
+  const alarmFeed = useAlarmFeed();
 
   // Node details fetched through one small queue: newest wish wins, one request per node at a time.
   const queue = useRef({ wanted: new Set<string>(), running: new Set<string>(), lastAt: new Map<string, number>(), later: new Set<string>() });
@@ -127,7 +130,8 @@ export function App() {
     const stop = connectLive({
       onConnection: setConn,
       // Changes may have been missed while disconnected.
-      onOpen: () => void resync(true),
+      onOpen: () => (void resync(true), alarmFeed.reload()),
+      onAlarm: alarmFeed.apply,
       onChange: (change: FleetChange) => {
         const r = applyChange(fleetRef.current, change);
         fleetRef.current = r.fleet;
@@ -163,6 +167,8 @@ export function App() {
         <span class="count up" data-count="UP"><b>${counts.UP}</b> UP</span>
         ${counts["NO DATA"] > 0 && html`<span class="count nodata" data-count="NO DATA"><b>${counts["NO DATA"]}</b> NO DATA</span>`}
       </div>
+      <${AlarmCounts} feed=${alarmFeed} />
+      <a class="nav-link" href="#/alarms">alarms</a>
       <div class=${`conn ${conn}`} id="conn" data-state=${conn} title="live updates from the collector">
         <i></i>${conn === "live" ? "LIVE" : conn === "connecting" ? "CONNECTING" : "OFFLINE — retrying"}
       </div>
@@ -170,7 +176,7 @@ export function App() {
     </header>
     ${error && html`<div class="banner">${error}</div>`}
     <main>
-      ${route.page === "node"
+      ${location.hash.startsWith("#/alarms") ? html`<${AlarmPage} feed=${alarmFeed} />` : route.page === "node"
         ? html`<${NodePage} id=${route.id} fleet=${fleet} now=${now} tick=${nodeTick[route.id] ?? 0} />`
         : html`<${FleetPage} fleet=${fleet} filters=${route.filters} now=${now} loaded=${loaded} />`}
     </main>
@@ -327,6 +333,7 @@ function NodePage({ id, fleet, now, tick }: { id: string; fleet: Fleet; now: num
           </div>
         </article>`)}
     </section>
+    <${NodeAlarms} id=${id} events=${detail.events} now=${now} tick=${tick} />
     ${detail.events.length > 0 && html`
     <section class="events">
       <h2>recent events</h2>
