@@ -98,6 +98,8 @@ export interface Spool {
   peek(maxRecords: number): SpoolBatch | undefined;
   /** The collector holds everything of (bootId) up to seq: release it and persist the pointer. */
   ack(bootId: string, seq: number): void;
+  /** The highest seq ever spooled for `bootId` (0 when none): no honest ack can be above it. */
+  lastSeq(bootId: string): number;
   /** Count `records` released without delivery (a quarantined batch) as dropped, for the next report. */
   countDropped(records: number, bytes: number): void;
   /** Resolves when there is an unacknowledged record (at once if there is one), or rejects on abort. */
@@ -154,6 +156,7 @@ export function openSpool(options: SpoolOptions): Spool {
   const waiters = createWaiters();
   const pause = createWritePause(options.retry);
   let ackWriteFailing = false;
+  let readFailing = false;
 
   const normalizeHead = () => {
     while (headSeg < segments.length && headRec >= segments[headSeg].seqs.length && segments[headSeg] !== tail) {
@@ -286,9 +289,17 @@ export function openSpool(options: SpoolOptions): Spool {
           let buf: Uint8Array;
           try {
             buf = readRange(s, start, end);
+            readFailing = false;
           } catch (e) {
-            buf = new Uint8Array();
-            log("error", "spool: cannot read a segment", { path: s.path, error: String(e) });
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code !== "ENOENT") {
+              // Not gone, only unreadable now (EIO, ENOTDIR, EACCES): the records stay and the
+              // uplink asks again at its next batch interval.
+              if (!readFailing) log("error", "spool: cannot read a segment; will retry", { event: "spool-read-fault", path: s.path, error: code ?? String(e) });
+              readFailing = true;
+              break;
+            }
+            buf = new Uint8Array(); // the file is gone: its records are a drop
           }
           const scan = scanFrames(buf);
           for (const f of scan.frames) out.push({ seq: f.seq, payload: f.payload });
@@ -314,7 +325,7 @@ export function openSpool(options: SpoolOptions): Spool {
           ri = 0;
         }
       }
-      return { agentId: first.agentId, bootId: first.bootId, records: out };
+      return out.length ? { agentId: first.agentId, bootId: first.bootId, records: out } : undefined;
     },
 
     ack(bootId, ackSeq) {
@@ -341,6 +352,15 @@ export function openSpool(options: SpoolOptions): Spool {
         if (!ackWriteFailing) log("warn", "spool: cannot persist the ack pointer; a restart will resend acknowledged records", { error: (e as Error).message });
         ackWriteFailing = true;
       }
+    },
+
+    lastSeq(bootId) {
+      if (bootId === options.bootId) return seq;
+      for (let i = segments.length - 1; i >= 0; i--) {
+        const s = segments[i];
+        if (s.bootId === bootId && s.seqs.length > 0) return s.seqs[s.seqs.length - 1];
+      }
+      return ackPtr?.bootId === bootId ? ackPtr.seq : 0;
     },
 
     countDropped(records, bytes) {

@@ -155,7 +155,7 @@ describe("openSpool()", () => {
     assert.equal(s.stats().faultRecords, 2);
     assert.equal(logs.filter((m) => m.includes("refuses writes")).length, 1, "one log line per episode");
     assert.equal(s.peek(10), undefined);
-    assert.deepEqual(drops, [], "no report while nothing can be written");
+    assert.equal(drops.length, 0, "no report while nothing can be written");
     t += 100; // retry: segment 1 is still taken, segment 2 is free
     assert.equal(s.append(enc("kept-3")), 3);
     assert.equal(s.stats().fault, undefined);
