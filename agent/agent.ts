@@ -34,6 +34,8 @@ export interface AgentDeps {
   /** More event sinks beside the uplink (agent/tracing.ts); `probeConfig` reads the live config. */
   readonly createSinks?: (ctx: { probeConfig: (name: string) => ProbeConfig | undefined }) => readonly EventSink[];
   readonly readFile?: (path: string) => string;
+  /** More Prometheus lines for /metrics (the process's escaped-error counters, cli/agent_lifecycle.ts). */
+  readonly extraMetrics?: () => string;
   /** The probe registry; tests pass their own kinds. @default probeKinds */
   readonly kinds?: Readonly<Record<string, ProbeKind<unknown>>>;
 }
@@ -265,7 +267,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       connections: server.connections(),
       eventLoopLagMs: lag.lagMs(),
       reloads,
-      uplinkText: uplink?.metrics(),
+      uplinkText: (uplink?.metrics() ?? "") + (deps.extraMetrics?.() ?? ""),
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     });

@@ -5,6 +5,8 @@ export interface CommandIO {
   env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks to stop (SIGINT/SIGTERM); commands that run forever await it. */
   onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", handler: () => void): () => void;
+  /** Errors no handler caught; with a listener the process survives them (node:process semantics, Bun and Deno alike). */
+  onProcessFault?(handler: (kind: "unhandledRejection" | "uncaughtException", error: unknown) => void): () => void;
 }
 
 export const processIO: CommandIO = {
@@ -14,5 +16,15 @@ export const processIO: CommandIO = {
   onSignal(signal, handler) {
     process.on(signal, handler);
     return () => void process.off(signal, handler);
+  },
+  onProcessFault(handler) {
+    const rej = (e: unknown) => handler("unhandledRejection", e);
+    const exc = (e: unknown) => handler("uncaughtException", e);
+    process.on("unhandledRejection", rej);
+    process.on("uncaughtException", exc);
+    return () => {
+      process.off("unhandledRejection", rej);
+      process.off("uncaughtException", exc);
+    };
   },
 };
