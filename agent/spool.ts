@@ -100,8 +100,12 @@ export interface Spool {
   ack(bootId: string, seq: number): void;
   /** The highest seq ever spooled for `bootId` (0 when none): no honest ack can be above it. */
   lastSeq(bootId: string): number;
-  /** Count `records` released without delivery (a quarantined batch) as dropped, for the next report. */
-  countDropped(records: number, bytes: number): void;
+  /**
+   * Count `records` lost without delivery as dropped, for the next report: a quarantined batch
+   * (they had seqs), or with `unsequenced` events that never reached a spool, whose seqs are
+   * skipped now so the gap the collector sees is the count the report gives.
+   */
+  countDropped(records: number, bytes: number, unsequenced?: boolean): void;
   /** Resolves when there is an unacknowledged record (at once if there is one), or rejects on abort. */
   waitForRecords(signal: AbortSignal): Promise<void>;
   stats(): SpoolStats;
@@ -363,7 +367,8 @@ export function openSpool(options: SpoolOptions): Spool {
       return ackPtr?.bootId === bootId ? ackPtr.seq : 0;
     },
 
-    countDropped(records, bytes) {
+    countDropped(records, bytes, unsequenced = false) {
+      if (unsequenced) seq += records;
       droppedRecords += records;
       droppedBytes += bytes;
     },

@@ -213,6 +213,9 @@ describe("openSpool()", () => {
     s.append(enc("b"));
     assert.deepEqual(drops, [5]);
     assert.equal(s.stats().droppedRecords, 5);
+    s.countDropped(3, 0, true);
+    assert.equal(s.append(enc("c")), 6, "unsequenced drops skip their seqs: the gap is the count reported");
+    assert.equal(s.stats().droppedRecords, 8);
     s.close();
   });
 });

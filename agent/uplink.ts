@@ -207,7 +207,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
           append({ type: "spool-drop", at: clock.now(), records: st.droppedRecords, bytes: st.droppedBytes });
         }),
       });
-      if (unspooled > 0) s.countDropped(unspooled, 0);
+      if (unspooled > 0) s.countDropped(unspooled, 0, true);
       unspooled = 0;
       spool = s;
       spoolError = undefined;

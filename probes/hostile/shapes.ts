@@ -137,8 +137,11 @@ const http1: HostileShape = {
  * index 9, RFC 7541 Appendix A) on the client's stream.
  */
 const PREFACE = 24;
+/** The client preface starts "PRI * HTTP/2.0" (RFC 9113 §3.4); later requests on the connection have none. */
+const hasPreface = (b: Uint8Array) => b.length >= 3 && b[0] === 0x50 && b[1] === 0x52 && b[2] === 0x49;
 function h2FirstHeaders(b: Uint8Array): { end: number; stream: number } | undefined {
-  let off = PREFACE;
+  if (hasPreface(b) && b.length < PREFACE) return undefined;
+  let off = hasPreface(b) ? PREFACE : 0;
   while (b.length >= off + 9) {
     const len = u24(b, off);
     const type = b[off + 3];
@@ -168,7 +171,10 @@ const h2: HostileShape = {
   transport: "tcp",
   defaultPort: 29510,
   requestLength: (b) => h2FirstHeaders(b)?.end,
-  answer: (req) => concat(frame(0x4, 0, 0, []), frame(0x4, 0x1, 0, []), frame(0x1, 0x5, h2FirstHeaders(req)?.stream ?? 1, [0x89])),
+  answer: (req) => {
+    const headers = frame(0x1, 0x5, h2FirstHeaders(req)?.stream ?? 1, [0x89]);
+    return hasPreface(req) ? concat(frame(0x4, 0, 0, []), frame(0x4, 0x1, 0, []), headers) : headers;
+  },
   // The same HEADERS on a stream the client never opened (RFC 9113 §5.1.1: a connection error).
   wrongSeq: (ans) => {
     const b = ans.slice();
@@ -176,7 +182,7 @@ const h2: HostileShape = {
     return b;
   },
   // A DATA frame header declaring 2^24-1 octets, the most 24 bits say, then nothing.
-  huge: (ans) => concat(ans.subarray(0, 18), frame(0x0, 0, 1, []).map((x, i) => (i < 3 ? 0xff : x))),
+  huge: (ans) => concat(ans.subarray(0, ans.length - 10), frame(0x0, 0, 1, []).map((x, i) => (i < 3 ? 0xff : x))),
 };
 
 /** DNS over UDP (RFC 1035 §4.1.1): the answer echoes the id; ANCOUNT 65535 declares answers that are not there. */

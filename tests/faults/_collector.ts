@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { decodeBatch } from "../../telemetry/codec.ts";
 import type { TelemetryRecord } from "../../telemetry/record.ts";
 
-export type Answer = "ok" | "reject-400" | "hang";
+export type Answer = "ok" | "reject-400" | "unavailable" | "hang";
 
 export interface FakeCollector {
   readonly url: string;
@@ -46,6 +46,10 @@ export async function startFakeCollector(): Promise<FakeCollector> {
       const first = batch.records[0]?.seq ?? 0;
       const a = fc.answer(posts++, first, batch.records);
       if (a === "hang") return void hung.add(res);
+      if (a === "unavailable") {
+        res.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" });
+        return res.end(JSON.stringify({ type: "https://edgeprobe.dev/problems/store-unavailable", title: "Service Unavailable", status: 503 }));
+      }
       if (a === "reject-400") {
         res.writeHead(400, { "content-type": "application/problem+json" });
         return res.end(JSON.stringify({ type: "https://edgeprobe.dev/problems/malformed-batch", title: "Bad Request", status: 400, detail: "refused by the test" }));
