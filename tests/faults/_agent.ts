@@ -1,6 +1,5 @@
 /** @module Start the agent from source as a real process for fault tests, on a port it picks. */
-import { writeFileSync } from "node:fs";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Child, startChild } from "../_util/process.ts";
 

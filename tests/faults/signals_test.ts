@@ -14,6 +14,7 @@ import { catches, get, spawnAgent } from "./_agent.ts";
 import { startFakeCollector } from "./_collector.ts";
 
 const SIGHUP = 1;
+const SIGTERM = 15;
 
 describe("agent signals over its whole life", () => {
   const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -90,5 +91,28 @@ telemetry:
     assert.equal(code, 0, child.output().slice(-2000));
     assert.ok(performance.now() - t0 < 10_000, "well within the 30s drain bound");
     assert.match(child.output(), /"event":"drain-shortened"/);
+  });
+
+  it("SIGTERM storm during start-up: queued, the agent starts, drains and exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ep-sig-"));
+    const { child } = spawnAgent(dir, `
+agent: { id: sig-early }
+server: { listen: "127.0.0.1:0" }
+probes:
+  - { name: p, kind: tcp, target: "127.0.0.1:9", interval: 100ms, timeout: 80ms }
+`);
+    cleanups.push(() => child.stop("SIGKILL", 1000));
+    while (!catches(child.pid, SIGTERM)) {
+      assert.equal(child.proc.exitCode, null, child.output());
+      await sleep(1);
+    }
+    for (let i = 0; i < 10 && child.proc.exitCode === null; i++) {
+      child.proc.kill(i % 2 ? "SIGINT" : "SIGTERM");
+      await sleep(2);
+    }
+    const code = await Promise.race([child.exited, sleep(15_000).then(() => "still running")]);
+    assert.equal(code, 0, child.output().slice(-2000));
+    assert.match(child.output(), /"event":"signal-queued","signal":"SIGTERM"/);
+    assert.match(child.output(), /"msg":"agent stopped"/);
   });
 });
