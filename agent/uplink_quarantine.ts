@@ -31,9 +31,11 @@ export function quarantineBatch(dir: string, name: { bootId: string; first: numb
     const safeBoot = name.bootId.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64);
     const path = join(dir, `${safeBoot}-${name.first}-${name.last}-${name.reason}.cbor`);
     fs.writeFileSync(path, body);
+    // Oldest first: by mtime, and within one mtime tick by the batch's first seq.
+    const firstSeq = (n: string) => Number(/-(\d+)-\d+-[^-]*\.cbor$/.exec(n)?.[1] ?? 0);
     const files = fs.readdirSync(dir).filter((n) => n.endsWith(".cbor"))
       .map((n) => ({ n, t: fs.statSync(join(dir, n)).mtimeMs }))
-      .sort((a, b) => a.t - b.t || a.n.localeCompare(b.n));
+      .sort((a, b) => a.t - b.t || firstSeq(a.n) - firstSeq(b.n));
     for (const f of files.slice(0, Math.max(0, files.length - QUARANTINE_FILES))) fs.rmSync(join(dir, f.n), { force: true });
     return path;
   } catch {

@@ -25,6 +25,7 @@ describe("quarantineBatch()", () => {
     const left = fs.readdirSync(dir);
     assert.equal(left.length, QUARANTINE_FILES);
     assert.ok(left.includes(`b-${(QUARANTINE_FILES + 3) * 10}-${(QUARANTINE_FILES + 3) * 10 + 9}-x.cbor`));
+    assert.ok(!left.includes("b-10-19-x.cbor") && !left.includes("b-20-29-x.cbor"), "the oldest went first");
   });
 
   it("returns undefined when the disk refuses, without throwing", () => {
