@@ -82,7 +82,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         agentId: cfg.agent.id, version: deps.version, runtime: deps.runtime, target: deps.target, startedAtMs,
         probes: probes.views().map((p) => ({ kind: p.state.config.kind, ...p })),
         verdict: verdict.verdict, draining, connections: server?.connections() ?? 0, eventLoopLagMs: lag.lagMs(), reloads,
-        uplinkText: uplink?.metrics(), memory: { rss: mem.rss, heapUsed: mem.heapUsed }, cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        uplinkText: (uplink?.metrics() ?? "") + (deps.extraMetrics?.() ?? ""), memory: { rss: mem.rss, heapUsed: mem.heapUsed }, cpuSeconds: (cpu.user + cpu.system) / 1e6,
       });
     },
     log,

@@ -19,6 +19,8 @@ export interface AgentDeps {
   /** More event sinks beside the uplink (agent/tracing.ts); `probeConfig` reads the live config. */
   readonly createSinks?: (ctx: { probeConfig: (name: string) => ProbeConfig | undefined }) => readonly EventSink[];
   readonly readFile?: (path: string) => string;
+  /** More Prometheus lines for /metrics (the process's escaped-error counters, cli/agent_lifecycle.ts). */
+  readonly extraMetrics?: () => string;
   /** The probe registry; tests pass their own kinds. @default probeKinds */
   readonly kinds?: Readonly<Record<string, ProbeKind<unknown>>>;
 }

@@ -5,11 +5,14 @@
  */
 import { z } from "zod";
 import { NAME_PATTERN, NAME_RULE } from "../telemetry/names.ts";
-import { byteSize, duration } from "../common/duration.ts";
+import { boundedDuration, byteSize, duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
 import { expandEnv } from "../common/expand_env.ts";
 import { parseHostPort, probeKinds, tlsOptions } from "../probes/mod.ts";
 import { otelConfigSchema } from "../common/otel_config.ts";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 const jitter = z.union([z.string(), z.number()]).transform((v, ctx) => {
   let frac: number | undefined;
@@ -43,10 +46,10 @@ export const probeConfigSchema = z.strictObject({
   name: probeName,
   kind: z.string(),
   target: z.string().min(1, "expected a target such as 10.0.4.1:8805"),
-  /** Fixed rate; a slow run never stretches it. @default 5s */
-  interval: duration.default(5000),
-  /** Whole-run budget, retransmissions included. @default 2s */
-  timeout: duration.default(2000),
+  /** Fixed rate; a slow run never stretches it. 10ms to 24h (docs/config.md "Bounds"). @default 5s */
+  interval: boundedDuration({ min: 10, max: 24 * HOUR }).default(5000),
+  /** Whole-run budget, retransmissions included. At most 10m. @default 2s */
+  timeout: boundedDuration({ max: 10 * MINUTE }).default(2000),
   /** Random per-cycle offset, a fraction of the interval. @default 10% */
   jitter: jitter.default(0.1),
   /** Unhealthy critical probe → DOWN; non-critical → DEGRADED. @default true */
@@ -76,9 +79,9 @@ export const agentConfigSchema = z.strictObject({
     listen: listen.default({ host: "0.0.0.0", port: 8080 }),
     tls: tlsFiles.optional(),
     limits: z.strictObject({
-      headerTimeout: duration.default(2000),
-      requestTimeout: duration.default(1000),
-      idleTimeout: duration.default(30_000),
+      headerTimeout: boundedDuration({ min: 1, max: 10 * MINUTE }).default(2000),
+      requestTimeout: boundedDuration({ min: 1, max: 10 * MINUTE }).default(1000),
+      idleTimeout: boundedDuration({ min: 1, max: HOUR }).default(30_000),
       maxConnections: z.number().int().min(1).max(1_000_000).default(1024),
       maxHeaderBytes: byteSize.default(8192),
       maxBodyBytes: byteSize.default(65536),
@@ -91,9 +94,9 @@ export const agentConfigSchema = z.strictObject({
     /** What /healthz answers while DEGRADED: 200 or 503. @default 200 */
     degraded: z.union([z.literal(200), z.literal(503)]).default(200),
     /** /livez fails when the event loop lags more than this. @default 1s */
-    maxEventLoopLag: duration.default(1000),
+    maxEventLoopLag: boundedDuration({ min: 1, max: MINUTE }).default(1000),
     /** On SIGTERM, how long in-flight requests may take before exit. @default 5s */
-    drainTimeout: duration.default(5000),
+    drainTimeout: boundedDuration({ max: 10 * MINUTE }).default(5000),
   }).default({ degraded: 200, maxEventLoopLag: 1000, drainTimeout: 5000 }),
   probes: z.array(probeConfigSchema).default([]),
   /** Telemetry uplink (docs/telemetry.md); validated by telemetry's own schema. */
@@ -106,7 +109,7 @@ export const agentConfigSchema = z.strictObject({
       /** Client URLs of the etcd members, e.g. http://10.0.0.5:2379. */
       endpoints: z.array(z.url({ protocol: /^https?$/ })).min(1),
       /** Lease TTL; the key vanishes this long after the agent dies. @default 30s */
-      ttl: duration.default(30_000).refine((ms) => ms >= 2000, "the lease TTL must be at least 2s"),
+      ttl: boundedDuration({ max: 24 * HOUR }).default(30_000).refine((ms) => ms >= 2000, "the lease TTL must be at least 2s"),
       /** @default "/edgeprobe/agents/" */
       prefix: z.string().default("/edgeprobe/agents/"),
       username: z.string().optional(),

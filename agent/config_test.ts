@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { ConfigError, parseAgentConfig } from "./config.ts";
 import { parseConfigText } from "./load_config.ts";
+import { telemetrySchema } from "../telemetry/telemetry_config.ts";
+import { formatIssues } from "../common/zod_issues.ts";
 
 const dir = new URL("./testdata/", import.meta.url);
 const load = (file: string, env: Record<string, string> = {}) =>
@@ -18,6 +20,29 @@ const problems = (file: string, env: Record<string, string> = {}) => {
 };
 
 describe("parseAgentConfig()", () => {
+  it("bounds every timer duration and names the field, the bound and the value", () => {
+    const ps = (() => {
+      try {
+        load("invalid-bounds.yaml");
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      assert.fail("accepted");
+    })();
+    assert.deepEqual([...ps].sort(), [
+      "health.drainTimeout: must be at most 10m, got 11m",
+      "probes[0].interval: must be at most 24h, got 2147483648ms",
+      "probes[0].timeout: must be at most 10m, got 11m",
+      "probes[1].interval: must be at least 10ms, got 0ms",
+      "server.limits.idleTimeout: must be at most 1h, got 2h",
+    ].sort());
+    const telemetry = { collector: "http://127.0.0.1:9400", batch: { interval: "2m" }, backoff: { max: "600h" } };
+    assert.deepEqual(formatIssues(telemetrySchema.safeParse(telemetry).error!, telemetry, ["telemetry"]).sort(), [
+      "telemetry.backoff.max: must be at most 1h, got 600h",
+      "telemetry.batch.interval: must be at most 1m, got 2m",
+    ]);
+  });
+
   it("reads the design.md example with durations, jitter and limits", () => {
     const c = load("good.yaml");
     assert.equal(c.agent.id, "upf-17");

@@ -1,29 +1,31 @@
 /**
  * @module The agent's bounded on-disk spool: append-only segment files of framed records.
  *
- * Layout in `dir`:
- * - `seg-000000000001.log` … segment files. Frame = `u32 length | u32 crc32 | u64 seq | payload`
- *   (big-endian; crc32 over seq + payload). The first frame of a segment has seq 0 and a JSON
- *   payload `{"v":1,"agentId":…,"bootId":…}`: a segment holds one (agentId, bootId) stream.
- * - `ack.json`: `{segNo, bootId, seq}`, the last record the collector acknowledged, written by
- *   write-to-temp + rename so it is either the old or the new pointer, never torn.
+ * Layout in `dir`: `seg-000000000001.log` … segment files (frames: agent/spool_frame.ts; the
+ * first frame of a segment names its (agentId, bootId) stream) and `ack.json`, the last record the
+ * collector acknowledged (agent/spool_ack.ts).
  *
- * Crash safety: appends are written with one write(2) each, so after SIGKILL a segment ends with
- * whole frames or one torn frame. `openSpool` scans every segment, cuts a torn or corrupt tail at
- * the last good frame (logged, never thrown) and resumes. Power loss needs `fsync: true`.
+ * Crash safety: a frame is written whole or cut back (agent/spool_files.ts), so after SIGKILL a
+ * segment ends with whole frames or one torn frame; `openSpool` cuts a torn tail at the last good
+ * frame, counts it as a drop, and resumes. Power loss needs `fsync: true`.
  *
- * Bound: when an append would pass `maxBytes`, whole oldest segments are deleted; their unsent
- * records are counted (`stats().droppedRecords`) and `onDrop` is told so the uplink can append a
- * spool-drop record.
+ * Bound: when an append would pass `maxBytes`, whole oldest segments are deleted
+ * (agent/spool_room.ts). Disk faults are drops, never wedges: a write the disk refuses is cut
+ * back, the record counted as lost, the next append goes to a new segment, and while the disk
+ * keeps refusing, appends pause with a backoff (agent/spool_pause.ts). Every loss reaches
+ * `onDrop` once a later append succeeds, so the uplink can report it in a spool-drop record that
+ * has room on disk (docs/health.md "Faults").
  */
 import * as fs from "node:fs";
-import { join } from "node:path";
-import { crc32 } from "node:zlib";
 import type { LogFn } from "../common/log.ts";
+import { type AckPointer, readAckPointer, writeAckPointer } from "./spool_ack.ts";
+import { encodeFrame, MAX_RECORD_BYTES, scanFrames } from "./spool_frame.ts";
+import { closeSegment, createSegment, loadSegments, readRange, removeSegment, type Segment, SpoolWriteError, writeFrame } from "./spool_files.ts";
+import { createWritePause } from "./spool_pause.ts";
+import { planRoom } from "./spool_room.ts";
+import { createWaiters } from "./spool_waiters.ts";
 
-const FRAME_HEAD = 16;
-/** A single record larger than this is refused (a bug, not telemetry). */
-export const MAX_RECORD_BYTES = 64 * 1024;
+export { MAX_RECORD_BYTES } from "./spool_frame.ts";
 
 export interface SpoolOptions {
   readonly dir: string;
@@ -36,8 +38,16 @@ export interface SpoolOptions {
   readonly agentId: string;
   readonly bootId: string;
   readonly log?: LogFn;
-  /** Called after oldest segments were dropped to make room (not re-entrant: defer appends). */
+  /**
+   * Told after an append succeeded while records were lost since the last call (full spool, disk
+   * fault, torn tail at open, quarantine), with the records and bytes lost since that call; the
+   * cumulative totals are in `stats()`. Not re-entrant: defer appends.
+   */
   readonly onDrop?: (records: number, bytes: number) => void;
+  /** Time source of the write pause. @default Date.now */
+  readonly now?: () => number;
+  /** Retry delays while the disk refuses writes. @default 500ms doubling to 30s */
+  readonly retry?: { readonly initialMs: number; readonly maxMs: number };
 }
 
 export interface SpooledRecord {
@@ -52,147 +62,89 @@ export interface SpoolBatch {
   readonly records: readonly SpooledRecord[];
 }
 
+export interface SpoolFault {
+  /** errno of the last refused write (ENOSPC, EFBIG, EROFS, …) or "short". */
+  readonly error: string;
+  readonly since: number;
+  readonly retryAt: number;
+}
+
 export interface SpoolStats {
   /** Bytes on disk in segment files. */
   readonly bytes: number;
   /** Records not yet acknowledged. */
   readonly records: number;
   readonly segments: number;
+  /** Records lost for any reason: full spool, disk fault, torn tail, released by the uplink (quarantine). */
   readonly droppedRecords: number;
   readonly droppedBytes: number;
+  /** Of droppedRecords: lost because the disk refused a write. */
+  readonly faultRecords: number;
   /** Frames cut at open because they were torn or corrupt. */
   readonly repairedFrames: number;
-}
-
-interface Segment {
-  readonly segNo: number;
-  readonly path: string;
-  readonly agentId: string;
-  readonly bootId: string;
-  /** Offsets of every record frame (after the header), and their seqs. */
-  readonly offsets: number[];
-  readonly seqs: number[];
-  bytes: number;
-  fd?: number;
+  /** Set while appends are paused because the disk refuses writes. */
+  readonly fault?: SpoolFault;
 }
 
 export interface Spool {
-  /** Append one encoded record to the current stream; returns its seq. Synchronous: it is on disk (page cache) when this returns. */
+  /**
+   * Append one encoded record to the current stream; returns its seq. Synchronous: it is on disk
+   * (page cache) when this returns, or counted as dropped when the disk refused it (the seq is
+   * used either way, so the collector sees the gap the spool-drop report accounts for).
+   * @throws {RangeError} only for a record above MAX_RECORD_BYTES (a bug, not a fault).
+   */
   append(payload: Uint8Array): number;
   /** Up to `maxRecords` unacknowledged records from the head, or undefined when all are acked. */
   peek(maxRecords: number): SpoolBatch | undefined;
   /** The collector holds everything of (bootId) up to seq: release it and persist the pointer. */
   ack(bootId: string, seq: number): void;
+  /** The highest seq ever spooled for `bootId` (0 when none): no honest ack can be above it. */
+  lastSeq(bootId: string): number;
+  /**
+   * Count `records` lost without delivery as dropped, for the next report: a quarantined batch
+   * (they had seqs), or with `unsequenced` events that never reached a spool, whose seqs are
+   * skipped now so the gap the collector sees is the count the report gives.
+   */
+  countDropped(records: number, bytes: number, unsequenced?: boolean): void;
   /** Resolves when there is an unacknowledged record (at once if there is one), or rejects on abort. */
   waitForRecords(signal: AbortSignal): Promise<void>;
   stats(): SpoolStats;
   close(): void;
 }
 
-const segName = (n: number) => `seg-${String(n).padStart(12, "0")}.log`;
-
-function frame(seq: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(FRAME_HEAD + payload.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, payload.length);
-  dv.setBigUint64(8, BigInt(seq));
-  out.set(payload, FRAME_HEAD);
-  dv.setUint32(4, crc32(out.subarray(8)));
-  return out;
-}
-
-interface Scan {
-  frames: { offset: number; seq: number; payload: Uint8Array }[];
-  goodEnd: number;
-  why?: string;
-}
-
-/** Parse frames from `buf` until the end or the first torn or corrupt frame. */
-function scanFrames(buf: Uint8Array): Scan {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const frames: Scan["frames"] = [];
-  let off = 0;
-  while (off < buf.length) {
-    if (buf.length - off < FRAME_HEAD) return { frames, goodEnd: off, why: `torn frame head at ${off}` };
-    const len = dv.getUint32(off);
-    if (len > MAX_RECORD_BYTES) return { frames, goodEnd: off, why: `frame length ${len} at ${off} is impossible` };
-    if (buf.length - off < FRAME_HEAD + len) return { frames, goodEnd: off, why: `torn frame at ${off}` };
-    const crc = dv.getUint32(off + 4);
-    if (crc32(buf.subarray(off + 8, off + FRAME_HEAD + len)) !== crc) return { frames, goodEnd: off, why: `crc mismatch at ${off}` };
-    frames.push({ offset: off, seq: Number(dv.getBigUint64(off + 8)), payload: buf.subarray(off + FRAME_HEAD, off + FRAME_HEAD + len) });
-    off += FRAME_HEAD + len;
-  }
-  return { frames, goodEnd: off };
-}
-
-interface AckPointer {
-  segNo: number;
-  bootId: string;
-  seq: number;
-}
-
 /**
- * Open (and repair) the spool in `options.dir`, creating it if needed.
- * @throws {Error} "Cannot open spool: …" when the directory cannot be created or read.
+ * Open (and repair) the spool in `options.dir`, creating it if needed. A read-only directory
+ * opens (its records can still be sent); appends then pause as a disk fault.
+ * @throws {Error} "Cannot open spool: …" when the directory cannot be created or listed.
  */
 export function openSpool(options: SpoolOptions): Spool {
   const log = options.log ?? (() => {});
-  const dir = options.dir;
-  const maxBytes = options.maxBytes;
+  const now = options.now ?? Date.now;
+  const { dir, maxBytes } = options;
+  const fsync = options.fsync ?? false;
   const segmentBytes = Math.max(4096, options.segmentBytes ?? Math.min(4 * 1024 * 1024, Math.floor(maxBytes / 16)));
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new Error(`Cannot open spool: cannot create ${dir}`, { cause: e });
+    throw new Error(`Cannot open spool: cannot create ${dir} (${(e as NodeJS.ErrnoException).code ?? e})`, { cause: e });
   }
-  const ackPath = join(dir, "ack.json");
-  let ackPtr: AckPointer | undefined;
-  try {
-    ackPtr = JSON.parse(fs.readFileSync(ackPath, "utf8")) as AckPointer;
-  } catch {
-    ackPtr = undefined;
-  }
-
-  const segments: Segment[] = [];
-  let repairedFrames = 0;
-  let droppedRecords = 0;
-  let droppedBytes = 0;
-  const names = fs.readdirSync(dir).filter((n) => /^seg-\d{12}\.log$/.test(n)).sort();
-  for (const name of names) {
-    const path = join(dir, name);
-    const segNo = Number(name.slice(4, 16));
-    const buf = new Uint8Array(fs.readFileSync(path));
-    const scan = scanFrames(buf);
-    let header: { agentId: string; bootId: string } | undefined;
-    try {
-      const h = scan.frames[0];
-      if (h && h.seq === 0) header = JSON.parse(new TextDecoder().decode(h.payload));
-    } catch {
-      header = undefined;
-    }
-    if (!header || typeof header.agentId !== "string" || typeof header.bootId !== "string") {
-      log("warn", "spool: segment without a valid header removed", { path, bytes: buf.length });
-      fs.rmSync(path, { force: true });
-      continue;
-    }
-    if (scan.why) {
-      // A torn tail after SIGKILL: keep every whole frame, cut the rest.
-      repairedFrames++;
-      log("warn", "spool: cut a torn or corrupt tail", { path, at: scan.goodEnd, cut: buf.length - scan.goodEnd, why: scan.why });
-      fs.truncateSync(path, scan.goodEnd);
-    }
-    const recs = scan.frames.slice(1);
-    segments.push({ segNo, path, agentId: header.agentId, bootId: header.bootId, offsets: recs.map((f) => f.offset), seqs: recs.map((f) => f.seq), bytes: scan.goodEnd });
-  }
+  let ackPtr: AckPointer | undefined = readAckPointer(dir);
+  const loaded = loadSegments(dir, log);
+  const segments: Segment[] = loaded.segments;
+  // A torn tail is at least one record lost; how many more the cut bytes held cannot be known.
+  let droppedRecords = loaded.repairedFrames;
+  let droppedBytes = loaded.repairedBytes;
+  let reported = { records: 0, bytes: 0 };
+  let faultRecords = 0;
 
   // Head: the first unacknowledged record, as (segment index, record index in it).
   let headSeg = 0;
   let headRec = 0;
+  let total = segments.reduce((a, s) => a + s.bytes, 0);
   const dropSegment = (i: number) => {
-    const s = segments[i];
-    if (s.fd !== undefined) fs.closeSync(s.fd);
-    fs.rmSync(s.path, { force: true });
-    segments.splice(i, 1);
+    const [s] = segments.splice(i, 1);
+    total -= s.bytes;
+    if (!removeSegment(s)) log("warn", "spool: cannot delete a segment; the next open retries", { path: s.path });
   };
   if (ackPtr) {
     // Segments before the acked one are fully acknowledged; delete them.
@@ -205,13 +157,14 @@ export function openSpool(options: SpoolOptions): Spool {
   let nextSegNo = (segments.length > 0 ? segments[segments.length - 1].segNo : ackPtr?.segNo ?? 0) + 1;
   let tail: Segment | undefined; // the segment of this boot, opened lazily on the first append
   let seq = 0;
-  let total = segments.reduce((a, s) => a + s.bytes, 0);
-  const waiters = new Set<() => void>();
+  const waiters = createWaiters();
+  const pause = createWritePause(options.retry);
+  let ackWriteFailing = false;
+  let readFailing = false;
 
   const normalizeHead = () => {
     while (headSeg < segments.length && headRec >= segments[headSeg].seqs.length && segments[headSeg] !== tail) {
       // A fully acknowledged, closed segment: delete it.
-      total -= segments[headSeg].bytes;
       dropSegment(headSeg);
       headRec = 0;
     }
@@ -224,68 +177,99 @@ export function openSpool(options: SpoolOptions): Spool {
     return n;
   };
 
+  const rotate = () => {
+    if (tail) closeSegment(tail, fsync);
+    tail = undefined;
+  };
+
   const startSegment = (): Segment => {
-    if (tail?.fd !== undefined) {
-      fs.closeSync(tail.fd);
-      tail.fd = undefined;
-    }
-    const segNo = nextSegNo++;
-    const path = join(dir, segName(segNo));
-    const fd = fs.openSync(path, "wx+");
-    const head = frame(0, new TextEncoder().encode(JSON.stringify({ v: 1, agentId: options.agentId, bootId: options.bootId })));
-    fs.writeSync(fd, head);
-    const s: Segment = { segNo, path, agentId: options.agentId, bootId: options.bootId, offsets: [], seqs: [], bytes: head.length, fd };
+    rotate();
+    const s = createSegment(dir, nextSegNo++, { agentId: options.agentId, bootId: options.bootId }, fsync);
     segments.push(s);
-    total += head.length;
+    total += s.bytes;
     return s;
   };
 
   const makeRoom = (need: number) => {
-    let recs = 0;
-    let bytes = 0;
-    while (total + need > maxBytes && segments.length > 0) {
-      if (segments[0] === tail) {
-        if (tail.seqs.length === 0) break;
-        tail = undefined; // rotate so the oldest can go; a new tail starts below
-        if (segments[0].fd !== undefined) {
-          fs.closeSync(segments[0].fd);
-          segments[0].fd = undefined;
-        }
-      }
-      const s = segments[0];
-      const unsent = headSeg === 0 ? s.seqs.length - headRec : s.seqs.length;
-      recs += unsent;
-      bytes += s.bytes;
-      total -= s.bytes;
-      dropSegment(0);
-      if (headSeg > 0) headSeg--;
-      else headRec = 0;
+    const tailIdx = tail ? segments.indexOf(tail) : -1;
+    const sizes = segments.map((s, i) => ({ bytes: s.bytes, unsent: s.seqs.length - (i === headSeg ? headRec : i < headSeg ? s.seqs.length : 0) }));
+    const plan = planRoom(sizes, total, need, maxBytes, tailIdx);
+    if (plan.drop === 0) return;
+    if (plan.rotateTail) rotate();
+    for (let i = 0; i < plan.drop; i++) dropSegment(0);
+    if (headSeg >= plan.drop) headSeg -= plan.drop;
+    else {
+      headSeg = 0;
+      headRec = 0;
     }
-    if (recs > 0) {
-      droppedRecords += recs;
-      droppedBytes += bytes;
-      log("warn", "spool: full, dropped the oldest records", { records: recs, bytes, maxBytes });
-      options.onDrop?.(recs, bytes);
+    if (plan.records > 0) {
+      droppedRecords += plan.records;
+      droppedBytes += plan.bytes;
+      log("warn", "spool: full, dropped the oldest records", { records: plan.records, bytes: plan.bytes, maxBytes });
     }
   };
 
-  return {
+  /** Write one frame, starting a new segment when needed; throws SpoolWriteError. */
+  const write = (f: Uint8Array) => {
+    if (!tail || tail.bytes + f.length > segmentBytes) tail = startSegment();
+    if (total + f.length > maxBytes) {
+      makeRoom(f.length);
+      if (!tail) tail = startSegment();
+    }
+    const t = tail;
+    const at = t.bytes;
+    // writeFrame cuts a failed write back, so the segment still ends at its last good frame.
+    writeFrame(t, f, fsync);
+    t.offsets.push(at);
+    t.seqs.push(seq);
+    t.bytes += f.length;
+    total += f.length;
+  };
+
+  /** One record lost to a disk fault; `error` undefined while paused (the backoff is not moved). */
+  const lose = (bytes: number, error?: string) => {
+    droppedRecords++;
+    droppedBytes += bytes;
+    faultRecords++;
+    if (error === undefined) return;
+    const wasPaused = pause.state() !== undefined;
+    pause.failed(now(), error);
+    // One line per fault episode, not per record.
+    if (!wasPaused) log("error", "spool: the disk refuses writes; records are counted as dropped until it takes them again", { event: "spool-fault", dir, error });
+  };
+
+  const spool: Spool = {
     append(payload) {
       if (payload.length > MAX_RECORD_BYTES) throw new RangeError(`Cannot append to spool: record of ${payload.length} bytes exceeds ${MAX_RECORD_BYTES}`);
-      const f = frame(++seq, payload);
-      if (!tail || tail.bytes + f.length > segmentBytes) tail = startSegment();
-      if (total + f.length > maxBytes) {
-        makeRoom(f.length);
-        if (!tail) tail = startSegment();
+      const f = encodeFrame(++seq, payload);
+      if (pause.blocked(now())) {
+        lose(f.length);
+        return seq;
       }
-      fs.writeSync(tail.fd!, f);
-      if (options.fsync) fs.fsyncSync(tail.fd!);
-      tail.offsets.push(tail.bytes);
-      tail.seqs.push(seq);
-      tail.bytes += f.length;
-      total += f.length;
-      for (const w of waiters) w();
-      waiters.clear();
+      try {
+        try {
+          write(f);
+        } catch (e) {
+          if (!(e instanceof SpoolWriteError)) throw e;
+          // A file-size limit (EFBIG) or a cut that failed: a fresh segment may still take it.
+          if (tail && tail.seqs.length > 0) {
+            rotate();
+            write(f);
+          } else throw e;
+        }
+      } catch (e) {
+        if (!(e instanceof SpoolWriteError)) throw e;
+        rotate();
+        lose(f.length, e.code);
+        return seq;
+      }
+      if (pause.succeeded()) log("info", "spool: the disk takes writes again", { event: "spool-fault-cleared", dir, droppedRecords });
+      waiters.wake();
+      if (droppedRecords > reported.records) {
+        const delta = { records: droppedRecords - reported.records, bytes: droppedBytes - reported.bytes };
+        reported = { records: droppedRecords, bytes: droppedBytes };
+        options.onDrop?.(delta.records, delta.bytes);
+      }
       return seq;
     },
 
@@ -306,16 +290,37 @@ export function openSpool(options: SpoolOptions): Spool {
           const n = Math.min(s.seqs.length - ri, maxRecords - out.length);
           const start = s.offsets[ri];
           const end = ri + n < s.offsets.length ? s.offsets[ri + n] : s.bytes;
-          const buf = new Uint8Array(end - start);
-          const fd = s.fd ?? fs.openSync(s.path, "r");
+          let buf: Uint8Array;
           try {
-            fs.readSync(fd, buf, 0, buf.length, start);
-          } finally {
-            if (s.fd === undefined) fs.closeSync(fd);
+            buf = readRange(s, start, end);
+            readFailing = false;
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code !== "ENOENT") {
+              // Not gone, only unreadable now (EIO, ENOTDIR, EACCES): the records stay and the
+              // uplink asks again at its next batch interval.
+              if (!readFailing) log("error", "spool: cannot read a segment; will retry", { event: "spool-read-fault", path: s.path, error: code ?? String(e) });
+              readFailing = true;
+              break;
+            }
+            buf = new Uint8Array(); // the file is gone: its records are a drop
           }
           const scan = scanFrames(buf);
-          if (scan.why) throw new Error(`Cannot read spool: ${s.path} changed under us (${scan.why})`);
           for (const f of scan.frames) out.push({ seq: f.seq, payload: f.payload });
+          if (scan.frames.length < n) {
+            // The file changed under us (cut or overwritten from outside): what is gone is a drop,
+            // never a wedge. Forget the segment's unreadable records and go on after them.
+            const good = ri + scan.frames.length;
+            const lost = s.seqs.length - good;
+            droppedRecords += lost;
+            droppedBytes += s.bytes - (s.offsets[good] ?? s.bytes);
+            log("error", "spool: a segment is shorter or other than written; its unreadable records are dropped", { path: s.path, records: lost, why: scan.why ?? "short read" });
+            s.offsets.length = good;
+            s.seqs.length = good;
+            if (s === tail) rotate();
+            if (out.length === 0) return spool.peek(maxRecords);
+            break;
+          }
           expect = out[out.length - 1].seq + 1;
           ri += n;
         }
@@ -324,7 +329,7 @@ export function openSpool(options: SpoolOptions): Spool {
           ri = 0;
         }
       }
-      return { agentId: first.agentId, bootId: first.bootId, records: out };
+      return out.length ? { agentId: first.agentId, bootId: first.bootId, records: out } : undefined;
     },
 
     ack(bootId, ackSeq) {
@@ -337,48 +342,60 @@ export function openSpool(options: SpoolOptions): Spool {
           headRec++;
         }
         if (headRec < s.seqs.length || s === tail) break;
-        total -= s.bytes;
         dropSegment(headSeg);
         headRec = 0;
       }
-      if (changed) {
-        ackPtr = changed;
-        const tmp = `${ackPath}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify(changed));
-        fs.renameSync(tmp, ackPath);
+      if (!changed) return;
+      ackPtr = changed;
+      try {
+        writeAckPointer(dir, changed);
+        if (ackWriteFailing) log("info", "spool: the ack pointer is persisted again", { dir });
+        ackWriteFailing = false;
+      } catch (e) {
+        // In memory the head moved; after a restart the collector dedups what is resent.
+        if (!ackWriteFailing) log("warn", "spool: cannot persist the ack pointer; a restart will resend acknowledged records", { error: (e as Error).message });
+        ackWriteFailing = true;
       }
+    },
+
+    lastSeq(bootId) {
+      if (bootId === options.bootId) return seq;
+      for (let i = segments.length - 1; i >= 0; i--) {
+        const s = segments[i];
+        if (s.bootId === bootId && s.seqs.length > 0) return s.seqs[s.seqs.length - 1];
+      }
+      return ackPtr?.bootId === bootId ? ackPtr.seq : 0;
+    },
+
+    countDropped(records, bytes, unsequenced = false) {
+      if (unsequenced) seq += records;
+      droppedRecords += records;
+      droppedBytes += bytes;
     },
 
     waitForRecords(signal) {
       if (unacked() > 0) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        if (signal.aborted) return reject(signal.reason);
-        const done = () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          waiters.delete(done);
-          reject(signal.reason);
-        };
-        waiters.add(done);
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
+      return waiters.wait(signal);
     },
 
     stats() {
-      return { bytes: total, records: unacked(), segments: segments.length, droppedRecords, droppedBytes, repairedFrames };
+      const p = pause.state();
+      return {
+        bytes: total,
+        records: unacked(),
+        segments: segments.length,
+        droppedRecords,
+        droppedBytes,
+        faultRecords,
+        repairedFrames: loaded.repairedFrames,
+        ...(p ? { fault: { error: p.error, since: p.since, retryAt: p.retryAt } } : {}),
+      };
     },
 
     close() {
-      for (const s of segments) {
-        if (s.fd !== undefined) {
-          if (options.fsync) fs.fsyncSync(s.fd);
-          fs.closeSync(s.fd);
-          s.fd = undefined;
-        }
-      }
+      for (const s of segments) closeSegment(s, fsync);
       tail = undefined;
     },
   };
+  return spool;
 }

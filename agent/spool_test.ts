@@ -139,4 +139,83 @@ describe("openSpool()", () => {
       fs.rmSync(d, { recursive: true, force: true });
     }), { numRuns: 150 });
   });
+
+  it("a segment that cannot be created is a counted drop with a pause, then a spool-drop report once the disk takes writes again", () => {
+    const dir = tmp();
+    let t = 1000;
+    const drops: [number, number][] = [];
+    const logs: string[] = [];
+    const s = openSpool(opts(dir, { now: () => t, retry: { initialMs: 100, maxMs: 400 }, onDrop: (r, b) => void drops.push([r, b]), log: (_l, m) => void logs.push(m) }));
+    // The first segment's name is taken by a directory: creating it fails with EEXIST.
+    fs.mkdirSync(join(dir, "seg-000000000001.log"));
+    assert.equal(s.append(enc("lost-1")), 1);
+    assert.equal(s.stats().fault?.error, "EEXIST");
+    assert.equal(s.append(enc("lost-2")), 2, "paused: counted without touching the disk");
+    assert.equal(s.stats().droppedRecords, 2);
+    assert.equal(s.stats().faultRecords, 2);
+    assert.equal(logs.filter((m) => m.includes("refuses writes")).length, 1, "one log line per episode");
+    assert.equal(s.peek(10), undefined);
+    assert.equal(drops.length, 0, "no report while nothing can be written");
+    t += 100; // retry: segment 1 is still taken, segment 2 is free
+    assert.equal(s.append(enc("kept-3")), 3);
+    assert.equal(s.stats().fault, undefined);
+    assert.ok(logs.some((m) => m.includes("takes writes again")));
+    assert.deepEqual(drops.map(([r]) => r), [2], "told once, after the first good append");
+    assert.deepEqual(s.peek(10)!.records.map((r) => [r.seq, dec(r.payload)]), [[3, "kept-3"]]);
+    s.close();
+  });
+
+  it("a segment cut from outside while open is a drop of its unreadable records, never a wedge", () => {
+    const dir = tmp();
+    const s = openSpool(opts(dir));
+    for (let i = 1; i <= 6; i++) s.append(enc(`record-${i}`));
+    const path = join(dir, segs(dir)[0]);
+    fs.truncateSync(path, fs.statSync(path).size - 30);
+    const b = s.peek(100)!;
+    assert.deepEqual(b.records.map((r) => r.seq), [1, 2, 3, 4]);
+    assert.equal(s.stats().droppedRecords, 2);
+    s.ack("boot1", 4);
+    assert.equal(s.peek(100), undefined);
+    assert.equal(s.append(enc("after")), 7, "appends go on, in a new segment");
+    assert.deepEqual(s.peek(100)!.records.map((r) => r.seq), [7]);
+    assert.equal(segs(dir).length, 1, "the cut segment is released with its last ack");
+    s.close();
+  });
+
+  it("counts a torn tail found at open as a dropped record and reports it after the first append", () => {
+    const dir = tmp();
+    const s = openSpool(opts(dir));
+    for (let i = 1; i <= 3; i++) s.append(enc(`r${i}`));
+    s.close();
+    const path = join(dir, segs(dir)[0]);
+    fs.truncateSync(path, fs.statSync(path).size - 1);
+    const drops: number[] = [];
+    const s2 = openSpool(opts(dir, { bootId: "boot2", onDrop: (r) => void drops.push(r) }));
+    assert.equal(s2.stats().droppedRecords, 1);
+    s2.append(enc("x"));
+    assert.deepEqual(drops, [1]);
+    s2.close();
+  });
+
+  it("opens on a read-only or missing ack pointer, and a file where the directory should be is a clear error", () => {
+    const dir = tmp();
+    const file = join(dir, "not-a-dir");
+    fs.writeFileSync(file, "x");
+    assert.throws(() => openSpool(opts(file)), /^Error: Cannot open spool: cannot create .*not-a-dir \(EEXIST\)$/);
+  });
+
+  it("countDropped() (a quarantined batch) is reported like any other drop", () => {
+    const dir = tmp();
+    const drops: number[] = [];
+    const s = openSpool(opts(dir, { onDrop: (r) => void drops.push(r) }));
+    s.append(enc("a"));
+    s.countDropped(5, 500);
+    s.append(enc("b"));
+    assert.deepEqual(drops, [5]);
+    assert.equal(s.stats().droppedRecords, 5);
+    s.countDropped(3, 0, true);
+    assert.equal(s.append(enc("c")), 6, "unsequenced drops skip their seqs: the gap is the count reported");
+    assert.equal(s.stats().droppedRecords, 8);
+    s.close();
+  });
 });

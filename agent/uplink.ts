@@ -7,6 +7,13 @@
  * collector acknowledges `(bootId, seq)`. On any failure it retries the same head (so it resends
  * from the last ack) after an exponential backoff with jitter. One batch is in flight at a time,
  * so records arrive in seq order.
+ *
+ * Faults (docs/health.md "Faults"): telemetry never takes health down with it. A spool that cannot
+ * be opened is retried with backoff while events are counted as lost; a disk that refuses writes
+ * is the spool's counted drop; both mark telemetry `degraded` (one log line per episode, /status,
+ * /metrics). A batch the collector refuses for good (400, 403) is quarantined and counted as
+ * dropped with its problem `type`; 401, 413 and 5xx stay retries. An ack above the highest seq the
+ * agent ever spooled for that boot is a protocol error: nothing is released, it is counted, resent.
  */
 import type { AgentEvent, EventSink } from "./events.ts";
 import type { Clock } from "../runtime/types.ts";
@@ -15,7 +22,9 @@ import { decodeRecord, encodeBatch, encodeRecord } from "../telemetry/codec.ts";
 import { recordFromEvent } from "./record_from_event.ts";
 import type { RecordBody, TelemetryRecord } from "../telemetry/record.ts";
 import type { TelemetryConfig } from "../telemetry/telemetry_config.ts";
-import { openSpool, type SpoolStats } from "./spool.ts";
+import { openSpool, type Spool, type SpoolStats } from "./spool.ts";
+import { quarantineBatch, refusalReason } from "./uplink_quarantine.ts";
+import { join } from "node:path";
 import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
 import { h2Fetch } from "../runtime/h2_fetch.ts";
 
@@ -52,6 +61,21 @@ export interface UplinkStats {
   readonly lastError?: string;
   /** Current backoff delay in ms while state is "backoff". */
   readonly backoffMs: number;
+  /** Whether telemetry is whole: `degraded` while the spool cannot be opened or written. */
+  readonly telemetry: TelemetryHealth;
+  /** Records in batches the collector refused for good (400/403), by problem `type`: quarantined, dropped. */
+  readonly rejectedRecords: Readonly<Record<string, number>>;
+  /** Acks above the highest seq spooled for their boot: refused, counted, resent. */
+  readonly ackProtocolErrors: number;
+}
+
+export interface TelemetryHealth {
+  readonly status: "ok" | "degraded";
+  /** Why, while degraded: "spool-unopenable" or "spool-unwritable". */
+  readonly reason?: string;
+  readonly error?: string;
+  /** ISO time the current episode began. */
+  readonly since?: string;
 }
 
 export interface Uplink extends EventSink {
@@ -97,6 +121,7 @@ export function backoffDelay(attempt: number, initial: number, max: number, rand
  * scheduler.sinks.push(uplink);
  */
 export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise<Uplink> {
+  // Never throws for the spool: an unusable one is retried with backoff (health outlives telemetry).
   const { clock, log } = deps;
   const random = deps.random ?? Math.random;
   const bootId = deps.bootId ?? crypto.randomUUID().replaceAll("-", "");
@@ -119,7 +144,38 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
   let backoffMs = 0;
   let fullWaiter: (() => void) | undefined;
 
+  let rejectedRecords: Record<string, number> = {};
+  let ackProtocolErrors = 0;
+  let ackErrorLogged = false;
+  // Records that could not even reach a spool (none open yet): told to the spool once it opens.
+  let unspooled = 0;
+  let spoolError: string | undefined;
+  let health: TelemetryHealth = { status: "ok" };
+  let spool: Spool | undefined;
+
+  /** Recompute telemetry health; one log line when it changes (docs/health.md "Faults"). */
+  const checkHealth = () => {
+    const fault = spool?.stats().fault;
+    const next: Omit<TelemetryHealth, "since"> = !spool
+      ? { status: "degraded", reason: "spool-unopenable", error: spoolError }
+      : fault
+      ? { status: "degraded", reason: "spool-unwritable", error: fault.error }
+      : { status: "ok" };
+    if (next.status === health.status && next.reason === health.reason) return;
+    if (next.status === "degraded") {
+      health = { ...next, since: new Date(clock.now()).toISOString() };
+      log("error", "telemetry degraded: probing and /healthz go on; records are counted as dropped until the spool works", { event: "telemetry-degraded", reason: next.reason, error: next.error, dir: config.spool.dir });
+    } else {
+      log("info", "telemetry restored", { event: "telemetry-restored", was: health.reason, dropped: spool?.stats().droppedRecords ?? unspooled });
+      health = next;
+    }
+  };
+
   const append = (body: RecordBody) => {
+    if (!spool) {
+      unspooled++;
+      return;
+    }
     try {
       spool.append(encodeRecord(body));
     } catch (e) {
@@ -127,25 +183,42 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       log("error", "uplink: cannot spool a telemetry record", { error: String(e), type: body.type });
       return;
     }
+    checkHealth();
     if (fullWaiter && spool.stats().records >= maxRecords) fullWaiter();
   };
 
-  const spool = openSpool({
-    dir: config.spool.dir,
-    maxBytes: config.spool.maxBytes,
-    segmentBytes: config.spool.segmentBytes,
-    fsync: config.spool.fsync,
-    agentId: deps.agentId,
-    bootId,
-    log,
-    // Deferred: the spool is in the middle of an append when it drops (design.md: "the drop is
-    // counted and reported as an event"). The record carries this boot's cumulative totals, so a
-    // report that is itself dropped later is superseded by the next one.
-    onDrop: () => queueMicrotask(() => {
-      const st = spool.stats();
-      append({ type: "spool-drop", at: clock.now(), records: st.droppedRecords, bytes: st.droppedBytes });
-    }),
-  });
+  const tryOpen = (): boolean => {
+    try {
+      const s = openSpool({
+        dir: config.spool.dir,
+        maxBytes: config.spool.maxBytes,
+        segmentBytes: config.spool.segmentBytes,
+        fsync: config.spool.fsync,
+        agentId: deps.agentId,
+        bootId,
+        log,
+        now: () => clock.now(),
+        retry: { initialMs: config.backoff.initial, maxMs: config.backoff.max },
+        // Deferred: the spool is in the middle of an append when it drops (design.md: "the drop is
+        // counted and reported as an event"). The record carries this boot's cumulative totals, so a
+        // report that is itself dropped later is superseded by the next one.
+        onDrop: () => queueMicrotask(() => {
+          const st = spool!.stats();
+          append({ type: "spool-drop", at: clock.now(), records: st.droppedRecords, bytes: st.droppedBytes });
+        }),
+      });
+      if (unspooled > 0) s.countDropped(unspooled, 0, true);
+      unspooled = 0;
+      spool = s;
+      spoolError = undefined;
+      checkHealth();
+      return true;
+    } catch (e) {
+      spoolError = (e as Error).message;
+      checkHealth();
+      return false;
+    }
+  };
 
   const loopAbort = new AbortController();
   const loopSignal = AbortSignal.any([deps.signal, loopAbort.signal]);
@@ -161,15 +234,30 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       }
     });
 
-  /** Send the spool head once. Returns true when the collector acknowledged something. */
-  const sendOnce = async (signal: AbortSignal): Promise<boolean> => {
-    const b = spool.peek(maxRecords);
+  /** Send the spool head once. Returns true when the collector acknowledged something (or a refused batch was quarantined). */
+  const sendOnce = async (sp: Spool, signal: AbortSignal): Promise<boolean> => {
+    const b = sp.peek(maxRecords);
     if (!b) return false;
     const body = encodeBatch({ agentId: b.agentId, bootId: b.bootId, records: toRecords(b.records) });
     const headers: Record<string, string> = { "content-type": "application/vnd.edgeprobe.telemetry+cbor; v=1" };
     if (config.token) headers.authorization = `Bearer ${config.token}`;
     const res = await doFetch(url, { method: "POST", body, headers, signal: AbortSignal.any([signal, AbortSignal.timeout(config.requestTimeout)]) });
     const text = await res.text();
+    const first = b.records[0].seq;
+    const last = b.records[b.records.length - 1].seq;
+    if (res.status === 400 || res.status === 403) {
+      // Refused for good: resending the same bytes gets the same answer (RFC 9110 §15.5.1, §15.5.4),
+      // and holding it would block every record behind it. 401 stays a retry: a token may be rotated.
+      const reason = refusalReason(res.status, text);
+      const file = quarantineBatch(join(config.spool.dir, "quarantine"), { bootId: b.bootId, first, last, reason }, body);
+      sp.ack(b.bootId, last);
+      sp.countDropped(b.records.length, body.length);
+      rejectedRecords = { ...rejectedRecords, [reason]: (rejectedRecords[reason] ?? 0) + b.records.length };
+      log("error", "uplink: the collector refused a batch; it is quarantined and the uplink moves on", {
+        event: "telemetry-batch-quarantined", status: res.status, reason, bootId: b.bootId, first, last, records: b.records.length, file: file ?? "(not written: disk refused)", detail: text.slice(0, 300),
+      });
+      return true;
+    }
     if (!res.ok) {
       if (res.status === 413 && maxRecords > 1) maxRecords = Math.max(1, Math.floor(maxRecords / 2));
       throw new Error(`Cannot deliver telemetry batch: collector answered ${res.status} ${text.slice(0, 300)}`);
@@ -180,23 +268,42 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     } catch (e) {
       throw new Error(`Cannot deliver telemetry batch: the collector's answer is not JSON: ${text.slice(0, 100)}`, { cause: e });
     }
-    if (ack.bootId !== b.bootId || typeof ack.ack !== "number") throw new Error(`Cannot deliver telemetry batch: the collector acknowledged ${JSON.stringify(ack).slice(0, 200)} for boot ${b.bootId}`);
-    spool.ack(ack.bootId, ack.ack);
+    if (ack.bootId !== b.bootId || typeof ack.ack !== "number" || !Number.isSafeInteger(ack.ack)) throw new Error(`Cannot deliver telemetry batch: the collector acknowledged ${JSON.stringify(ack).slice(0, 200)} for boot ${b.bootId}`);
+    const highest = sp.lastSeq(b.bootId);
+    if (ack.ack > highest) {
+      // Nobody honest can hold a seq this boot never spooled: releasing up to it would lose every
+      // later record as a "duplicate". Keep everything, count it, resend after a backoff.
+      ackProtocolErrors++;
+      if (!ackErrorLogged) log("error", "uplink: the collector acknowledged a seq above any this agent spooled; keeping the records and resending", { event: "telemetry-ack-above-sent", bootId: b.bootId, ack: ack.ack, highest });
+      ackErrorLogged = true;
+      throw new Error(`Cannot accept the collector's ack: ${ack.ack} is above the highest seq ${highest} spooled for boot ${b.bootId}`);
+    }
+    sp.ack(ack.bootId, ack.ack);
     lastAck = { bootId: ack.bootId, seq: ack.ack };
     sentBatches++;
-    const first = b.records[0].seq;
-    sentRecords += Math.max(0, Math.min(ack.ack, b.records[b.records.length - 1].seq) - first + 1);
+    sentRecords += Math.max(0, Math.min(ack.ack, last) - first + 1);
     maxRecords = Math.min(config.batch.maxRecords, maxRecords * 2);
     return ack.ack >= first;
   };
 
   const loop = async () => {
+    // Until the spool opens, retry it with backoff; the agent probes and serves meanwhile.
+    for (let attempt = 0; !spool && !loopSignal.aborted; attempt++) {
+      try {
+        await sleep(clock, backoffDelay(attempt, config.backoff.initial, config.backoff.max, random), loopSignal);
+      } catch {
+        return;
+      }
+      tryOpen();
+    }
+    const sp = spool;
+    if (!sp) return;
     let attempt = 0;
     while (!loopSignal.aborted) {
       try {
-        await spool.waitForRecords(loopSignal);
+        await sp.waitForRecords(loopSignal);
         // Let a batch fill: send when maxRecords are waiting or after batch.interval.
-        if (spool.stats().records < maxRecords) {
+        if (sp.stats().records < maxRecords) {
           const full = new Promise<void>((r) => (fullWaiter = r));
           const wait = new AbortController();
           await Promise.race([full, sleep(clock, config.batch.interval, AbortSignal.any([loopSignal, wait.signal])).catch(() => {})]);
@@ -204,15 +311,19 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
           fullWaiter = undefined;
           if (loopSignal.aborted) break;
         }
-        while (!loopSignal.aborted && spool.stats().records > 0) {
-          const progressed = await sendOnce(loopSignal);
+        while (!loopSignal.aborted && sp.stats().records > 0) {
+          const progressed = await sendOnce(sp, loopSignal);
           if (state !== "connected") log("info", "uplink: connected to collector", { url });
           state = "connected";
           attempt = 0;
           backoffMs = 0;
           lastError = undefined;
-          if (!progressed) break; // the collector acked nothing new: wait for the interval, not a busy loop
-          if (spool.stats().records < maxRecords) break;
+          if (!progressed) {
+            // Acked nothing new, or the head is unreadable for now: wait an interval, not a busy loop.
+            await sleep(clock, config.batch.interval, loopSignal).catch(() => {});
+            break;
+          }
+          if (sp.stats().records < maxRecords) break;
         }
       } catch (e) {
         if (loopSignal.aborted) break;
@@ -236,7 +347,14 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       }
     }
   };
+  tryOpen();
   const running = loop();
+
+  const emptySpool: SpoolStats = { bytes: 0, records: 0, segments: 0, droppedRecords: 0, droppedBytes: 0, faultRecords: 0, repairedFrames: 0 };
+  const spoolStats = (): SpoolStats => {
+    if (spool) return spool.stats();
+    return { ...emptySpool, droppedRecords: unspooled, faultRecords: unspooled };
+  };
 
   const uplink: Uplink = {
     emit(event: AgentEvent) {
@@ -252,21 +370,23 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       append(body);
     },
     stats() {
-      return { state, collector: url, bootId, spool: spool.stats(), lastAck, sentBatches, sentRecords, failedSends, lostEvents, lastError, backoffMs };
+      checkHealth();
+      return { state, collector: url, bootId, spool: spoolStats(), lastAck, sentBatches, sentRecords, failedSends, lostEvents, lastError, backoffMs, telemetry: health, rejectedRecords, ackProtocolErrors };
     },
     async close(signal) {
       loopAbort.abort(new Error("uplink closing"));
       await running;
       // A last flush while the collector answers; whatever is left stays in the spool for the next boot.
+      const sp = spool;
       try {
-        while (!signal.aborted && state === "connected" && spool.stats().records > 0) {
-          if (!(await sendOnce(signal))) break;
+        while (sp && !signal.aborted && state === "connected" && sp.stats().records > 0) {
+          if (!(await sendOnce(sp, signal))) break;
         }
       } catch (e) {
-        log("info", "uplink: final flush stopped; records stay spooled", { error: String(e), pending: spool.stats().records });
+        log("info", "uplink: final flush stopped; records stay spooled", { error: String(e), pending: sp?.stats().records });
       }
       for (const h of h2s ?? []) h.close();
-      spool.close();
+      sp?.close();
       state = "closed";
     },
   };

@@ -22,5 +22,10 @@ export function renderUplinkMetrics(s: UplinkStats): string {
   m("edgeprobe_uplink_lost_events_total", "counter", "Events that could not be spooled (encode or disk error).", s.lostEvents);
   m("edgeprobe_uplink_last_ack_seq", "gauge", "The collector's last acknowledged seq of the current stream.", s.lastAck?.seq ?? 0);
   m("edgeprobe_uplink_backoff_seconds", "gauge", "Current retry delay while backing off.", s.backoffMs / 1000);
+  m("edgeprobe_spool_fault_records_total", "counter", "Records dropped because the disk refused a write or no spool could be opened.", s.spool.faultRecords ?? 0);
+  m("edgeprobe_telemetry_degraded", "gauge", "1 while the spool cannot be opened or written (probing and /healthz go on).", s.telemetry?.status === "degraded" ? 1 : 0);
+  lines.push("# HELP edgeprobe_uplink_rejected_records_total Records in batches the collector refused for good (400/403), quarantined, by problem type.", "# TYPE edgeprobe_uplink_rejected_records_total counter");
+  for (const [reason, n] of Object.entries(s.rejectedRecords ?? {})) lines.push(`edgeprobe_uplink_rejected_records_total{reason="${reason}"} ${n}`);
+  m("edgeprobe_uplink_ack_protocol_errors_total", "counter", "Acks above the highest seq spooled for their boot: refused and resent.", s.ackProtocolErrors ?? 0);
   return lines.join("\n") + "\n";
 }

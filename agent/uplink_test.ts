@@ -127,6 +127,99 @@ describe("createUplink()", () => {
   });
 });
 
+describe("createUplink() under faults", () => {
+  it("a spool that cannot be opened: no throw, telemetry degraded with one log line, retried until it opens, lost events reported", async () => {
+    const base = fs.mkdtempSync(join(tmpdir(), "ep-uplink-"));
+    const dir = join(base, "spool");
+    fs.writeFileSync(dir, "a file where the spool directory should be");
+    // Accepts a seq gap as the collector does (the lost events' seqs are skipped).
+    const stored: { seq: number; type: string; records?: number }[] = [];
+    const c = {
+      fetch: (_url: string | URL, init?: RequestInit): Promise<Response> => {
+        const batch = decodeBatch(new Uint8Array(init!.body as Uint8Array));
+        for (const r of batch.records) if (!stored.some((x) => x.seq === r.seq)) stored.push({ seq: r.seq, type: r.type, records: (r as { records?: number }).records });
+        return Promise.resolve(Response.json({ agentId: batch.agentId, bootId: batch.bootId, ack: batch.records[batch.records.length - 1].seq }));
+      },
+    };
+    const logs: { msg: string; fields?: Record<string, unknown> }[] = [];
+    const ac = new AbortController();
+    const up = await createUplink(config(dir), { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: (_l, msg, fields) => void logs.push({ msg, fields }), signal: ac.signal, fetch: c.fetch });
+    for (let i = 0; i < 5; i++) up.emit(probeEvent(i));
+    const st = up.stats();
+    assert.equal(st.telemetry.status, "degraded");
+    assert.equal(st.telemetry.reason, "spool-unopenable");
+    assert.match(st.telemetry.error ?? "", /Cannot open spool/);
+    assert.equal(st.spool.droppedRecords, 5);
+    await new Promise((r) => setTimeout(r, 50)); // a few retries
+    assert.equal(logs.filter((l) => l.fields?.event === "telemetry-degraded").length, 1, "one line per episode");
+    fs.rmSync(dir);
+    await until(() => up.stats().telemetry.status === "ok");
+    up.emit(probeEvent(9));
+    // The 5 lost events' seqs (1-5) are skipped; then the record and a spool-drop record saying 5.
+    await until(() => stored.length === 2);
+    assert.deepEqual(stored, [{ seq: 6, type: "probe", records: undefined }, { seq: 7, type: "spool-drop", records: 5 }]);
+    assert.ok(logs.some((l) => l.fields?.event === "telemetry-restored"));
+    await up.close(AbortSignal.timeout(1000));
+    ac.abort();
+  });
+
+  it("a batch refused with 400 is quarantined, counted by its problem type, reported, and the stream moves on; 401 and 503 are retried", async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), "ep-uplink-"));
+    const received: { first: number; types: string[] }[] = [];
+    let acked = 0;
+    let n = 0;
+    const fetch = (_url: string | URL, init?: RequestInit): Promise<Response> => {
+      const batch = decodeBatch(new Uint8Array(init!.body as Uint8Array));
+      const first = batch.records[0].seq;
+      n++;
+      if (n === 1) return Promise.resolve(new Response("{}", { status: 401 }));
+      if (n === 2) return Promise.resolve(new Response("{}", { status: 503 }));
+      if (first === 1) {
+        return Promise.resolve(new Response(JSON.stringify({ type: "https://edgeprobe.dev/problems/malformed-batch", title: "Bad Request", status: 400 }), { status: 400, headers: { "content-type": "application/problem+json" } }));
+      }
+      received.push({ first, types: batch.records.map((r) => r.type) });
+      acked = batch.records[batch.records.length - 1].seq;
+      return Promise.resolve(Response.json({ agentId: batch.agentId, bootId: batch.bootId, ack: acked }));
+    };
+    const ac = new AbortController();
+    const up = await createUplink(config(dir), { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: () => {}, signal: ac.signal, fetch });
+    for (let i = 0; i < 10; i++) up.emit(probeEvent(i));
+    await until(() => up.stats().rejectedRecords["malformed-batch"] === 10);
+    assert.ok(up.stats().failedSends >= 2, "401 and 503 were retries");
+    up.emit(probeEvent(10));
+    await until(() => received.some((b) => b.types.includes("spool-drop")));
+    assert.equal(received[0].first, 11, "the stream moved on after the refused batch");
+    assert.equal(up.stats().spool.droppedRecords, 10);
+    const q = fs.readdirSync(join(dir, "quarantine"));
+    assert.deepEqual(q, ["b1-1-10-malformed-batch.cbor"]);
+    assert.equal(decodeBatch(new Uint8Array(fs.readFileSync(join(dir, "quarantine", q[0])))).records.length, 10, "the refused body is kept as sent");
+    await up.close(AbortSignal.timeout(1000));
+    ac.abort();
+  });
+
+  it("an ack above any seq it spooled is a protocol error: records kept, counted, logged once, resent", async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), "ep-uplink-"));
+    let poison = 3;
+    const seen: number[] = [];
+    const fetch = (_url: string | URL, init?: RequestInit): Promise<Response> => {
+      const batch = decodeBatch(new Uint8Array(init!.body as Uint8Array));
+      if (poison-- > 0) return Promise.resolve(Response.json({ agentId: batch.agentId, bootId: batch.bootId, ack: 2 ** 52 }));
+      for (const r of batch.records) if (!seen.includes(r.seq)) seen.push(r.seq);
+      return Promise.resolve(Response.json({ agentId: batch.agentId, bootId: batch.bootId, ack: batch.records[batch.records.length - 1].seq }));
+    };
+    const logs: string[] = [];
+    const ac = new AbortController();
+    const up = await createUplink(config(dir), { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: (_l, m) => void logs.push(m), signal: ac.signal, fetch });
+    for (let i = 0; i < 20; i++) up.emit(probeEvent(i));
+    await until(() => seen.length === 20);
+    assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => i + 1), "nothing was released by the poisoned acks");
+    assert.equal(up.stats().ackProtocolErrors, 3);
+    assert.equal(logs.filter((m) => m.includes("above any this agent spooled")).length, 1);
+    await up.close(AbortSignal.timeout(1000));
+    ac.abort();
+  });
+});
+
 describe("backoffDelay()", () => {
   it("doubles from initial up to max, with half of it random", () => {
     assert.equal(backoffDelay(0, 100, 1000, () => 0), 50);

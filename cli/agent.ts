@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { startAgent } from "../agent/agent.ts";
 import { type AgentConfig, ConfigError, parseAgentConfig } from "../agent/config.ts";
 import { type ConfigFile, duplicateKeyProblems, readConfigFile, readConfigFileFast } from "../agent/load_config.ts";
-import { createLogger } from "../common/log.ts";
+import { createLogger, type LogFn } from "../common/log.ts";
+import { createLifecycle, type ProcessFaults, recordProcessFault, renderProcessFaults } from "./agent_lifecycle.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { detectRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { platformNet } from "../runtime/net.ts";
@@ -19,8 +20,9 @@ import type { OtelHandle } from "../common/otel_export.ts";
 export const AGENT_USAGE = `Usage: edgeprobe agent --config FILE
 
 Runs the edge agent: probes, /healthz (HTTP/1.1, h2c and TLS on one port), telemetry uplink.
-SIGHUP reloads the config (unchanged probes keep their state); SIGTERM answers 503 at once,
-drains and exits 0.
+SIGHUP reloads the config (unchanged probes keep their state; during start-up it is queued,
+during the drain ignored); SIGTERM or SIGINT answers 503 at once, drains within
+health.drainTimeout and exits 0; a second SIGTERM cuts the drain short.
 
 Options:
   --config FILE   agent config, YAML or JSON (docs/config.md)
@@ -50,15 +52,24 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
     return 2;
   }
   const path = flags.config;
+  // Before anything else (docs/health.md "Faults"): from here to exit no signal meets its default
+  // action and no stray error ends the process. The logger is replaced once the config is read.
+  let log: LogFn = createLogger((l) => io.err(l), "info");
+  let drainMs = 5000;
+  const faults: ProcessFaults = { unhandledRejections: 0, uncaughtExceptions: 0 };
+  io.onProcessFault?.((kind, error) => recordProcessFault(faults, kind, error, log));
+  const life = createLifecycle({ onSignal: (s, h) => io.onSignal(s, h), log: () => log, drainMs: () => drainMs });
   let config: AgentConfig;
   let file: ConfigFile;
   try {
     ({ config, file } = await loadAgentConfigFast(path, io.env));
   } catch (e) {
     io.err((e instanceof ConfigError ? e.message : `Cannot start agent: ${(e as Error).message}`) + "\n");
+    life.failed();
     return 2;
   }
-  const log = createLogger((l) => io.err(l), config.log.level, { agent: config.agent.id });
+  log = createLogger((l) => io.err(l), config.log.level, { agent: config.agent.id });
+  drainMs = config.health.drainTimeout;
   let otel: OtelHandle | undefined;
   let agent;
   try {
@@ -86,10 +97,12 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
       // Spans and metrics through @opentelemetry/api: a no-op unless `otel:` registered an SDK.
       createSinks: ({ probeConfig }) => [createTracingSink({ describe: probeConfig, kinds: probeKinds, version: VERSION })],
       readFile: (p) => readFileSync(p, "utf8"),
+      extraMetrics: () => renderProcessFaults(faults),
     });
   } catch (e) {
     io.err(`Cannot start agent: ${(e as Error).message}\n`);
     await otel?.shutdown(AbortSignal.timeout(1000));
+    life.failed();
     return 1;
   }
   io.out(`edgeprobe agent ${config.agent.id} listening on ${agent.hostname}:${agent.port} (${detectRuntime()})\n`);
@@ -101,36 +114,24 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
     }, 200);
   warnDuplicates(file);
   const a = agent;
-  await new Promise<void>((resolve) => {
-    let reloading = Promise.resolve();
-    const offHup = io.onSignal("SIGHUP", () => {
-      reloading = reloading.then(async () => {
-        try {
-          const next = await loadAgentConfigFast(path, io.env);
-          await a.reload(next.config);
-          warnDuplicates(next.file);
-        } catch (e) {
-          a.reloadFailed();
-          // The old config keeps running (issue 2, item 7).
-          log("error", "config reload refused; keeping the running config", {
-            event: "config-reload-failed",
-            problems: e instanceof ConfigError ? e.problems : [String((e as Error).message)],
-          });
-        }
-      });
-    });
-    const stop = (sig: string) => () => {
-      offHup();
-      offTerm();
-      offInt();
-      // One bound for the whole stop: drain, then the last spans and metrics (design.md SIGTERM).
-      const bound = AbortSignal.timeout(config.health.drainTimeout);
-      a.stop(sig, bound)
-        .then(() => otel?.shutdown(bound))
-        .then(resolve, resolve);
-    };
-    const offTerm = io.onSignal("SIGTERM", stop("SIGTERM"));
-    const offInt = io.onSignal("SIGINT", stop("SIGINT"));
+  life.started({
+    async reload() {
+      try {
+        const next = await loadAgentConfigFast(path, io.env);
+        await a.reload(next.config);
+        warnDuplicates(next.file);
+      } catch (e) {
+        a.reloadFailed();
+        // The old config keeps running (docs/config.md "Reload").
+        log("error", "config reload refused; keeping the running config", {
+          event: "config-reload-failed",
+          problems: e instanceof ConfigError ? e.problems : [String((e as Error).message)],
+        });
+      }
+    },
+    // One bound for the whole stop: drain, then the last spans and metrics (design.md SIGTERM).
+    stop: (sig, bound) => a.stop(sig, bound).then(() => otel?.shutdown(bound)),
   });
+  await life.done;
   return 0;
 }

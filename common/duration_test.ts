@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { duration, parseByteSize, parseDuration } from "./duration.ts";
+import { boundedDuration, duration, formatDuration, MAX_TIMER_MS, parseByteSize, parseDuration } from "./duration.ts";
 
 describe("parseDuration()", () => {
   it("reads ms, s, m and h", () => {
@@ -27,5 +27,24 @@ describe("parseByteSize()", () => {
     assert.equal(parseByteSize("512KiB"), 512 * 1024);
     assert.equal(parseByteSize("1000"), 1000);
     assert.equal(parseByteSize("lots"), undefined);
+  });
+});
+
+describe("boundedDuration()", () => {
+  it("accepts the range and names the bound and the value outside it", () => {
+    const d = boundedDuration({ min: 10, max: 3_600_000 });
+    assert.equal(d.parse("1h"), 3_600_000);
+    assert.equal(d.parse(10), 10);
+    assert.match(d.safeParse("61m").error!.issues[0].message, /^must be at most 1h, got 61m$/);
+    assert.match(d.safeParse("5ms").error!.issues[0].message, /^must be at least 10ms, got 5ms$/);
+  });
+  it("never allows more than a timer holds (2^31-1 ms)", () => {
+    const d = boundedDuration({ max: Number.MAX_SAFE_INTEGER });
+    assert.equal(d.safeParse(MAX_TIMER_MS).success, true);
+    assert.equal(d.safeParse(MAX_TIMER_MS + 1).success, false);
+    assert.equal(d.safeParse("600h").success, false);
+  });
+  it("formatDuration() writes the largest whole unit", () => {
+    assert.deepEqual([formatDuration(250), formatDuration(5000), formatDuration(90_000), formatDuration(7_200_000)], ["250ms", "5s", "90s", "2h"]);
   });
 });

@@ -32,6 +32,9 @@ export function classifyError(e: unknown): FailureKind {
     case "EINVAL":
       return "local";
   }
+  // A peer that answers bytes the parser refuses: llhttp's HPE_* codes (HTTP/1.1), and TLS records
+  // that are not TLS (a plaintext or garbage peer on a TLS port).
+  if (typeof code === "string" && (/^HPE_/.test(code) || /^ERR_SSL_(WRONG_VERSION_NUMBER|.*(RECORD|PACKET|LENGTH|DECODE|UNEXPECTED).*)$/.test(code))) return "malformed";
   if (err?.name === "AbortError") return "timeout";
   if (err?.cause) return classifyError(err.cause);
   return "local";

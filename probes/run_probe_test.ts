@@ -8,6 +8,13 @@ import type { ProbeInstance } from "./types.ts";
 const probe = (run: ProbeInstance["run"]): ProbeInstance => ({ run, close: () => Promise.resolve() });
 
 describe("classifyError()", () => {
+  it("a peer whose bytes the HTTP parser or TLS refuses is malformed, not local", () => {
+    assert.equal(classifyError(Object.assign(new Error("Parse Error: Expected HTTP/"), { code: "HPE_INVALID_CONSTANT" })), "malformed");
+    assert.equal(classifyError(Object.assign(new Error("WRONG_VERSION_NUMBER"), { code: "ERR_SSL_WRONG_VERSION_NUMBER" })), "malformed");
+    assert.equal(classifyError(Object.assign(new Error("x"), { code: "ERR_SSL_PACKET_LENGTH_TOO_LONG" })), "malformed");
+    assert.equal(classifyError(Object.assign(new Error("x"), { code: "ERR_SSL_CERTIFICATE_VERIFY_FAILED" })), "local", "a certificate problem is not a malformed answer");
+  });
+
   it("maps socket codes to the closed failure set", () => {
     assert.equal(classifyError(Object.assign(new Error("x"), { code: "ECONNREFUSED" })), "refused");
     assert.equal(classifyError(Object.assign(new Error("x"), { code: "EHOSTUNREACH" })), "unreachable");

@@ -1,6 +1,6 @@
 /** @module The agent config's `telemetry:` section (docs/telemetry.md lists every field). */
 import { z } from "zod";
-import { byteSize, duration } from "../common/duration.ts";
+import { boundedDuration, byteSize } from "../common/duration.ts";
 
 export const spoolSchema = z.strictObject({
   /** Directory of the spool's segment files and ack pointer. @default "/var/lib/edgeprobe/spool" */
@@ -38,17 +38,17 @@ export const telemetrySchema = z.strictObject({
   batch: z.strictObject({
     /** Records per batch at most. @default 500 */
     maxRecords: z.number().int().min(1).max(10_000).default(500),
-    /** Send a partial batch once its oldest record waited this long. @default 1s */
-    interval: duration.default(1000),
+    /** Send a partial batch once its oldest record waited this long. 1ms to 1m. @default 1s */
+    interval: boundedDuration({ min: 1, max: 60_000 }).default(1000),
   }).default({ maxRecords: 500, interval: 1000 }),
   backoff: z.strictObject({
     /** First retry delay after a failed send. @default 500ms */
-    initial: duration.default(500),
+    initial: boundedDuration({ min: 1, max: 3_600_000 }).default(500),
     /** Cap of the exponential backoff (full jitter below it). @default 30s */
-    max: duration.default(30_000),
+    max: boundedDuration({ min: 1, max: 3_600_000 }).default(30_000),
   }).default({ initial: 500, max: 30_000 }),
   /** Budget of one ingest request, response included. @default 10s */
-  requestTimeout: duration.default(10_000),
+  requestTimeout: boundedDuration({ min: 1, max: 600_000 }).default(10_000),
   /** PEM files: `ca` to trust a private CA, `cert` + `key` for mTLS. Bun only (see docs/telemetry.md). */
   tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).optional(),
 });

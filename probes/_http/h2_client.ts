@@ -251,7 +251,15 @@ export function createH2Client(options: H2ClientOptions): H2Client {
         });
       });
       // A peer's RST_STREAM surfaces as an 'error' (ERR_HTTP2_STREAM_ERROR) before 'close'.
-      stream.on("error", (e) => finish(() => reject((stream.rstCode ?? 0) !== 0 ? Object.assign(failClosed(), { cause: e }) : e)));
+      stream.on("error", (e) => {
+        // ERR_HTTP2_ERROR is nghttp2 refusing what the peer sent (a frame that breaks RFC 9113):
+        // our side resets the stream with INTERNAL_ERROR, so it is the peer's malformed answer,
+        // not a reset by the peer.
+        if ((e as { code?: string }).code === "ERR_HTTP2_ERROR") {
+          return finish(() => reject(new ProbeFailureError("malformed", `Cannot get an answer from ${origin}${req.path}: the peer broke HTTP/2 (${e.message})`, { reason: "PROTOCOL_ERROR", cause: e })));
+        }
+        finish(() => reject((stream.rstCode ?? 0) !== 0 ? Object.assign(failClosed(), { cause: e }) : e));
+      });
       stream.on("close", () => finish(() => reject(failClosed())));
       if (req.body !== undefined) stream.end(req.body);
     });

@@ -8,7 +8,7 @@ import { decodeV1EchoRequest, encodeV1EchoResponse } from "./v1_echo.ts";
 import { decodeV2EchoRequest, encodeV2EchoResponse, encodeV2VersionNotSupported } from "./v2_echo.ts";
 import { GTPV2 } from "./v2_header.ts";
 
-function gtpcReflectorProtocol(nodeFeatures: number | undefined): ReflectorProtocol {
+export function gtpcReflectorProtocol(nodeFeatures: number | undefined): ReflectorProtocol {
   return {
     label: "GTP-C",
     defaultPort: GTPC_PORT,

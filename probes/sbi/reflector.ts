@@ -33,7 +33,8 @@ export const sbiReflector: Reflector = {
     for (const k of Object.keys(options.extra)) if (!known.has(k)) throw new TypeError(`Cannot use option --${k} for the sbi reflector`);
     const mode = (options.extra.mode ?? "204") as Mode;
     if (!MODES.includes(mode)) throw new TypeError(`Cannot use --mode ${options.extra.mode}: expected one of ${MODES.join(", ")}`);
-    const heartBeatTimer = intOption(options.extra, "heartBeatTimer", 1, 86400) ?? 10;
+    // Up to 2^32-1: a lab NRF may advertise a value no timer holds, to test the agent's clamp.
+    const heartBeatTimer = intOption(options.extra, "heartBeatTimer", 1, 2 ** 32 - 1) ?? 10;
     const lci = intOption(options.extra, "lci", 0, 100);
     const goawayAfter = intOption(options.extra, "goawayAfter", 1, 1_000_000);
     const { host, port } = parseHostPort(options.listen);

@@ -18,6 +18,7 @@ import { loadFacts } from "./load_headers.ts";
 import { decodeHeartbeatProfile, HEARTBEAT_PATCH, heartbeatPath, JSON_PATCH } from "./nrf_heartbeat.ts";
 import { sbiOptions, type SbiProbeOptions } from "./options.ts";
 import { formatSenderTimestamp } from "./sender_timestamp.ts";
+import { adoptHeartbeatTimer, HEARTBEAT_TIMER_RANGE_S } from "./heartbeat_clamp.ts";
 
 /**
  * "host:port" → "http://host:port"; a URL stays as is. With `asGiven` the URL may carry a query
@@ -116,8 +117,14 @@ export const sbi: ProbeKind<SbiProbeOptions> = {
           }
         }
         if (adoptedTimerS !== undefined) {
+          // The NRF's value as sent; the interval run is clamped to a range and the clamp is a fact.
+          const adopted = adoptHeartbeatTimer(adoptedTimerS);
           facts.heartBeatTimer = adoptedTimerS;
-          facts.adoptedIntervalMs = adoptedTimerS * 1000;
+          facts.adoptedIntervalMs = adopted.intervalMs;
+          if (adopted.clamped) {
+            facts.heartBeatTimerClamped = true;
+            if (events.length) env.log("warn", "NRF heartBeatTimer outside the accepted range; clamped", { probe: spec.name, heartBeatTimer: adoptedTimerS, range: `${HEARTBEAT_TIMER_RANGE_S.min}-${HEARTBEAT_TIMER_RANGE_S.max}s`, adoptedIntervalMs: adopted.intervalMs });
+          }
         }
         return { ok: true, latencyMs: res.latencyMs, facts, ...(events.length ? { events } : {}) };
       },

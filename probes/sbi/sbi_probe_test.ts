@@ -21,12 +21,13 @@ function make(target: string, options: Record<string, unknown>, timeoutMs = 2000
 
 describe("sbi probe against the sbi reflector (NRF heartbeat)", () => {
   const refl: Record<string, ReflectorHandle> = {};
-  const ports = { "204": 22131, "200": 22132, "404": 22133, "503": 22134, goaway: 22135 };
+  const ports = { "204": 22131, "200": 22132, "404": 22133, "503": 22134, goaway: 22135, huge: 31100 };
   before(async () => {
     for (const mode of ["204", "200", "404", "503"] as const) {
       refl[mode] = await sbiReflector.start({ listen: `127.0.0.1:${ports[mode]}`, extra: { mode } }, renv);
     }
     refl.goaway = await sbiReflector.start({ listen: `127.0.0.1:${ports.goaway}`, extra: { goawayAfter: "1", lci: "30" } }, renv);
+    refl.huge = await sbiReflector.start({ listen: `127.0.0.1:${ports.huge}`, extra: { mode: "200", heartBeatTimer: String(2 ** 31) } }, renv);
   });
   after(async () => {
     for (const h of Object.values(refl)) await h.close();
@@ -58,6 +59,19 @@ describe("sbi probe against the sbi reflector (NRF heartbeat)", () => {
       assert.equal(b.facts?.adoptedIntervalMs, 10_000);
       assert.equal(b.events, undefined);
       assert.equal(b.facts?.sessions, 1);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("clamps a heartBeatTimer no timer can hold to the documented range, and says so in the facts", async () => {
+    const p = make(`http://127.0.0.1:${ports.huge}`, { mode: "nrf-heartbeat", nfInstanceId: NF });
+    try {
+      const a = await runProbe(p, 2000, systemClock);
+      assert.equal(a.ok, true, JSON.stringify(a));
+      assert.equal(a.facts?.heartBeatTimer, 2 ** 31, "the NRF's value as sent");
+      assert.equal(a.facts?.adoptedIntervalMs, 3_600_000);
+      assert.equal(a.facts?.heartBeatTimerClamped, true);
     } finally {
       await p.close();
     }

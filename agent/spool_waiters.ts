@@ -1,0 +1,39 @@
+/** @module Waiters for "a record is ready": resolved together by `wake()`, each one abortable. */
+
+export interface Waiters {
+  /** Resolves on the next `wake()`, or rejects with the signal's reason on abort. */
+  wait(signal: AbortSignal): Promise<void>;
+  /** Resolve every waiter and forget them. */
+  wake(): void;
+  /** How many wait; for tests and leak checks. */
+  readonly size: number;
+}
+
+export function createWaiters(): Waiters {
+  const waiting = new Set<() => void>();
+  return {
+    wait(signal) {
+      return new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const done = () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          waiting.delete(done);
+          reject(signal.reason);
+        };
+        waiting.add(done);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+    },
+    wake() {
+      const all = [...waiting];
+      waiting.clear();
+      for (const w of all) w();
+    },
+    get size() {
+      return waiting.size;
+    },
+  };
+}
