@@ -168,7 +168,7 @@ describe("agent port on Bun.serve: protocols and the native snapshot", () => {
     await sleep(300);
     try {
       assert.equal((await curl("h2c", `127.0.0.1:${agent.port}`, "/healthz")).status, 200);
-      assert.ok((await healthzMs(agent.port)) < 200);
+      assert.ok((await healthzMs(agent.port)) < 1000); // not held until the idle clients go (10-12 s)
     } finally {
       for (const s of idle) s.destroy();
     }
@@ -226,7 +226,7 @@ describe("agent port on Bun.serve: limits", () => {
       await sleep(100);
     }
     const worst = Math.max(...lat);
-    assert.ok(worst < 250, `a /healthz took ${worst}ms`);
+    assert.ok(worst < 1000, `a /healthz took ${worst}ms`); // not held until the slow clients are cut (8-13.5 s)
     const done = await Promise.all(slow);
     const cut = done.map((d) => d.closedAfterMs).sort((a, b) => a - b);
     assert.ok(done.every((d) => d.closed && d.text === ""), "a slow client was answered or never cut");
