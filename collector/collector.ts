@@ -1,7 +1,7 @@
 /**
  * @module The collector as one object: store + ingest + API + SSE + retention, served over HTTP.
  */
-import { readFileSync } from "node:fs";
+import { readPem } from "../common/pem.ts";
 import type { LogFn } from "../common/log.ts";
 import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
 import { serveH2c } from "../runtime/serve_h2c.ts";
@@ -68,13 +68,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const now = deps.now ?? Date.now;
   const store = deps.store ?? await openStore(config, deps);
   const { handler, counters, close } = createCollectorHandler(config, store, { now, log: deps.log });
-  const read = (p: string) => {
-    try {
-      return readFileSync(p, "utf8");
-    } catch (e) {
-      throw new Error(`Cannot read TLS file ${p}: ${(e as Error).message}`, { cause: e });
-    }
-  };
+  const read = (p: string) => readPem(p);
   const stop = new AbortController();
   const signal = AbortSignal.any([deps.signal, stop.signal]);
   let server: HttpServer;
