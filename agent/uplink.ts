@@ -17,7 +17,7 @@ import type { RecordBody, TelemetryRecord } from "../telemetry/record.ts";
 import type { TelemetryConfig } from "../telemetry/telemetry_config.ts";
 import { openSpool, type SpoolStats } from "./spool.ts";
 import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
-import { h2Fetch } from "../runtime/h2_fetch.ts";
+import { h2Fetch } from "../probes/mod.ts";
 
 export interface UplinkDeps {
   readonly agentId: string;

@@ -9,11 +9,30 @@ import { parseCollectorConfig } from "./config.ts";
 import { createUplink } from "../agent/uplink.ts";
 import { telemetrySchema } from "../telemetry/telemetry_config.ts";
 import { systemClock } from "../runtime/clock.ts";
-import { h2Fetch } from "../runtime/h2_fetch.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import * as http2 from "node:http2";
 
 const TOKEN = "h2c-test-token-0123456789abcdef";
+
+/** One GET over h2c with prior knowledge (RFC 9113 §3.3), straight on node:http2. */
+function h2Get(origin: string, path: string): Promise<{ status: number; contentType?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(origin);
+    session.on("error", reject);
+    const req = session.request({ ":method": "GET", ":path": path });
+    let status = 0, contentType: string | undefined, body = "";
+    req.on("response", (h) => {
+      status = Number(h[":status"]);
+      contentType = h["content-type"] as string | undefined;
+    });
+    req.on("data", (d: Uint8Array) => (body += new TextDecoder().decode(d)));
+    req.on("end", () => {
+      session.close();
+      resolve({ status, contentType, body });
+    });
+    req.on("error", reject);
+  });
+}
 
 async function deliver(collectorUrl: string, dir: string, agentId: string): Promise<void> {
   const ac = new AbortController();
@@ -39,14 +58,12 @@ describe("h2c between uplink and collector", () => {
       assert.equal(c.h2cUrl, "http://127.0.0.1:23012");
       await deliver(c.h2cUrl!, dir, "upf-h2");
       if (detectRuntime() === "deno") await deliver(c.url, dir, "upf-deno-main-port"); // Deno.serve takes h2c on its one port
-      const f = h2Fetch(c.h2cUrl!);
-      const res = await f(`${c.h2cUrl}/api/v1/nodes/upf-h2`);
+      const res = await h2Get(c.h2cUrl!, "/api/v1/nodes/upf-h2");
       assert.equal(res.status, 200);
-      assert.equal((await res.json() as { probeList: { okTotal: number }[] }).probeList[0].okTotal, 35);
-      const missing = await f(`${c.h2cUrl}/api/v1/nodes/nope`);
+      assert.equal((JSON.parse(res.body) as { probeList: { okTotal: number }[] }).probeList[0].okTotal, 35);
+      const missing = await h2Get(c.h2cUrl!, "/api/v1/nodes/nope");
       assert.equal(missing.status, 404);
-      assert.equal(missing.headers.get("content-type"), "application/problem+json");
-      f.close();
+      assert.equal(missing.contentType, "application/problem+json");
       // Server-sent events stream through the h2c adapter: the first event arrives while the stream stays open.
       const session = http2.connect(c.h2cUrl!);
       const events = session.request({ ":method": "GET", ":path": "/api/v1/events" });
