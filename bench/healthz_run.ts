@@ -1,5 +1,5 @@
 /**
- * @module The /healthz benchmark (issue 2, "Benchmark"): the compiled binary against nginx
+ * @module The /healthz benchmark (docs/benchmarks.md): the compiled binary against nginx
  * (`return 200` with the same body), each pinned to the same core, one after the other, with
  * wrk (HTTP/1.1) and h2load (h2c) pinned to another core. Started by bench/healthz.sh.
  *

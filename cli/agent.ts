@@ -111,7 +111,7 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
           warnDuplicates(next.file);
         } catch (e) {
           a.reloadFailed();
-          // The old config keeps running (issue 2, item 7).
+          // The old config keeps running (docs/config.md, reload).
           log("error", "config reload refused; keeping the running config", {
             event: "config-reload-failed",
             problems: e instanceof ConfigError ? e.problems : [String((e as Error).message)],

@@ -1,5 +1,5 @@
 /**
- * @module OTLP/HTTP export of the OpenTelemetry signals (issue 8, item 3), shared by the agent
+ * @module OTLP/HTTP export of the OpenTelemetry signals (docs/opentelemetry.md), shared by the agent
  * and the collector. `startOtel()` builds the SDK's tracer and meter providers with OTLP/HTTP JSON
  * exporters and registers them as the `@opentelemetry/api` globals, so everything instrumented
  * through the API (agent/tracing.ts) starts exporting. This is the only file importing the SDK.

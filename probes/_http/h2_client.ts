@@ -1,7 +1,7 @@
 /**
  * @module One persistent HTTP/2 session per target over node:http2, which does h2c prior knowledge
  * (`http://`, RFC 9113 §3.3) and h2 over TLS (`https://`, ALPN "h2") on Bun and on Deno
- * (protocols.md, runtime notes: plain fetch cannot reach an h2c-only peer).
+ * (docs/protocols.md, runtime notes: plain fetch cannot reach an h2c-only peer).
  *
  * The session is opened on first use and kept. After a GOAWAY, a reset or any session error it is
  * dropped and the next request opens a new one; a request that fails on a *reused* session before

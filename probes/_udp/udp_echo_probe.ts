@@ -108,7 +108,7 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
       socket = env.net.udp({ peer: { host, port }, localAddress: spec.sourceAddress }, signal).then((s) => {
         s.onMessage(onMessage);
         s.onError((e) => {
-          // ECONNREFUSED on a connected socket = ICMP port unreachable (protocols.md A4): fail now.
+          // ECONNREFUSED on a connected socket = ICMP port unreachable (docs/protocols.md A4): fail now.
           const code = (e as { code?: string }).code;
           env.log("debug", `${protocol.label} socket error`, { error: e.message, code });
           failAll(

@@ -81,7 +81,7 @@ export function startRegistration(options: RegistrationOptions): Registration {
     const gw = gateways[current];
     if (lease !== undefined) {
       const ka = decodeKeepAlive(await gw.call("/v3/lease/keepalive", { ID: lease }, signal, "keep the registration lease alive"));
-      // An expired or unknown lease still answers 200, without a TTL (protocols.md A7).
+      // An expired or unknown lease still answers 200, without a TTL (docs/protocols.md A7).
       if (!(ka.ttl > 0)) {
         log("warn", "etcd registration lease expired; granting a new one", { key, lease });
         lease = undefined;

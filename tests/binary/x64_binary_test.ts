@@ -1,5 +1,5 @@
 /**
- * The compiled linux-x64 binary end to end (issue 2, items 8 and "Done when"): the CLI
+ * The compiled linux-x64 binary end to end (docs/binary.md): the CLI
  * commands, /healthz over HTTP/1.1, h2c and h2 over TLS on one port, 200 → 503 → 200 as a TCP
  * target dies and returns, and SIGTERM → exit 0 within a bound.
  * Ports 24500-24549 on 127.0.0.1.
