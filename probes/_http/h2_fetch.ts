@@ -44,7 +44,7 @@ export function h2Fetch(origin: string, tls?: H2FetchTls): H2Fetch {
       init?.signal ?? new AbortController().signal,
     );
     // RFC 9110 §15.3.5, §15.4.5: 204 and 304 have no content (a Response refuses a body for them).
-    return new Response(r.status === 204 || r.status === 304 ? null : r.body, { status: r.status, headers: r.headers });
+    return new Response(r.status === 204 || r.status === 304 ? null : r.body as Uint8Array<ArrayBuffer>, { status: r.status, headers: r.headers });
   };
   return Object.assign(f, { close: () => void client.close() });
 }
