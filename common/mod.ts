@@ -13,3 +13,4 @@ export { diagText, type OtelHandle, otelResourceAttributes, PROBLEM_LOG_INTERVAL
 export { type Labels, PromText } from "./prom_text.ts";
 export { formatIssues, formatPath } from "./zod_issues.ts";
 export { MAX_PEM_BYTES, readPem } from "./pem.ts";
+export { abortable, abortReason, sleep, type SleepTimers } from "./abortable.ts";

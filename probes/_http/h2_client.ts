@@ -11,6 +11,7 @@
 import http2 from "node:http2";
 import { ProbeFailureError } from "../errors.ts";
 import type { LoadedTls } from "./tls_options.ts";
+import { abortReason } from "../../common/abortable.ts";
 
 export interface H2ClientOptions {
   /** `http://host:port` (h2c prior knowledge) or `https://host:port` (h2 over TLS). */
@@ -77,10 +78,6 @@ const RST_NAMES: Record<number, string> = {
   12: "INADEQUATE_SECURITY",
   13: "HTTP_1_1_REQUIRED",
 };
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
-}
 
 /** Errors that mean "this session is gone", worth one retry on a fresh session. */
 function isSessionLoss(e: unknown): boolean {

@@ -8,6 +8,7 @@ import { DecodeError, ProbeFailureError } from "../errors.ts";
 import { parseHostPort } from "../_wire/host_port.ts";
 import type { Facts, ProbeEnv, ProbeEvent, ProbeInstance, ProbeOutcome, ProbeSpec } from "../types.ts";
 import type { UdpSocket } from "../../runtime/types.ts";
+import { sleep } from "../../common/abortable.ts";
 import { burstStats } from "./burst_stats.ts";
 import { type UdpEchoOptions, resolveT1 } from "./options.ts";
 import { peerRestartEvent, RecoveryTracker } from "./recovery_tracker.ts";
@@ -270,19 +271,4 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
       if (s) (await s.catch(() => undefined))?.close();
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
