@@ -26,7 +26,7 @@ import { openSpool, type Spool, type SpoolStats } from "./spool.ts";
 import { quarantineBatch, refusalReason } from "./uplink_quarantine.ts";
 import { join } from "node:path";
 import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
-import { h2Fetch } from "../runtime/h2_fetch.ts";
+import { h2Fetch } from "../probes/mod.ts";
 
 export interface UplinkDeps {
   readonly agentId: string;

@@ -1,5 +1,5 @@
 /**
- * Benchmark of the UDP probe engine (issue 3), not a test: `npm run bench:udp` (Bun) or
+ * Benchmark of the UDP probe engine (docs/udp-probes.md), not a test: `npm run bench:udp` (Bun) or
  * `deno run -A bench/udp_probes.ts`.
  *
  * Against one local responder (`edgeprobe reflect gtpu` in its own process, so its CPU is not

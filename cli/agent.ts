@@ -1,6 +1,6 @@
 /** @module `edgeprobe agent --config FILE`: run the edge agent until SIGTERM. */
 import { hostname } from "node:os";
-import { readFileSync } from "node:fs";
+import { readPem } from "../common/pem.ts";
 import { startAgent } from "../agent/agent.ts";
 import { type AgentConfig, ConfigError, parseAgentConfig } from "../agent/config.ts";
 import { type ConfigFile, duplicateKeyProblems, readConfigFile, readConfigFileFast } from "../agent/load_config.ts";
@@ -96,7 +96,7 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
       createUplink: telemetryHooks.createUplink,
       // Spans and metrics through @opentelemetry/api: a no-op unless `otel:` registered an SDK.
       createSinks: ({ probeConfig }) => [createTracingSink({ describe: probeConfig, kinds: probeKinds, version: VERSION })],
-      readFile: (p) => readFileSync(p, "utf8"),
+      readFile: (p) => readPem(p),
       extraMetrics: () => renderProcessFaults(faults),
     });
   } catch (e) {

@@ -1,7 +1,7 @@
 /**
  * @module The collector as one object: store + ingest + API + SSE + retention, served over HTTP.
  */
-import { readFileSync } from "node:fs";
+import { readPem } from "../common/pem.ts";
 import type { LogFn } from "../common/log.ts";
 import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
 import { createApi } from "./api.ts";
@@ -162,13 +162,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   };
   // Node and probe counts survive a restart: the limits count what the store already holds.
   guard.seed((await store.probes()).map((p) => ({ node: p.node, probe: p.probe.name })), (await store.fleet(now())).map((n) => n.id));
-  const read = (p: string) => {
-    try {
-      return readFileSync(p, "utf8");
-    } catch (e) {
-      throw new Error(`Cannot read TLS file ${p}: ${(e as Error).message}`, { cause: e });
-    }
-  };
+  const read = (p: string) => readPem(p);
   const signal = deps.signal;
   let server: HttpServer;
   try {

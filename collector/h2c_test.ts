@@ -9,13 +9,32 @@ import { parseCollectorConfig } from "./config.ts";
 import { createUplink } from "../agent/uplink.ts";
 import { telemetrySchema } from "../telemetry/telemetry_config.ts";
 import { systemClock } from "../runtime/clock.ts";
-import { h2Fetch } from "../runtime/h2_fetch.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import * as http2 from "node:http2";
 
 const TOKEN = "h2c-test-token-0123456789abcdef";
 const VIEWER = "h2c-viewer-token-0123456789abc";
 const asViewer = { headers: { authorization: `Bearer ${VIEWER}` } };
+
+/** One GET over h2c with prior knowledge (RFC 9113 §3.3), straight on node:http2. */
+function h2Get(origin: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; contentType?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(origin);
+    session.on("error", reject);
+    const req = session.request({ ":method": "GET", ":path": path, ...headers });
+    let status = 0, contentType: string | undefined, body = "";
+    req.on("response", (h) => {
+      status = Number(h[":status"]);
+      contentType = h["content-type"] as string | undefined;
+    });
+    req.on("data", (d: Uint8Array) => (body += new TextDecoder().decode(d)));
+    req.on("end", () => {
+      session.close();
+      resolve({ status, contentType, body });
+    });
+    req.on("error", reject);
+  });
+}
 
 async function deliver(collectorUrl: string, dir: string, agentId: string): Promise<void> {
   const ac = new AbortController();
@@ -40,14 +59,12 @@ describe("h2c between uplink and collector", () => {
     try {
       // One port for HTTP/1.1 and h2c: Bun.serve({ http2: true }), Deno.serve (runtime/serve_http.ts).
       await deliver(c.url, dir, `upf-h2-${detectRuntime()}`);
-      const f = h2Fetch(c.url);
-      const res = await f(`${c.url}/api/v1/nodes/upf-h2-${detectRuntime()}`, asViewer);
+      const res = await h2Get(c.url, `/api/v1/nodes/upf-h2-${detectRuntime()}`, asViewer.headers);
       assert.equal(res.status, 200);
-      assert.equal((await res.json() as { probeList: { okTotal: number }[] }).probeList[0].okTotal, 35);
-      const missing = await f(`${c.url}/api/v1/nodes/nope`, asViewer);
+      assert.equal((JSON.parse(res.body) as { probeList: { okTotal: number }[] }).probeList[0].okTotal, 35);
+      const missing = await h2Get(c.url, "/api/v1/nodes/nope", asViewer.headers);
       assert.equal(missing.status, 404);
-      assert.equal(missing.headers.get("content-type"), "application/problem+json");
-      f.close();
+      assert.equal(missing.contentType, "application/problem+json");
       // Server-sent events stream through the h2c adapter: the first event arrives while the stream stays open.
       const session = http2.connect(c.url);
       const events = session.request({ ":method": "GET", ":path": "/api/v1/events", authorization: `Bearer ${VIEWER}` });

@@ -1,5 +1,5 @@
 /**
- * @module The collector's own OpenTelemetry instruments (issue 8, item 3): ingest totals as
+ * @module The collector's own OpenTelemetry instruments (docs/opentelemetry.md): ingest totals as
  * observable counters, read from the same counters /metrics shows, so an OTLP export and a
  * Prometheus scrape agree. Through `@opentelemetry/api` only: a no-op until `startOtel` runs.
  */

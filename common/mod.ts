@@ -12,3 +12,5 @@ export { type OtelConfig, type OtelConfigInput, otelConfigSchema } from "./otel_
 export { diagText, type OtelHandle, otelResourceAttributes, PROBLEM_LOG_INTERVAL_MS, signalUrl, startOtel, type StartOtelOptions } from "./otel_export.ts";
 export { type Labels, PromText } from "./prom_text.ts";
 export { formatIssues, formatPath } from "./zod_issues.ts";
+export { MAX_PEM_BYTES, readPem } from "./pem.ts";
+export { abortable, abortReason, sleep, type SleepTimers } from "./abortable.ts";

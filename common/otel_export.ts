@@ -1,5 +1,5 @@
 /**
- * @module OTLP/HTTP export of the OpenTelemetry signals (issue 8, item 3), shared by the agent
+ * @module OTLP/HTTP export of the OpenTelemetry signals (docs/opentelemetry.md), shared by the agent
  * and the collector. `startOtel()` builds the SDK's tracer and meter providers with OTLP/HTTP JSON
  * exporters and registers them as the `@opentelemetry/api` globals, so everything instrumented
  * through the API (agent/tracing.ts) starts exporting. This is the only file importing the SDK.
@@ -11,7 +11,7 @@
  * Loading the SDK costs about 0.2-0.3 s and 20 MB, so callers import this module only when the
  * config has an `otel:` section (`await import(...)`); the schema lives in otel_config.ts.
  */
-import { readFileSync } from "node:fs";
+import { readPem } from "./pem.ts";
 import { hostname } from "node:os";
 import { type Attributes, diag, DiagLogLevel, metrics, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -37,7 +37,7 @@ export interface StartOtelOptions {
   readonly hostname?: string;
   /** Export failures and SDK warnings go here. @default nothing is logged */
   readonly log?: LogFn;
-  /** Reads the `tls` PEM files. @default node:fs readFileSync */
+  /** Reads the `tls` PEM files. @default readPem (common/pem.ts) */
   readonly readFile?: (path: string) => string;
   /** When it aborts, the SDK is flushed and shut down within the config's timeout. */
   readonly signal?: AbortSignal;
@@ -141,7 +141,7 @@ function bounded(p: Promise<unknown>, signal: AbortSignal, onError: (e: unknown)
 export function startOtel(config: OtelConfig, options: StartOtelOptions): OtelHandle {
   const log = options.log ?? (() => {});
   // First: an unreadable PEM file throws before anything global is touched.
-  const agentTls = config.tls ? tlsAgentOptions(config.tls, options.readFile ?? ((p) => readFileSync(p, "utf8"))) : undefined;
+  const agentTls = config.tls ? tlsAgentOptions(config.tls, options.readFile ?? ((p) => readPem(p))) : undefined;
   const attrs = otelResourceAttributes(config, options);
   const resource = resourceFromAttributes(attrs);
   // SDK errors (a refused export, a 4xx from the endpoint) reach only `diag`; without a logger

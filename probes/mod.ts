@@ -18,9 +18,11 @@ export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, P
 export { FAILURE_KINDS } from "./types.ts";
 export { DecodeError, ProbeFailureError } from "./errors.ts";
 export { classifyError, runProbe } from "./run_probe.ts";
-// The public doors to two private helpers the agent's config and tracing need as well.
+// Doors to private helpers the agent needs as well: config and tracing parse targets and TLS.
 export { type HostPort, parseHostPort } from "./_wire/host_port.ts";
 export { type TlsOptions, tlsOptions } from "./_http/mod.ts";
+// The one HTTP/2 client, as a fetch: the telemetry uplink sends over it (transport h2).
+export { type H2Fetch, h2Fetch } from "./_http/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {

@@ -5,6 +5,7 @@
 import { DecodeError, ProbeFailureError } from "./errors.ts";
 import type { FailureKind, ProbeInstance, ProbeResult } from "./types.ts";
 import type { Clock } from "../runtime/types.ts";
+import { abortable } from "../common/abortable.ts";
 
 /** Map a thrown value to the closed failure set. */
 export function classifyError(e: unknown): FailureKind {
@@ -59,7 +60,8 @@ export async function runProbe(
   const t0 = clock.monotonic();
   const signal = parent ? AbortSignal.any([parent, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   try {
-    const outcome = await raceAbort(probe.run(signal), signal);
+    // A probe that hangs past its signal must not hang the scheduler.
+    const outcome = await abortable(probe.run(signal), signal);
     const elapsed = clock.monotonic() - t0;
     return { ...outcome, startedAt, latencyMs: round3(outcome.latencyMs ?? elapsed) };
   } catch (e) {
@@ -77,25 +79,6 @@ export async function runProbe(
       failure: { kind, message, ...(e instanceof ProbeFailureError && e.reason ? { reason: e.reason } : {}) },
     };
   }
-}
-
-/** A probe that hangs past its signal must not hang the scheduler. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function round3(n: number): number {

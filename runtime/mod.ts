@@ -19,4 +19,3 @@ export { type Database, openDatabase, type Row, type SqlValue, type Statement } 
 export { type HttpHandler, type HttpServer, serveHttp, type ServeHttpOptions } from "./serve_http.ts";
 export { serveH2c, type ServeH2cOptions } from "./serve_h2c.ts";
 export { type FetchFn, tlsFetch, type TlsFetchOptions } from "./tls_fetch.ts";
-export { type H2Fetch, h2Fetch } from "./h2_fetch.ts";

@@ -1,6 +1,6 @@
 /**
  * @module Net over node:dgram, node:net and node:tls, which behave the same on Bun and Deno
- * (protocols.md, runtime notes). A Bun-specific UDP path may replace `udp` later.
+ * (docs/protocols.md, runtime notes). A Bun-specific UDP path may replace `udp` later.
  */
 import dgram from "node:dgram";
 import net from "node:net";

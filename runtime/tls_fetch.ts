@@ -4,7 +4,7 @@
  * Bun takes `tls: {ca, cert, key}` in fetch's init (https://bun.sh/docs/api/fetch#tls); Deno
  * takes a `client` from `Deno.createHttpClient({caCerts, cert, key})`. Node's fetch has neither.
  */
-import { readFileSync } from "node:fs";
+import { readPem } from "../common/pem.ts";
 
 export interface TlsFetchOptions {
   /** PEM file paths. */
@@ -17,21 +17,14 @@ export type FetchFn = (input: string | URL, init?: RequestInit) => Promise<Respo
 
 /**
  * The platform fetch, bound to the given CA and client certificate.
- * @throws {Error} "Cannot set up TLS client: …" when a file cannot be read or the runtime has no way to pass it.
+ * @throws {Error} "Cannot read TLS ca file …" (common/pem.ts) when a file cannot be read;
+ *   "Cannot set up TLS client: …" when the runtime has no way to pass it.
  */
 export function tlsFetch(options: TlsFetchOptions | undefined): FetchFn {
   if (!options || (!options.ca && !options.cert && !options.key)) return (i, init) => fetch(i, init);
-  const read = (p: string | undefined) => {
-    if (!p) return undefined;
-    try {
-      return readFileSync(p, "utf8");
-    } catch (e) {
-      throw new Error(`Cannot set up TLS client: cannot read ${p}`, { cause: e });
-    }
-  };
-  const ca = read(options.ca);
-  const cert = read(options.cert);
-  const key = read(options.key);
+  const ca = options.ca ? readPem(options.ca, "TLS ca") : undefined;
+  const cert = options.cert ? readPem(options.cert, "TLS cert") : undefined;
+  const key = options.key ? readPem(options.key, "TLS key") : undefined;
   const g = globalThis as unknown as {
     Bun?: unknown;
     Deno?: { createHttpClient(o: { caCerts?: string[]; cert?: string; key?: string }): unknown };

@@ -27,7 +27,7 @@ const TOOLS = ["tests", "bench", "scripts"];
  * docs/architecture.md is this table; `boundaries_test.ts` checks that they agree.
  */
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
-  runtime: [],
+  runtime: ["common"],
   common: [],
   server: [],
   telemetry: ["common"],

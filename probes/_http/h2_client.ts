@@ -1,7 +1,7 @@
 /**
  * @module One persistent HTTP/2 session per target over node:http2, which does h2c prior knowledge
  * (`http://`, RFC 9113 §3.3) and h2 over TLS (`https://`, ALPN "h2") on Bun and on Deno
- * (protocols.md, runtime notes: plain fetch cannot reach an h2c-only peer).
+ * (docs/protocols.md, runtime notes: plain fetch cannot reach an h2c-only peer).
  *
  * The session is opened on first use and kept. After a GOAWAY, a reset or any session error it is
  * dropped and the next request opens a new one; a request that fails on a *reused* session before
@@ -11,6 +11,7 @@
 import http2 from "node:http2";
 import { ProbeFailureError } from "../errors.ts";
 import type { LoadedTls } from "./tls_options.ts";
+import { abortReason } from "../../common/abortable.ts";
 
 export interface H2ClientOptions {
   /** `http://host:port` (h2c prior knowledge) or `https://host:port` (h2 over TLS). */
@@ -77,10 +78,6 @@ const RST_NAMES: Record<number, string> = {
   12: "INADEQUATE_SECURITY",
   13: "HTTP_1_1_REQUIRED",
 };
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
-}
 
 /** Errors that mean "this session is gone", worth one retry on a fresh session. */
 function isSessionLoss(e: unknown): boolean {

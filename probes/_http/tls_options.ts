@@ -1,5 +1,5 @@
 /** @module TLS client options shared by the HTTP-based kinds: files named in config, read once. */
-import { readFileSync } from "node:fs";
+import { readPem } from "../../common/pem.ts";
 import { z } from "zod";
 import { ProbeFailureError } from "../errors.ts";
 
@@ -28,14 +28,7 @@ export interface LoadedTls {
  * @throws Error "Cannot read TLS file ..." when a file is missing (a config error, reported at create).
  */
 export function loadTls(tls: TlsOptions | undefined): LoadedTls {
-  const read = (what: string, path?: string) => {
-    if (!path) return undefined;
-    try {
-      return readFileSync(path, "utf8");
-    } catch (e) {
-      throw new Error(`Cannot read TLS ${what} file ${path}: ${(e as Error).message}`, { cause: e });
-    }
-  };
+  const read = (what: string, path?: string) => (path ? readPem(path, `TLS ${what}`) : undefined);
   return {
     ca: read("ca", tls?.ca),
     cert: read("cert", tls?.cert),

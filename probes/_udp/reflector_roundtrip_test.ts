@@ -1,7 +1,7 @@
 /**
  * Probe kinds against their own reflectors over real loopback sockets (node:dgram, ports
  * 20801-20809 of this area's range), under both runtimes. The wire itself is judged elsewhere:
- * golden vectors from protocols.md and tshark in tests/udp/.
+ * golden vectors from docs/protocols.md and tshark in tests/udp/.
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";

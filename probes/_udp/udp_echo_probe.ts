@@ -8,6 +8,7 @@ import { DecodeError, ProbeFailureError } from "../errors.ts";
 import { parseHostPort } from "../_wire/host_port.ts";
 import type { Facts, ProbeEnv, ProbeEvent, ProbeInstance, ProbeOutcome, ProbeSpec } from "../types.ts";
 import type { UdpSocket } from "../../runtime/types.ts";
+import { sleep } from "../../common/abortable.ts";
 import { burstStats } from "./burst_stats.ts";
 import { type UdpEchoOptions, resolveT1 } from "./options.ts";
 import { peerRestartEvent, RecoveryTracker } from "./recovery_tracker.ts";
@@ -108,7 +109,7 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
       socket = env.net.udp({ peer: { host, port }, localAddress: spec.sourceAddress }, signal).then((s) => {
         s.onMessage(onMessage);
         s.onError((e) => {
-          // ECONNREFUSED on a connected socket = ICMP port unreachable (protocols.md A4): fail now.
+          // ECONNREFUSED on a connected socket = ICMP port unreachable (docs/protocols.md A4): fail now.
           const code = (e as { code?: string }).code;
           env.log("debug", `${protocol.label} socket error`, { error: e.message, code });
           failAll(
@@ -270,19 +271,4 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
       if (s) (await s.catch(() => undefined))?.close();
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -6,3 +6,4 @@ export { ByteReader } from "./byte_reader.ts";
 export { ByteWriter } from "./byte_writer.ts";
 export { fromHex, toHex } from "./hex.ts";
 export { type HostPort, parseHostPort } from "./host_port.ts";
+export { type FrameLength, type FrameSkip, StreamFramer } from "./stream_framer.ts";

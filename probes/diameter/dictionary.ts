@@ -1,6 +1,6 @@
 /**
  * @module The slice of the Diameter base dictionary the watchdog probe needs (RFC 6733 §4.5,
- * §5, §7.1; M-bit rules as in Wireshark's diameter/dictionary.xml, protocols.md A5).
+ * §5, §7.1; M-bit rules as in Wireshark's diameter/dictionary.xml, docs/protocols.md A5).
  */
 
 export const CommandCode = {

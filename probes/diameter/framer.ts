@@ -4,6 +4,7 @@
  */
 import { DecodeError } from "../errors.ts";
 import { DIAMETER_HEADER_LENGTH } from "./message.ts";
+import { StreamFramer } from "../_wire/stream_framer.ts";
 
 /** Larger messages are refused: base-protocol answers are a few hundred octets. */
 export const MAX_DIAMETER_MESSAGE = 1_048_576;
@@ -25,32 +26,9 @@ export function diameterFrameLength(buffered: Uint8Array): number | undefined {
   return buffered.length >= length ? length : undefined;
 }
 
-/** Accumulates stream bytes and yields whole messages in order. */
-export class DiameterFramer {
-  private buf: Uint8Array = new Uint8Array(0);
-
-  /** @throws DecodeError on a stream that is not Diameter. */
-  push(chunk: Uint8Array): Uint8Array[] {
-    let rest: Uint8Array;
-    if (this.buf.length === 0) rest = chunk;
-    else {
-      rest = new Uint8Array(this.buf.length + chunk.length);
-      rest.set(this.buf);
-      rest.set(chunk, this.buf.length);
-    }
-    const out: Uint8Array[] = [];
-    for (;;) {
-      if (rest.length === 0) break;
-      const n = diameterFrameLength(rest);
-      if (n === undefined) break;
-      out.push(rest.slice(0, n));
-      rest = rest.subarray(n);
-    }
-    this.buf = rest.slice();
-    return out;
-  }
-
-  get pending(): number {
-    return this.buf.length;
+/** Accumulates stream bytes and yields whole Diameter messages in order. @throws DecodeError on a stream that is not Diameter. */
+export class DiameterFramer extends StreamFramer {
+  constructor() {
+    super(diameterFrameLength);
   }
 }

@@ -116,7 +116,7 @@ class DiameterProbe implements ProbeInstance {
       peer.close();
       if (e instanceof ProbeFailureError && e.reason === "connection-closed") {
         // RFC 6733 §5.3: a peer may just close the transport on a CER it will not accept (freeDiameter
-        // does so for a CER missing a mandatory AVP, protocols.md Part B).
+        // does so for a CER missing a mandatory AVP, docs/protocols.md Part B).
         throw new ProbeFailureError("refused", `Cannot open a Diameter session with ${this.host}:${this.port}: the peer closed the connection before sending a CEA`, { reason: "closed-before-cea", cause: e });
       }
       throw e;

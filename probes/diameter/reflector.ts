@@ -3,7 +3,7 @@
  * (RFC 6733 §5) with its Origin-State-Id from --recovery; restart() moves it on and drops
  * every connection, as a rebooted peer would.
  */
-import { readFileSync } from "node:fs";
+import { readPem } from "../../common/pem.ts";
 import { parseHostPort } from "../_wire/host_port.ts";
 import type { Reflector, ReflectorEnv, ReflectorHandle } from "../types.ts";
 import { listenTcp } from "../../runtime/node_tcp_server.ts";
@@ -67,7 +67,7 @@ export const diameterReflector: Reflector = {
     if (!Number.isInteger(ceaResultCode) || ceaResultCode < 1000 || ceaResultCode > 5999) {
       throw new TypeError(`Cannot start Diameter reflector: --result-code ${JSON.stringify(x.resultCode)} is not a Result-Code 1000-5999`);
     }
-    const tls = x.cert && x.key ? { cert: readFileSync(x.cert, "utf8"), key: readFileSync(x.key, "utf8") } : undefined;
+    const tls = x.cert && x.key ? { cert: readPem(x.cert, "TLS cert"), key: readPem(x.key, "TLS key") } : undefined;
     const conns = new Set<TcpConn>();
     const state: DiameterPeerState = {
       ceaResultCode,

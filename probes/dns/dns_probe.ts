@@ -3,6 +3,7 @@
  * asks exactly the server it is told, without the system cache.
  */
 import dns from "node:dns";
+import { abortable } from "../../common/abortable.ts";
 import { ProbeFailureError } from "../errors.ts";
 import type { ProbeKind } from "../types.ts";
 import { bareName, formatNaptr, formatSrv, normaliseExpected } from "./answers.ts";
@@ -61,12 +62,11 @@ export const dnsProbe: ProbeKind<DnsProbeOptions> = {
             throw new ProbeFailureError("local", `Cannot use DNS server ${server}: ${(e as Error).message}`, { cause: e });
           }
         }
-        const onAbort = () => r.cancel();
-        signal.addEventListener("abort", onAbort, { once: true });
         const t0 = performance.now();
         let res: { answers: string[]; ttl?: number };
         try {
-          res = await lookup(r, o.type, name);
+          // cancel() ends this query at once (its callback gets ECANCELLED).
+          res = await abortable(lookup(r, o.type, name), signal, () => r.cancel());
         } catch (e) {
           if (signal.aborted) throw signal.reason;
           const code = (e as { code?: string }).code ?? "";
@@ -83,8 +83,6 @@ export const dnsProbe: ProbeKind<DnsProbeOptions> = {
           if (code === "ECONNREFUSED") throw new ProbeFailureError("refused", `Cannot resolve ${o.type} ${name}: ${server ?? "the resolver"} refused the connection`, { cause: e });
           if (code === "EBADRESP" || code === "EFORMERR") throw new ProbeFailureError("malformed", `Cannot resolve ${o.type} ${name}: malformed answer (${code})`, { cause: e });
           throw e;
-        } finally {
-          signal.removeEventListener("abort", onAbort);
         }
         const latencyMs = performance.now() - t0;
         const facts: Record<string, string | number> = {

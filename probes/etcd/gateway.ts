@@ -1,5 +1,5 @@
 /**
- * @module A client for one etcd member's v3 JSON gateway (`/v3/*`, etcd ≥ 3.4; shared/protocols.md
+ * @module A client for one etcd member's v3 JSON gateway (`/v3/*`, etcd ≥ 3.4; docs/protocols.md
  * A7) over HTTP/1.1, with optional user/password authentication.
  */
 import { ProbeFailureError } from "../errors.ts";

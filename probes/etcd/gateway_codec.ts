@@ -1,5 +1,5 @@
 /**
- * @module JSON bodies of the etcd v3 gRPC gateway (etcd 3.4, shared/protocols.md A7): keys and
+ * @module JSON bodies of the etcd v3 gRPC gateway (etcd 3.4, docs/protocols.md A7): keys and
  * values are standard base64, int64 fields are JSON strings, and zero fields are omitted.
  * Lease and member IDs exceed 2^53, so they stay decimal strings and are never made Numbers.
  */

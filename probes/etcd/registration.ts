@@ -4,6 +4,7 @@
  * reading etcd sees live agents, and a dead agent's key vanishes when its lease expires.
  */
 import { createHttp1Client, loadTls, type TlsOptions } from "../_http/mod.ts";
+import { sleep } from "../../common/abortable.ts";
 import { createEtcdGateway, type EtcdGateway } from "./gateway.ts";
 import { decodeKeepAlive, decodeLeaseGrant, encodeBase64 } from "./gateway_codec.ts";
 
@@ -37,21 +38,6 @@ export interface Registration {
   counts(): { readonly ok: number; readonly failed: number };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", done);
-      resolve();
-    }, ms);
-    const done = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 /**
  * Start keeping the agent's key alive. Never throws after start: failures are logged and retried
  * at the next refresh, on the next endpoint.
@@ -81,7 +67,7 @@ export function startRegistration(options: RegistrationOptions): Registration {
     const gw = gateways[current];
     if (lease !== undefined) {
       const ka = decodeKeepAlive(await gw.call("/v3/lease/keepalive", { ID: lease }, signal, "keep the registration lease alive"));
-      // An expired or unknown lease still answers 200, without a TTL (protocols.md A7).
+      // An expired or unknown lease still answers 200, without a TTL (docs/protocols.md A7).
       if (!(ka.ttl > 0)) {
         log("warn", "etcd registration lease expired; granting a new one", { key, lease });
         lease = undefined;
@@ -106,7 +92,7 @@ export function startRegistration(options: RegistrationOptions): Registration {
         log("warn", "Cannot refresh the etcd registration", { key, endpoint: gateways[current].endpoint, error: (e as Error).message });
         current = (current + 1) % gateways.length;
       }
-      await sleep(refreshMs, signal);
+      await sleep(refreshMs, signal).catch(() => {}); // the loop checks the signal itself
     }
     if (lease !== undefined) {
       const id = lease;

@@ -29,7 +29,7 @@ describe("startRegistration() against a stand-in gateway", () => {
             res.end(JSON.stringify({ header, ID: `922337203685477580${leases}`, TTL: String(body.TTL) }));
             return;
           case "/v3/lease/keepalive":
-            // etcd 3.4 answers an expired lease with 200 and no TTL (protocols.md A7).
+            // etcd 3.4 answers an expired lease with 200 and no TTL (docs/protocols.md A7).
             res.end(JSON.stringify({ result: expireNext ? { header, ID: body.ID } : { header, ID: body.ID, TTL: "3" } }) + "\n");
             expireNext = false;
             return;

@@ -27,7 +27,7 @@ describe("GTP-C echo captured from osmo-ggsn and gtp-echo-responder (testdata/pe
 });
 
 describe("encodeV2EchoRequest()", () => {
-  it("produces the protocols.md A3 layout (sequence with the top bit cleared)", () => {
+  it("produces the docs/protocols.md A3 layout (sequence with the top bit cleared)", () => {
     // A3's request uses 0x8cd1c7; a conforming sender clears the top bit (29.274 §7.6), giving 0x0cd1c7.
     assert.equal(toHex(encodeV2EchoRequest({ sequence: 0x0cd1c7, recovery: 5 })), toHex(fromHex("40 01 0009 0cd1c7 00 03 0001 00 05")));
   });

@@ -18,7 +18,7 @@ describe("GTP-U echo captured from osmo-ggsn (testdata/osmo_ggsn.json)", () => {
 });
 
 describe("encodeEchoRequest()", () => {
-  it("produces the protocols.md A2 request bytes", () => {
+  it("produces the docs/protocols.md A2 request bytes", () => {
     assert.equal(toHex(encodeEchoRequest({ sequence: 0xdd68 })), toHex(fromHex("32 01 0004 00000000 dd68 00 00")));
   });
   it("refuses a sequence beyond 16 bits", () => {
@@ -27,7 +27,7 @@ describe("encodeEchoRequest()", () => {
 });
 
 describe("encodeEchoResponse()", () => {
-  it("produces the protocols.md A2 response bytes", () => {
+  it("produces the docs/protocols.md A2 response bytes", () => {
     assert.equal(toHex(encodeEchoResponse({ sequence: 0xdd68, recovery: 0 })), toHex(fromHex("32 02 0006 00000000 dd68 00 00 0e 00")));
   });
 });

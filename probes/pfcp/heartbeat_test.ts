@@ -20,10 +20,10 @@ describe("PFCP heartbeat golden vectors (testdata/heartbeat.json)", () => {
 });
 
 describe("encodeHeartbeatRequest()", () => {
-  it("produces the protocols.md A1 request bytes", () => {
+  it("produces the docs/protocols.md A1 request bytes", () => {
     assert.equal(toHex(encodeHeartbeatRequest({ sequence: 0x46845f, recoveryTimeStamp: 0xeeb00447 })), toHex(fromHex("20 01 000c 46845f 00 0060 0004 eeb00447")));
   });
-  it("produces the protocols.md A1 response bytes", () => {
+  it("produces the docs/protocols.md A1 response bytes", () => {
     assert.equal(toHex(encodeHeartbeatResponse({ sequence: 0x46845f, recoveryTimeStamp: 0xeeb00432 })), "2002000c46845f0000600004eeb00432");
   });
   it("refuses a sequence beyond 24 bits", () => {

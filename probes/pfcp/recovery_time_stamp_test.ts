@@ -13,7 +13,7 @@ describe("ntpSecondsFromUnixMs()", () => {
 });
 
 describe("isoFromNtpSeconds()", () => {
-  it("reads protocols.md A1's response value 0xeeb00432 as its capture day", () => {
+  it("reads docs/protocols.md A1's response value 0xeeb00432 as its capture day", () => {
     assert.equal(isoFromNtpSeconds(0xeeb00432, Date.UTC(2026, 10, 1)), "2026-11-24T12:40:18Z");
   });
   it("picks era 1 for small values near 2036", () => {

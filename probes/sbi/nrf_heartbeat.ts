@@ -1,5 +1,5 @@
 /**
- * @module The NRF heartbeat (NFUpdate, TS 29.510 §5.2.2.3.2; shared/protocols.md A6): request shape
+ * @module The NRF heartbeat (NFUpdate, TS 29.510 §5.2.2.3.2; docs/protocols.md A6): request shape
  * and the reading of the NRF's answer.
  */
 import { DecodeError } from "../errors.ts";

@@ -4,6 +4,7 @@
  */
 import { DecodeError } from "../errors.ts";
 import { parseContentLength } from "./message.ts";
+import { StreamFramer } from "../_wire/stream_framer.ts";
 
 /** Headers larger than this without an empty line are treated as garbage, not buffered forever. */
 export const MAX_SIP_HEADER_BYTES = 65_536;
@@ -45,32 +46,16 @@ export function sipFrameLength(buffered: Uint8Array): number | undefined {
   return buffered.length >= total ? total : undefined;
 }
 
-/** Accumulates stream bytes and yields whole SIP messages. Leading CRLF keep-alives (RFC 5626 §3.5.1) are skipped. */
-export class SipFramer {
-  private buf: Uint8Array = new Uint8Array(0);
+/** Leading CRLF keep-alives (RFC 5626 §3.5.1) in front of a message. */
+function keepAlives(buf: Uint8Array): number {
+  let skip = 0;
+  while (skip < buf.length && (buf[skip] === CR || buf[skip] === LF)) skip++;
+  return skip;
+}
 
-  /** Add bytes; returns every message now complete, in order. @throws DecodeError on garbage. */
-  push(chunk: Uint8Array): Uint8Array[] {
-    const joined = new Uint8Array(this.buf.length + chunk.length);
-    joined.set(this.buf);
-    joined.set(chunk, this.buf.length);
-    let rest = joined;
-    const out: Uint8Array[] = [];
-    for (;;) {
-      let skip = 0;
-      while (skip < rest.length && (rest[skip] === CR || rest[skip] === LF)) skip++;
-      rest = rest.subarray(skip);
-      const n = sipFrameLength(rest);
-      if (n === undefined) break;
-      out.push(rest.slice(0, n));
-      rest = rest.subarray(n);
-    }
-    this.buf = rest.slice();
-    return out;
-  }
-
-  /** Bytes held for an incomplete message. */
-  get pending(): number {
-    return this.buf.length;
+/** Accumulates stream bytes and yields whole SIP messages. Leading CRLF keep-alives are skipped. */
+export class SipFramer extends StreamFramer {
+  constructor() {
+    super(sipFrameLength, keepAlives);
   }
 }

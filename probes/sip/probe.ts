@@ -4,6 +4,7 @@
  */
 import { parseHostPort } from "../_wire/host_port.ts";
 import { ProbeFailureError } from "../errors.ts";
+import { abortReason } from "../../common/abortable.ts";
 import type { ProbeEnv, ProbeInstance, ProbeKind, ProbeOutcome, ProbeSpec } from "../types.ts";
 import type { TcpConn, UdpSocket } from "../../runtime/types.ts";
 import { isAccepted } from "./accept_codes.ts";
@@ -51,10 +52,6 @@ export function classifyResponse(res: SipResponse, accept: readonly (number | st
       reason: String(res.status),
     },
   };
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
 }
 
 class SipProbe implements ProbeInstance {

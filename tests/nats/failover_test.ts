@@ -1,5 +1,5 @@
 /**
- * Failover (issue 8 item 2): a 3-node NATS cluster on loopback (clients 26101-26103, routes
+ * Failover (docs/scale-out.md): a 3-node NATS cluster on loopback (clients 26101-26103, routes
  * 26201-26203; stream and bucket with 3 replicas), two collector processes (26301, 26302), 20
  * in-process agents (uplinks) split across them, each with the other collector as `failover`.
  * Mid-run the first collector and the stream's leader node are killed with SIGKILL. The survivor

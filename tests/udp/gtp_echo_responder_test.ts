@@ -1,6 +1,6 @@
 /**
  * GTPv2-C (and GTPv1-C) echo against `gtp-echo-responder -l 127.0.0.3 -R 9 -N 0x01` from the
- * Debian osmo-ggsn package, judged by tshark (protocols.md A3, Part B).
+ * Debian osmo-ggsn package, judged by tshark (docs/protocols.md A3, Part B).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -23,7 +23,7 @@ const results: ProbeResult[] = [];
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "edgeprobe-ger-"));
-  // The flag is -N whatever --help says (protocols.md Part B). It prints nothing when ready, so
+  // The flag is -N whatever --help says (docs/protocols.md Part B). It prints nothing when ready, so
   // wait for its first answer before the capture starts.
   responder = await startProcess("gtp-echo-responder", ["-l", HOST, "-R", "9", "-N", "0x01"], undefined);
   await waitForUdpAnswer(HOST, 2123, encodeV1EchoRequest({ sequence: 1 }));

@@ -1,6 +1,6 @@
 /**
  * GTP-U and GTPv1-C echo against osmo-ggsn 1.9.0 (Debian) on 127.0.0.2, restart detection from
- * its state-file restart counter, and tshark as the judge of our packets (protocols.md Part B).
+ * its state-file restart counter, and tshark as the judge of our packets (docs/protocols.md Part B).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -26,7 +26,7 @@ let probeU: ProbeInstance;
 let probeC: ProbeInstance;
 const results: { u: ProbeResult[]; c: ProbeResult[] } = { u: [], c: [] };
 
-/** No APN: an APN would create a tun device (protocols.md Part B). VTY and CTRL off 127.0.0.1. */
+/** No APN: an APN would create a tun device (docs/protocols.md Part B). VTY and CTRL off 127.0.0.1. */
 function config(stateDir: string): string {
   return `log stderr
  logging filter all 1

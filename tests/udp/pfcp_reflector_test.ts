@@ -1,5 +1,5 @@
 /**
- * PFCP has no Debian peer (protocols.md Part B): the probe against `edgeprobe reflect pfcp` run
+ * PFCP has no Debian peer (docs/protocols.md Part B): the probe against `edgeprobe reflect pfcp` run
  * as its own process through the CLI, SIGHUP as a simulated restart, and tshark's PFCP dissector
  * as the independent judge of both sides' bytes.
  */
@@ -101,7 +101,7 @@ describe("pfcp probe against `edgeprobe reflect pfcp` (a separate process)", () 
     for (const [type, seq, rts, payload] of packets) {
       assert.ok(Number(type) === 1 || Number(type) === 2, `message type ${type}`);
       assert.ok(rts.length > 0, "tshark read a Recovery Time Stamp");
-      // protocols.md A1 layout: version 1, S=0, length 12, spare octet 0, then IE 96 of length 4.
+      // docs/protocols.md A1 layout: version 1, S=0, length 12, spare octet 0, then IE 96 of length 4.
       assert.match(payload, new RegExp(`^200${Number(type)}000c[0-9a-f]{6}0000600004[0-9a-f]{8}$`));
       assert.equal(parseInt(payload.slice(8, 14), 16), Number(seq));
     }

@@ -24,7 +24,7 @@ export function isStale(n: FleetSummary, now: number): boolean {
 /** A node's standing on the wall: its verdict, or NO DATA when it is stale, stopped or unknown. */
 export type Standing = Verdict | "NO DATA";
 
-/** Worst first: what needs eyes sorts to the top (issue 7: DOWN, DEGRADED, UP). */
+/** Worst first: what needs eyes sorts to the top: DOWN, DEGRADED, UP (docs/dashboard.md). */
 const RANK: Readonly<Record<Standing, number>> = { DOWN: 0, DEGRADED: 1, "NO DATA": 2, UP: 3 };
 
 /** What the grid keeps per node: the fleet summary plus the probe views from the node endpoint. */
