@@ -108,6 +108,8 @@ describe("hostile agent against a real collector", () => {
     const stalled = stalledSse(PORT, 30, VIEWER);
     const idle = await idleConnections(PORT, 300);
     const slow = slowloris(PORT, 100, 1000);
+    await sleep(200);
+    const heldAtStart = [idle.open(), slow.open()];
 
     const now = Date.now();
     const results: Record<string, number | string> = {};
@@ -145,7 +147,7 @@ describe("hostile agent against a real collector", () => {
 
     console.log(`hostile: ${JSON.stringify(results)}`);
     console.log(`hostile: new node ids: ${nodeStatuses.filter((s) => s === 200).length} accepted, then ${nodeStatuses.filter((s) => s === 403).length} × 403; reads without credentials ${[...new Set(reads)]}; logins ${logins.join(",")}`);
-    console.log(`hostile: 20 clients hammering all-fleet latency got ${JSON.stringify(heavy)}; idle connections open ${openIdleAt} → ${openIdleAfter} after 13 s, slowloris ${openSlowAfter}`);
+    console.log(`hostile: 20 clients hammering all-fleet latency got ${JSON.stringify(heavy)}; idle connections ${heldAtStart[0]} open at start, ${openIdleAt} after the attacks, ${openIdleAfter} 13 s later; slowloris ${heldAtStart[1]} → ${openSlowAfter}`);
     console.log(`hostile: fleet API p99 idle ${idleP99.toFixed(1)} ms, under attack ${attackP99.toFixed(1)} ms; RSS idle ${idleRss.toFixed(0)} MiB, max ${Math.max(...rss.filter(Number.isFinite)).toFixed(0)} MiB`);
 
     assert.deepEqual(results, {
@@ -167,6 +169,7 @@ describe("hostile agent against a real collector", () => {
     assert.deepEqual(logins.slice(0, 10), new Array(10).fill(401));
     assert.deepEqual(logins.slice(10), [429, 429]);
     assert.ok((heavy["400"] ?? 0) > 0, "the all-fleet 30-day latency query is refused (maxQueryRows)");
+    assert.deepEqual(heldAtStart, [300, 100], "the idle and slowloris connections were made");
     assert.equal(openIdleAfter, 0, "idle connections are closed");
     assert.equal(openSlowAfter, 0, "slowloris connections are closed");
     const maxRss = Math.max(...rss.filter(Number.isFinite));
