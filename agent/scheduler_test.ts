@@ -105,4 +105,18 @@ describe("createScheduler()", () => {
     assert.deepEqual(starts, [0, 1000, 1800, 2100, 2400]);
     await s.stop();
   });
+
+  it("spread: keeps the first run prompt and spreads later cycles over the interval", async () => {
+    const clock = createManualClock();
+    const starts: Record<string, number[]> = { a: [], b: [] };
+    const draws = [0.25, 0, 0.75]; // a: phase, a: first jitter draw, b: phase; then 0
+    let r = 0;
+    const s = createScheduler({ clock, random: () => draws[r++] ?? 0, spread: true, onResult: () => {} });
+    s.add({ name: "a", intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts.a) });
+    s.add({ name: "b", intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts.b) });
+    await clock.advance(3000);
+    assert.deepEqual(starts.a, [0, 1250, 2250]);
+    assert.deepEqual(starts.b, [0, 1750, 2750]);
+    await s.stop();
+  });
 });

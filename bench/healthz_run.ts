@@ -1,7 +1,13 @@
 /**
- * @module The /healthz benchmark (issue 2, "Benchmark"): the compiled binary against nginx
- * (`return 200` with the same body), each pinned to the same core, one after the other, with
- * wrk (HTTP/1.1) and h2load (h2c) pinned to another core. Started by bench/healthz.sh.
+ * @module The /healthz benchmark: the compiled binary against two yardsticks, nginx (`return 200`
+ * with the same body) and the Go health service telecom teams write by hand (bench/go_health,
+ * net/http + x/net/http2 h2c, GOMAXPROCS=1), each pinned to the same core, one after the other,
+ * with wrk (HTTP/1.1) and h2load (h2c) pinned to another core. Started by bench/healthz.sh.
+ *
+ * Then two more measurements: /healthz p99 with 1,000 probes running (half timing out in a TLS
+ * handshake) against the same binary with none, each next to nginx; and the CPU one TCP probe
+ * costs (1,000 probes a second to a loopback listener, no telemetry) next to Debian's
+ * prometheus-blackbox-exporter driven over its /probe endpoint.
  *
  * The agent runs 200 probes: 100 `tcp` probes to a listener that accepts, and 100 `tcp` probes
  * with `tls: true` to a listener that accepts but never answers the TLS ClientHello, so they
@@ -30,6 +36,10 @@ interface Options {
   /** Each load run is repeated this many times, alternating servers; medians are reported. */
   rounds: number;
   basePort: number;
+  /** The Go health service binary (bench/healthz.sh builds it); absent: that yardstick is skipped. */
+  go?: string;
+  /** Skip the 1,000-probe p99 and the CPU-per-probe phases. */
+  quick: boolean;
   /** Extra HTTP/1.1 servers to load with wrk, NAME=COMMAND (COMMAND gets PORT in env). */
   extra: Array<{ name: string; command: string; proto: "http/1.1" | "h2c" }>;
 }
@@ -46,7 +56,8 @@ function parseOptions(argv: string[]): Options {
     h2Streams: 16,
     startRuns: 7,
     rounds: 3,
-    basePort: 24600,
+    basePort: 32600,
+    quick: false,
     extra: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -68,6 +79,8 @@ function parseOptions(argv: string[]): Options {
     else if (k === "--start-runs") o.startRuns = num();
     else if (k === "--rounds") o.rounds = num();
     else if (k === "--base-port") o.basePort = num();
+    else if (k === "--go") (o.go = v, i++);
+    else if (k === "--quick") o.quick = true;
     else if (k === "--extra" || k === "--extra-h2c") {
       const eq = v?.indexOf("=") ?? -1;
       if (eq < 1) throw new Error(`Cannot parse ${k}: expected NAME=COMMAND, got ${JSON.stringify(v)}`);
@@ -145,18 +158,18 @@ function startPeers(acceptPort: number, silentPort: number): Promise<() => void>
   });
 }
 
-function agentConfig(port: number, acceptPort: number, silentPort: number): string {
+function agentConfig(port: number, acceptPort: number, silentPort: number, ok = 100, timingOut = 100): string {
   const lines = [
     "agent: { id: bench }",
     `server: { listen: "127.0.0.1:${port}", limits: { maxConnections: 4096, idleTimeout: 60s } }`,
     "health: { degraded: 200 }",
     "log: { level: warn }",
-    "probes:",
+    ok + timingOut ? "probes:" : "probes: []",
   ];
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < ok; i++) {
     lines.push(`  - { name: ok${String(i).padStart(3, "0")}, kind: tcp, target: "127.0.0.1:${acceptPort}", interval: 1s, timeout: 500ms, critical: true }`);
   }
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < timingOut; i++) {
     // A TLS handshake against a peer that never answers: each run ends in a timeout.
     lines.push(`  - { name: to${String(i).padStart(3, "0")}, kind: tcp, target: "127.0.0.1:${silentPort}", interval: 1s, timeout: 500ms, critical: false, options: { tls: true, verify: false } }`);
   }
@@ -337,6 +350,112 @@ function spawnAgent(o: Options, configPath: string): ChildProcess {
   return c;
 }
 
+type Ports = Record<"agent" | "nginxH1" | "accept" | "silent" | "agent1000" | "agent0" | "blackbox" | "cpuAgent", number>;
+
+/** Sum of every probe's runs, from /status. */
+async function totalRuns(port: number): Promise<number> {
+  const r = await rawGet(port, "/status");
+  if (r?.status !== 200) throw new Error(`Cannot read /status on port ${port}: ${r?.status ?? "no answer"}`);
+  return (JSON.parse(r.body).probes as Array<{ runs: number }>).reduce((a, x) => a + x.runs, 0);
+}
+
+/**
+ * /healthz p99 over HTTP/1.1 with 1,000 probes running (500 succeeding, 500 timing out in a TLS
+ * handshake, 1 s interval) against the same binary with none, each run next to nginx's.
+ */
+async function probesVsP99(o: Options, ports: Ports, dir: string, nginxPids: number[]) {
+  const with1000 = join(dir, "agent1000.yaml");
+  const with0 = join(dir, "agent0.yaml");
+  writeFileSync(with1000, agentConfig(ports.agent1000, ports.accept, ports.silent, 500, 500));
+  writeFileSync(with0, agentConfig(ports.agent0, ports.accept, ports.silent, 0, 0));
+  const a1000 = spawnAgent(o, with1000);
+  const a0 = spawnAgent(o, with0);
+  try {
+    await waitFor200(ports.agent1000, 20_000);
+    await waitFor200(ports.agent0, 20_000);
+    await sleep(5000);
+    const probeShare = await (async () => {
+      const c0 = cpuSeconds(a1000.pid!);
+      await sleep(2000);
+      return (cpuSeconds(a1000.pid!) - c0) / 2;
+    })();
+    console.log(`1,000 probes (500 timing out in TLS): the agent's CPU for its probes ${f1(probeShare * 100)}% of a core`);
+    const all = [a1000.pid!, a0.pid!, ...nginxPids];
+    const runs: Array<Record<string, LoadResult>> = [];
+    for (let round = 1; round <= o.rounds; round++) {
+      const r: Record<string, LoadResult> = {};
+      for (const [name, port, own] of [["1000 probes", ports.agent1000, [a1000.pid!]], ["nginx", ports.nginxH1, nginxPids], ["no probes", ports.agent0, [a0.pid!]]] as const) {
+        // Only the two servers not under load stop; the probes of the 1,000-probe agent keep
+        // running while it is loaded, which is the point.
+        const others = all.filter((p) => !own.includes(p));
+        others.forEach((p) => process.kill(p, "SIGSTOP"));
+        try {
+          r[name] = await wrk(o, `http://127.0.0.1:${port}/healthz`, [...own]);
+        } finally {
+          others.forEach((p) => process.kill(p, "SIGCONT"));
+        }
+        console.log(`  p99 round ${round}: ${name.padEnd(12)} ${f2(r[name].p99Ms)} ms  p50 ${f2(r[name].p50Ms)} ms  ${f1(r[name].rps)} req/s`);
+      }
+      runs.push(r);
+    }
+    return {
+      p99With1000: median(runs.map((r) => r["1000 probes"].p99Ms)),
+      p99With0: median(runs.map((r) => r["no probes"].p99Ms)),
+      p99Nginx: median(runs.map((r) => r.nginx.p99Ms)),
+      ratio1000: median(runs.map((r) => r["1000 probes"].p99Ms / r.nginx.p99Ms)),
+      ratio0: median(runs.map((r) => r["no probes"].p99Ms / r.nginx.p99Ms)),
+      probeCpuShare: probeShare,
+      runs,
+    };
+  } finally {
+    await stopChild(a1000);
+    await stopChild(a0);
+  }
+}
+
+/**
+ * CPU per TCP probe: the agent with 1,000 `tcp` probes a second to the accepting listener (no
+ * telemetry), CPU over 10 s divided by the runs /status counted; blackbox_exporter (Debian) with
+ * a tcp_connect module driven over /probe by wrk, CPU divided by the probes answered.
+ */
+async function cpuPerProbe(o: Options, ports: Ports, dir: string) {
+  const cfg = join(dir, "cpu.yaml");
+  writeFileSync(cfg, agentConfig(ports.cpuAgent, ports.accept, ports.silent, 1000, 0));
+  const agent = spawnAgent(o, cfg);
+  let agentUs: number;
+  try {
+    await waitFor200(ports.cpuAgent, 20_000);
+    await sleep(3000);
+    const [r0, c0] = [await totalRuns(ports.cpuAgent), cpuSeconds(agent.pid!)];
+    await sleep(10_000);
+    const [c1, r1] = [cpuSeconds(agent.pid!), await totalRuns(ports.cpuAgent)];
+    agentUs = ((c1 - c0) * 1e6) / (r1 - r0);
+    console.log(`CPU per TCP probe: edgeprobe ${f1(agentUs)} µs (${r1 - r0} runs in 10 s, ${f1((c1 - c0) * 10)}% of a core)`);
+  } finally {
+    await stopChild(agent);
+  }
+  let blackboxUs: number | undefined;
+  const bb = await exec("sh", ["-c", "command -v prometheus-blackbox-exporter || true"], 5000).then((x) => x.trim());
+  if (bb) {
+    const bbCfg = join(dir, "blackbox.yml");
+    writeFileSync(bbCfg, "modules:\n  tcp:\n    prober: tcp\n    timeout: 1s\n");
+    const c = spawn("taskset", ["-c", String(o.serverCore), bb, `--config.file=${bbCfg}`, `--web.listen-address=127.0.0.1:${ports.blackbox}`], { stdio: ["ignore", "ignore", "ignore"], env: { ...process.env, GOMAXPROCS: "1" } });
+    try {
+      const url = `http://127.0.0.1:${ports.blackbox}/probe?module=tcp&target=127.0.0.1:${ports.accept}`;
+      await waitFor200(ports.blackbox, 10_000, url.slice(url.indexOf("/probe")));
+      const c0 = cpuSeconds(c.pid!);
+      const out = await exec("taskset", ["-c", String(o.loadCore), "wrk", "-t1", "-c4", "-d5s", url], 60_000);
+      const cpu = cpuSeconds(c.pid!) - c0;
+      const n = Number(/(\d+) requests in/.exec(out)?.[1]);
+      blackboxUs = (cpu * 1e6) / n;
+      console.log(`CPU per TCP probe: blackbox_exporter ${f1(blackboxUs)} µs over /probe (${n} probes in 5 s)`);
+    } finally {
+      await stopChild(c);
+    }
+  }
+  return { agentUs, blackboxUs };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -344,7 +463,7 @@ const f2 = (n: number) => n.toFixed(2);
 async function main() {
   const o = parseOptions(process.argv.slice(2));
   const p = o.basePort;
-  const ports = { agent: p, nginxH1: p + 1, nginxH2: p + 2, accept: p + 3, silent: p + 4, extra: p + 10 };
+  const ports = { agent: p, nginxH1: p + 1, nginxH2: p + 2, accept: p + 3, silent: p + 4, go: p + 5, agent1000: p + 6, agent0: p + 7, blackbox: p + 8, cpuAgent: p + 9, extra: p + 10 };
   const dir = mkdtempSync(join(tmpdir(), "edgeprobe-bench-"));
   const children: ChildProcess[] = [];
   let stopPeers = () => {};
@@ -411,6 +530,15 @@ async function main() {
     const nginxPids = (await exec("pgrep", ["-P", String(nginx.pid)], 5000)).split(/\s+/).filter(Boolean).map(Number).concat(nginx.pid!);
     const nginxRssIdle = nginxPids.reduce((a, p) => a + rssMiB(p), 0);
 
+    // ---- the Go health service (net/http + x/net/http2 h2c), one OS thread for Go code -------
+    let goPid: number | undefined;
+    if (o.go) {
+      const go = spawn("taskset", ["-c", String(o.serverCore), o.go], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PORT: String(ports.go), GOMAXPROCS: "1" } });
+      children.push(go);
+      await waitFor200(ports.go, 10_000);
+      goPid = go.pid!;
+    }
+
     // ---- load, one after the other ---------------------------------------------------------
     // While one server is loaded the other is stopped (SIGSTOP), so the agent's 200 probes do
     // not steal the core from nginx's runs, and rounds alternate to spread out machine noise.
@@ -434,12 +562,14 @@ async function main() {
     const cases: Array<[string, () => Promise<LoadResult>, number[]]> = [
       ["edgeprobe http/1.1", () => wrk(o, `http://127.0.0.1:${ports.agent}/healthz`, [agent.pid!]), [agent.pid!]],
       ["nginx http/1.1", () => wrk(o, `http://127.0.0.1:${ports.nginxH1}/healthz`, nginxPids), nginxPids],
+      ...(goPid ? [["go http/1.1", () => wrk(o, `http://127.0.0.1:${ports.go}/healthz`, [goPid!]), [goPid!]] as [string, () => Promise<LoadResult>, number[]]] : []),
       ...extras.filter((x) => x.proto === "http/1.1").map((x) => [`${x.name} http/1.1`, () => wrk(o, `http://127.0.0.1:${x.port}/healthz`, [x.pid]), [x.pid]] as [string, () => Promise<LoadResult>, number[]]),
       ["edgeprobe h2c", () => h2load(o, `http://127.0.0.1:${ports.agent}/healthz`, [agent.pid!], dir), [agent.pid!]],
       ...extras.filter((x) => x.proto === "h2c").map((x) => [`${x.name} h2c`, () => h2load(o, `http://127.0.0.1:${x.port}/healthz`, [x.pid], dir), [x.pid]] as [string, () => Promise<LoadResult>, number[]]),
       ["nginx h2c", () => h2load(o, `http://127.0.0.1:${ports.nginxH2}/healthz`, nginxPids, dir), nginxPids],
+      ...(goPid ? [["go h2c", () => h2load(o, `http://127.0.0.1:${ports.go}/healthz`, [goPid!], dir), [goPid!]] as [string, () => Promise<LoadResult>, number[]]] : []),
     ];
-    const allPids = [agent.pid!, ...nginxPids, ...extras.map((x) => x.pid)];
+    const allPids = [agent.pid!, ...nginxPids, ...(goPid ? [goPid] : []), ...extras.map((x) => x.pid)];
     for (let round = 1; round <= o.rounds; round++) {
       console.log(`load, round ${round}/${o.rounds} (load average ${loadAverage()}):`);
       const results: Record<string, LoadResult> = {};
@@ -480,33 +610,44 @@ async function main() {
     }
     const rssAfter = rssMiB(agent.pid!);
     const anonAfter = rssMiB(agent.pid!, "RssAnon");
+    const goRssIdle = goPid ? rssMiB(goPid) : NaN;
 
     // ---- summary against the goals -----------------------------------------------------------
     const e1 = results["edgeprobe http/1.1"], n1 = results["nginx http/1.1"];
     const e2 = results["edgeprobe h2c"], n2 = results["nginx h2c"];
     const r1 = ratio("edgeprobe http/1.1", "nginx http/1.1", "rps"), r2 = ratio("edgeprobe h2c", "nginx h2c", "rps");
     const q1 = ratio("edgeprobe http/1.1", "nginx http/1.1", "p99Ms"), q2 = ratio("edgeprobe h2c", "nginx h2c", "p99Ms");
-    const goals = [
-      ["HTTP/1.1 req/s ≥ 1.0× nginx", `${f2(r1)}×`, r1 >= 1.0],
-      ["h2c req/s ≥ 0.8× nginx", `${f2(r2)}×`, r2 >= 0.8],
-      ["HTTP/1.1 p99 ≤ 2× nginx", `${f2(q1)}× (medians ${f2(e1.p99Ms)} vs ${f2(n1.p99Ms)} ms)`, q1 <= 2],
-      ["h2c p99 ≤ 2× nginx", `${f2(q2)}× (medians ${f2(e2.p99Ms)} vs ${f2(n2.p99Ms)} ms)`, q2 <= 2],
+    const g1 = goPid ? ratio("edgeprobe http/1.1", "go http/1.1", "rps") : NaN, g2 = goPid ? ratio("edgeprobe h2c", "go h2c", "rps") : NaN;
+    // The agent settled: stop it, so the later phases own the core.
+    await stopChild(agent);
+    const isolation = o.quick ? undefined : await probesVsP99(o, ports, dir, nginxPids);
+    const perProbe = o.quick ? undefined : await cpuPerProbe(o, ports, dir);
+    const goals: Array<readonly [string, string, boolean]> = [
+      ["HTTP/1.1 req/s ≥ 1.2× nginx", `${f2(r1)}×`, r1 >= 1.2],
+      ["h2c req/s ≥ 2× nginx", `${f2(r2)}×`, r2 >= 2],
+      ["HTTP/1.1 req/s ≥ 1.5× Go", goPid ? `${f2(g1)}×` : "not run (no --go)", g1 >= 1.5],
+      ["h2c req/s ≥ 1.5× Go", goPid ? `${f2(g2)}×` : "not run (no --go)", g2 >= 1.5],
+      ["HTTP/1.1 p99 (200 probes) ≤ 1.5× nginx", `${f2(q1)}× (medians ${f2(e1.p99Ms)} vs ${f2(n1.p99Ms)} ms)`, q1 <= 1.5],
+      ["h2c p99 (200 probes) ≤ 1.5× nginx", `${f2(q2)}× (medians ${f2(e2.p99Ms)} vs ${f2(n2.p99Ms)} ms)`, q2 <= 1.5],
+      ["p99 with 1,000 probes ≤ 1.5× nginx", isolation ? `${f2(isolation.ratio1000)}× (${f2(isolation.p99With1000)} vs nginx ${f2(isolation.p99Nginx)} ms; no probes ${f2(isolation.p99With0)} ms)` : "not run (--quick)", (isolation?.ratio1000 ?? Infinity) <= 1.5],
       ["RSS idle ≤ 40 MB", `${f1(rssIdle)} MiB (anon ${f1(anonIdle)} MiB)`, rssIdle <= 40],
       ["start to first 200 ≤ 100 ms", `${f1(median(starts))} ms median`, median(starts) <= 100],
-    ] as const;
+      ["CPU per TCP probe ≤ 60 µs", perProbe ? `${f1(perProbe.agentUs)} µs (blackbox_exporter ${perProbe.blackboxUs ? f1(perProbe.blackboxUs) + " µs" : "not installed"})` : "not run (--quick)", (perProbe?.agentUs ?? Infinity) <= 60],
+    ];
     // On a busy machine req/s mostly measures the neighbours; CPU time per request does not.
     // Capacity of one core: the probes keep their share, requests get the rest at their net cost.
     const cap = (a: string, b: string) => (1 - idleCpuShare) / ratio(a, b, "netCpuUsPerReq");
     const c1 = cap("edgeprobe http/1.1", "nginx http/1.1"), c2 = cap("edgeprobe h2c", "nginx h2c");
     console.log(`capacity on one core, from CPU time per request (probes keep their ${f1(idleCpuShare * 100)}%): http/1.1 ${f2(c1)}× nginx (${f1(e1.netCpuUsPerReq)} vs ${f1(n1.netCpuUsPerReq)} µs/req), h2c ${f2(c2)}× nginx (${f1(e2.netCpuUsPerReq)} vs ${f1(n2.netCpuUsPerReq)} µs/req)`);
     console.log("goals (ratios: median over rounds of back-to-back pairs):");
-    for (const [g, v, ok] of goals) console.log(`  ${ok ? "MET    " : "NOT MET"} ${g.padEnd(30)} ${v}`);
+    for (const [g, v, ok] of goals) console.log(`  ${ok ? "MET    " : "NOT MET"} ${g.padEnd(40)} ${v}`);
+    if (goPid) console.log(`  Go service RSS ${f1(goRssIdle)} MiB`);
     console.log(`RSS: agent idle ${f1(rssIdle)} MiB (anon ${f1(anonIdle)}), peak under load ${f1(Math.max(e1.rssPeakMiB, e2.rssPeakMiB))} MiB, after load ${f1(rssAfter)} MiB (anon ${f1(anonAfter)}); nginx (master + worker) idle ${f1(nginxRssIdle)} MiB`);
     console.log(`load average at the end: ${loadAverage()} (${cpus().length} cores; other work on the machine skews every figure)`);
 
     mkdirSync("bench/out", { recursive: true });
     const out = `bench/out/healthz-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
-    writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), version, cpu, options: o, startMs: starts, startBareMs: startsBare, rssIdleMiB: rssIdle, idleCpuShare, rssAnonIdleMiB: anonIdle, rssAfterMiB: rssAfter, rssAnonAfterMiB: anonAfter, rounds, nginxRssIdleMiB: nginxRssIdle, probes: probesRunning, timingOut, results, goals }, null, 2));
+    writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), version, cpu, options: o, startMs: starts, startBareMs: startsBare, rssIdleMiB: rssIdle, idleCpuShare, rssAnonIdleMiB: anonIdle, rssAfterMiB: rssAfter, rssAnonAfterMiB: anonAfter, rounds, nginxRssIdleMiB: nginxRssIdle, goRssMiB: goRssIdle, probes: probesRunning, timingOut, results, isolation, perProbe, goals }, null, 2));
     console.log(`figures written to ${out}`);
   } finally {
     for (const c of children.reverse()) await stopChild(c);

@@ -7,7 +7,7 @@ import { type ConfigFile, duplicateKeyProblems, readConfigFile, readConfigFileFa
 import { createLogger } from "../common/log.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { detectRuntime, runtimeVersion } from "../runtime/detect.ts";
-import { nodeNet } from "../runtime/node_net.ts";
+import { platformNet } from "../runtime/net.ts";
 import { parseArgs } from "./args.ts";
 import type { CommandIO } from "./io.ts";
 import { buildTarget, VERSION } from "./version.ts";
@@ -77,7 +77,7 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
     }
     agent = await startAgent(config, {
       clock: systemClock,
-      net: nodeNet,
+      net: platformNet,
       log,
       version: VERSION,
       runtime: runtimeVersion(),

@@ -9,10 +9,9 @@
  * https://www.sqlite.org/pragma.html#pragma_synchronous).
  */
 import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
-import type { Facts } from "../probes/types.ts";
-import type { Batch, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
+import type { Batch, Facts, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
 import { encodeBatch } from "../telemetry/codec.ts";
-import type { ProbeState, Verdict } from "../agent/events.ts";
+import type { ProbeState, Verdict } from "../telemetry/wire_tables.ts";
 import { admitSeqs, type StreamSeq } from "./seq_admit.ts";
 import { addValue, deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch, type Sketch } from "./sketch.ts";
 import {

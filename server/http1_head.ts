@@ -68,3 +68,31 @@ export function headerValue(head: RequestHead, name: string): string | undefined
   for (const [n, v] of head.headers) if (n === name) return v;
   return undefined;
 }
+
+export type BodyFraming = { readonly kind: "none" } | { readonly kind: "chunked" } | { readonly kind: "length"; readonly length: number };
+
+/**
+ * How the request body is delimited (RFC 9112 §6.3), refusing every ambiguous head a front and
+ * a back end could read two ways (request smuggling, RFC 9112 §11.2): Transfer-Encoding with
+ * Content-Length → 400 (§6.1 allows rejecting it); a coding list whose last is not `chunked` → 400
+ * (§6.3 item 4); any coding besides `chunked` → 501 (we decode no others); Content-Length values
+ * that differ or are not digits → 400 (§6.3 item 5), whether in one field or in several.
+ */
+export function bodyFraming(head: RequestHead): BodyFraming {
+  const te: string[] = [];
+  const cl: string[] = [];
+  for (const [n, v] of head.headers) {
+    if (n === "transfer-encoding") te.push(...v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean));
+    else if (n === "content-length") cl.push(...v.split(",").map((s) => s.trim()));
+  }
+  const hasTe = head.headers.some(([n]) => n === "transfer-encoding");
+  if (hasTe && cl.length) throw new HttpParseError(400, "both transfer-encoding and content-length");
+  if (hasTe) {
+    if (te.at(-1) !== "chunked") throw new HttpParseError(400, "transfer-encoding does not end with chunked");
+    if (te.length !== 1) throw new HttpParseError(501, `transfer-encoding ${te.join(", ")} not supported`);
+    return { kind: "chunked" };
+  }
+  if (!cl.length) return { kind: "none" };
+  if (!cl.every((v) => /^\d+$/.test(v) && v === cl[0])) throw new HttpParseError(400, "malformed content-length");
+  return { kind: "length", length: Number(cl[0]) };
+}

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { HttpParseError, parseRequestHead } from "./http1_head.ts";
+import { bodyFraming, HttpParseError, parseRequestHead } from "./http1_head.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -25,5 +25,33 @@ describe("parseRequestHead()", () => {
     assert.throws(() => parseRequestHead(enc("GET /\r\n\r\n"), 8192), (e) => (e as HttpParseError).status === 400);
     assert.throws(() => parseRequestHead(enc("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n"), 8192), (e) => (e as HttpParseError).status === 400);
     assert.throws(() => parseRequestHead(enc("GET / HTTP/2.0\r\n\r\n"), 8192), (e) => (e as HttpParseError).status === 505);
+  });
+});
+
+describe("bodyFraming()", () => {
+  const head = (lines: string) => parseRequestHead(enc(`POST /x HTTP/1.1\r\nHost: a\r\n${lines}\r\n`), 8192)!;
+  const status = (lines: string) => {
+    try {
+      bodyFraming(head(lines));
+      return 0;
+    } catch (e) {
+      return (e as HttpParseError).status;
+    }
+  };
+  it("reads chunked, a content length, or no body", () => {
+    assert.deepEqual(bodyFraming(head("Transfer-Encoding: Chunked\r\n")), { kind: "chunked" });
+    assert.deepEqual(bodyFraming(head("Content-Length: 5\r\n")), { kind: "length", length: 5 });
+    assert.deepEqual(bodyFraming(head("Content-Length: 5, 5\r\nContent-Length: 5\r\n")), { kind: "length", length: 5 });
+    assert.deepEqual(bodyFraming(head("")), { kind: "none" });
+  });
+  it("refuses the heads a front and a back end could frame two ways (RFC 9112 §6.3, §11.2)", () => {
+    assert.equal(status("Content-Length: 5\r\nContent-Length: 6\r\n"), 400);
+    assert.equal(status("Content-Length: 5, 6\r\n"), 400);
+    assert.equal(status("Content-Length: +5\r\n"), 400);
+    assert.equal(status("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"), 400);
+    assert.equal(status("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n"), 400);
+    assert.equal(status("Transfer-Encoding: chunked, gzip\r\n"), 400);
+    assert.equal(status("Transfer-Encoding: gzip, chunked\r\n"), 501);
+    assert.equal(status("Transfer-Encoding: \r\n"), 400);
   });
 });

@@ -11,23 +11,13 @@ import net from "node:net";
 import http2 from "node:http2";
 import { decodeChunked } from "./chunked.ts";
 import { socketDuplex } from "./socket_duplex.ts";
-import { headerValue, HttpParseError, parseRequestHead, type RequestHead } from "./http1_head.ts";
+import { bodyFraming, headerValue, HttpParseError, parseRequestHead, type RequestHead } from "./http1_head.ts";
 import { PROBLEM_JSON, reasonPhrase } from "./problem.ts";
+import { answerWithin, problemBytes, requestBudget as budget } from "./deadline.ts";
 import { DEFAULT_LIMITS, type FastResponse, type Handler, type RequestInfo, type ServerHandle, type ServerLimits, type ServerOptions } from "./types.ts";
 
 const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 const enc = new TextEncoder();
-
-/** TS 29.500 §5.2.3.2.x: the client's answer deadline in ms. */
-export function maxRspTime(value: string | null | undefined): number | undefined {
-  if (!value) return undefined;
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-function problemBytes(status: number, detail: string, cause?: string): Uint8Array<ArrayBuffer> {
-  return enc.encode(JSON.stringify({ title: reasonPhrase(status), status, detail, ...(cause ? { cause } : {}) }));
-}
 
 function h1Problem(status: number, detail: string, close: boolean, cause?: string): Uint8Array {
   const body = problemBytes(status, detail, cause);
@@ -43,26 +33,9 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Run the handler under the request timeout; a late answer becomes 504 (TS 29.500 TIMED_OUT_REQUEST). */
-async function callHandler(handler: Handler, req: Request, info: RequestInfo, timeoutMs: number, controller: AbortController): Promise<Response> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<Response>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort(new DOMException("request timeout", "TimeoutError"));
-      resolve(new Response(problemBytes(504, `no answer within ${timeoutMs}ms`, "TIMED_OUT_REQUEST"), { status: 504, headers: { "content-type": PROBLEM_JSON } }));
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([
-      Promise.resolve().then(() => handler(req, info)).catch((e) => {
-        console.error(e);
-        return new Response(problemBytes(500, "the handler failed", "SYSTEM_FAILURE"), { status: 500, headers: { "content-type": PROBLEM_JSON } });
-      }),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Run the handler under the request deadline (server/deadline.ts). */
+function callHandler(handler: Handler, req: Request, info: RequestInfo, timeoutMs: number, controller: AbortController): Promise<Response> {
+  return answerWithin(() => handler(req, info), timeoutMs, controller, (e) => console.error(e));
 }
 
 function isStreaming(res: Response): boolean {
@@ -332,16 +305,17 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
             armHead();
             return;
           }
-          // Body framing (RFC 9112 §6.3).
-          const te = headerValue(head, "transfer-encoding");
-          const cl = headerValue(head, "content-length");
+          // Body framing (RFC 9112 §6.3); ambiguous heads are refused (server/http1_head.ts).
+          let framing;
+          try {
+            framing = bodyFraming(head);
+          } catch (e) {
+            socket.end(h1Problem((e as HttpParseError).status ?? 400, (e as Error).message, true));
+            return;
+          }
           let body: Uint8Array<ArrayBuffer> | undefined;
           let consumed = head.length;
-          if (te !== undefined) {
-            if (!/^chunked$/i.test(te.trim())) {
-              socket.end(h1Problem(501, `transfer-encoding ${te} not supported`, true));
-              return;
-            }
+          if (framing.kind === "chunked") {
             let r;
             try {
               r = decodeChunked(buf, head.length, limits.maxBodyBytes);
@@ -355,12 +329,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
             }
             body = r.body.slice();
             consumed = r.end;
-          } else if (cl !== undefined) {
-            if (!/^\d+$/.test(cl)) {
-              socket.end(h1Problem(400, "malformed content-length", true));
-              return;
-            }
-            const n = Number(cl);
+          } else if (framing.kind === "length") {
+            const n = framing.length;
             if (n > limits.maxBodyBytes) {
               socket.end(h1Problem(413, `body exceeds ${limits.maxBodyBytes} bytes`, true));
               return;
@@ -471,7 +441,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
 
 /** The request timeout, shortened by the client's 3gpp-Sbi-Max-Rsp-Time (TS 29.500 §5.2.3.2). */
 function requestBudget(limits: ServerLimits, headers: Headers): number {
-  return Math.min(limits.requestTimeoutMs, maxRspTime(headers.get("3gpp-sbi-max-rsp-time")) ?? Infinity);
+  return budget(limits.requestTimeoutMs, headers);
 }
 
 /** A fetch Request from node:http2 headers (pseudo-headers dropped, :authority as the host). */

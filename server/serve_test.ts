@@ -147,6 +147,14 @@ describe("startServer()", () => {
     const r = await raw(server.port, ["GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"], 3000);
     assert.ok(r.closedAfterMs >= 700 && r.closedAfterMs < 2500, `closed after ${r.closedAfterMs}ms`);
   });
+
+  it("refuses heads that could be framed two ways, and closes (RFC 9112 §6.3, §11.2)", async () => {
+    const smuggle = await raw(server.port, ["POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /y HTTP/1.1\r\nHost: a\r\n\r\n"]);
+    assert.match(smuggle.text, /^HTTP\/1\.1 400[\s\S]*connection: close/);
+    assert.doesNotMatch(smuggle.text, /"path":"\/y"/);
+    assert.match((await raw(server.port, ["POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"])).text, /^HTTP\/1\.1 400/);
+    assert.match((await raw(server.port, ["POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n"])).text, /^HTTP\/1\.1 400/);
+  });
 });
 
 describe("startServer() connection limit", () => {

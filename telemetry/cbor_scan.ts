@@ -10,7 +10,7 @@
  * allocate an array of 2^32 slots); reserved additional-information values 28-30 (§3.1);
  * anything after the one top-level item. Time: one pass, O(bytes). Memory: O(maxDepth).
  */
-import { DecodeError } from "../probes/errors.ts";
+import { DecodeError } from "../common/decode_error.ts";
 
 export interface CborScanLimits {
   /** Deepest nesting of arrays and maps. */

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { encode as cborgEncode } from "cborg";
-import { DecodeError } from "../probes/errors.ts";
+import { DecodeError } from "../common/decode_error.ts";
 import { scanCbor } from "./cbor_scan.ts";
 
 const LIMITS = { maxDepth: 8, maxLength: 65_536 };

@@ -8,7 +8,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DecodeError } from "../probes/errors.ts";
+import { DecodeError } from "../common/decode_error.ts";
 import { decodeBatch, encodeBatch } from "./codec.ts";
 import type { TelemetryRecord } from "./record.ts";
 

@@ -1,7 +1,7 @@
 /** @module Telemetry wire format v1 (CBOR), its record model and the agent's `telemetry:` config. */
 export { DECODE_BATCH_LIMITS, decodeBatch, type DecodeBatchLimits, decodeCborValue, decodeRecord, encodeBatch, encodeRecord, WireVersionError } from "./codec.ts";
 export * from "./record.ts";
-export { recordFromEvent } from "./from_event.ts";
+export * from "./wire_tables.ts";
 export { AGENT_ID_PATTERN, BOOT_ID_PATTERN, NAME_PATTERN, NAME_RULE } from "./names.ts";
 export { type CborScanLimits, scanCbor } from "./cbor_scan.ts";
 export { spoolSchema, type TelemetryConfig, type TelemetryConfigInput, telemetrySchema } from "./telemetry_config.ts";

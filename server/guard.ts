@@ -1,0 +1,67 @@
+/**
+ * @module The limits a request meets before the app, for servers that hand every request over as
+ * a fetch `Request` (Bun.serve, Deno.serve): head size → 431, body size → 413, the request
+ * deadline → 504 (server/deadline.ts); each answer problem+json (TS 29.571 §5.2.4.1). The native
+ * server's own caps stay underneath as the hard memory bound (docs/health.md).
+ */
+import { answerWithin, problemAnswer, requestBudget } from "./deadline.ts";
+
+export interface GuardLimits {
+  readonly requestTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly maxBodyBytes: number;
+}
+
+export type FetchHandler = (req: Request) => Response | Promise<Response>;
+
+/** Bytes of the request head as HTTP/1.1 would carry it: request line and `name: value\r\n` lines. */
+export function headBytes(req: Request): number {
+  const url = new URL(req.url);
+  let n = req.method.length + url.pathname.length + url.search.length + 12;
+  req.headers.forEach((v, k) => (n += k.length + v.length + 4));
+  return n;
+}
+
+/** Read at most `max` bytes of the body; undefined if there are more. */
+async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > max) return undefined;
+      chunks.push(value);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+export function guard(limits: GuardLimits, handler: FetchHandler, onError?: (e: unknown) => void): FetchHandler {
+  return async (req) => {
+    if (headBytes(req) > limits.maxHeaderBytes) return problemAnswer(431, `request head exceeds ${limits.maxHeaderBytes} bytes`, undefined, { connection: "close" });
+    const declared = req.headers.get("content-length");
+    if (declared !== null && Number(declared) > limits.maxBodyBytes) {
+      return problemAnswer(413, `body exceeds ${limits.maxBodyBytes} bytes`, undefined, { connection: "close" });
+    }
+    let request = req;
+    if (req.body && declared === null) {
+      // No declared length (chunked, or HTTP/2 DATA without content-length): count as it comes.
+      const body = await readCapped(req.body, limits.maxBodyBytes);
+      if (!body) return problemAnswer(413, `body exceeds ${limits.maxBodyBytes} bytes`, undefined, { connection: "close" });
+      request = new Request(req.url, { method: req.method, headers: req.headers, body });
+    }
+    const controller = new AbortController();
+    return answerWithin(() => handler(request), requestBudget(limits.requestTimeoutMs, req.headers), controller, onError);
+  };
+}

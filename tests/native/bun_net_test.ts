@@ -1,0 +1,99 @@
+/** runtime/bun_net.ts against real loopback peers (Bun only): what the probes rely on from Net.tcp. */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import tls from "node:tls";
+import { readFileSync } from "node:fs";
+import { bunNet } from "../../runtime/bun_net.ts";
+import { classifyError } from "../../probes/run_probe.ts";
+
+describe("bunNet.tcp", () => {
+  let echo: net.Server;
+  let port = 0;
+  before(async () => {
+    echo = net.createServer((s) => {
+      s.on("error", () => {});
+      s.on("data", (d) => s.end(d));
+    });
+    await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+    port = (echo.address() as net.AddressInfo).port;
+  });
+  after(() => new Promise<void>((r) => echo.close(() => r())));
+
+  it("connects, writes, reads and sees the peer close", async () => {
+    const c = await bunNet.tcp({ host: "127.0.0.1", port }, AbortSignal.timeout(2000));
+    assert.equal(c.remote.port, port);
+    assert.ok(c.local.port > 0);
+    const got: string[] = [];
+    const closed = new Promise<Error | undefined>((r) => c.onClose(r));
+    c.onData((d) => got.push(new TextDecoder().decode(d)));
+    c.write(new TextEncoder().encode("ping"));
+    assert.equal(await closed, undefined);
+    assert.equal(got.join(""), "ping");
+  });
+
+  it("rejects a refused connect with ECONNREFUSED, which the agent classifies as refused", async () => {
+    const free = net.createServer();
+    await new Promise<void>((r) => free.listen(0, "127.0.0.1", r));
+    const closedPort = (free.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const e = await bunNet.tcp({ host: "127.0.0.1", port: closedPort }, AbortSignal.timeout(2000)).then(() => undefined, (e) => e);
+    assert.equal(classifyError(e), "refused");
+  });
+
+  it("rejects at once when the signal is already aborted", async () => {
+    const c = new AbortController();
+    c.abort(new Error("stop"));
+    await assert.rejects(bunNet.tcp({ host: "127.0.0.1", port }, c.signal), /stop/);
+  });
+});
+
+describe("bunNet.tcp with tls", () => {
+  const certDir = new URL("../../server/testdata/", import.meta.url).pathname;
+  const cert = readFileSync(certDir + "localhost.crt", "utf8");
+  const key = readFileSync(certDir + "localhost.key", "utf8");
+  let server: tls.Server;
+  let silent: net.Server;
+  let port = 0;
+  let silentPort = 0;
+  before(async () => {
+    server = tls.createServer({ cert, key, ALPNProtocols: ["h2"] }, (s) => {
+      s.on("error", () => {});
+      s.on("data", (d) => s.end(d));
+    });
+    server.on("tlsClientError", () => {});
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as net.AddressInfo).port;
+    silent = net.createServer((s) => s.on("error", () => {}));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    silentPort = (silent.address() as net.AddressInfo).port;
+  });
+  after(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
+
+  it("completes the handshake against the CA and the name, then carries data", async () => {
+    const c = await bunNet.tcp({ host: "127.0.0.1", port, tls: { servername: "localhost", ca: cert } }, AbortSignal.timeout(2000));
+    const got: string[] = [];
+    const closed = new Promise<void>((r) => c.onClose(() => r()));
+    c.onData((d) => got.push(new TextDecoder().decode(d)));
+    c.write(new TextEncoder().encode("hello"));
+    await closed;
+    assert.equal(got.join(""), "hello");
+  });
+
+  it("refuses a certificate it cannot verify, and accepts it with verify: false", async () => {
+    const e = await bunNet.tcp({ host: "127.0.0.1", port, tls: { servername: "localhost" } }, AbortSignal.timeout(2000)).then(() => undefined, (e) => e);
+    assert.match(String(e?.code), /SELF_SIGNED|UNABLE_TO_VERIFY/);
+    const c = await bunNet.tcp({ host: "127.0.0.1", port, tls: { verify: false } }, AbortSignal.timeout(2000));
+    c.close();
+  });
+
+  it("gives up at the signal when the peer never answers the ClientHello", async () => {
+    const t0 = performance.now();
+    const e = await bunNet.tcp({ host: "127.0.0.1", port: silentPort, tls: { verify: false } }, AbortSignal.timeout(150)).then(() => undefined, (e) => e);
+    assert.equal(classifyError(e), "timeout");
+    assert.ok(performance.now() - t0 < 1000);
+  });
+});
