@@ -65,7 +65,9 @@ interface Collector {
 
 async function startCollector(dir: string, name: string, port: number, store: string): Promise<Collector> {
   const conf = join(dir, `${name}.yaml`);
-  fs.writeFileSync(conf, `listen: "127.0.0.1:${port}"\nauth: { sharedToken: "${TOKEN}" }\nstore: ${store}\nlimits: { maxBodyBytes: 1MiB }\n`);
+  fs.writeFileSync(conf, `listen: "127.0.0.1:${port}"\nauth: { sharedToken: "${TOKEN}", apiTokens: { bench: { token: "${TOKEN}-viewer" } } }\nstore: ${store}\n` +
+    // Records are dated T0 (fixed): a wide window keeps them at their own minutes (docs/security.md).
+    `limits: { maxBodyBytes: 1MiB, recordTimeWindow: 87600h }\n`);
   const child = spawn(process.execPath, ["cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => void (err = (err + d.toString()).slice(-4000)));
@@ -111,7 +113,7 @@ async function drive(collectors: readonly Collector[], nats: readonly NatsNode[]
   const expected = AGENTS * ROUNDS * PER_BATCH;
   for (const c of collectors) {
     for (;;) {
-      const m = await (await fetch(`${c.url}/metrics`)).text();
+      const m = await (await fetch(`${c.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}-viewer` } })).text();
       let sum = 0;
       for (const line of m.matchAll(/^edgeprobe_probe_results_total\{[^}]*\} (\d+)/gm)) sum += Number(line[1]);
       if (sum >= expected || performance.now() - t > 600_000) break;

@@ -146,7 +146,7 @@ const results: Record<string, unknown> = { runtime: runtimeVersion(), date: new 
 const TOKEN = "bench-token-0123456789abcdef";
 async function ingestInProcess(agents: number, perBatch: number, rounds: number) {
   const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-"));
-  const config = parseCollectorConfig({ auth: { sharedToken: TOKEN }, store: { path: join(dir, "c.db") }, limits: { maxBodyBytes: "4MiB" } }, {});
+  const config = parseCollectorConfig({ auth: { sharedToken: TOKEN }, store: { path: join(dir, "c.db") }, limits: { maxBodyBytes: "4MiB", recordTimeWindow: "87600h" } }, {});
   const store = await openSqliteStore({ path: join(dir, "c.db") });
   const { handler, close } = createCollectorHandler(config, store, { now: Date.now, log: () => {} });
   const bodies: Uint8Array[] = [];
@@ -188,7 +188,7 @@ results.ingestInProcess = [
 async function ingestHttp(agents: number, perBatch: number, rounds: number, concurrency: number) {
   const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-"));
   const port = 23200;
-  fs.writeFileSync(join(dir, "c.yaml"), `listen: "127.0.0.1:${port}"\nauth: { sharedToken: "${TOKEN}" }\nstore: { path: "${join(dir, "c.db")}" }\nlimits: { maxBodyBytes: 4MiB }\n`);
+  fs.writeFileSync(join(dir, "c.yaml"), `listen: "127.0.0.1:${port}"\nauth: { sharedToken: "${TOKEN}" }\nstore: { path: "${join(dir, "c.db")}" }\nlimits: { maxBodyBytes: 4MiB, recordTimeWindow: 87600h }\n`);
   const child = spawn(process.execPath, ["cli/main.ts", "collector", "--config", join(dir, "c.yaml")], { cwd: new URL("../", import.meta.url).pathname, stdio: ["ignore", "pipe", "ignore"] });
   await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve()));
   const ticks = () => {
