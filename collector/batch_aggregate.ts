@@ -8,7 +8,7 @@
  */
 import type { Facts } from "../probes/types.ts";
 import type { ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
-import { addValue, mergeInto, newSketch, type Sketch } from "./sketch.ts";
+import { mergeInto, newSketch, type Sketch } from "./sketch.ts";
 import type { EventView, FleetChange, NodeSummary, ProbeView } from "./store.ts";
 
 export const MINUTE = 60_000;
@@ -40,14 +40,6 @@ export interface MinuteDelta {
   ok: number;
   failures: Record<string, number>;
   readonly latencies: number[];
-}
-
-/** Add a batch's minute into an aggregate. */
-export function addMinute(into: MinuteAgg, d: MinuteDelta): void {
-  into.count += d.count;
-  into.ok += d.ok;
-  for (const k in d.failures) into.failures[k] = (into.failures[k] ?? 0) + d.failures[k];
-  for (const v of d.latencies) addValue(into.sketch, v);
 }
 
 export interface ProbeDelta {

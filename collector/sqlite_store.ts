@@ -22,7 +22,7 @@ import type { Batch } from "../telemetry/record.ts";
 import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
 import { mergeInto, newSketch, quantile, RELATIVE_ERROR } from "./sketch.ts";
 import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
-import { applyBatch, type NodeMem, newReadModel, nodeSummary, probeView, settleMinutes, streamKey } from "./read_model.ts";
+import { applyBatch, compactSlot, type NodeMem, newReadModel, nodeSummary, probeView, settleMinutes, slotAgg, streamKey } from "./read_model.ts";
 import { SCHEMA } from "./sqlite/schema.ts";
 import { prepareStatements } from "./sqlite/statements.ts";
 import { eventFromRow, minuteFromRow, minuteParams, nodeFromRow, nodeParams, num, probeFromRow, probesFromJson, probesJson, streamFromRow, streamParams } from "./sqlite/rows.ts";
@@ -221,7 +221,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     q.putNode.run(...nodeParams(n));
     q.putNodeProbes.run(n.id, probesJson(n));
     for (const p of n.dirtyMinutes) {
-      for (const [minute, slot] of p.minutes) if (slot.dirty) q.putMinute.run(...minuteParams(p.node, p.name, minute, slot.agg));
+      for (const [minute, slot] of p.minutes) {
+        if (!slot.dirty) continue;
+        const agg = slotAgg(slot);
+        q.putMinute.run(...minuteParams(p.node, p.name, minute, agg));
+        compactSlot(slot, agg);
+      }
     }
   };
   /** After the transaction that wrote them committed. */
@@ -335,7 +340,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     const out = new Map<number, MinuteAgg>();
     for (const r of fromDb ?? q.minutesOf.all(node, probe, from, to)) out.set(num(r.minute), minuteFromRow(r));
     const p = model.nodes.get(node)?.probes.get(probe);
-    if (p) for (const [m, slot] of p.minutes) if (m >= from && m < to) out.set(m, slot.agg);
+    if (p) for (const [m, slot] of p.minutes) if (m >= from && m < to) out.set(m, slotAgg(slot));
     return out;
   };
 
