@@ -12,7 +12,7 @@ import type { AgentEvent, EventSink } from "./events.ts";
 import type { Clock } from "../runtime/types.ts";
 import type { LogFn } from "../common/log.ts";
 import { decodeRecord, encodeBatch, encodeRecord } from "../telemetry/codec.ts";
-import { recordFromEvent } from "../telemetry/from_event.ts";
+import { recordFromEvent } from "./record_from_event.ts";
 import type { RecordBody, TelemetryRecord } from "../telemetry/record.ts";
 import type { TelemetryConfig } from "../telemetry/telemetry_config.ts";
 import { openSpool, type SpoolStats } from "./spool.ts";

@@ -6,8 +6,7 @@
  * A Store applies the result to its read model after the batch is durable, so a batch that fails
  * to store leaves no trace (collector/sqlite_store.ts). Pure: the same records give the same delta.
  */
-import type { Facts } from "../probes/types.ts";
-import type { ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
+import type { Facts, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
 import { mergeInto, newSketch, type Sketch } from "./sketch.ts";
 import type { EventView, FleetChange, NodeSummary, ProbeView } from "./store.ts";
 

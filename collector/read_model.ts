@@ -11,7 +11,7 @@
  * together in one transaction, so a replay of the journal skips, by the stream's ack, every batch
  * that row already reflects (collector/sqlite_store.ts).
  */
-import type { Facts } from "../probes/types.ts";
+import type { Facts } from "../telemetry/record.ts";
 import type { BatchDelta, MinuteAgg, MinuteDelta } from "./batch_aggregate.ts";
 import { addValue, deserializeSketch, newSketch, serializeSketch } from "./sketch.ts";
 import type { LastResult, NodeSummary, ProbeView } from "./store.ts";

@@ -23,10 +23,22 @@ import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
 import { mergeInto, newSketch, quantile, RELATIVE_ERROR } from "./sketch.ts";
 import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
 import { applyBatch, compactSlot, type NodeMem, newReadModel, nodeSummary, probeView, settleMinutes, slotAgg, streamKey } from "./read_model.ts";
-import { SCHEMA } from "./sqlite/schema.ts";
-import { prepareStatements } from "./sqlite/statements.ts";
-import { eventFromRow, minuteFromRow, minuteParams, nodeFromRow, nodeParams, num, probeFromRow, probesFromJson, probesJson, streamFromRow, streamParams } from "./sqlite/rows.ts";
-import { groupCommit } from "./sqlite/group_commit.ts";
+import {
+  eventFromRow,
+  groupCommit,
+  minuteFromRow,
+  minuteParams,
+  nodeFromRow,
+  nodeParams,
+  num,
+  prepareStatements,
+  probeFromRow,
+  probesFromJson,
+  probesJson,
+  SCHEMA,
+  streamFromRow,
+  streamParams,
+} from "./sqlite/mod.ts";
 import type { FleetChange, HistoryPoint, IngestOutcome, LatencySummary, NodeDetail, Store, StoreStats } from "./store.ts";
 import { newRecords } from "./store.ts";
 

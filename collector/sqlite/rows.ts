@@ -1,6 +1,6 @@
 /** @module Between SQLite rows and the read model (collector/read_model.ts): the only place that knows column names. */
 import type { Row, SqlValue } from "../../runtime/sqlite.ts";
-import type { Facts } from "../../probes/types.ts";
+import type { Facts } from "../../telemetry/record.ts";
 import { deserializeSketch, serializeSketch } from "../sketch.ts";
 import type { MinuteAgg } from "../batch_aggregate.ts";
 import { newProbeMem, type NodeMem, type ProbeMem, type StreamMem } from "../read_model.ts";
