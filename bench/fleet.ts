@@ -74,7 +74,7 @@ async function feedOne(label: string, port: number, sim: { agents: number; probe
 export const SECTIONS: Section[] = [
   {
     name: "in-process",
-    run: async () => ({ inProcess: await inProcessIngest(quick ? 1000 : 2000, quick ? 3 : 6) }),
+    run: async () => ({ inProcess: [await inProcessIngest(quick ? 1000 : 2000, quick ? 3 : 6), await inProcessIngest(quick ? 300 : 600, quick ? 2 : 4, 60_000)] }),
   },
   {
     name: "sqlite",
