@@ -69,7 +69,7 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
 async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<Store> {
   const s = config.store;
-  if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous });
+  if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous, hoursRetentionMs: config.retention.hours, daysRetentionMs: config.retention.days });
   const { openJetstreamStore } = await import("./jetstream_store.ts");
   return await openJetstreamStore({ ...s, maxAge: config.retention.raw }, { log: deps.log });
 }

@@ -62,6 +62,8 @@ export function probeFromRow(r: Row): ProbeMem {
   p.okTotal = num(r.ok_total);
   p.failTotal = num(r.fail_total);
   p.persistedMax = Infinity;
+  p.hours.persistedMax = Infinity;
+  p.days.persistedMax = Infinity;
   return p;
 }
 
@@ -87,6 +89,8 @@ export function probesFromJson(node: string, body: string): ProbeMem[] {
     p.failTotal = fail as number;
     // Minutes of this probe may be in the table: read before merging into one.
     p.persistedMax = Infinity;
+    p.hours.persistedMax = Infinity;
+    p.days.persistedMax = Infinity;
     return p;
   });
 }
