@@ -12,6 +12,7 @@
  * collector's CPU seconds (from /proc) per record, its RSS. "steady": 10,000 agents × 10 probes
  * at their real intervals (~16,000 records/s): the collector's CPU share and RSS.
  * in-process: the ingest handler without a socket (decode, store, aggregate, ack) on CPU time.
+ * retention: a year of daily rollups for 10,000 nodes; history and latency over long windows timed.
  */
 import * as fs from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import { runtimeVersion } from "../runtime/detect.ts";
 import { startSimulation, type SimulationStats } from "../simulate/mod.ts";
 import { cpuSeconds, rssMiB, startCollectorProcess } from "./fleet/_proc.ts";
 import { inProcessIngest } from "./fleet/in_process.ts";
+import { retentionQueries } from "./fleet/retention.ts";
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
@@ -75,6 +77,10 @@ export const SECTIONS: Section[] = [
   {
     name: "in-process",
     run: async () => ({ inProcess: [await inProcessIngest(quick ? 1000 : 2000, quick ? 3 : 6), await inProcessIngest(quick ? 300 : 600, quick ? 2 : 4, 60_000)] }),
+  },
+  {
+    name: "retention",
+    run: async () => ({ retention: await retentionQueries(quick ? 2000 : 10_000, 365, quick ? 100 : 500) }),
   },
   {
     name: "sqlite",

@@ -405,6 +405,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const from = Math.floor(w.from / UNIT[level]) * UNIT[level];
       const only = nodes && nodes.length > 0 ? new Set(nodes) : undefined;
       const byNode = new Map<string, Row[]>();
+      // A few nodes: one index range per node, not the whole fleet's rows filtered afterwards.
+      if (only && only.size <= 64) {
+        const aggs: MinuteAgg[] = [];
+        for (const id of only) for (const a of aggsOf(level, id, probe, from, w.to, undefined).values()) aggs.push(a);
+        return Promise.resolve(summarize(aggs));
+      }
       for (const r of rowsAll[level].all(probe, from, w.to)) {
         const id = String(r.agent_id);
         if (only && !only.has(id)) continue;
