@@ -75,6 +75,7 @@ export async function simulateCommand(argv: readonly string[], io: CommandIO): P
     return ms;
   };
   let opts;
+  let duration: number | undefined, drain = 30_000, report = 5000;
   try {
     const agents = int("agents", 0);
     const collectors = (str("collector") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -102,7 +103,9 @@ export async function simulateCommand(argv: readonly string[], io: CommandIO): P
         ? { speed, failRate: 0, episodesPerProbeHour: 0, peerRestartsPerProbeHour: 0, silencesPerAgentHour: 0 }
         : { speed },
     };
-    var duration = dur("duration", undefined), drain = dur("drain", 30_000)!, report = dur("report", 5000)!;
+    duration = dur("duration", undefined);
+    drain = dur("drain", 30_000)!;
+    report = dur("report", 5000)!;
   } catch (e) {
     return bad((e as Error).message);
   }
