@@ -12,6 +12,7 @@ export { stepVerdict, type VerdictState } from "./verdict.ts";
 export { type AgentConfig, type AgentConfigInput, agentConfigSchema, ConfigError, type ParseContext, parseAgentConfig, type ProbeConfig, probeConfigSchema } from "./config.ts";
 export { type ConfigFile, duplicateKeyProblems, parseConfigText, readConfigFile, readConfigFileFast } from "./load_config.ts";
 export type { AgentEvent, EventSink, ProbeState, TelemetryUplink, Verdict } from "./events.ts";
+export { aggregate, INITIAL_HEALTH, nextProbeHealth, type ProbeHealth } from "./health.ts";
 export { createTracingSink, type TracingSinkOptions } from "./tracing.ts";
 export { createUplink, type Uplink, type UplinkDeps, type UplinkStats } from "./uplink.ts";
 export { renderUplinkMetrics } from "./uplink_metrics.ts";

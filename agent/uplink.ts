@@ -27,6 +27,7 @@ import { quarantineBatch, refusalReason } from "./uplink_quarantine.ts";
 import { join } from "node:path";
 import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
 import { h2Fetch } from "../probes/mod.ts";
+import { parseRetryAfter, retryDelay } from "../common/retry_after.ts";
 
 export interface UplinkDeps {
   readonly agentId: string;
@@ -234,6 +235,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       }
     });
 
+  /** The collector's Retry-After on the last failed send, if it gave one. */
+  let retryAfterMs: number | undefined;
   /** Send the spool head once. Returns true when the collector acknowledged something (or a refused batch was quarantined). */
   const sendOnce = async (sp: Spool, signal: AbortSignal): Promise<boolean> => {
     const b = sp.peek(maxRecords);
@@ -260,6 +263,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     }
     if (!res.ok) {
       if (res.status === 413 && maxRecords > 1) maxRecords = Math.max(1, Math.floor(maxRecords / 2));
+      // An overloaded collector says when to come back (RFC 9110 §10.2.3); the loop waits at least that long.
+      retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), clock.now());
       throw new Error(`Cannot deliver telemetry batch: collector answered ${res.status} ${text.slice(0, 300)}`);
     }
     let ack: IngestAck;
@@ -336,7 +341,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
           state = "idle";
           log("warn", "uplink: switching to the next collector", { url, error: lastError });
         }
-        backoffMs = backoffDelay(attempt++, config.backoff.initial, config.backoff.max, random);
+        backoffMs = retryDelay(attempt++, config.backoff.initial, config.backoff.max, random, retryAfterMs);
+        retryAfterMs = undefined;
         if (state !== "backoff") log("warn", "uplink: cannot reach collector, backing off", { url, error: lastError, backoffMs });
         state = "backoff";
         try {

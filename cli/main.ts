@@ -19,6 +19,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   probe: { summary: "run one probe and print the result", run: () => Promise.resolve(probeCommand) },
   reflect: { summary: "run a lab responder for one protocol", run: () => Promise.resolve(reflectCommand) },
   "hash-password": { summary: "read a password on stdin, print its scrypt hash for the collector's auth.users", run: async () => (await import("./hash_password.ts")).hashPasswordCommand },
+  simulate: { summary: "emulate a fleet of agents sending telemetry to real collectors", run: async () => (await import("./simulate.ts")).simulateCommand },
   demo: { summary: "a collector, agents and reflectors on loopback, dashboard URL printed", run: async () => (await import("./demo.ts")).demoCommand },
   version: { summary: "print version, build target and runtime", run: () => Promise.resolve(versionCommand) },
 };

@@ -4,17 +4,18 @@
 import { readPem } from "../common/pem.ts";
 import type { LogFn } from "../common/log.ts";
 import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
+import { createAdmission } from "./admission.ts";
 import { createApi } from "./api.ts";
 import type { CollectorConfig } from "./config.ts";
 import { createIngestHandler, INGEST_PATH, type IngestCounters, newIngestCounters } from "./ingest.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
 import { createSseHub } from "./sse.ts";
+import { problem } from "./problem.ts";
 import type { Store } from "./store.ts";
 import { createAuthenticator } from "./auth/mod.ts";
 import { createIngestGuard, type IngestLimits } from "./ingest_limits.ts";
 import type { ReadLimits } from "./read_limits.ts";
 import { limitInFlight } from "./in_flight_limit.ts";
-import { problem } from "./problem.ts";
 import { type AlarmEngine, alarmRoutes, alarmsPathBeside, notificationJson, startAlarms } from "./alarms/mod.ts";
 import { principalOf, requireRole } from "./auth/mod.ts";
 
@@ -83,12 +84,24 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
     nodeCount: () => guard.nodes(),
     routes: deps.alarms ? [alarmRoutes({ engine: deps.alarms, now: deps.now, operatorGuard: requireRole("operator"), userOf: (c) => principalOf(c)?.name ?? "anonymous" })] : [],
   });
+  const admission = createAdmission(config.limits.maxIngestInFlight);
   const route: CollectorHandler = (req, info) => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
     const p = url.indexOf("/", url.indexOf("//") + 2);
     const path = url.slice(p, url.indexOf("?", p) >>> 0);
-    if (path === INGEST_PATH) return ingest(req);
+    if (path === INGEST_PATH) {
+      // Shed before anything is read or decoded (collector/admission.ts).
+      if (!admission.tryEnter()) {
+        counters.batches.shed = (counters.batches.shed ?? 0) + 1;
+        return Promise.resolve(problem(
+          { type: "overloaded", title: "Service Unavailable", status: 503, detail: `Cannot accept telemetry now: ${config.limits.maxIngestInFlight} batches in flight; the agent's spool keeps it` },
+          { "retry-after": String(admission.retryAfterSeconds()) },
+        ));
+      }
+      const started = performance.now();
+      return ingest(req).finally(() => admission.leave(performance.now() - started));
+    }
     return Promise.resolve(api.fetch(req, { remoteAddress: info?.remoteAddress, keepOpen: info?.keepOpen }));
   };
   const handler: CollectorHandler = limitInFlight(route, () => current.limits);
@@ -130,7 +143,7 @@ export function readLimits(config: CollectorConfig): ReadLimits {
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
 async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<Store> {
   const s = config.store;
-  if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous });
+  if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous, hoursRetentionMs: config.retention.hours, daysRetentionMs: config.retention.days });
   const { openJetstreamStore } = await import("./jetstream_store.ts");
   return await openJetstreamStore({ ...s, maxAge: config.retention.raw, keyTtl: config.retireAfter }, { log: deps.log });
 }

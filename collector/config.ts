@@ -101,7 +101,11 @@ export const collectorConfigSchema = z.strictObject({
     history: duration.default(720 * 3_600_000),
     /** How often old data is deleted. @default 5m */
     pruneEvery: duration.default(300_000),
-  }).default({ raw: 24 * 3_600_000, history: 720 * 3_600_000, pruneEvery: 300_000 }),
+    /** How long hourly rollups are kept (SQLite store). @default 2160h (90 days) */
+    hours: duration.default(2160 * 3_600_000),
+    /** How long daily rollups are kept (SQLite store). @default 17520h (2 years) */
+    days: duration.default(17520 * 3_600_000),
+  }).default({ raw: 24 * 3_600_000, history: 720 * 3_600_000, pruneEvery: 300_000, hours: 2160 * 3_600_000, days: 17520 * 3_600_000 }),
   /** Every bound of work and state, with its default: docs/security.md. */
   limits: z.strictObject({
     /** Largest ingest body; larger ones get 413. @default 1MiB */
@@ -148,6 +152,11 @@ export const collectorConfigSchema = z.strictObject({
     idleTimeout: duration.refine((v) => v >= 1000 && v <= 255_000, "idleTimeout is 1s to 255s").default(30_000),
     /** Bytes queued to one event-stream client that does not read; beyond it the stream is closed. @default 256KiB */
     maxSseQueueBytes: byteSize.default(256 * 1024),
+    /**
+     * Ingest batches being stored at once; past it a batch gets 503 with Retry-After before it
+     * is read (the agent's spool keeps it). @default 512
+     */
+    maxIngestInFlight: z.number().int().min(1).default(512),
   }).prefault({}),
   /** A node is shown offline when nothing arrived for this long. @default 2m */
   staleAfter: duration.default(120_000),

@@ -11,6 +11,7 @@ export { createLogger, type LogFn, type LogLevel, silentLogger, stderrLogger } f
 export { type OtelConfig, type OtelConfigInput, otelConfigSchema } from "./otel_config.ts";
 export { diagText, type OtelHandle, otelResourceAttributes, PROBLEM_LOG_INTERVAL_MS, signalUrl, startOtel, type StartOtelOptions } from "./otel_export.ts";
 export { type Labels, PromText } from "./prom_text.ts";
+export { parseRetryAfter, retryDelay } from "./retry_after.ts";
 export { formatIssues, formatPath } from "./zod_issues.ts";
 export { MAX_PEM_BYTES, readPem } from "./pem.ts";
 export { abortable, abortReason, sleep, type SleepTimers } from "./abortable.ts";

@@ -35,7 +35,8 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   agent: ["probes", "telemetry", "common", "runtime", "server"],
   collector: ["telemetry", "common", "runtime", "server"],
   demo: ["agent", "collector", "probes", "telemetry", "common", "runtime", "server"],
-  cli: ["agent", "collector", "demo", "probes", "telemetry", "common", "runtime", "server"],
+  simulate: ["agent", "probes", "telemetry", "common", "runtime"],
+  cli: ["agent", "collector", "demo", "simulate", "probes", "telemetry", "common", "runtime", "server"],
   ".": ["probes", "telemetry", "common", "runtime"],
 };
 
