@@ -168,7 +168,7 @@ function fromWire(w: unknown, deref: (r: unknown) => string, time: (t: number) =
     case "probe": {
       if (w.length < 6) fail("record", "probe record needs [1, dt, probe, kind, latencyUs, status]");
       const probe = deref(w[2]);
-      const status = PROBE_STATUS_BY_CODE.get(w[5] as number);
+      const status = PROBE_STATUS_BY_CODE[w[5] as number];
       if (status === undefined || !isInt(w[5])) fail("record", `unknown probe status ${JSON.stringify(w[5])}`);
       let facts: Facts | undefined;
       if (w[6] === true) {
@@ -199,10 +199,10 @@ function fromWire(w: unknown, deref: (r: unknown) => string, time: (t: number) =
       break;
     }
     case "state":
-      body = { type, at, probe: deref(w[2]), from: PROBE_STATE_BY_CODE.get(w[3] as number), to: PROBE_STATE_BY_CODE.get(w[4] as number) };
+      body = { type, at, probe: deref(w[2]), from: PROBE_STATE_BY_CODE[w[3] as number], to: PROBE_STATE_BY_CODE[w[4] as number] };
       break;
     case "verdict":
-      body = { type, at, from: VERDICT_BY_CODE.get(w[2] as number), to: VERDICT_BY_CODE.get(w[3] as number), causes: refs(w[4]) };
+      body = { type, at, from: VERDICT_BY_CODE[w[2] as number], to: VERDICT_BY_CODE[w[3] as number], causes: refs(w[4]) };
       break;
     case "peer-restart":
       body = { type, at, probe: deref(w[2]), detail: factsOf(w[3]) };

@@ -41,10 +41,15 @@ export const VERDICTS = ["UP", "DEGRADED", "DOWN"] as const;
 export type Verdict = typeof VERDICTS[number];
 export const VERDICT_CODES = { UP: 0, DEGRADED: 1, DOWN: 2 } as const satisfies Record<Verdict, number>;
 
-/** code → name for decoding; `undefined` for a code this build does not know. */
-function inverse<N extends string>(codes: Readonly<Record<N, number>>): ReadonlyMap<number, N> {
-  return new Map(Object.entries(codes).map(([name, code]) => [code as number, name as N]));
+/**
+ * code → name for decoding, as a dense array indexed by code (as fast as the positional tables it
+ * replaced); `undefined` for a code this build does not know.
+ */
+function byCode<N extends string>(codes: Readonly<Record<N, number>>): readonly (N | undefined)[] {
+  const out: (N | undefined)[] = [];
+  for (const [name, code] of Object.entries(codes)) out[code as number] = name as N;
+  return Object.freeze(out);
 }
-export const PROBE_STATUS_BY_CODE: ReadonlyMap<number, ProbeStatus> = inverse(PROBE_STATUS_CODES);
-export const PROBE_STATE_BY_CODE: ReadonlyMap<number, ProbeState> = inverse(PROBE_STATE_CODES);
-export const VERDICT_BY_CODE: ReadonlyMap<number, Verdict> = inverse(VERDICT_CODES);
+export const PROBE_STATUS_BY_CODE: readonly (ProbeStatus | undefined)[] = byCode(PROBE_STATUS_CODES);
+export const PROBE_STATE_BY_CODE: readonly (ProbeState | undefined)[] = byCode(PROBE_STATE_CODES);
+export const VERDICT_BY_CODE: readonly (Verdict | undefined)[] = byCode(VERDICT_CODES);

@@ -42,15 +42,15 @@ describe("telemetry wire tables", () => {
     assert.deepEqual(codesInDocRow(3, "verdict change"), GOLDEN.verdict);
   });
   it("gives every listed name a code and decodes every code back", () => {
-    for (const k of FAILURE_KINDS) assert.equal(PROBE_STATUS_BY_CODE.get(PROBE_STATUS_CODES[k]), k);
-    for (const s of PROBE_STATES) assert.equal(PROBE_STATE_BY_CODE.get(PROBE_STATE_CODES[s]), s);
-    for (const v of VERDICTS) assert.equal(VERDICT_BY_CODE.get(VERDICT_CODES[v]), v);
+    for (const k of FAILURE_KINDS) assert.equal(PROBE_STATUS_BY_CODE[PROBE_STATUS_CODES[k]], k);
+    for (const s of PROBE_STATES) assert.equal(PROBE_STATE_BY_CODE[PROBE_STATE_CODES[s]], s);
+    for (const v of VERDICTS) assert.equal(VERDICT_BY_CODE[VERDICT_CODES[v]], v);
     assert.equal(Object.keys(PROBE_STATUS_CODES).length, FAILURE_KINDS.length + 1);
     assert.equal(new Set(Object.values(PROBE_STATUS_CODES)).size, FAILURE_KINDS.length + 1);
   });
   it("does not decode a code it does not know", () => {
-    assert.equal(PROBE_STATUS_BY_CODE.get(7), undefined);
-    assert.equal(PROBE_STATE_BY_CODE.get(3), undefined);
-    assert.equal(VERDICT_BY_CODE.get(-1), undefined);
+    assert.equal(PROBE_STATUS_BY_CODE[7], undefined);
+    assert.equal(PROBE_STATE_BY_CODE[3], undefined);
+    assert.equal(VERDICT_BY_CODE[-1], undefined);
   });
 });
