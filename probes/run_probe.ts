@@ -35,6 +35,9 @@ export function classifyError(e: unknown): FailureKind {
   }
   // A peer that answers bytes the parser refuses: llhttp's HPE_* codes (HTTP/1.1), and TLS records
   // that are not TLS (a plaintext or garbage peer on a TLS port).
+  // Bun.connect's TLS (runtime/bun_net.ts) reports the same refusals as EPROTO with BoringSSL's
+  // reason in the message ("SSL routines:...:WRONG_VERSION_NUMBER"): a peer that is not speaking TLS.
+  if (code === "EPROTO") return "malformed";
   if (typeof code === "string" && (/^HPE_/.test(code) || /^ERR_SSL_(WRONG_VERSION_NUMBER|.*(RECORD|PACKET|LENGTH|DECODE|UNEXPECTED).*)$/.test(code))) return "malformed";
   if (err?.name === "AbortError") return "timeout";
   if (err?.cause) return classifyError(err.cause);

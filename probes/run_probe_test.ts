@@ -12,6 +12,8 @@ describe("classifyError()", () => {
     assert.equal(classifyError(Object.assign(new Error("Parse Error: Expected HTTP/"), { code: "HPE_INVALID_CONSTANT" })), "malformed");
     assert.equal(classifyError(Object.assign(new Error("WRONG_VERSION_NUMBER"), { code: "ERR_SSL_WRONG_VERSION_NUMBER" })), "malformed");
     assert.equal(classifyError(Object.assign(new Error("x"), { code: "ERR_SSL_PACKET_LENGTH_TOO_LONG" })), "malformed");
+    // Bun.connect's TLS (measured against `edgeprobe reflect tcp --hostile garbage`).
+    assert.equal(classifyError(Object.assign(new Error("error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"), { code: "EPROTO" })), "malformed");
     assert.equal(classifyError(Object.assign(new Error("x"), { code: "ERR_SSL_CERTIFICATE_VERIFY_FAILED" })), "local", "a certificate problem is not a malformed answer");
   });
 

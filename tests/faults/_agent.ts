@@ -1,4 +1,5 @@
 /** @module Start the agent from source as a real process for fault tests, on a port it picks. */
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Child, startChild } from "../_util/process.ts";
@@ -13,12 +14,21 @@ export interface RunningAgent {
 }
 
 /** Write `yaml` to `dir/agent.yaml` and start `edgeprobe agent` on Bun. */
-export function spawnAgent(dir: string, yaml: string, env: Record<string, string> = {}): RunningAgent {
+/**
+ * Start the agent from source on a config. With `fifo`, the config is a named pipe the agent's
+ * start-up blocks on until `release()` writes it (a start-up window of the test's choosing).
+ */
+export function spawnAgent(dir: string, yaml: string, env: Record<string, string> = {}, opts: { fifo?: boolean } = {}): RunningAgent & { release(): Promise<void> } {
   const path = join(dir, "agent.yaml");
-  writeFileSync(path, yaml);
+  if (opts.fifo) execFileSync("mkfifo", [path]);
+  else writeFileSync(path, yaml);
   const child = startChild(BUN, ["cli/main.ts", "agent", "--config", path], { cwd: root, env });
   const hostPort = child.waitFor(/listening on \S+:\d+/, 20_000).then((l) => l.replace("listening on ", ""));
-  return { child, hostPort };
+  // The writer is a child process with a deadline: opening a FIFO blocks until the reader opens.
+  const release = () => opts.fifo
+    ? new Promise<void>((resolve, reject) => execFile("sh", ["-c", 'printf "%s" "$0" > "$1"', yaml, path], { timeout: 10_000 }, (e) => e ? reject(e) : resolve()))
+    : Promise.resolve();
+  return { child, hostPort, release };
 }
 
 /** True once the process has a handler installed for `signal` (its bit in /proc/PID/status SigCgt). */

@@ -95,12 +95,14 @@ telemetry:
 
   it("SIGTERM storm during start-up: queued, the agent starts, drains and exits 0", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ep-sig-"));
-    const { child } = spawnAgent(dir, `
+    // The config is a FIFO: the agent's start-up waits in its (async) config read until the test
+    // writes, so the storm below lands in start-up however fast the rest of start-up is.
+    const { child, release } = spawnAgent(dir, `
 agent: { id: sig-early }
 server: { listen: "127.0.0.1:0" }
 probes:
   - { name: p, kind: tcp, target: "127.0.0.1:9", interval: 100ms, timeout: 80ms }
-`);
+`, {}, { fifo: true });
     cleanups.push(() => child.stop("SIGKILL", 1000));
     while (!catches(child.pid, SIGTERM)) {
       assert.equal(child.proc.exitCode, null, child.output());
@@ -110,6 +112,7 @@ probes:
       child.proc.kill(i % 2 ? "SIGINT" : "SIGTERM");
       await sleep(2);
     }
+    await release();
     const code = await Promise.race([child.exited, sleep(15_000).then(() => "still running")]);
     assert.equal(code, 0, child.output().slice(-2000));
     assert.match(child.output(), /"event":"signal-queued","signal":"SIGTERM"/);
