@@ -213,8 +213,8 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
       }
       addToSlot(slot, agg);
       slot.dirty = true;
-      addToLevel(p.hours, "hours", minute - (minute % HOUR), agg, (t) => loadMinute("hours", a.agentId, name, t));
-      addToLevel(p.days, "days", minute - (minute % DAY), agg, (t) => loadMinute("days", a.agentId, name, t));
+      addToLevel(p.hours, minute - (minute % HOUR), agg, (t) => loadMinute("hours", a.agentId, name, t));
+      addToLevel(p.days, minute - (minute % DAY), agg, (t) => loadMinute("days", a.agentId, name, t));
     }
     n.dirtyMinutes.add(p);
   }
@@ -223,7 +223,7 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
 
 const emptySlot = (): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, base: undefined, latencies: [], dirty: false });
 
-function addToLevel(l: RollupLevel, _level: Level, t: number, d: MinuteDelta, load: (t: number) => MinuteAgg | undefined): void {
+function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: (t: number) => MinuteAgg | undefined): void {
   let slot = l.slots.get(t);
   if (!slot) {
     const stored = t <= l.persistedMax ? load(t) : undefined;
@@ -233,28 +233,25 @@ function addToLevel(l: RollupLevel, _level: Level, t: number, d: MinuteDelta, lo
   slot.dirty = true;
 }
 
-/** After every dirty slot was written: keep only the level's newest slot in memory. */
-export function settleLevel(l: RollupLevel): void {
+/**
+ * After every dirty slot was written: keep only the newest slot in memory.
+ * @returns the new persisted maximum (+Infinity stays: unknown until a restart's reads are done)
+ */
+function settleSlots(slots: Map<number, MinuteSlot>, persistedMax: number): number {
   let newest = -Infinity;
-  for (const k of l.slots.keys()) if (k > newest) newest = k;
-  for (const [k, slot] of l.slots) {
-    if (k !== newest) l.slots.delete(k);
+  for (const k of slots.keys()) if (k > newest) newest = k;
+  for (const [k, slot] of slots) {
+    if (k !== newest) slots.delete(k);
     else slot.dirty = false;
   }
-  if (l.persistedMax !== Infinity && newest > l.persistedMax) l.persistedMax = newest;
+  return persistedMax !== Infinity && newest > persistedMax ? newest : persistedMax;
 }
 
-/** After every dirty slot was written: keep only the probe's newest minute in memory. */
+/** After every dirty slot of a probe was written: its newest minute, hour and day stay in memory. */
 export function settleMinutes(p: ProbeMem): void {
-  let newest = -Infinity;
-  for (const k of p.minutes.keys()) if (k > newest) newest = k;
-  for (const [k, slot] of p.minutes) {
-    if (k !== newest) p.minutes.delete(k);
-    else slot.dirty = false;
-  }
-  if (p.persistedMax !== Infinity && newest > p.persistedMax) p.persistedMax = newest;
-  settleLevel(p.hours);
-  settleLevel(p.days);
+  p.persistedMax = settleSlots(p.minutes, p.persistedMax);
+  p.hours.persistedMax = settleSlots(p.hours.slots, p.hours.persistedMax);
+  p.days.persistedMax = settleSlots(p.days.slots, p.days.persistedMax);
 }
 
 export function probeView(p: ProbeMem): ProbeView {

@@ -1,5 +1,5 @@
 /** @module The SQLite store's prepared statements, by table (schema: collector/sqlite/schema.ts). */
-import type { Database } from "../../runtime/sqlite.ts";
+import type { Database, Statement } from "../../runtime/sqlite.ts";
 
 export function prepareStatements(db: Database) {
   return {
@@ -25,16 +25,8 @@ export function prepareStatements(db: Database) {
     // The IN list lets SQLite use the (agent_id, probe, minute) index once per node.
     minutesAll: db.prepare("SELECT agent_id, minute, count, ok, failures, sketch FROM minutes WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND minute >= ? AND minute < ?"),
     // Rollups: the same shape per hour and per day; `t` is the step's start.
-    getHour: db.prepare("SELECT count, ok, failures, sketch FROM hours WHERE agent_id = ? AND probe = ? AND t = ?"),
-    getDay: db.prepare("SELECT count, ok, failures, sketch FROM days WHERE agent_id = ? AND probe = ? AND t = ?"),
-    putHour: db.prepare(`INSERT INTO hours (agent_id, probe, t, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (agent_id, probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
-    putDay: db.prepare(`INSERT INTO days (agent_id, probe, t, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (agent_id, probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
-    hoursOf: db.prepare("SELECT t AS minute, count, ok, failures, sketch FROM hours WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t"),
-    daysOf: db.prepare("SELECT t AS minute, count, ok, failures, sketch FROM days WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t"),
-    hoursAll: db.prepare("SELECT agent_id, t AS minute, count, ok, failures, sketch FROM hours WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?"),
-    daysAll: db.prepare("SELECT agent_id, t AS minute, count, ok, failures, sketch FROM days WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?"),
+    ...rollup(db, "hours", "Hour"),
+    ...rollup(db, "days", "Day"),
     pruneHours: db.prepare("DELETE FROM hours WHERE t < ?"),
     pruneDays: db.prepare("DELETE FROM days WHERE t < ?"),
     allNodes: db.prepare("SELECT * FROM nodes"),
@@ -50,6 +42,18 @@ export function prepareStatements(db: Database) {
     pruneEvents: db.prepare("DELETE FROM events WHERE at < ?"),
     pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
   };
+}
+
+/** get/put/of/all for one rollup table (`hours` or `days`): the same columns as `minutes`, keyed by `t`. */
+function rollup<T extends "hours" | "days", N extends string>(db: Database, table: T, name: N) {
+  const cols = "count, ok, failures, sketch";
+  return {
+    [`get${name}`]: db.prepare(`SELECT ${cols} FROM ${table} WHERE agent_id = ? AND probe = ? AND t = ?`),
+    [`put${name}`]: db.prepare(`INSERT INTO ${table} (agent_id, probe, t, ${cols}) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
+    [`${table}Of`]: db.prepare(`SELECT t AS minute, ${cols} FROM ${table} WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t`),
+    [`${table}All`]: db.prepare(`SELECT agent_id, t AS minute, ${cols} FROM ${table} WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?`),
+  } as Record<`get${N}` | `put${N}` | `${T}Of` | `${T}All`, Statement>;
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
