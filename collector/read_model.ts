@@ -117,8 +117,17 @@ export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 export type Level = "minutes" | "hours" | "days";
 
+/** One probe name merged across the fleet, per minute, hour and day. */
+export interface FleetProbe {
+  readonly minutes: RollupLevel;
+  readonly hours: RollupLevel;
+  readonly days: RollupLevel;
+}
+
 export interface ReadModel {
   readonly streams: Map<string, StreamMem>;
+  /** Probe name → its fleet-wide rollups (slots since the last write, and the newest). */
+  readonly fleet: Map<string, FleetProbe>;
   readonly nodes: Map<string, NodeMem>;
   /**
    * Nodes with unwritten state, oldest first: the journal rowid of the first batch not yet
@@ -128,7 +137,7 @@ export interface ReadModel {
 }
 
 export function newReadModel(): ReadModel {
-  return { streams: new Map(), nodes: new Map(), dirty: new Map() };
+  return { streams: new Map(), fleet: new Map(), nodes: new Map(), dirty: new Map() };
 }
 
 export function newNodeMem(id: string, bootId: string, at: number): NodeMem {
@@ -231,6 +240,34 @@ function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: (t: number)
   }
   addToSlot(slot, d);
   slot.dirty = true;
+}
+
+/**
+ * Add a batch's results to the fleet-wide rollups of their probe names. Every slot is read from
+ * its table when first made (a handful per probe name and minute), so the rows stay whole
+ * across restarts.
+ */
+export function applyFleet(m: ReadModel, d: BatchDelta, load: (level: Level, probe: string, t: number) => MinuteAgg | undefined): void {
+  for (const [name, pd] of d.probes) {
+    if (pd.minutes.size === 0) continue;
+    let f = m.fleet.get(name);
+    if (!f) {
+      f = { minutes: { slots: new Map(), persistedMax: Infinity }, hours: { slots: new Map(), persistedMax: Infinity }, days: { slots: new Map(), persistedMax: Infinity } };
+      m.fleet.set(name, f);
+    }
+    for (const [minute, agg] of pd.minutes) {
+      addToLevel(f.minutes, minute, agg, (t) => load("minutes", name, t));
+      addToLevel(f.hours, minute - (minute % HOUR), agg, (t) => load("hours", name, t));
+      addToLevel(f.days, minute - (minute % DAY), agg, (t) => load("days", name, t));
+    }
+  }
+}
+
+/** After the fleet rollups were written: keep each level's newest slot. */
+export function settleFleet(f: FleetProbe): void {
+  settleSlots(f.minutes.slots, Infinity);
+  settleSlots(f.hours.slots, Infinity);
+  settleSlots(f.days.slots, Infinity);
 }
 
 /**

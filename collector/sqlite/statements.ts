@@ -10,7 +10,11 @@ export function prepareStatements(db: Database) {
     insBatch: db.prepare("INSERT INTO batches (agent_id, boot_id, first_seq, last_seq, first_at, last_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
     journalAfter: db.prepare("SELECT rowid AS id, received_at, body FROM batches WHERE rowid > ? ORDER BY rowid"),
     maxBatch: db.prepare("SELECT coalesce(max(rowid), 0) AS id FROM batches"),
-    getCheckpoint: db.prepare("SELECT batch_rowid FROM checkpoint WHERE id = 1"),
+    getCheckpoint: db.prepare("SELECT batch_rowid, fleet_rowid FROM checkpoint WHERE id = 1"),
+    putFleetMark: db.prepare("UPDATE checkpoint SET fleet_rowid = ? WHERE id = 1"),
+    ...fleetRollup(db, "minutes"),
+    ...fleetRollup(db, "hours"),
+    ...fleetRollup(db, "days"),
     putCheckpoint: db.prepare("UPDATE checkpoint SET batch_rowid = ? WHERE id = 1"),
     // The newest row stays: rowids must keep growing (a table emptied starts again at 1).
     dropJournal: db.prepare("DELETE FROM batches WHERE rowid <= ? AND rowid < (SELECT max(rowid) FROM batches)"),
@@ -54,6 +58,18 @@ function rollup<T extends "hours" | "days", N extends string>(db: Database, tabl
     [`${table}Of`]: db.prepare(`SELECT t AS minute, ${cols} FROM ${table} WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t`),
     [`${table}All`]: db.prepare(`SELECT agent_id, t AS minute, ${cols} FROM ${table} WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?`),
   } as Record<`get${N}` | `put${N}` | `${T}Of` | `${T}All`, Statement>;
+}
+
+/** get/put/of for one fleet-wide rollup table (`fleet_minutes`, `fleet_hours`, `fleet_days`). */
+function fleetRollup<L extends "minutes" | "hours" | "days">(db: Database, level: L) {
+  const table = `fleet_${level}`, cols = "count, ok, failures, sketch";
+  return {
+    [`fleetGet_${level}`]: db.prepare(`SELECT ${cols} FROM ${table} WHERE probe = ? AND t = ?`),
+    [`fleetPut_${level}`]: db.prepare(`INSERT INTO ${table} (probe, t, ${cols}) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
+    [`fleetOf_${level}`]: db.prepare(`SELECT t AS minute, ${cols} FROM ${table} WHERE probe = ? AND t >= ? AND t < ?`),
+    [`fleetPrune_${level}`]: db.prepare(`DELETE FROM ${table} WHERE t < ?`),
+  } as Record<`fleetGet_${L}` | `fleetPut_${L}` | `fleetOf_${L}` | `fleetPrune_${L}`, Statement>;
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
