@@ -1,9 +1,10 @@
 /**
- * Failover (issue 8 item 2): a 3-node NATS cluster on loopback (clients 26101-26103, routes
- * 26201-26203; stream and bucket with 3 replicas), two collector processes (26301, 26302), 20
- * in-process agents (uplinks) split across them, each with the other collector as `failover`.
+ * Failover: a 3-node NATS cluster on loopback (clients 35101-35103, routes 35201-35203; stream
+ * and buckets with 3 replicas), two collector processes (35301, 35302) splitting 16 partitions,
+ * 20 in-process agents (uplinks) split across them, each with the other collector as `failover`.
  * Mid-run the first collector and the stream's leader node are killed with SIGKILL. The survivor
- * must then show all 20 nodes, and hold every emitted record exactly once with contiguous seqs.
+ * must take over the dead collector's partitions within 10 s, then show all 20 nodes, and hold
+ * every emitted record exactly once with contiguous seqs.
  * Run: bash scripts/test.sh integration nats
  */
 import { describe, it } from "node:test";
@@ -22,9 +23,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { BUN, ROOT, sleep, storedRecords, TOKEN } from "../telemetry/_procs.ts";
 import { type NatsNode, startNatsCluster } from "./_nats.ts";
 
-const CLIENT_PORTS = [26101, 26102, 26103];
-const ROUTE_PORTS = [26201, 26202, 26203];
-const COLLECTOR_PORTS = [26301, 26302];
+const CLIENT_PORTS = [35101, 35102, 35103];
+const ROUTE_PORTS = [35201, 35202, 35203];
+const COLLECTOR_PORTS = [35301, 35302];
+const PARTITIONS = 16;
 const AGENTS = 20;
 const RATE = 25; // records per second per agent
 
@@ -40,6 +42,8 @@ function collectorYaml(dir: string, name: string, port: number): string {
     `  readModel: "${join(dir, `${name}-read.db`)}"`,
     "  raw: true",
     "  timeout: 3s",
+    `  partitions: ${PARTITIONS}`,
+    `  collectorId: ${name}`,
   ].join("\n") + "\n");
   return path;
 }
@@ -115,10 +119,39 @@ describe("scale-out failover", () => {
       // The stream's leader: the node whose loss forces a JetStream leader election.
       const nc = await connect({ servers: nats.map((n) => n.url) });
       const leader = (await (await jetstreamManager(nc)).streams.info("EDGEPROBE_TELEMETRY")).cluster?.leader;
-      await nc.close();
       const victim = nats.find((n) => n.name === leader) ?? nats[0];
+      const leases = await new Kvm(nc).open("edgeprobe_leases");
+      const owners = async () => {
+        const out: string[] = [];
+        for (let p = 0; p < PARTITIONS; p++) {
+          const e = await leases.get(`p.${p}`).catch(() => null);
+          out.push(e && e.operation === "PUT" ? JSON.parse(e.string()).owner : "-");
+        }
+        return out;
+      };
+      const before = await owners();
+      await nc.close();
+      assert.deepEqual(before.filter((o) => o === "c1").length, PARTITIONS / 2, `c1 holds half the partitions before the kill: ${before}`);
       await Promise.all([collectors[0].stop("SIGKILL"), victim.stop("SIGKILL")]);
       const killedAt = Date.now();
+      // Takeover: every partition leased to the survivor within 10 s of the kill.
+      let takeoverMs = -1;
+      const survivorNc = await connect({ servers: nats.filter((n) => n !== victim).map((n) => n.url) });
+      const leases2 = await new Kvm(survivorNc).open("edgeprobe_leases");
+      while (Date.now() - killedAt < 15_000) {
+        let all = true;
+        for (let p = 0; p < PARTITIONS && all; p++) {
+          const e = await leases2.get(`p.${p}`).catch(() => null);
+          all = !!e && e.operation === "PUT" && JSON.parse(e.string()).owner === "c2";
+        }
+        if (all) {
+          takeoverMs = Date.now() - killedAt;
+          break;
+        }
+        await sleep(100);
+      }
+      await survivorNc.close();
+      assert.ok(takeoverMs >= 0 && takeoverMs <= 10_000, `the survivor holds every partition within 10 s of the kill (took ${takeoverMs} ms)`);
 
       await sleep(8000);
       clearInterval(ticker);
@@ -183,7 +216,8 @@ describe("scale-out failover", () => {
       console.log(`failover: ${AGENTS} agents, ${total} records emitted and stored once; ${failed} failed sends retried; ` +
         `survivor ingest duplicates ${dups}; drained ${drainMs} ms after the kills (8 s of them still emitting; stream leader ${victim.name} killed); ` +
         `survivor's read model complete ${catchUpMs} ms after the drain (${seen}/${expectedResults} results); ` +
-        `survivor consumer restarts by its watchdog: ${collectors[1].log().split("consumer stalled").length - 1}`);
+        `survivor consumer restarts by its watchdog: ${collectors[1].log().split("consumer stalled").length - 1}; ` +
+        `partitions taken over ${takeoverMs} ms after the kill`);
     } finally {
       if (ticker) clearInterval(ticker);
       for (const u of uplinks) await u.close(AbortSignal.timeout(500)).catch(() => {});

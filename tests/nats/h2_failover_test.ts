@@ -1,6 +1,6 @@
 /**
  * An uplink with `transport: h2` and a `failover` list moves between two in-process collectors
- * (h2c ports 26021/26022, main ports 26023/26024) that share one nats-server (26002): one HTTP/2
+ * (h2c ports 35021/35022, main ports 35023/35024) that share one nats-server (35002): one HTTP/2
  * session per collector, the shared ack carries the sequence over. Run: bash scripts/test.sh integration nats
  */
 import { describe, it } from "node:test";
@@ -28,15 +28,15 @@ async function until(cond: () => boolean, what: () => string, ms = 15_000) {
 describe("uplink failover over HTTP/2", () => {
   it("continues its sequence on the second collector after the first one stops", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-nats-h2-"));
-    const nats = await startNats(dir, 26002);
+    const nats = await startNats(dir, 35002);
     const acA = new AbortController(), acB = new AbortController(), acU = new AbortController();
     const config = (listen: number, h2c: number) => parseCollectorConfig({
       listen: `127.0.0.1:${listen}`, h2cListen: `127.0.0.1:${h2c}`, auth: { sharedToken: TOKEN },
-      store: { kind: "jetstream", servers: ["127.0.0.1:26002"], readModel: join(dir, `${listen}.db`), raw: true },
+      store: { kind: "jetstream", servers: ["127.0.0.1:35002"], readModel: join(dir, `${listen}.db`), raw: true },
     }, {});
     try {
-      const a = await startCollector(config(26023, 26021), { signal: acA.signal, log: () => {} });
-      const b = await startCollector(config(26024, 26022), { signal: acB.signal, log: () => {} });
+      const a = await startCollector(config(35023, 35021), { signal: acA.signal, log: () => {} });
+      const b = await startCollector(config(35024, 35022), { signal: acB.signal, log: () => {} });
       const up = await createUplink(telemetrySchema.parse({
         collector: a.h2cUrl, failover: [b.h2cUrl], token: TOKEN, transport: "h2",
         spool: { dir: join(dir, "spool"), maxBytes: "1MiB" }, batch: { maxRecords: 20, interval: "10ms" }, backoff: { initial: "50ms", max: "200ms" },
@@ -53,6 +53,10 @@ describe("uplink failover over HTTP/2", () => {
       emit(60, 60);
       await until(() => up.stats().lastAck?.seq === 121, () => `last 60 not acked: ${up.stats().lastError}`);
       assert.equal(up.stats().collector, `${b.h2cUrl}/api/v1/ingest`);
+      // B's view follows the owner's node entry (written every stateEvery): wait for all 120 results.
+      const results = async () => (await b.store.node("upf-h2", Date.now()))?.probeList.reduce((x, p) => x + p.okTotal, 0) ?? 0;
+      const end = Date.now() + 10_000;
+      while ((await results()) < 120 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
       const node = await b.store.node("upf-h2", Date.now());
       assert.equal(node?.labels.region, "west");
       assert.deepEqual(node!.probeList.map((p) => p.okTotal), [60, 60], "120 results, each once");
