@@ -1,6 +1,8 @@
 /**
- * bench:nats — ingest records/s through two collectors sharing NATS JetStream vs one collector
- * with SQLite, in one run, on this machine (loopback, ports 26401-26449).
+ * bench:nats — ingest records/s and CPU per record through 1, 2 and 3 collectors sharing NATS
+ * JetStream (partitioned: each record applied by one collector) vs one collector with SQLite, in
+ * one run, on this machine (loopback, ports 35401-35449). `--cluster` adds 2 collectors on a
+ * 3-node R3 cluster.
  *
  *   npm run bench:nats            (bun bench/nats.ts [--quick])
  *
@@ -136,7 +138,7 @@ const cases = results.cases as unknown[];
 
 {
   const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-nats-"));
-  const c = await startCollector(dir, "sqlite", 26401, `{ path: "${join(dir, "c.db")}" }`);
+  const c = await startCollector(dir, "sqlite", 35401, `{ path: "${join(dir, "c.db")}" }`);
   try {
     cases.push(await drive([c], [], "1 collector, SQLite"));
   } finally {
@@ -145,21 +147,34 @@ const cases = results.cases as unknown[];
   }
 }
 
-for (const cluster of [false, true]) {
+// 1, 2 and 3 collectors on one JetStream node (R1), then 2 on a 3-node cluster (R3) with --cluster.
+// Each collector holds about 16/n of the partitions and applies only their records.
+const shapes: { n: number; cluster: boolean }[] = [{ n: 1, cluster: false }, { n: 2, cluster: false }, { n: 3, cluster: false }];
+if (process.argv.includes("--cluster")) shapes.push({ n: 2, cluster: true });
+for (const { n, cluster } of shapes) {
   const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-nats-"));
-  const nats = cluster ? await startNatsCluster(dir, [26431, 26432, 26433], [26441, 26442, 26443]) : [await startNats(dir, 26421)];
-  const servers = nats.map((n) => `"${n.url}"`).join(", ");
-  const store = (name: string) => `{ kind: jetstream, servers: [${servers}], replicas: ${nats.length}, readModel: "${join(dir, `${name}.db`)}" }`;
+  const nats = cluster ? await startNatsCluster(dir, [35431, 35432, 35433], [35441, 35442, 35443]) : [await startNats(dir, 35421)];
+  const servers = nats.map((x) => `"${x.url}"`).join(", ");
+  const store = (name: string) => `{ kind: jetstream, servers: [${servers}], replicas: ${nats.length}, readModel: "${join(dir, `${name}.db`)}", collectorId: ${name} }`;
   const collectors: Collector[] = [];
   try {
-    collectors.push(await startCollector(dir, "c1", 26411, store("c1")));
-    collectors.push(await startCollector(dir, "c2", 26412, store("c2")));
-    cases.push(await drive(collectors, nats, `2 collectors, JetStream ${cluster ? "3-node cluster, R3" : "1 node, R1"}`));
+    for (let k = 0; k < n; k++) collectors.push(await startCollector(dir, `c${k + 1}`, 35411 + k, store(`c${k + 1}`)));
+    // Let the leases settle (each collector holds its share) before the load starts.
+    await new Promise((r) => setTimeout(r, 3000));
+    cases.push(await drive(collectors, nats, `${n} collector${n > 1 ? "s" : ""}, JetStream ${cluster ? "3-node cluster, R3" : "1 node, R1"}`));
   } finally {
     for (const c of collectors) await stop(c);
-    for (const n of nats) await n.stop("SIGTERM");
+    for (const x of nats) await x.stop("SIGTERM");
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// CPU per record relative to one JetStream collector: the scale-out goal (3 collectors <= 1.25x).
+const js1 = (cases as { case: string; recordsPerCpuSec: number; collectorCpuSec: number; records: number }[]).find((c) => c.case.startsWith("1 collector, JetStream"));
+for (const c of cases as { case: string; recordsPerCpuSec: number; collectorCpuSec: number; records: number; cpuPerRecordVsOneJetstream?: number; collectorCpuPerRecordVsOneJetstream?: number }[]) {
+  if (!js1 || !c.case.includes("JetStream")) continue;
+  c.cpuPerRecordVsOneJetstream = +(js1.recordsPerCpuSec / c.recordsPerCpuSec).toFixed(2);
+  c.collectorCpuPerRecordVsOneJetstream = +((c.collectorCpuSec / c.records) / (js1.collectorCpuSec / js1.records)).toFixed(2);
 }
 
 console.log(JSON.stringify(results, null, 2));
