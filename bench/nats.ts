@@ -1,7 +1,7 @@
 /**
  * bench:nats — ingest records/s and CPU per record through 1, 2 and 3 collectors sharing NATS
  * JetStream (partitioned: each record applied by one collector) vs one collector with SQLite, in
- * one run, on this machine (loopback, ports 35401-35449). `--cluster` adds 2 collectors on a
+ * one run, on this machine (loopback, free ports). `--cluster` adds 2 collectors on a
  * 3-node R3 cluster.
  *
  *   npm run bench:nats            (bun bench/nats.ts [--quick])
@@ -21,7 +21,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { encodeBatch } from "../telemetry/codec.ts";
 import type { TelemetryRecord } from "../telemetry/record.ts";
 import { runtimeVersion } from "../runtime/detect.ts";
-import { type NatsNode, startNats, startNatsCluster } from "../tests/nats/_nats.ts";
+import { freePorts, type NatsNode, startNats, startNatsCluster } from "../tests/nats/_nats.ts";
 
 const quick = process.argv.includes("--quick");
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -60,6 +60,9 @@ const cpuOf = (pid: number) => {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, USER_HZ = 100
 };
 
+/** The owners' own account of their work (batches applied, decoded, node entries written), per collector. */
+const ownerLines: string[] = [];
+
 interface Collector {
   readonly url: string;
   readonly child: ChildProcess;
@@ -68,12 +71,20 @@ interface Collector {
 async function startCollector(dir: string, name: string, port: number, store: string): Promise<Collector> {
   const conf = join(dir, `${name}.yaml`);
   fs.writeFileSync(conf, `listen: "127.0.0.1:${port}"\nauth: { sharedToken: "${TOKEN}" }\nstore: ${store}\nlimits: { maxBodyBytes: 1MiB }\n`);
-  const child = spawn(process.execPath, ["cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  // BENCH_PROFILE_DIR: each collector writes a CPU profile (markdown) there at exit.
+  const prof = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.md`] : [];
+  const child = spawn(process.execPath, [...prof, "cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
-  child.stderr!.on("data", (d: Buffer) => void (err = (err + d.toString()).slice(-4000)));
+  child.stderr!.on("data", (d: Buffer) => {
+    err = (err + d.toString()).slice(-20000);
+    for (const line of d.toString().split("\n")) if (line.includes("partition owner stopped")) ownerLines.push(`${name}: ${line}`);
+  });
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`Cannot start collector ${name}: ${err}`)), 60_000);
     child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && (clearTimeout(t), resolve()));
+    child.stdout!.on("data", (d: Buffer) => {
+      for (const line of d.toString().split("\n")) if (line.includes("partition owner stopped")) ownerLines.push(`${name}: ${line}`);
+    });
   });
   return { url: `http://127.0.0.1:${port}`, child };
 }
@@ -135,10 +146,12 @@ async function drive(collectors: readonly Collector[], nats: readonly NatsNode[]
 
 const results: Record<string, unknown> = { runtime: runtimeVersion(), date: new Date().toISOString(), cpus: cpus().length, loadavgAtStart: loadavg().map((x) => +x.toFixed(2)), cases: [] as unknown[] };
 const cases = results.cases as unknown[];
+// BENCH_SHAPES=3 runs only the 3-collector JetStream case (profiling).
+const only = process.env.BENCH_SHAPES?.split(",").map(Number);
 
-{
+if (!only) {
   const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-nats-"));
-  const c = await startCollector(dir, "sqlite", 35401, `{ path: "${join(dir, "c.db")}" }`);
+  const c = await startCollector(dir, "sqlite", (await freePorts(1))[0], `{ path: "${join(dir, "c.db")}" }`);
   try {
     cases.push(await drive([c], [], "1 collector, SQLite"));
   } finally {
@@ -149,16 +162,17 @@ const cases = results.cases as unknown[];
 
 // 1, 2 and 3 collectors on one JetStream node (R1), then 2 on a 3-node cluster (R3) with --cluster.
 // Each collector holds about 16/n of the partitions and applies only their records.
-const shapes: { n: number; cluster: boolean }[] = [{ n: 1, cluster: false }, { n: 2, cluster: false }, { n: 3, cluster: false }];
+const shapes: { n: number; cluster: boolean }[] = [1, 2, 3].filter((n) => !only || only.includes(n)).map((n) => ({ n, cluster: false }));
 if (process.argv.includes("--cluster")) shapes.push({ n: 2, cluster: true });
 for (const { n, cluster } of shapes) {
   const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-nats-"));
-  const nats = cluster ? await startNatsCluster(dir, [35431, 35432, 35433], [35441, 35442, 35443]) : [await startNats(dir, 35421)];
+  const ports = await freePorts(6 + n);
+  const nats = cluster ? await startNatsCluster(dir, ports.slice(0, 3), ports.slice(3, 6)) : [await startNats(dir, ports[0])];
   const servers = nats.map((x) => `"${x.url}"`).join(", ");
   const store = (name: string) => `{ kind: jetstream, servers: [${servers}], replicas: ${nats.length}, readModel: "${join(dir, `${name}.db`)}", collectorId: ${name} }`;
   const collectors: Collector[] = [];
   try {
-    for (let k = 0; k < n; k++) collectors.push(await startCollector(dir, `c${k + 1}`, 35411 + k, store(`c${k + 1}`)));
+    for (let k = 0; k < n; k++) collectors.push(await startCollector(dir, `c${k + 1}`, ports[6 + k], store(`c${k + 1}`)));
     // Let the leases settle (each collector holds its share) before the load starts.
     await new Promise((r) => setTimeout(r, 3000));
     cases.push(await drive(collectors, nats, `${n} collector${n > 1 ? "s" : ""}, JetStream ${cluster ? "3-node cluster, R3" : "1 node, R1"}`));
@@ -177,6 +191,7 @@ for (const c of cases as { case: string; recordsPerCpuSec: number; collectorCpuS
   c.collectorCpuPerRecordVsOneJetstream = +((c.collectorCpuSec / c.records) / (js1.collectorCpuSec / js1.records)).toFixed(2);
 }
 
+results.owners = ownerLines;
 console.log(JSON.stringify(results, null, 2));
 fs.mkdirSync(new URL("./out/", import.meta.url), { recursive: true });
 fs.writeFileSync(new URL("./out/nats.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");

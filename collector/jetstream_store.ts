@@ -86,7 +86,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   }
   owner = await openOwner(nc, js, kv, view, {
     stream: options.stream, subjectPrefix: options.subjectPrefix, partitions: options.partitions, collectorId,
-    readModel, raw: options.raw, flushEvery: Math.max(20, options.stateEvery), timeout: options.timeout,
+    readModel, raw: options.raw, flushEvery: Math.max(20, options.stateEvery), routineEvery: Math.max(1000, 4 * options.stateEvery), timeout: options.timeout,
   }, { log });
   const leases: Leases = startLeases(leaseKv, { partitions: options.partitions, collectorId, ttlMs: options.leaseTtl }, {
     acquire: (p) => owner!.acquire(p),

@@ -139,3 +139,19 @@ describe("telemetry codec properties", () => {
     }), { numRuns: 2000 });
   });
 });
+
+describe("decodeBatch(bytes, { validated: true })", () => {
+  it("gives the same batch as a validating decode, and still refuses bytes that are not a batch", () => {
+    const batch: Batch = {
+      agentId: "upf-17", bootId: "b1", records: [
+        { seq: 1, type: "agent-start", at: 1000, version: "0.1.0", labels: { region: "north" } },
+        { seq: 2, type: "probe", at: 1500, probe: "n4", kind: "pfcp", ok: false, latencyUs: 2_000_000, failure: { kind: "timeout", message: "no answer" }, facts: { peer: "smf-1" } },
+        { seq: 3, type: "state", at: 1500, probe: "n4", from: "healthy", to: "unhealthy" },
+      ],
+    };
+    const bytes = encodeBatch(batch);
+    assert.deepEqual(decodeBatch(bytes, { validated: true }), decodeBatch(bytes));
+    assert.throws(() => decodeBatch(new Uint8Array([0xff]), { validated: true }), DecodeError);
+    assert.throws(() => decodeBatch(encodeRecord({ type: "agent-stop", at: 1, reason: "x" }), { validated: true }), DecodeError);
+  });
+});

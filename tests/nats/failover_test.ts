@@ -1,6 +1,6 @@
 /**
- * Failover: a 3-node NATS cluster on loopback (clients 35101-35103, routes 35201-35203; stream
- * and buckets with 3 replicas), two collector processes (35301, 35302) splitting 16 partitions,
+ * Failover: a 3-node NATS cluster on loopback (free ports; stream and buckets with 3
+ * replicas), two collector processes splitting 16 partitions,
  * 20 in-process agents (uplinks) split across them, each with the other collector as `failover`.
  * Mid-run the first collector and the stream's leader node are killed with SIGKILL. The survivor
  * must take over the dead collector's partitions within 10 s, then show all 20 nodes, and hold
@@ -21,11 +21,11 @@ import { systemClock } from "../../runtime/clock.ts";
 import { telemetrySchema } from "../../telemetry/telemetry_config.ts";
 import { type ChildProcess, spawn } from "node:child_process";
 import { BUN, ROOT, sleep, storedRecords, TOKEN } from "../telemetry/_procs.ts";
-import { type NatsNode, startNatsCluster } from "./_nats.ts";
+import { freePorts, type NatsNode, startNatsCluster } from "./_nats.ts";
 
-const CLIENT_PORTS = [35101, 35102, 35103];
-const ROUTE_PORTS = [35201, 35202, 35203];
-const COLLECTOR_PORTS = [35301, 35302];
+let CLIENT_PORTS: number[] = [];
+let ROUTE_PORTS: number[] = [];
+let COLLECTOR_PORTS: number[] = [];
 const PARTITIONS = 16;
 const AGENTS = 20;
 const RATE = 25; // records per second per agent
@@ -87,6 +87,10 @@ describe("scale-out failover", () => {
     const emitted = new Map<string, number>();
     let ticker: ReturnType<typeof setInterval> | undefined;
     try {
+      const ports = await freePorts(8);
+      CLIENT_PORTS = ports.slice(0, 3);
+      ROUTE_PORTS = ports.slice(3, 6);
+      COLLECTOR_PORTS = ports.slice(6, 8);
       nats = await startNatsCluster(dir, CLIENT_PORTS, ROUTE_PORTS);
       collectors.push(await startCollectorProc(dir, "c1", COLLECTOR_PORTS[0]));
       collectors.push(await startCollectorProc(dir, "c2", COLLECTOR_PORTS[1]));

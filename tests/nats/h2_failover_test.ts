@@ -1,6 +1,6 @@
 /**
  * An uplink with `transport: h2` and a `failover` list moves between two in-process collectors
- * (h2c ports 35021/35022, main ports 35023/35024) that share one nats-server (35002): one HTTP/2
+ * (free loopback ports) that share one nats-server: one HTTP/2
  * session per collector, the shared ack carries the sequence over. Run: bash scripts/test.sh integration nats
  */
 import { describe, it } from "node:test";
@@ -13,7 +13,7 @@ import { startCollector } from "../../collector/collector.ts";
 import { parseCollectorConfig } from "../../collector/config.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { telemetrySchema } from "../../telemetry/telemetry_config.ts";
-import { startNats } from "./_nats.ts";
+import { freePorts, startNats } from "./_nats.ts";
 
 const TOKEN = "h2-failover-token-0123456789";
 
@@ -28,15 +28,16 @@ async function until(cond: () => boolean, what: () => string, ms = 15_000) {
 describe("uplink failover over HTTP/2", () => {
   it("continues its sequence on the second collector after the first one stops", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-nats-h2-"));
-    const nats = await startNats(dir, 35002);
+    const [natsPort, h2cA, h2cB, mainA, mainB] = await freePorts(5);
+    const nats = await startNats(dir, natsPort);
     const acA = new AbortController(), acB = new AbortController(), acU = new AbortController();
     const config = (listen: number, h2c: number) => parseCollectorConfig({
       listen: `127.0.0.1:${listen}`, h2cListen: `127.0.0.1:${h2c}`, auth: { sharedToken: TOKEN },
-      store: { kind: "jetstream", servers: ["127.0.0.1:35002"], readModel: join(dir, `${listen}.db`), raw: true },
+      store: { kind: "jetstream", servers: [`127.0.0.1:${natsPort}`], readModel: join(dir, `${listen}.db`), raw: true },
     }, {});
     try {
-      const a = await startCollector(config(35023, 35021), { signal: acA.signal, log: () => {} });
-      const b = await startCollector(config(35024, 35022), { signal: acB.signal, log: () => {} });
+      const a = await startCollector(config(mainA, h2cA), { signal: acA.signal, log: () => {} });
+      const b = await startCollector(config(mainB, h2cB), { signal: acB.signal, log: () => {} });
       const up = await createUplink(telemetrySchema.parse({
         collector: a.h2cUrl, failover: [b.h2cUrl], token: TOKEN, transport: "h2",
         spool: { dir: join(dir, "spool"), maxBytes: "1MiB" }, batch: { maxRecords: 20, interval: "10ms" }, backoff: { initial: "50ms", max: "200ms" },

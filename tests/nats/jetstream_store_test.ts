@@ -1,5 +1,5 @@
 /**
- * The JetStream store against one real nats-server (-js) on 127.0.0.1:35001: two stores (two
+ * The JetStream store against one real nats-server (-js) on a free loopback port: two stores (two
  * collectors) share acks and the fleet view, and split the partitions between them.
  * Run: bash scripts/test.sh integration nats
  */
@@ -16,9 +16,9 @@ import { batchSubject } from "../../collector/jetstream_keys.ts";
 import { encodeBatch } from "../../telemetry/codec.ts";
 import type { Batch, TelemetryRecord } from "../../telemetry/record.ts";
 import { storedRecords } from "../telemetry/_procs.ts";
-import { type NatsNode, startNats } from "./_nats.ts";
+import { freePorts, type NatsNode, startNats } from "./_nats.ts";
 
-const PORT = 35001;
+let PORT = 0;
 const PARTITIONS = 8;
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
@@ -58,6 +58,7 @@ describe("JetStream store on one nats-server", () => {
 
   before(async () => {
     dir = fs.mkdtempSync(join(tmpdir(), "ep-nats1-"));
+    [PORT] = await freePorts(1);
     nats = await startNats(dir, PORT);
     a = await openJetstreamStore(opts("a"), { log: () => {} });
     b = await openJetstreamStore(opts("b"), { log: () => {} });

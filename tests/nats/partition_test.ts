@@ -1,5 +1,5 @@
 /**
- * `partitionOf()` against nats-server's own `partition(n, …)` subject mapping (port 35003): the
+ * `partitionOf()` against nats-server's own `partition(n, …)` subject mapping (a free loopback port): the
  * server maps `ep.in.<agent>` to `ep.out.<partition>.<agent>` and the collector's hash must pick
  * the same partition for every agent token, so an operator may let the server partition instead.
  */
@@ -11,13 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { encodeToken, partitionOf } from "../../collector/jetstream_keys.ts";
-import { NATS_SERVER } from "./_nats.ts";
+import { freePorts, NATS_SERVER } from "./_nats.ts";
 
-const PORT = 35003;
 
 describe("partitionOf() and nats-server's partition() mapping", () => {
   it("pick the same partition for 200 agent tokens, n = 7 and 16", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-nats-part-"));
+    const [PORT] = await freePorts(1);
     const conf = join(dir, "n.conf");
     fs.writeFileSync(conf, [
       `listen: 127.0.0.1:${PORT}`,
