@@ -22,12 +22,14 @@ import { type Follower, follow } from "./jetstream_follow.ts";
 import { nodeKey, partitionFilter, partitionOf, querySubject, encodeToken } from "./jetstream_keys.ts";
 import type { FleetView } from "./jetstream_view.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
-import type { Store } from "./store.ts";
+import type { IngestOutcome, Store } from "./store.ts";
 
 /** Header carrying the ingesting collector's receive time, so every owner records the same lastSeen. */
 export const RECEIVED_AT_HEADER = "Edgeprobe-Received-At";
 
 const MINUTE = 60_000;
+/** Most ms a stream message waits to be applied with others (one read-model transaction). */
+const APPLY_EVERY = 20;
 
 export interface OwnerOptions {
   readonly stream: string;
@@ -124,6 +126,30 @@ export async function openOwner(
   /** What this owner did, logged at close (the benchmark's breakdown). */
   const work = { batches: 0, decoded: 0, flushes: 0, entries: 0, ms: 0 };
 
+  /**
+   * Batches from every held partition handed to the read model together, every APPLY_EVERY ms:
+   * its group commit then writes one transaction for all of them. Messages of a partition arrive
+   * one socket read at a time, and a commit per few batches rewrote the same pages of the probes,
+   * nodes and minutes tables over and over (SQLite's share of an owner's CPU grew with the number
+   * of collectors in bench/nats.ts).
+   */
+  let gather: { batch: Batch; receivedAt: number; wire?: Uint8Array; resolve: (o: Promise<IngestOutcome>) => void }[] = [];
+  let gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  const applyGathered = () => {
+    gatherTimer = undefined;
+    const items = gather;
+    gather = [];
+    for (const it of items) it.resolve(readModel.ingest(it.batch, it.receivedAt, it.wire));
+  };
+  const gathered = (batch: Batch, receivedAt: number, wire?: Uint8Array): Promise<IngestOutcome> =>
+    new Promise<Promise<IngestOutcome>>((resolve) => {
+      gather.push({ batch, receivedAt, wire, resolve });
+      if (gather.length >= 256) {
+        if (gatherTimer) clearTimeout(gatherTimer);
+        applyGathered();
+      } else gatherTimer ??= setTimeout(applyGathered, APPLY_EVERY);
+    }).then((p) => p);
+
   const partitionOfAgent = (agentId: string) => partitionOf(encodeToken(agentId), options.partitions);
 
   const apply = (p: number) => async (m: JsMsg) => {
@@ -137,7 +163,7 @@ export async function openOwner(
       work.decoded++;
     }
     const receivedAt = Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6;
-    const out = await readModel.ingest(batch, receivedAt, options.raw ? m.data : undefined);
+    const out = await gathered(batch, receivedAt, options.raw ? m.data : undefined);
     const c = counters.get(batch.agentId) ?? seedCounters(batch.agentId, p);
     c.records += out.stored;
     c.duplicates += out.duplicates;
@@ -320,6 +346,8 @@ export async function openOwner(
       closed = true;
       clearInterval(timer);
       unsubscribe();
+      if (gatherTimer) clearTimeout(gatherTimer);
+      applyGathered();
       for (const p of [...held.keys()]) await release(p, "close");
       await flushing;
       log("info", "collector: partition owner stopped", { ...work, ms: Math.round(work.ms) });
