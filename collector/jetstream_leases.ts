@@ -7,7 +7,7 @@
  * Keys: `m.<collector>` (a live member, rewritten every tick) and `p.<partition>` (the owner,
  * renewed every tick by compare-and-set on its revision). An entry that is not rewritten within
  * the TTL is removed by the server (stream max_age), so `create` succeeds for the next collector.
- * Every tick a collector renews what it holds, counts the live members, and takes free partitions
+ * Every tick (TTL/8) a collector renews what it holds, counts the live members, and takes free partitions
  * until it holds its share `ceil(partitions / members)`, or hands back those above its share.
  */
 import type { KV } from "@nats-io/kv";
@@ -17,7 +17,7 @@ import { leaseKey, memberKey } from "./jetstream_keys.ts";
 export interface LeaseOptions {
   readonly partitions: number;
   readonly collectorId: string;
-  /** The lease bucket's TTL; a tick runs every ttl/5. */
+  /** The lease bucket's TTL; a tick runs every ttl/8. */
   readonly ttlMs: number;
 }
 
@@ -64,8 +64,11 @@ export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): L
 
   const once = async () => {
     const now = Date.now();
-    await kv.put(memberKey(collectorId), value());
-    for (const [p, h] of [...held]) {
+    // Every request of a tick that does not depend on another goes out at once: after a NATS
+    // server dies, each can wait for a new stream leader, and one after the other they added up
+    // to more than the 10 s takeover budget in tests/nats/failover_test.ts.
+    const member = kv.put(memberKey(collectorId), value());
+    await Promise.all([...held].map(async ([p, h]) => {
       try {
         held.set(p, { revision: await kv.update(leaseKey(p), value(), h.revision), renewedAt: now });
       } catch (e) {
@@ -78,7 +81,8 @@ export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): L
           await lose(p, "lost");
         }
       }
-    }
+    }));
+    await member;
     const members = new Set<string>();
     const owners = new Set<number>();
     for await (const k of await kv.keys()) {
@@ -87,7 +91,7 @@ export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): L
     }
     const share = Math.ceil(partitions / Math.max(1, members.size));
     if (held.size > share) {
-      // A collector joined: hand back what is above this one's share, newest preference last.
+      // A collector joined: hand back what is above this one's share.
       const extra = [...held.keys()].slice(share);
       for (const p of extra) {
         const h = held.get(p)!;
@@ -96,15 +100,12 @@ export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): L
       }
       return;
     }
-    for (const p of preferenceOrder(collectorId, partitions)) {
-      if (held.size >= share || closed) break;
-      if (held.has(p) || owners.has(p)) continue;
-      let revision: number;
-      try {
-        revision = await kv.create(leaseKey(p), value());
-      } catch {
-        continue; // taken by another collector in the meantime
-      }
+    if (closed) return;
+    const free = preferenceOrder(collectorId, partitions).filter((p) => !held.has(p) && !owners.has(p)).slice(0, share - held.size);
+    const taken = await Promise.all(free.map((p) => kv.create(leaseKey(p), value()).then((revision) => ({ p, revision }), () => undefined)));
+    for (const t of taken) {
+      if (!t) continue; // taken by another collector in the meantime
+      const { p, revision } = t;
       held.set(p, { revision, renewedAt: now });
       try {
         await hooks.acquire(p);
@@ -124,7 +125,7 @@ export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): L
       .finally(() => (running = undefined));
     return running;
   };
-  const timer = setInterval(() => void tick(), Math.max(100, Math.floor(ttlMs / 5)));
+  const timer = setInterval(() => void tick(), Math.max(100, Math.floor(ttlMs / 8)));
   (timer as { unref?: () => void }).unref?.();
 
   return {
