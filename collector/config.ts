@@ -126,7 +126,12 @@ export const collectorConfigSchema = z.strictObject({
     maxBodyBytes: byteSize.default(1024 * 1024),
     /** At most this many SSE clients at once; more get 503. @default 256 */
     maxSseClients: z.number().int().min(1).default(256),
-  }).default({ maxBodyBytes: 1024 * 1024, maxSseClients: 256 }),
+    /**
+     * Ingest batches being stored at once; past it a batch gets 503 with Retry-After before it
+     * is read (the agent's spool keeps it). @default 512
+     */
+    maxIngestInFlight: z.number().int().min(1).default(512),
+  }).default({ maxBodyBytes: 1024 * 1024, maxSseClients: 256, maxIngestInFlight: 512 }),
   /** A node is shown offline when nothing arrived for this long. @default 2m */
   staleAfter: duration.default(120_000),
   /** OTLP/HTTP export of the collector's own ingest metrics (docs/opentelemetry.md). */

@@ -5,7 +5,7 @@
  */
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { DeliverPolicy } from "@nats-io/jetstream";
-import type { LogFn } from "../common/log.ts";
+import type { LogFn } from "../common/mod.ts";
 
 export interface FollowOptions {
   readonly stream: string;

@@ -14,8 +14,8 @@
 import { headers } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { encodeBatch } from "../telemetry/codec.ts";
-import type { Batch, TelemetryRecord } from "../telemetry/record.ts";
+import { encodeBatch } from "../telemetry/mod.ts";
+import type { Batch, TelemetryRecord } from "../telemetry/mod.ts";
 import { ackKey, batchSubject, encodeToken, partitionOf } from "./jetstream_keys.ts";
 import { RECEIVED_AT_HEADER } from "./jetstream_owner.ts";
 import { type IngestOutcome, newRecords } from "./store.ts";

@@ -11,7 +11,7 @@
  * until it holds its share `ceil(partitions / members)`, or hands back those above its share.
  */
 import type { KV } from "@nats-io/kv";
-import type { LogFn } from "../common/log.ts";
+import type { LogFn } from "../common/mod.ts";
 import { leaseKey, memberKey } from "./jetstream_keys.ts";
 
 export interface LeaseOptions {

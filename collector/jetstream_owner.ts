@@ -12,10 +12,10 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { Buffer } from "node:buffer";
-import type { LogFn } from "../common/log.ts";
-import { type Database, openDatabase } from "../runtime/sqlite.ts";
-import { decodeBatch } from "../telemetry/codec.ts";
-import type { Batch } from "../telemetry/record.ts";
+import type { LogFn } from "../common/mod.ts";
+import { type Database, openDatabase } from "../runtime/mod.ts";
+import { decodeBatch } from "../telemetry/mod.ts";
+import type { Batch } from "../telemetry/mod.ts";
 import { deserializeSketch, mergeInto, newSketch, serializeSketch } from "./sketch.ts";
 import { encodeEntry, type NodeEntry } from "./jetstream_entry.ts";
 import { type Follower, follow } from "./jetstream_follow.ts";
@@ -43,6 +43,8 @@ export interface OwnerOptions {
   readonly flushEvery: number;
   /** How often nodes whose only change is new results (totals, last result) are written. */
   readonly routineEvery: number;
+  /** The read model's checkpoint (collector/sqlite_store.ts): how stale its minute rows may be. */
+  readonly checkpointMs: number;
   readonly timeout: number;
 }
 
@@ -65,6 +67,7 @@ export interface Owner {
 /** A request for a partition's minute aggregates (JSON over NATS request/reply). */
 export type OwnerQuery =
   | { readonly op: "history"; readonly node: string; readonly probe: string; readonly from: number; readonly to: number; readonly step: number }
+  | { readonly op: "latency"; readonly probe: string; readonly from: number; readonly to: number; readonly nodes: readonly string[] }
   | { readonly op: "minutes"; readonly probe: string; readonly from: number; readonly to: number; readonly nodes?: readonly string[] };
 
 /** The answer to a "minutes" query: the partition's merged counts and latency sketch. */
@@ -88,10 +91,10 @@ export async function openOwner(
   deps: { log: LogFn },
 ): Promise<Owner> {
   const { log } = deps;
-  const readModel: Store = await openSqliteStore({ path: options.readModel, raw: options.raw, synchronous: "normal" });
+  const readModel: Store = await openSqliteStore({ path: options.readModel, raw: options.raw, synchronous: "normal", checkpointMs: options.checkpointMs });
   // A second connection to the same WAL file: the resume position per partition, and the minute
-  // rows for merged latency answers (the read model answers per node only in quantiles, which
-  // cannot be merged across partitions).
+  // rows for latency merged across partitions (the read model answers in quantiles, which cannot
+  // be merged). Those rows are as of the read model's last checkpoint (`checkpointMs`).
   const db: Database = await openDatabase(options.readModel);
   db.exec("CREATE TABLE IF NOT EXISTS jetstream_partition (stream TEXT NOT NULL, partition INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (stream, partition))");
   const posGet = db.prepare("SELECT seq FROM jetstream_partition WHERE stream = ? AND partition = ?");
@@ -156,10 +159,9 @@ export async function openOwner(
     const seq = m.info.streamSequence;
     let batch = own.get(seq);
     own.delete(seq);
-    // Only collectors publish here, after validating the batch at ingest.
     work.batches++;
     if (!batch) {
-      batch = decodeBatch(m.data, { validated: true });
+      batch = decodeBatch(m.data);
       work.decoded++;
     }
     const receivedAt = Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6;
@@ -188,6 +190,7 @@ export async function openOwner(
     if (q.op === "history") {
       return { points: await readModel.history(q.node, q.probe, { from: q.from, to: q.to }, q.step) ?? null };
     }
+    if (q.op === "latency") return await readModel.latency(q.probe, { from: q.from, to: q.to }, q.nodes);
     const only = q.nodes && q.nodes.length > 0 ? new Set(q.nodes) : undefined;
     const sketch = newSketch();
     let count = 0, ok = 0;

@@ -6,7 +6,7 @@
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { DiscardPolicy, jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
-import type { LogFn } from "../common/log.ts";
+import type { LogFn } from "../common/mod.ts";
 import type { JetstreamStoreConfig } from "./config.ts";
 
 export interface SetupOptions extends Omit<JetstreamStoreConfig, "kind"> {

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
-import type { LogFn } from "../common/log.ts";
+import type { LogFn } from "../common/mod.ts";
 import { deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR } from "./sketch.ts";
 import { follow } from "./jetstream_follow.ts";
 import { createIngest } from "./jetstream_ingest.ts";
@@ -28,6 +28,11 @@ export { ackKey, encodeToken, nodeKey } from "./jetstream_keys.ts";
 export { RECEIVED_AT_HEADER } from "./jetstream_owner.ts";
 
 export interface JetstreamStoreOptions extends Omit<SetupOptions, "keyTtl"> {
+  /**
+   * Checkpoint of the owner's read model: a latency over nodes of several partitions merges the
+   * minute rows as of it. @default 5000
+   */
+  readonly readModelCheckpointMs?: number;
   /** Lifetime of `ack.*` / `node.*` entries not rewritten. @default 30 days (retention.history's default) */
   readonly keyTtl?: number;
 }
@@ -86,7 +91,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   }
   owner = await openOwner(nc, js, kv, view, {
     stream: options.stream, subjectPrefix: options.subjectPrefix, partitions: options.partitions, collectorId,
-    readModel, raw: options.raw, flushEvery: Math.max(20, options.stateEvery), routineEvery: Math.max(1000, 4 * options.stateEvery), timeout: options.timeout,
+    readModel, raw: options.raw, flushEvery: Math.max(20, options.stateEvery), routineEvery: Math.max(1000, 4 * options.stateEvery), checkpointMs: options.readModelCheckpointMs ?? 5000, timeout: options.timeout,
   }, { log });
   const leases: Leases = startLeases(leaseKv, { partitions: options.partitions, collectorId, ttlMs: options.leaseTtl }, {
     acquire: (p) => owner!.acquire(p),
@@ -126,7 +131,11 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
       return a.points ?? undefined;
     },
     latency: async (probe, w, nodes) => {
-      // Each partition's owner merges its nodes' minute sketches; the sketches merge here.
+      // Nodes of one partition: its owner answers from its read model, up to the last record.
+      const one = nodes && nodes.length > 0 && new Set(nodes.map(partitionOfNode)).size === 1;
+      if (one) return await ask<LatencySummary>(partitionOfNode(nodes[0]), { op: "latency", probe, from: w.from, to: w.to, nodes });
+      // Several partitions: each owner merges its nodes' minute sketches (as of its read model's
+      // last checkpoint), and the sketches merge here.
       const wanted = new Map<number, string[] | undefined>();
       if (nodes && nodes.length > 0) {
         for (const id of nodes) {

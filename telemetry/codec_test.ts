@@ -5,7 +5,7 @@ import { decode as cborgDecode } from "cborg";
 import fc from "fast-check";
 import { decodeBatch, decodeRecord, encodeBatch, encodeRecord, WireVersionError } from "./codec.ts";
 import type { Batch, RecordBody, TelemetryRecord } from "./record.ts";
-import { DecodeError } from "../probes/errors.ts";
+import { DecodeError } from "../common/decode_error.ts";
 
 interface Vector { name: string; source: string; wire: unknown; hex: string; expected?: Batch; mustFail?: string }
 const golden = JSON.parse(readFileSync(new URL("./testdata/batches.json", import.meta.url), "utf8")) as {
@@ -137,21 +137,5 @@ describe("telemetry codec properties", () => {
         assert.ok(e instanceof DecodeError, `threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
       }
     }), { numRuns: 2000 });
-  });
-});
-
-describe("decodeBatch(bytes, { validated: true })", () => {
-  it("gives the same batch as a validating decode, and still refuses bytes that are not a batch", () => {
-    const batch: Batch = {
-      agentId: "upf-17", bootId: "b1", records: [
-        { seq: 1, type: "agent-start", at: 1000, version: "0.1.0", labels: { region: "north" } },
-        { seq: 2, type: "probe", at: 1500, probe: "n4", kind: "pfcp", ok: false, latencyUs: 2_000_000, failure: { kind: "timeout", message: "no answer" }, facts: { peer: "smf-1" } },
-        { seq: 3, type: "state", at: 1500, probe: "n4", from: "healthy", to: "unhealthy" },
-      ],
-    };
-    const bytes = encodeBatch(batch);
-    assert.deepEqual(decodeBatch(bytes, { validated: true }), decodeBatch(bytes));
-    assert.throws(() => decodeBatch(new Uint8Array([0xff]), { validated: true }), DecodeError);
-    assert.throws(() => decodeBatch(encodeRecord({ type: "agent-stop", at: 1, reason: "x" }), { validated: true }), DecodeError);
   });
 });

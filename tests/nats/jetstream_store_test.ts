@@ -49,7 +49,7 @@ describe("JetStream store on one nats-server", () => {
   const opts = (name: string) => ({
     servers: [`127.0.0.1:${PORT}`], stream: "EP_TEST", subjectPrefix: "edgeprobe.telemetry", bucket: "ep_test", replicas: 1,
     regionLabel: "region", readModel: join(dir, `${name}.db`), raw: true, timeout: 5000, maxAge: 3_600_000,
-    stateEvery: 50, partitions: PARTITIONS, leaseTtl: 2000, collectorId: name,
+    stateEvery: 50, partitions: PARTITIONS, leaseTtl: 2000, collectorId: name, readModelCheckpointMs: 200,
   });
   /** Both collectors' views agree and hold every record applied by the owners. */
   const settled = async (records: number) => {
@@ -128,6 +128,12 @@ describe("JetStream store on one nats-server", () => {
     const p1 = (seqs: number[]) => seqs.filter((q) => q > 1 && q % 3 === 1).length;
     const range = (x: number, y: number) => Array.from({ length: y - x + 1 }, (_, k) => x + k);
     assert.equal(ha!.reduce((x, p) => x + p.count, 0), p1(range(1, 200)), "n2's p1 results");
+    assert.deepEqual(await a.latency("p1", w, ["n2"]), await b.latency("p1", w, ["n2"]), "one node: its owner answers");
+    assert.equal((await a.latency("p1", w, ["n2"])).count, p1(range(1, 200)));
+    // Several partitions merge minute rows as of each owner's checkpoint (200 ms here, plus the
+    // read model's idle timer).
+    const total = p1(range(1, 200)) + p1([...range(1, 140), ...range(151, 160)]);
+    await until(async () => (await a.latency("p1", w)).count === total, 5000);
     const la = await a.latency("p1", w), lb = await b.latency("p1", w);
     assert.deepEqual(la, lb);
     assert.equal(la.count, p1(range(1, 200)) + p1([...range(1, 140), ...range(151, 160)]), "n2's and n1's p1 results merged across partitions");
