@@ -90,7 +90,9 @@ export function follow(
       } catch (e) {
         if (stopped) break;
         log("warn", `collector: ${options.name}: consumer stopped; restarting`, { applied, error: (e as Error).message });
-        await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt++, 5)));
+        // At most 1 s apart: after a NATS server dies, consumers fail until new stream leaders are
+        // elected, and a longer backoff delayed the views by 10 s after the election in the failover test.
+        await sleep(Math.min(1000, 100 * 2 ** Math.min(attempt++, 4)));
       }
     }
   };
