@@ -81,7 +81,11 @@ export async function setupNats(options: SetupOptions, log: LogFn): Promise<Nats
       }
       const kvm = new Kvm(js);
       const kv = await openBucket(kvm, jsm, options.bucket, options.replicas, options.keyTtl, log);
-      const leases = await openBucket(kvm, jsm, `${options.bucket}_leases`, options.replicas, options.leaseTtl, log);
+      // Lease requests give up after at most 1 s: during a NATS leader election a request goes
+      // unanswered, and a tick whose steps each waited `timeout` (3-5 s) pushed the takeover past
+      // 10 s in tests/nats/failover_test.ts. The next tick retries a TTL/8 later.
+      const leaseKvm = new Kvm(jetstream(nc, { timeout: Math.min(options.timeout, 1000) }));
+      const leases = await openBucket(leaseKvm, jsm, `${options.bucket}_leases`, options.replicas, options.leaseTtl, log, Math.min(options.timeout, 1000));
       return { nc, js, jsm, kv, leases };
     } catch (e) {
       if (attempt < 10) {
@@ -96,8 +100,9 @@ export async function setupNats(options: SetupOptions, log: LogFn): Promise<Nats
 }
 
 /** Open (creating) a bucket whose entries live `ttl` ms; an existing bucket with another TTL gets this one. */
-async function openBucket(kvm: Kvm, jsm: JetStreamManager, name: string, replicas: number, ttl: number, log: LogFn): Promise<KV> {
-  const kv = await kvm.create(name, { replicas, history: 1, ttl }).catch(() => kvm.open(name));
+async function openBucket(kvm: Kvm, jsm: JetStreamManager, name: string, replicas: number, ttl: number, log: LogFn, timeout?: number): Promise<KV> {
+  const t = timeout ? { timeout } : {};
+  const kv = await kvm.create(name, { replicas, history: 1, ttl, ...t }).catch(() => kvm.open(name, t));
   const info = await jsm.streams.info(`KV_${name}`);
   if (info.config.max_age !== nanos(ttl)) {
     await jsm.streams.update(`KV_${name}`, { ...info.config, max_age: nanos(ttl), duplicate_window: nanos(Math.min(ttl, 120_000)) });
