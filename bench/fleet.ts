@@ -13,6 +13,9 @@
  * at their real intervals (~16,000 records/s): the collector's CPU share and RSS.
  * in-process: the ingest handler without a socket (decode, store, aggregate, ack) on CPU time.
  * retention: a year of daily rollups for 10,000 nodes; history and latency over long windows timed.
+ * jetstream: 1, 2 and 3 JetStream collector processes on one nats-server, the same simulated
+ * load: records/s and the cluster's CPU per record, each against one collector's
+ * (bench/fleet/jetstream.ts; docs/scale-out.md).
  */
 import * as fs from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -22,6 +25,7 @@ import { startSimulation, type SimulationStats } from "../simulate/mod.ts";
 import { cpuSeconds, rssMiB, startCollectorProcess } from "./fleet/_proc.ts";
 import { inProcessIngest } from "./fleet/in_process.ts";
 import { retentionQueries } from "./fleet/retention.ts";
+import { jetstreamScaleOut } from "./fleet/jetstream.ts";
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
@@ -90,6 +94,10 @@ export const SECTIONS: Section[] = [
         await feedOne("steady: 10,000 agents × 10 probes", 0, { agents: 10_000, probes: 10, speed: 1 }, 8000, quick ? 8000 : 15_000),
       ],
     }),
+  },
+  {
+    name: "jetstream",
+    run: async () => ({ jetstream: await jetstreamScaleOut(TOKEN, quick) }),
   },
 ];
 

@@ -145,7 +145,7 @@ async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<
   const s = config.store;
   if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous, hoursRetentionMs: config.retention.hours, daysRetentionMs: config.retention.days });
   const { openJetstreamStore } = await import("./jetstream_store.ts");
-  return await openJetstreamStore({ ...s, maxAge: config.retention.raw, keyTtl: config.retireAfter }, { log: deps.log });
+  return await openJetstreamStore({ ...s, maxAge: config.retention.raw, keyTtl: s.keyTtl ?? config.retireAfter }, { log: deps.log });
 }
 
 /**

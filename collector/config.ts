@@ -49,26 +49,39 @@ export const jetstreamStoreSchema = z.strictObject({
   servers: z.array(natsServer).min(1),
   /** Stream of accepted batches (created when missing; subjects `<subjectPrefix>.>`). @default "EDGEPROBE_TELEMETRY" */
   stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "stream names are letters, digits, - and _").default("EDGEPROBE_TELEMETRY"),
-  /** Subject of a batch: `<subjectPrefix>.<region>.<agentId>`. @default "edgeprobe.telemetry" */
+  /** Subject of a batch: `<subjectPrefix>.<partition>.<region>.<agentId>`. @default "edgeprobe.telemetry" */
   subjectPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "dot-separated tokens of letters, digits, - and _").default("edgeprobe.telemetry"),
-  /** Key-value bucket of the shared stream acks (`ack.*`) and latest probe states (`state.*`). @default "edgeprobe" */
+  /** Key-value bucket of the shared acks (`ack.*`) and nodes (`node.*`); leases go to `<bucket>_leases`. @default "edgeprobe" */
   bucket: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "bucket names are letters, digits, - and _").default("edgeprobe"),
   /** JetStream replicas of the stream and the bucket (3 survives the loss of one server). @default 1 */
   replicas: z.number().int().min(1).max(5).default(1),
   /** Agent label that names the region in the subject; agents without it go to region "_". @default "region" */
   regionLabel: z.string().min(1).default("region"),
   /**
-   * This collector's local read model (an SQLite file fed from the stream). ":memory:" replays the
-   * stream at each start; a file resumes where it stopped. @default ":memory:"
+   * This collector's local read model of the partitions it owns (an SQLite file fed from the
+   * stream). ":memory:" = a temporary file removed at exit (a partition is replayed from the stream
+   * when taken); a file resumes where it stopped. @default ":memory:"
    */
   readModel: z.string().min(1).default(":memory:"),
   /** Keep raw batches in the read model too (the stream already keeps them for retention.raw). @default false */
   raw: z.boolean().default(false),
   /**
-   * How often the latest state per (agent, probe) is written to the bucket: updates in between are
-   * coalesced. 0 = before each ack (one key-value write per probe per batch). @default 1s
+   * How often the owner of a partition writes its changed nodes (`node.<agent>`) to the bucket:
+   * changes in between are coalesced, so every collector's view lags by about this. @default 250ms
    */
-  stateEvery: duration.default(1000),
+  stateEvery: duration.default(250),
+  /**
+   * Partitions of the agents (subjects `<subjectPrefix>.<partition>.<region>.<agent>`); each is
+   * consumed by one collector at a time. Every collector of a fleet must use the same number, and
+   * changing it needs a new stream. @default 16
+   */
+  partitions: z.number().int().min(1).max(1024).default(16),
+  /** A dead collector's partitions are taken over after this (lease TTL) plus one tick (TTL/8). @default 4s */
+  leaseTtl: duration.refine((v) => v >= 1000, "leaseTtl must be at least 1s").default(4000),
+  /** Lifetime of `ack.*` and `node.*` entries not rewritten. @default retention.history */
+  keyTtl: duration.optional(),
+  /** This collector's name in the lease bucket. @default host name, process id and a random suffix */
+  collectorId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, - and _").optional(),
   /** Budget of one NATS request (connect, publish, key-value operation). @default 5s */
   timeout: duration.default(5000),
   /** NATS credentials, when the servers require them. */

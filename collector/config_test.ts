@@ -31,6 +31,11 @@ describe("parseCollectorConfig()", () => {
     assert.equal(b.store.bucket, "edgeprobe");
     assert.equal(b.store.replicas, 3);
     assert.equal(b.store.readModel, ":memory:");
+    assert.equal(b.store.partitions, 16);
+    assert.equal(b.store.leaseTtl, 4000);
+    assert.equal(b.store.stateEvery, 250);
+    assert.equal(b.store.keyTtl, undefined, "defaults to 30 days in the store");
+    assert.throws(() => parseCollectorConfig({ ...base, store: { kind: "jetstream", servers: ["a:1"], leaseTtl: "200ms" } }, {}), /leaseTtl must be at least 1s/);
     assert.throws(() => parseCollectorConfig({ ...base, store: { kind: "jetstream", servers: [], path: "/x" } }, {}, "c.yaml"), (e: CollectorConfigError) => {
       assert.ok(e.problems.some((p) => p.startsWith("store.servers")), e.message);
       assert.ok(e.problems.some((p) => p.includes("path")), e.message);

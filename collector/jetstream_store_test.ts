@@ -2,7 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { join, relative } from "node:path";
-import { ackKey, encodeToken, stateKey } from "./jetstream_store.ts";
+import { ackKey, batchSubject, encodeToken, nodeKey, partitionOf } from "./jetstream_keys.ts";
+import { decodeEntry, encodeEntry, entryChanges, type NodeEntry } from "./jetstream_entry.ts";
+import { createFleetView } from "./jetstream_view.ts";
+import { preferenceOrder } from "./jetstream_leases.ts";
+import type { FleetChange, NodeDetail } from "./store.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -21,7 +25,7 @@ describe("encodeToken()", () => {
       assert.match(t, /^[-_=A-Za-z0-9]+$/, `${s} -> ${t}`);
     }
     assert.equal(ackKey("upf.17", "b1"), "ack.upf=2E17.b1");
-    assert.equal(stateKey("upf-17", "smf n4"), "state.upf-17.smf=20n4");
+    assert.equal(nodeKey("upf 17"), "node.upf=2017");
   });
   it("distinct inputs give distinct tokens", () => {
     const inputs = ["a.b", "a=2Eb", "a b", "a_b", "a-b", "", "=", "=3D"];
@@ -30,9 +34,9 @@ describe("encodeToken()", () => {
 });
 
 describe("NATS boundary", () => {
-  // The NATS client is loaded only when the config asks for JetStream: by the store and by the
-  // alarm list's shared bucket (collector/alarms/mod.ts imports its repo lazily).
-  it("only collector/jetstream_store.ts and collector/alarms/jetstream_repo.ts (plus tests/nats and bench) import the NATS client", () => {
+  // The NATS client is loaded only when the config asks for JetStream: by the store's modules and
+  // by the alarm list's shared bucket (collector/alarms/mod.ts imports its repo lazily).
+  it("only collector/jetstream_*.ts and collector/alarms/jetstream_repo.ts (plus tests/nats and bench) import the NATS client", () => {
     const files: string[] = [];
     const walk = (d: string) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -44,7 +48,82 @@ describe("NATS boundary", () => {
     };
     walk(ROOT);
     const offenders = files.filter((f) => /from\s+["']@nats-io\//.test(fs.readFileSync(join(ROOT, f), "utf8")))
-      .filter((f) => f !== "collector/jetstream_store.ts" && f !== "collector/alarms/jetstream_repo.ts" && !f.startsWith("tests/nats/"));
+      .filter((f) => !/^collector\/jetstream_[a-z_]+\.ts$/.test(f) && f !== "collector/alarms/jetstream_repo.ts" && !f.startsWith("tests/nats/") && !f.startsWith("bench/"));
     assert.deepEqual(offenders, []);
+  });
+});
+
+describe("partitionOf()", () => {
+  it("is FNV-1a 32 of the agent token modulo n (the FNV reference vectors)", () => {
+    // FNV-1a 32: "" = 0x811c9dc5, "a" = 0xe40c292c, "foobar" = 0xbf9cf968 (draft-eastlake-fnv, test vectors).
+    assert.equal(partitionOf("", 2 ** 31), 0x811c9dc5 % 2 ** 31);
+    assert.equal(partitionOf("a", 1_000_003), 0xe40c292c % 1_000_003);
+    assert.equal(partitionOf("foobar", 97), 0xbf9cf968 % 97);
+  });
+  it("spreads 10,000 agents over 16 partitions within 10 % of even", () => {
+    const counts = new Array(16).fill(0);
+    for (let i = 0; i < 10_000; i++) counts[partitionOf(`upf-${i}`, 16)]++;
+    for (const c of counts) assert.ok(Math.abs(c - 625) < 63, `${counts}`);
+  });
+  it("names the batch subject <prefix>.<partition>.<region>.<agent>", () => {
+    assert.equal(batchSubject("edgeprobe.telemetry", 16, "north", "upf.17"), `edgeprobe.telemetry.${partitionOf("upf=2E17", 16)}.north.upf=2E17`);
+  });
+  it("lease preference orders every partition once, from a start spread by collector id", () => {
+    const a = preferenceOrder("c1", 8), b = preferenceOrder("c2", 8);
+    assert.deepEqual([...a].sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.notEqual(a[0], b[0]);
+  });
+});
+
+const detail = (over: Partial<NodeDetail> = {}): NodeDetail => ({
+  id: "upf-1", labels: { region: "north" }, bootId: "b1", firstSeen: 1, lastSeen: 2, running: true,
+  probes: { total: 1, healthy: 1, unhealthy: 0, unknown: 0 }, peerRestarts: 0, spoolDrops: 0,
+  probeList: [{ name: "n4", kind: "pfcp", state: "healthy", stateSince: 5, peerRestarts: 0, okTotal: 3, failTotal: 0 }],
+  events: [{ seq: 2, bootId: "b1", at: 5, type: "state", probe: "n4", detail: { from: "unknown", to: "healthy" } }],
+  ...over,
+});
+const entry = (node: NodeDetail, records = 3): NodeEntry => ({ v: 1, p: 0, by: "c1", node, records, duplicates: 0, gap: 0 });
+
+describe("node entries and the fleet view", () => {
+  it("round-trips an entry and refuses what is not one", () => {
+    const e = entry(detail());
+    assert.deepEqual(decodeEntry(encodeEntry(e)), e);
+    assert.throws(() => decodeEntry(new TextEncoder().encode("{")), /Cannot decode node entry: not JSON/);
+    assert.throws(() => decodeEntry(new TextEncoder().encode('{"v":2}')), /Cannot decode node entry: unknown shape/);
+  });
+  it("turns two versions of an entry into the changes SSE publishes", () => {
+    const first = detail();
+    assert.deepEqual(entryChanges(undefined, first).map((c) => c.type), ["node", "probe-state", "event"]);
+    const next = detail({
+      lastSeen: 9,
+      probeList: [{ name: "n4", kind: "pfcp", state: "unhealthy", stateSince: 8, peerRestarts: 0, okTotal: 3, failTotal: 2 }],
+      events: [
+        { seq: 9, bootId: "b1", at: 8, type: "state", probe: "n4", detail: { from: "healthy", to: "unhealthy" } },
+        { seq: 7, bootId: "b1", at: 7, type: "peer-restart", probe: "n4", detail: {} },
+        ...first.events,
+      ],
+    });
+    const changes = entryChanges(first, next);
+    assert.deepEqual(changes[0], { type: "probe-state", node: "upf-1", probe: "n4", from: "healthy", to: "unhealthy", at: 8 });
+    assert.deepEqual(changes.slice(1).map((c) => (c as Extract<FleetChange, { type: "event" }>).event.seq), [7, 9], "new events, oldest first");
+    assert.deepEqual(entryChanges(next, detail({ ...next, verdict: "degraded" })).map((c) => c.type), ["node"]);
+  });
+  it("answers fleet, node, probes and stats from the entries and publishes their changes", () => {
+    const v = createFleetView({ log: () => {} });
+    const seen: FleetChange[] = [];
+    v.subscribe((c) => seen.push(c));
+    v.apply("upf-1", encodeEntry(entry(detail())), 5);
+    v.apply("upf-0", encodeEntry(entry(detail({ id: "upf-0" }), 4)), 6);
+    v.apply("upf-1", encodeEntry(entry(detail({ lastSeen: 1 }))), 4); // older revision: ignored
+    assert.deepEqual(v.fleet().map((n) => n.id), ["upf-0", "upf-1"]);
+    assert.equal("probeList" in v.fleet()[0], false);
+    assert.equal(v.node("upf-1")!.lastSeen, 2);
+    assert.equal(v.probes().length, 2);
+    assert.deepEqual(v.stats(), { nodes: 2, records: 7, duplicates: 0, gapRecords: 0 });
+    assert.equal(seen.filter((c) => c.type === "node").length, 2);
+    v.apply("upf-1", undefined, 7);
+    assert.deepEqual(v.fleet().map((n) => n.id), ["upf-0"]);
+    assert.equal(v.prune(3), 1, "a node not seen since before the cut is forgotten");
+    assert.equal(v.revision(), 7);
   });
 });

@@ -17,5 +17,4 @@ export { listenTcp, type TcpServer, type TcpServerOptions } from "./node_tcp_ser
 export { nativeYamlParser } from "./native_yaml.ts";
 export { type Database, openDatabase, type Row, type SqlValue, type Statement } from "./sqlite.ts";
 export { type HttpHandler, type HttpServer, serveHttp, type ServeHttpOptions } from "./serve_http.ts";
-export { serveH2c, type ServeH2cOptions } from "./serve_h2c.ts";
 export { type FetchFn, tlsFetch, type TlsFetchOptions } from "./tls_fetch.ts";

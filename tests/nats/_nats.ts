@@ -3,12 +3,30 @@
  * loopback, each a child process stopped by PID.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 
 export const NATS_SERVER = process.env.NATS_SERVER ?? "nats-server";
+
+/**
+ * `n` loopback ports free right now (bound to port 0, read back, released). Fixed ports collide
+ * on a busy host: the kernel hands ports of the ephemeral range (32768-60999) to outgoing
+ * connections, and one of them holding a port makes nats-server's bind fail.
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () =>
+    new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const s = createServer();
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => resolve(s));
+    })));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
 
 export interface NatsNode {
   readonly name: string;

@@ -1,6 +1,7 @@
 /**
- * The JetStream store against one real nats-server (-js) on 127.0.0.1:26001: two stores (two
- * collectors) share acks, states and the fleet view. Run: bash scripts/test.sh integration nats
+ * The JetStream store against one real nats-server (-js) on a free loopback port: two stores (two
+ * collectors) share acks and the fleet view, and split the partitions between them.
+ * Run: bash scripts/test.sh integration nats
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -10,13 +11,15 @@ import { join } from "node:path";
 import { connect, headers } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { ackKey, type JetstreamStore, openJetstreamStore, RECEIVED_AT_HEADER, stateKey } from "../../collector/jetstream_store.ts";
+import { ackKey, type JetstreamStore, nodeKey, openJetstreamStore, RECEIVED_AT_HEADER } from "../../collector/jetstream_store.ts";
+import { batchSubject } from "../../collector/jetstream_keys.ts";
 import { encodeBatch } from "../../telemetry/codec.ts";
 import type { Batch, TelemetryRecord } from "../../telemetry/record.ts";
 import { storedRecords } from "../telemetry/_procs.ts";
-import { type NatsNode, startNats } from "./_nats.ts";
+import { freePorts, type NatsNode, startNats } from "./_nats.ts";
 
-const PORT = 26001;
+let PORT = 0;
+const PARTITIONS = 8;
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
 function records(from: number, to: number, start = false): TelemetryRecord[] {
@@ -46,15 +49,21 @@ describe("JetStream store on one nats-server", () => {
   const opts = (name: string) => ({
     servers: [`127.0.0.1:${PORT}`], stream: "EP_TEST", subjectPrefix: "edgeprobe.telemetry", bucket: "ep_test", replicas: 1,
     regionLabel: "region", readModel: join(dir, `${name}.db`), raw: true, timeout: 5000, maxAge: 3_600_000,
-    // a writes probe states before each ack, b coalesces them: both paths are exercised.
-    stateEvery: name === "a" ? 0 : 100,
+    stateEvery: 50, partitions: PARTITIONS, leaseTtl: 2000, collectorId: name, readModelCheckpointMs: 200,
   });
+  /** Both collectors' views agree and hold every record applied by the owners. */
+  const settled = async (records: number) => {
+    await until(async () => (await a.stats()).records === records && (await b.stats()).records === records);
+  };
 
   before(async () => {
     dir = fs.mkdtempSync(join(tmpdir(), "ep-nats1-"));
+    [PORT] = await freePorts(1);
     nats = await startNats(dir, PORT);
     a = await openJetstreamStore(opts("a"), { log: () => {} });
     b = await openJetstreamStore(opts("b"), { log: () => {} });
+    // Steady state before any batch: a hands half of its partitions to b (no replay needed later).
+    await until(() => a.partitions().length === PARTITIONS / 2 && b.partitions().length === PARTITIONS / 2);
   });
   after(async () => {
     await a?.close();
@@ -87,24 +96,49 @@ describe("JetStream store on one nats-server", () => {
     assert.equal(r.ack, 160);
   });
 
+  it("splits the partitions between the two collectors, each held by one", async () => {
+    await until(() => a.partitions().length + b.partitions().length === PARTITIONS && a.partitions().length === PARTITIONS / 2);
+    const pa = a.partitions().map((p) => p.partition), pb = b.partitions().map((p) => p.partition);
+    assert.deepEqual([...pa, ...pb].sort((x, y) => x - y), Array.from({ length: PARTITIONS }, (_, k) => k));
+  });
+
   it("both collectors serve the same fleet, node and stats; every seq is held once", async () => {
     for (let i = 0; i < 10; i++) await ingest(i % 2 ? a : b, batch("n2", "bootX", i * 20 + 1, i * 20 + 20));
-    await until(() => a.applied() === b.applied());
+    await settled(150 + 200);
     const fa = await a.fleet(T0), fb = await b.fleet(T0);
     assert.deepEqual(fa, fb);
     assert.deepEqual(fa.map((n) => n.id), ["n1", "n2"]);
     assert.equal(fa[0].labels.region, "north");
     assert.deepEqual(await a.node("n1", T0), await b.node("n1", T0));
     const sa = await a.stats(), sb = await b.stats();
-    assert.equal(sa.records, 150 + 200);
-    assert.equal(sb.records, 150 + 200);
+    assert.deepEqual(sa, sb);
     assert.equal(sa.gapRecords, 10);
-    for (const name of ["a", "b"]) {
-      const stored = await storedRecords(join(dir, `${name}.db`));
-      const n1 = stored.filter((r) => r.agentId === "n1").map((r) => r.seq);
-      assert.deepEqual(n1, [...Array.from({ length: 140 }, (_, k) => k + 1), ...Array.from({ length: 10 }, (_, k) => k + 151)], `${name}: n1 seqs once each`);
-      assert.deepEqual(stored.filter((r) => r.agentId === "n2").map((r) => r.seq), Array.from({ length: 200 }, (_, k) => k + 1));
-    }
+    const n1 = (await a.node("n1", T0))!;
+    assert.equal(n1.probeList.reduce((x, p) => x + p.okTotal + p.failTotal, 0), 149, "149 probe results of n1 (seq 1 is agent-start), each once");
+    // Each record was applied by one collector only: the owner of its agent's partition.
+    const held = [...await storedRecords(join(dir, "a.db")), ...await storedRecords(join(dir, "b.db"))];
+    assert.deepEqual(held.filter((r) => r.agentId === "n1").map((r) => r.seq).sort((x, y) => x - y), [...Array.from({ length: 140 }, (_, k) => k + 1), ...Array.from({ length: 10 }, (_, k) => k + 151)], "n1 seqs once each");
+    assert.deepEqual(held.filter((r) => r.agentId === "n2").map((r) => r.seq).sort((x, y) => x - y), Array.from({ length: 200 }, (_, k) => k + 1));
+  });
+
+  it("history and latency answer on both collectors, from the owner's minute aggregates", async () => {
+    const w = { from: T0 - 60_000, to: T0 + 3_600_000 };
+    const ha = await a.history("n2", "p1", w, 60_000), hb = await b.history("n2", "p1", w, 60_000);
+    assert.deepEqual(ha, hb);
+    const p1 = (seqs: number[]) => seqs.filter((q) => q > 1 && q % 3 === 1).length;
+    const range = (x: number, y: number) => Array.from({ length: y - x + 1 }, (_, k) => x + k);
+    assert.equal(ha!.reduce((x, p) => x + p.count, 0), p1(range(1, 200)), "n2's p1 results");
+    assert.deepEqual(await a.latency("p1", w, ["n2"]), await b.latency("p1", w, ["n2"]), "one node: its owner answers");
+    assert.equal((await a.latency("p1", w, ["n2"])).count, p1(range(1, 200)));
+    // Several partitions merge minute rows as of each owner's checkpoint (200 ms here, plus the
+    // read model's idle timer).
+    const total = p1(range(1, 200)) + p1([...range(1, 140), ...range(151, 160)]);
+    await until(async () => (await a.latency("p1", w)).count === total, 5000);
+    const la = await a.latency("p1", w), lb = await b.latency("p1", w);
+    assert.deepEqual(la, lb);
+    assert.equal(la.count, p1(range(1, 200)) + p1([...range(1, 140), ...range(151, 160)]), "n2's and n1's p1 results merged across partitions");
+    assert.ok(la.p50! > 1 && la.p99! < 2);
+    assert.equal(await a.history("n2", "nope", w, 60_000), undefined);
   });
 
   it("a range published twice to the stream (a retry after the duplicate window) is counted once", async () => {
@@ -113,55 +147,50 @@ describe("JetStream store on one nats-server", () => {
       const h = headers();
       h.set(RECEIVED_AT_HEADER, String(T0));
       const again = encodeBatch(batch("n2", "bootX", 181, 200));
-      await jetstream(nc).publish("edgeprobe.telemetry.north.n2", again, { msgID: "manual-replay", headers: h });
-      const before = (await a.stats()).records;
-      const target = a.applied() + 1;
-      await until(() => a.applied() >= target && b.applied() >= target);
-      assert.equal((await a.stats()).records, before);
-      assert.equal((await b.stats()).records, before);
-      assert.ok((await a.stats()).duplicates >= 20);
+      await jetstream(nc).publish(batchSubject("edgeprobe.telemetry", PARTITIONS, "north", "n2"), again, { msgID: "manual-replay", headers: h });
+      await until(async () => (await a.stats()).duplicates >= 20 && (await b.stats()).duplicates >= 20);
+      assert.equal((await a.stats()).records, 350);
+      assert.equal((await b.stats()).records, 350);
     } finally {
       await nc.close();
     }
   });
 
-  it("keeps the ack and the latest state per (agent, probe) in the key-value bucket", async () => {
+  it("keeps the ack and each node's view in the key-value bucket", async () => {
     const nc = await connect({ servers: [`127.0.0.1:${PORT}`] });
     try {
       const kv = await new Kvm(nc).open("ep_test");
       const ack = await kv.get(ackKey("n1", "boot1"));
       assert.deepEqual(JSON.parse(ack!.string()), { acked: 160, region: "north" });
-      let st: { seq: number; bootId: string; ok: boolean; at: number; failure: { kind: string }; facts: { i: number } } | undefined;
-      await until(async () => (st = JSON.parse((await kv.get(stateKey("n1", "p1")))?.string() ?? "null"))?.seq === 160);
-      assert.ok(st);
+      const entry = JSON.parse((await kv.get(nodeKey("n1")))!.string());
+      assert.equal(entry.v, 1);
+      assert.deepEqual(entry.node, await b.node("n1", T0), "the view is the entry");
+      const p1 = entry.node.probeList.find((p: { name: string }) => p.name === "p1");
       // seq 160 is p1 (160 % 3 = 1) and a timeout (160 % 10 = 0).
-      assert.equal(st.seq, 160);
-      assert.equal(st.bootId, "boot1");
-      assert.equal(st.ok, false);
-      assert.equal(st.failure.kind, "timeout");
-      assert.equal(st.facts.i, 160);
-      const node = await b.node("n1", T0);
-      const p1 = node!.probeList.find((p) => p.name === "p1")!;
-      assert.equal(p1.last!.at, st.at, "the read model and the bucket agree on the last result");
+      assert.equal(p1.last.ok, false);
+      assert.equal(p1.last.failure.kind, "timeout");
+      assert.equal(p1.facts.i, 160);
       assert.equal(ackKey("agent.with space", "b*>"), "ack.agent=2Ewith=20space.b=2A=3E");
+      const st = await kv.status();
+      assert.equal(st.ttl, 30 * 86_400_000, "ack.* and node.* expire when not rewritten for keyTtl");
     } finally {
       await nc.close();
     }
   });
 
-  it("a collector restarted on its read model file resumes from its stream position without counting twice", async () => {
-    const before = await a.stats();
-    const at = a.applied();
+  it("a collector that stops hands its partitions over; one restarted on its read model file resumes without counting twice", async () => {
     await a.close();
+    await until(() => b.partitions().length === PARTITIONS, 10_000);
     await ingest(b, batch("n3", "b3", 1, 30));
+    await until(async () => (await b.stats()).records === 380);
     a = await openJetstreamStore(opts("a"), { log: () => {} });
-    assert.ok(a.applied() >= at + 1);
-    await until(() => a.applied() === b.applied());
+    await until(() => a.partitions().length === PARTITIONS / 2 && b.partitions().length === PARTITIONS / 2, 15_000);
+    await ingest(a, batch("n3", "b3", 31, 40));
+    await settled(390);
     const fleet = await a.fleet(T0);
     assert.deepEqual(fleet.map((n) => n.id), ["n1", "n2", "n3"]);
-    const stored = await storedRecords(join(dir, "a.db"));
-    assert.deepEqual(stored.filter((r) => r.agentId === "n3").map((r) => r.seq), Array.from({ length: 30 }, (_, k) => k + 1));
-    assert.equal(stored.filter((r) => r.agentId === "n2").length, 200);
-    assert.ok(before.nodes === 2);
+    assert.deepEqual(await a.fleet(T0), await b.fleet(T0));
+    const n3 = (await a.node("n3", T0))!;
+    assert.equal(n3.probeList.reduce((x, p) => x + p.okTotal + p.failTotal, 0), 39, "n3: 39 results once each");
   });
 });

@@ -1,0 +1,136 @@
+/**
+ * @module The write side of the JetStream store, run by whichever collector an agent sends to
+ * (docs/scale-out.md, "Ingest: the compare-and-set ack"):
+ * 1. read the shared ack `ack.<agent>.<boot>` (cached with its revision while this collector
+ *    writes it);
+ * 2. publish the batch's new records on `<prefix>.<partition>.<region>.<agent>` with
+ *    `Nats-Msg-Id: <agent>/<boot>/<firstSeq>-<lastSeq>` (JetStream drops a second publish of the
+ *    same range inside the stream's duplicate window);
+ * 3. advance the ack by compare-and-set on the entry's revision; when another collector moved it
+ *    first, read it again and recompute (records it already covers are duplicates).
+ * The ack is answered only after the stream acknowledged the publish (stored on a quorum of its
+ * replicas) and the compare-and-set succeeded, so every seq at or below a shared ack is in the stream.
+ */
+import { headers } from "@nats-io/transport-node";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { encodeBatch } from "../telemetry/mod.ts";
+import type { Batch, TelemetryRecord } from "../telemetry/mod.ts";
+import { ackKey, batchSubject, encodeToken, partitionOf } from "./jetstream_keys.ts";
+import { RECEIVED_AT_HEADER } from "./jetstream_owner.ts";
+import { type IngestOutcome, newRecords } from "./store.ts";
+
+/** Value of `ack.<agent>.<boot>`. */
+export interface SharedAck {
+  readonly acked: number;
+  /** Region token of this boot's subject (learnt from its agent-start record). */
+  readonly region: string;
+}
+
+export interface IngestOptions {
+  readonly stream: string;
+  readonly subjectPrefix: string;
+  readonly partitions: number;
+  readonly regionLabel: string;
+  readonly timeout: number;
+}
+
+/** A compare-and-set that lost: another writer changed the key since we read it. */
+export function isConflict(e: unknown): boolean {
+  const err = e as { api_error?: { err_code?: number }; message?: string };
+  // JetStream API error 10071 "wrong last sequence" (Nats-Expected-Last-Subject-Sequence failed).
+  return err?.api_error?.err_code === 10071 || /wrong last sequence|key exists/i.test(String(err?.message));
+}
+
+const enc = new TextEncoder();
+const CACHE_MAX = 100_000;
+
+/**
+ * @param published told of every batch this collector stored in the stream (its partition's owner
+ *   here, if any, applies it without decoding it again).
+ */
+export function createIngest(
+  js: JetStreamClient,
+  kv: KV,
+  options: IngestOptions,
+  published: (streamSeq: number, partition: number, batch: Batch) => void,
+): (batch: Batch, receivedAt: number, wire?: Uint8Array) => Promise<IngestOutcome> {
+  const acks = new Map<string, { value: SharedAck; revision: number }>();
+  /** agentId → region token, learnt from agent-start records of batches ingested here. */
+  const regions = new Map<string, string>();
+
+  const regionOf = (labels: Readonly<Record<string, string>> | undefined) => {
+    const r = labels?.[options.regionLabel];
+    return r ? encodeToken(r) : "_";
+  };
+
+  const readAck = async (key: string) => {
+    const e = await kv.get(key);
+    if (!e || e.operation !== "PUT") return undefined;
+    return { value: JSON.parse(e.string()) as SharedAck, revision: e.revision };
+  };
+
+  const publish = (batch: Batch, fresh: readonly TelemetryRecord[], whole: boolean, wire: Uint8Array | undefined, region: string, receivedAt: number) => {
+    const first = fresh[0].seq, last = fresh[fresh.length - 1].seq;
+    const h = headers();
+    h.set(RECEIVED_AT_HEADER, String(receivedAt));
+    const body = whole && wire ? wire : encodeBatch({ agentId: batch.agentId, bootId: batch.bootId, records: fresh });
+    return js.publish(batchSubject(options.subjectPrefix, options.partitions, region, batch.agentId), body, {
+      // Includes the last seq: a retry that carries more records than the first attempt is a
+      // different message, so the records beyond the first attempt are never dropped as duplicates.
+      msgID: `${batch.agentId}/${batch.bootId}/${first}-${last}`,
+      headers: h,
+      timeout: options.timeout,
+    });
+  };
+
+  return async (batch, receivedAt, wire) => {
+    const { agentId, bootId } = batch;
+    const key = ackKey(agentId, bootId);
+    const partition = partitionOf(encodeToken(agentId), options.partitions);
+    let published_: { first: number; last: number } | undefined;
+    let duplicatesSeen = 0;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      let cur = attempt === 0 ? acks.get(key) : undefined;
+      if (!cur) cur = await readAck(key);
+      const acked = cur?.value.acked ?? 0;
+      const { fresh, duplicates, gap } = newRecords(batch.records, acked);
+      if (fresh.length === 0) {
+        if (cur) acks.set(key, cur);
+        return { agentId, bootId, ack: acked, stored: 0, duplicates, gap: 0 };
+      }
+      const start = batch.records.find((r) => r.type === "agent-start");
+      const region = cur?.value.region ?? (start && start.type === "agent-start" ? regionOf(start.labels) : regions.get(agentId) ?? "_");
+      if (start && start.type === "agent-start") regions.set(agentId, region);
+      if (regions.size > CACHE_MAX) regions.clear();
+      const first = fresh[0].seq, last = fresh[fresh.length - 1].seq;
+      if (!published_ || published_.first !== first || published_.last !== last) {
+        let pa;
+        try {
+          pa = await publish(batch, fresh, duplicates === 0, wire, region, receivedAt);
+        } catch (e) {
+          throw new Error(`Cannot publish telemetry batch of ${agentId}/${bootId} to stream ${options.stream}: ${(e as Error).message}`, { cause: e });
+        }
+        published_ = { first, last };
+        if (!pa.duplicate) published(pa.seq, partition, duplicates === 0 ? batch : { agentId, bootId, records: fresh });
+      }
+      const value: SharedAck = { acked: last, region };
+      try {
+        const data = enc.encode(JSON.stringify(value));
+        const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
+        // One entry per boot ever seen: drop the cache wholesale when it gets big (a miss costs one read).
+        if (acks.size > CACHE_MAX) acks.clear();
+        acks.set(key, { value, revision });
+      } catch (e) {
+        acks.delete(key);
+        if (isConflict(e)) {
+          duplicatesSeen = duplicates;
+          continue; // another collector moved the ack: read it again
+        }
+        throw new Error(`Cannot advance the shared ack of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
+      }
+      return { agentId, bootId, ack: last, stored: fresh.length, duplicates, gap };
+    }
+    throw new Error(`Cannot advance the shared ack of ${agentId}/${bootId}: compare-and-set kept failing (last duplicates ${duplicatesSeen})`);
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * @module Partition leases on a JetStream key-value bucket whose entries expire (bucket TTL =
+ * `leaseTtl`): at most one collector consumes a partition at a time, and a dead collector's
+ * partitions are taken over within `leaseTtl` plus one tick. docs/scale-out.md, "Partitions and
+ * leases".
+ *
+ * Keys: `m.<collector>` (a live member, rewritten every tick) and `p.<partition>` (the owner,
+ * renewed every tick by compare-and-set on its revision). An entry that is not rewritten within
+ * the TTL is removed by the server (stream max_age), so `create` succeeds for the next collector.
+ * Every tick (TTL/8) a collector renews what it holds, counts the live members, and takes free partitions
+ * until it holds its share `ceil(partitions / members)`, or hands back those above its share.
+ */
+import type { KV } from "@nats-io/kv";
+import type { LogFn } from "../common/mod.ts";
+import { leaseKey, memberKey } from "./jetstream_keys.ts";
+
+export interface LeaseOptions {
+  readonly partitions: number;
+  readonly collectorId: string;
+  /** The lease bucket's TTL; a tick runs every ttl/8. */
+  readonly ttlMs: number;
+}
+
+export interface LeaseHooks {
+  /** Start consuming `p` (the lease is held). */
+  acquire(p: number): Promise<void>;
+  /** Stop consuming `p`: "lost" (renewal failed, another may own it already), "handover" or "close". */
+  release(p: number, why: "lost" | "handover" | "close"): Promise<void>;
+  readonly log: LogFn;
+}
+
+export interface Leases {
+  owned(): readonly number[];
+  /** Run one tick now (tests; start-up). */
+  tick(): Promise<void>;
+  /** Release every lease (deleted, so another collector takes over at its next tick). */
+  close(): Promise<void>;
+}
+
+const enc = new TextEncoder();
+
+/** Partitions in the order a collector tries them: spread by its id, so starters do not all race for partition 0. */
+export function preferenceOrder(collectorId: string, partitions: number): number[] {
+  let h = 0;
+  for (const c of collectorId) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+  return Array.from({ length: partitions }, (_, i) => (h + i) % partitions);
+}
+
+export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): Leases {
+  const { partitions, collectorId, ttlMs } = options;
+  const held = new Map<number, { revision: number; renewedAt: number }>();
+  const value = () => enc.encode(JSON.stringify({ owner: collectorId, at: Date.now() }));
+  let closed = false;
+  let running: Promise<void> | undefined;
+
+  const lose = async (p: number, why: "lost" | "handover" | "close") => {
+    held.delete(p);
+    try {
+      await hooks.release(p, why);
+    } catch (e) {
+      hooks.log("warn", "collector: cannot release partition cleanly", { partition: p, why, error: (e as Error).message });
+    }
+  };
+
+  const once = async () => {
+    const now = Date.now();
+    // Every request of a tick that does not depend on another goes out at once: after a NATS
+    // server dies, each can wait for a new stream leader, and one after the other they added up
+    // to more than the 10 s takeover budget in tests/nats/failover_test.ts.
+    const member = kv.put(memberKey(collectorId), value());
+    await Promise.all([...held].map(async ([p, h]) => {
+      try {
+        held.set(p, { revision: await kv.update(leaseKey(p), value(), h.revision), renewedAt: now });
+      } catch (e) {
+        // A compare-and-set that fails means the entry expired or another collector holds it now.
+        // A renewal that cannot reach the server is retried until the TTL has passed since the
+        // last success: after that another collector may have taken the partition.
+        const conflict = /wrong last sequence|10071/i.test(String((e as Error).message)) || (e as { api_error?: { err_code?: number } }).api_error?.err_code === 10071;
+        if (conflict || now - h.renewedAt >= ttlMs) {
+          hooks.log("warn", "collector: lost the lease of a partition", { partition: p, error: (e as Error).message });
+          await lose(p, "lost");
+        }
+      }
+    }));
+    await member;
+    const members = new Set<string>();
+    const owners = new Set<number>();
+    for await (const k of await kv.keys()) {
+      if (k.startsWith("m.")) members.add(k);
+      else if (k.startsWith("p.")) owners.add(Number(k.slice(2)));
+    }
+    const share = Math.ceil(partitions / Math.max(1, members.size));
+    if (held.size > share) {
+      // A collector joined: hand back what is above this one's share.
+      const extra = [...held.keys()].slice(share);
+      for (const p of extra) {
+        const h = held.get(p)!;
+        await lose(p, "handover");
+        await kv.delete(leaseKey(p), { previousSeq: h.revision }).catch(() => {});
+      }
+      return;
+    }
+    if (closed) return;
+    const free = preferenceOrder(collectorId, partitions).filter((p) => !held.has(p) && !owners.has(p)).slice(0, share - held.size);
+    const taken = await Promise.all(free.map((p) => kv.create(leaseKey(p), value()).then((revision) => ({ p, revision }), () => undefined)));
+    for (const t of taken) {
+      if (!t) continue; // taken by another collector in the meantime
+      const { p, revision } = t;
+      held.set(p, { revision, renewedAt: now });
+      try {
+        await hooks.acquire(p);
+        hooks.log("info", "collector: took the lease of a partition", { partition: p, members: members.size });
+      } catch (e) {
+        hooks.log("warn", "collector: cannot start consuming a partition; handing it back", { partition: p, error: (e as Error).message });
+        held.delete(p);
+        await kv.delete(leaseKey(p), { previousSeq: revision }).catch(() => {});
+      }
+    }
+  };
+
+  const tick = () => {
+    if (closed) return Promise.resolve();
+    running ??= once()
+      .catch((e) => hooks.log("warn", "collector: lease tick failed", { error: (e as Error).message }))
+      .finally(() => (running = undefined));
+    return running;
+  };
+  const timer = setInterval(() => void tick(), Math.max(100, Math.floor(ttlMs / 8)));
+  (timer as { unref?: () => void }).unref?.();
+
+  return {
+    owned: () => [...held.keys()].sort((a, b) => a - b),
+    tick,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await running;
+      for (const [p, h] of [...held]) {
+        await lose(p, "close");
+        await kv.delete(leaseKey(p), { previousSeq: h.revision }).catch(() => {});
+      }
+      await kv.delete(memberKey(collectorId)).catch(() => {});
+    },
+  };
+}

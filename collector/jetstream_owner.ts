@@ -1,0 +1,361 @@
+/**
+ * @module The partitions this collector holds the lease of: each one's subjects of the stream
+ * consumed in order into this collector's local read model (collector/sqlite_store.ts), the
+ * changed nodes written to the shared bucket (`node.<agent>`), and the minute aggregates of its
+ * nodes answered to any collector that asks (history, latency). docs/scale-out.md, "Partitions".
+ *
+ * Each record is decoded and aggregated here, once in the cluster; a partition taken over from a
+ * dead collector is replayed from the stream into the new owner's read model, which is idempotent
+ * on (agentId, bootId, seq), so a record applied by both counts once.
+ */
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { Buffer } from "node:buffer";
+import type { LogFn } from "../common/mod.ts";
+import { type Database, openDatabase } from "../runtime/mod.ts";
+import { decodeBatch } from "../telemetry/mod.ts";
+import type { Batch } from "../telemetry/mod.ts";
+import { deserializeSketch, mergeInto, newSketch, serializeSketch } from "./sketch.ts";
+import { encodeEntry, type NodeEntry } from "./jetstream_entry.ts";
+import { type Follower, follow } from "./jetstream_follow.ts";
+import { nodeKey, partitionFilter, partitionOf, querySubject, encodeToken } from "./jetstream_keys.ts";
+import type { FleetView } from "./jetstream_view.ts";
+import { openSqliteStore } from "./sqlite_store.ts";
+import type { IngestOutcome, Store } from "./store.ts";
+
+/** Header carrying the ingesting collector's receive time, so every owner records the same lastSeen. */
+export const RECEIVED_AT_HEADER = "Edgeprobe-Received-At";
+
+const MINUTE = 60_000;
+/** Most ms a stream message waits to be applied with others (one read-model transaction). */
+const APPLY_EVERY = 20;
+
+export interface OwnerOptions {
+  readonly stream: string;
+  readonly subjectPrefix: string;
+  readonly partitions: number;
+  readonly collectorId: string;
+  /** SQLite file of the local read model (a temporary file when the config says ":memory:"). */
+  readonly readModel: string;
+  readonly raw: boolean;
+  /** How often nodes with a new state, verdict, event or boot are written to the bucket. */
+  readonly flushEvery: number;
+  /** How often nodes whose only change is new results (totals, last result) are written. */
+  readonly routineEvery: number;
+  /** The read model's checkpoint (collector/sqlite_store.ts): how stale its minute rows may be. */
+  readonly checkpointMs: number;
+  readonly timeout: number;
+}
+
+export interface Owner {
+  acquire(p: number): Promise<void>;
+  release(p: number, why: string): Promise<void>;
+  /** A batch this collector just published: its owner here (if any) skips the second decode. */
+  published(streamSeq: number, partition: number, batch: Batch): void;
+  /** Stream sequence applied per held partition, and whether each caught up (tests, /metrics). */
+  status(): { readonly partition: number; readonly applied: number; readonly live: boolean }[];
+  /** Write every changed node now. */
+  flush(): Promise<void>;
+  /** Highest bucket revision this collector wrote (the fleet view's watchdog). */
+  lastWritten(): number;
+  /** Prune the local read model (collector/sqlite_store.ts `prune`). */
+  prune(rawBefore: number, minutesBefore: number): Promise<{ readonly records: number; readonly minutes: number }>;
+  close(): Promise<void>;
+}
+
+/** A request for a partition's minute aggregates (JSON over NATS request/reply). */
+export type OwnerQuery =
+  | { readonly op: "history"; readonly node: string; readonly probe: string; readonly from: number; readonly to: number; readonly step: number }
+  | { readonly op: "latency"; readonly probe: string; readonly from: number; readonly to: number; readonly nodes: readonly string[] }
+  | { readonly op: "minutes"; readonly probe: string; readonly from: number; readonly to: number; readonly nodes?: readonly string[] };
+
+/** The answer to a "minutes" query: the partition's merged counts and latency sketch. */
+export interface MinutesAnswer {
+  readonly count: number;
+  readonly ok: number;
+  readonly failures: Record<string, number>;
+  /** collector/sketch.ts serialization, base64. */
+  readonly sketch: string;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export async function openOwner(
+  nc: NatsConnection,
+  js: JetStreamClient,
+  kv: KV,
+  view: FleetView,
+  options: OwnerOptions,
+  deps: { log: LogFn },
+): Promise<Owner> {
+  const { log } = deps;
+  const readModel: Store = await openSqliteStore({ path: options.readModel, raw: options.raw, synchronous: "normal", checkpointMs: options.checkpointMs });
+  // A second connection to the same WAL file: the resume position per partition, and the minute
+  // rows for latency merged across partitions (the read model answers in quantiles, which cannot
+  // be merged). Those rows are as of the read model's last checkpoint (`checkpointMs`).
+  const db: Database = await openDatabase(options.readModel);
+  db.exec("CREATE TABLE IF NOT EXISTS jetstream_partition (stream TEXT NOT NULL, partition INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (stream, partition))");
+  const posGet = db.prepare("SELECT seq FROM jetstream_partition WHERE stream = ? AND partition = ?");
+  const posPut = db.prepare("INSERT INTO jetstream_partition (stream, partition, seq) VALUES (?, ?, ?) ON CONFLICT (stream, partition) DO UPDATE SET seq = excluded.seq");
+  const minutesOf = db.prepare("SELECT agent_id, count, ok, failures, sketch FROM minutes WHERE probe = ? AND minute >= ? AND minute < ?");
+
+  interface Held {
+    readonly follower: Follower;
+    readonly sub: Subscription;
+    live: boolean;
+    saved: number;
+    /** Highest stream sequence this collector published into the partition (the follower's watchdog). */
+    lastKnown: number;
+  }
+  const held = new Map<number, Held>();
+  /** Batches this collector published, by stream sequence, until their owner here applies them. */
+  const own = new Map<number, Batch>();
+  /** Per node: counters since this collector rebuilt its partition, and whether it changed since the last flush. */
+  const counters = new Map<string, { records: number; duplicates: number; gap: number }>();
+  const dirty = new Set<string>();
+  /**
+   * Dirty nodes whose change the fleet must see soon (a probe state, verdict, event, new boot):
+   * written every `flushEvery`; the others every `routineEvery`. One entry costs a read of the
+   * node from the read model (about 0.3 ms) and a parse on every collector, so writing a node
+   * at each batch was a fifth of an owner's CPU in bench/nats.ts.
+   */
+  const urgent = new Set<string>();
+  const unsubscribe = readModel.subscribe((c) => urgent.add(c.type === "node" ? c.node.id : c.node));
+  const revisions = new Map<string, number>();
+  let closed = false;
+  let lastWritten = 0;
+  /** What this owner did, logged at close (the benchmark's breakdown). */
+  const work = { batches: 0, decoded: 0, flushes: 0, entries: 0, ms: 0 };
+
+  /**
+   * Batches from every held partition handed to the read model together, every APPLY_EVERY ms:
+   * its group commit then writes one transaction for all of them. Messages of a partition arrive
+   * one socket read at a time, and a commit per few batches rewrote the same pages of the probes,
+   * nodes and minutes tables over and over (SQLite's share of an owner's CPU grew with the number
+   * of collectors in bench/nats.ts).
+   */
+  let gather: { batch: Batch; receivedAt: number; wire?: Uint8Array; resolve: (o: Promise<IngestOutcome>) => void }[] = [];
+  let gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  const applyGathered = () => {
+    gatherTimer = undefined;
+    const items = gather;
+    gather = [];
+    for (const it of items) it.resolve(readModel.ingest(it.batch, it.receivedAt, it.wire));
+  };
+  const gathered = (batch: Batch, receivedAt: number, wire?: Uint8Array): Promise<IngestOutcome> =>
+    new Promise<Promise<IngestOutcome>>((resolve) => {
+      gather.push({ batch, receivedAt, wire, resolve });
+      if (gather.length >= 256) {
+        if (gatherTimer) clearTimeout(gatherTimer);
+        applyGathered();
+      } else gatherTimer ??= setTimeout(applyGathered, APPLY_EVERY);
+    }).then((p) => p);
+
+  const partitionOfAgent = (agentId: string) => partitionOf(encodeToken(agentId), options.partitions);
+
+  const apply = (p: number) => async (m: JsMsg) => {
+    const seq = m.info.streamSequence;
+    let batch = own.get(seq);
+    own.delete(seq);
+    work.batches++;
+    if (!batch) {
+      batch = decodeBatch(m.data);
+      work.decoded++;
+    }
+    const receivedAt = Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6;
+    const out = await gathered(batch, receivedAt, options.raw ? m.data : undefined);
+    const c = counters.get(batch.agentId) ?? seedCounters(batch.agentId, p);
+    c.records += out.stored;
+    c.duplicates += out.duplicates;
+    c.gap += out.gap;
+    counters.set(batch.agentId, c);
+    dirty.add(batch.agentId);
+    const h = held.get(p);
+    if (h && m.info.pending === 0) h.live = true;
+  };
+
+  /**
+   * A node first seen since this collector holds its partition: when the partition resumed from
+   * a saved position (not replayed from the start), the counters before it are in the shared entry.
+   */
+  const seedCounters = (agentId: string, p: number) => {
+    const resumed = Number(posGet.get(options.stream, p)?.seq ?? 0) > 0;
+    const prev = resumed ? view.entry(agentId)?.entry : undefined;
+    return { records: prev?.records ?? 0, duplicates: prev?.duplicates ?? 0, gap: prev?.gap ?? 0 };
+  };
+
+  const answer = async (q: OwnerQuery, p: number): Promise<unknown> => {
+    if (q.op === "history") {
+      return { points: await readModel.history(q.node, q.probe, { from: q.from, to: q.to }, q.step) ?? null };
+    }
+    if (q.op === "latency") return await readModel.latency(q.probe, { from: q.from, to: q.to }, q.nodes);
+    const only = q.nodes && q.nodes.length > 0 ? new Set(q.nodes) : undefined;
+    const sketch = newSketch();
+    let count = 0, ok = 0;
+    const failures: Record<string, number> = {};
+    for (const r of minutesOf.all(q.probe, Math.floor(q.from / MINUTE) * MINUTE, q.to)) {
+      const id = String(r.agent_id);
+      if (only ? !only.has(id) : partitionOfAgent(id) !== p) continue;
+      count += Number(r.count);
+      ok += Number(r.ok);
+      for (const [k, v] of Object.entries(JSON.parse(String(r.failures)) as Record<string, number>)) failures[k] = (failures[k] ?? 0) + v;
+      mergeInto(sketch, deserializeSketch(r.sketch as Uint8Array));
+    }
+    const answer: MinutesAnswer = { count, ok, failures, sketch: Buffer.from(serializeSketch(sketch)).toString("base64") };
+    return answer;
+  };
+
+  const acquire = async (p: number) => {
+    if (held.has(p) || closed) return;
+    const after = Number(posGet.get(options.stream, p)?.seq ?? 0);
+    const sub = nc.subscribe(querySubject(options.subjectPrefix, options.stream, p), {
+      callback: (err, msg) => {
+        if (err) return;
+        let q: OwnerQuery;
+        try {
+          q = JSON.parse(dec.decode(msg.data));
+        } catch {
+          return void msg.respond(enc.encode(JSON.stringify({ error: "Cannot answer query: not JSON" })));
+        }
+        answer(q, p).then(
+          (a) => msg.respond(enc.encode(JSON.stringify(a))),
+          (e) => msg.respond(enc.encode(JSON.stringify({ error: `Cannot answer query: ${(e as Error).message}` }))),
+        );
+      },
+    });
+    const h: Held = {
+      sub,
+      live: false,
+      saved: after,
+      lastKnown: 0,
+      follower: follow(js, { stream: options.stream, filter: partitionFilter(options.subjectPrefix, p), after, name: `partition ${p}` }, apply(p), {
+        log,
+        lastKnown: () => held.get(p)?.lastKnown ?? 0,
+      }),
+    };
+    held.set(p, h);
+  };
+
+  const release = async (p: number, why: string) => {
+    const h = held.get(p);
+    if (!h) return;
+    await h.follower.stop();
+    h.sub.unsubscribe();
+    if (why !== "lost") await flush();
+    savePosition(p, h);
+    held.delete(p);
+    log("info", "collector: released a partition", { partition: p, why, applied: h.follower.applied() });
+  };
+
+  const savePosition = (p: number, h: Held) => {
+    const a = h.follower.applied();
+    if (a > h.saved) {
+      posPut.run(options.stream, p, a);
+      h.saved = a;
+    }
+  };
+
+  let flushing: Promise<void> | undefined;
+  const flushOnce = async (all: boolean) => {
+    const now = Date.now();
+    work.flushes++;
+    const ids = all ? [...dirty] : [...urgent].filter((id) => dirty.has(id));
+    for (const id of ids) {
+      dirty.delete(id);
+      urgent.delete(id);
+    }
+    if (all) urgent.clear();
+    const writes: Promise<void>[] = [];
+    for (const id of ids) {
+      const p = partitionOfAgent(id);
+      const h = held.get(p);
+      if (!h) continue; // no longer ours: the new owner writes it
+      if (!h.live) {
+        dirty.add(id); // replaying: do not publish a node's state from before the partition's end
+        continue;
+      }
+      const t0 = performance.now();
+      const node = await readModel.node(id, now);
+      work.ms += performance.now() - t0;
+      work.entries++;
+      if (!node) continue;
+      const c = counters.get(id) ?? { records: 0, duplicates: 0, gap: 0 };
+      const entry: NodeEntry = { v: 1, p, by: options.collectorId, node, ...c };
+      writes.push(writeEntry(id, p, encodeEntry(entry)));
+      if (writes.length >= 256) await Promise.all(writes.splice(0));
+    }
+    await Promise.all(writes);
+    if (all) for (const [p, h] of held) savePosition(p, h);
+  };
+  /**
+   * Compare-and-set on the revision this collector last wrote or saw, so a collector that lost
+   * its lease and has not noticed yet cannot overwrite what the new owner wrote.
+   */
+  const writeEntry = async (id: string, p: number, data: Uint8Array) => {
+    const key = nodeKey(id);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const rev = revisions.get(key) ?? view.entry(id)?.revision;
+      try {
+        const r = rev ? await kv.update(key, data, rev) : await kv.create(key, data);
+        revisions.set(key, r);
+        if (r > lastWritten) lastWritten = r;
+        if (revisions.size > 100_000) revisions.clear(); // a miss falls back to the view's revision
+        return;
+      } catch (e) {
+        revisions.delete(key);
+        if (!held.has(p)) return;
+        const cur = await kv.get(key).catch(() => null);
+        if (cur) revisions.set(key, cur.revision);
+        if (attempt === 1) log("warn", "collector: cannot write a node entry", { node: id, error: (e as Error).message });
+      }
+    }
+  };
+  /** One flush at a time; a flush asked for while one runs follows it. */
+  const flush = (all = true): Promise<void> => {
+    const next: Promise<void> = (flushing ?? Promise.resolve())
+      .then(() => flushOnce(all))
+      .catch((e) => log("warn", "collector: cannot write the changed nodes", { error: (e as Error).message }))
+      .finally(() => {
+        if (flushing === next) flushing = undefined;
+      });
+    flushing = next;
+    return next;
+  };
+  let ticks = 0;
+  const routineTicks = Math.max(1, Math.round(options.routineEvery / options.flushEvery));
+  const timer = setInterval(() => {
+    ticks++;
+    if (!flushing) void flush(ticks % routineTicks === 0);
+  }, options.flushEvery);
+  (timer as { unref?: () => void }).unref?.();
+
+  return {
+    acquire,
+    release,
+    published(seq, p, batch) {
+      const h = held.get(p);
+      if (!h) return;
+      if (seq > h.lastKnown) h.lastKnown = seq;
+      if (seq > h.follower.applied()) own.set(seq, batch);
+      if (own.size > 100_000) own.clear(); // a stalled partition: decode again rather than grow
+    },
+    status: () => [...held].map(([partition, h]) => ({ partition, applied: h.follower.applied(), live: h.live })),
+    flush: () => flush(true),
+    lastWritten: () => lastWritten,
+    prune: (rawBefore, minutesBefore) => readModel.prune(rawBefore, minutesBefore),
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      unsubscribe();
+      if (gatherTimer) clearTimeout(gatherTimer);
+      applyGathered();
+      for (const p of [...held.keys()]) await release(p, "close");
+      await flushing;
+      log("info", "collector: partition owner stopped", { ...work, ms: Math.round(work.ms) });
+      db.close();
+      await readModel.close();
+    },
+  };
+}
