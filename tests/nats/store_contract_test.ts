@@ -28,7 +28,9 @@ after(async () => {
 const open = (i: number) =>
   openJetstreamStore({
     servers: [`127.0.0.1:${PORT}`], stream: `EP_CONTRACT_${i}`, subjectPrefix: `edgeprobe.contract${i}`, bucket: `ep_contract_${i}`,
-    replicas: 1, regionLabel: "region", readModel: ":memory:", raw: true, timeout: 5000, maxAge: 3_600_000, stateEvery: 0,
+    replicas: 1, regionLabel: "region", readModel: ":memory:", raw: true, timeout: 5000, maxAge: 3_600_000,
+    // One collector holds every partition (docs/scale-out.md): the contract is the Store's, not the cluster's.
+    stateEvery: 50, partitions: 4, leaseTtl: 2000, collectorId: `contract-${i}`, readModelCheckpointMs: 50,
   }, { log: () => {} });
 
 storeContract({
