@@ -7,6 +7,7 @@ import { parseDuration } from "../common/duration.ts";
 import { problem } from "./problem.ts";
 import { dashboardRoutes } from "./dashboard/mod.ts";
 import { renderMetrics } from "./metrics.ts";
+import type { FleetGrid } from "./fleet_grid.ts";
 import type { IngestCounters } from "./ingest.ts";
 import type { SseHub } from "./sse.ts";
 import type { NodeSummary, Store } from "./store.ts";
@@ -17,6 +18,8 @@ export interface ApiDeps {
   readonly counters: IngestCounters;
   readonly now: () => number;
   readonly staleAfterMs: number;
+  /** The compact fleet grid (collector/fleet_grid.ts), at /api/v1/fleet/grid. */
+  readonly grid?: FleetGrid;
 }
 
 /** A time parameter: epoch ms, an ISO 8601 date, or "-1h" / "now". */
@@ -56,6 +59,8 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ generatedAt: now, nodes });
   });
 
+  if (deps.grid) app.get("/api/v1/fleet/grid", (c) => deps.grid!.handle(c.req.raw));
+
   app.get("/api/v1/nodes/:id", async (c) => {
     const now = deps.now();
     const node = await deps.store.node(c.req.param("id"), now);
@@ -83,7 +88,7 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ probe: c.req.param("name"), from: w.from, to: w.to, nodes: nodes ?? "all", ...summary });
   });
 
-  app.get("/api/v1/events", () => deps.sse.connect());
+  app.get("/api/v1/events", (c) => deps.sse.connect(c.req.query("types")?.split(",").map((t) => t.trim()).filter(Boolean)));
   app.route("/", dashboardRoutes());
 
   app.notFound((c) => problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot ${c.req.method} ${new URL(c.req.url).pathname}: no such endpoint` }));

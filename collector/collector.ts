@@ -6,6 +6,7 @@ import type { LogFn } from "../common/log.ts";
 import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
 import { serveH2c } from "../runtime/serve_h2c.ts";
 import { createApi } from "./api.ts";
+import { createFleetGrid } from "./fleet_grid.ts";
 import type { CollectorConfig } from "./config.ts";
 import { createIngestHandler, INGEST_PATH, type IngestCounters, newIngestCounters } from "./ingest.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
@@ -40,7 +41,8 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
   const sse = createSseHub({ maxClients: config.limits.maxSseClients });
   const unsubscribe = store.subscribe((c) => sse.publish(c));
   const ingest = createIngestHandler({ store, auth: config.auth, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
-  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter });
+  const grid = createFleetGrid({ store, now: deps.now, staleAfterMs: config.staleAfter, publish: sse.publishEvent });
+  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, grid });
   const handler = (req: Request): Promise<Response> => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
@@ -49,7 +51,7 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
     if (path === INGEST_PATH) return ingest(req);
     return Promise.resolve(api.fetch(req));
   };
-  return { handler, counters, close: () => (unsubscribe(), sse.close()) };
+  return { handler, counters, close: () => (unsubscribe(), grid.close(), sse.close()) };
 }
 
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
