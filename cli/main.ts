@@ -18,6 +18,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   check: { summary: "validate a config (agent or collector); exit 0 ok, 2 invalid", run: async () => (await import("./check.ts")).checkCommand },
   probe: { summary: "run one probe and print the result", run: () => Promise.resolve(probeCommand) },
   reflect: { summary: "run a lab responder for one protocol", run: () => Promise.resolve(reflectCommand) },
+  simulate: { summary: "emulate a fleet of agents sending telemetry to real collectors", run: async () => (await import("./simulate.ts")).simulateCommand },
   demo: { summary: "a collector, agents and reflectors on loopback, dashboard URL printed", run: async () => (await import("./demo.ts")).demoCommand },
   version: { summary: "print version, build target and runtime", run: () => Promise.resolve(versionCommand) },
 };

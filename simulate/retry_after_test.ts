@@ -1,0 +1,47 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { parseRetryAfter, retryDelay } from "./retry_after.ts";
+import { DueQueue } from "./due_queue.ts";
+import { seededRandom } from "./rng.ts";
+
+describe("Retry-After and backoff", () => {
+  it("reads delay-seconds and an HTTP-date (RFC 9110 §10.2.3), nothing else", () => {
+    const now = Date.UTC(2026, 10, 30, 7, 0, 0);
+    assert.equal(parseRetryAfter("3", now), 3000);
+    assert.equal(parseRetryAfter(" 0 ", now), 0);
+    assert.equal(parseRetryAfter("Mon, 30 Nov 2026 07:00:05 GMT", now), 5000);
+    assert.equal(parseRetryAfter("Mon, 30 Nov 2026 06:59:00 GMT", now), 0);
+    assert.equal(parseRetryAfter(null, now), undefined);
+    assert.equal(parseRetryAfter("soon", now), undefined);
+    assert.equal(parseRetryAfter("-1", now), undefined);
+  });
+
+  it("never retries sooner than the server asked, and spreads a fleet told the same wait", () => {
+    const r = seededRandom(1);
+    const delays = Array.from({ length: 1000 }, () => retryDelay(0, 500, 30_000, r, 2000));
+    assert.ok(delays.every((d) => d >= 2000 && d <= 3000));
+    const distinct = new Set(delays.map((d) => Math.floor(d / 100)));
+    assert.ok(distinct.size >= 9, "spread over the jitter window");
+    // Without Retry-After: equal jitter, doubling, capped.
+    assert.ok(Array.from({ length: 100 }, () => retryDelay(3, 500, 30_000, r)).every((d) => d >= 2000 && d <= 4000));
+    assert.ok(Array.from({ length: 100 }, () => retryDelay(40, 500, 30_000, r)).every((d) => d >= 15_000 && d <= 30_000));
+  });
+});
+
+describe("due queue", () => {
+  it("pops in due order whatever the push order", () => {
+    const r = seededRandom(2);
+    const q = new DueQueue();
+    const dues = Array.from({ length: 500 }, (_, i) => ({ due: Math.floor(r() * 1000), i }));
+    for (const d of dues) q.push(d.due, d.i);
+    const out: number[] = [];
+    while (q.size) {
+      const due = q.peek();
+      const i = q.pop();
+      assert.equal(dues[i].due, due);
+      out.push(due);
+    }
+    assert.deepEqual(out, [...out].sort((a, b) => a - b));
+    assert.equal(q.peek(), Infinity);
+  });
+});
