@@ -1,9 +1,10 @@
 /**
- * A large fleet for the dashboard's scale tests: a real collector (`bun cli/main.ts collector`,
- * SQLite in a temp dir) and N emulated agents that POST real CBOR batches to its ingest endpoint
- * (telemetry/codec.ts), each with region/site/role labels and `probes` probes. The fill sends one
- * batch per agent (agent-start, one result and one state record per probe); `beat()` sends one
- * batch of results for a slice of the fleet, and `turn()` changes one probe's state on one agent.
+ * A national-size fleet for the dashboard's scale tests and benchmark: a real collector
+ * (`bun cli/main.ts collector`, SQLite in a temp dir) fed by the fleet simulator
+ * (`bun cli/main.ts simulate --agents N`, docs/fleet-simulator.md: real CBOR batches, acks,
+ * failure episodes, verdict changes, silences), plus a few "lab" agents whose probe states the
+ * test turns on command: each turn is one real ingest POST carrying a failing result, its state
+ * record and a verdict record, as the agent's uplink sends them.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,40 +14,40 @@ import { encodeBatch } from "../../telemetry/codec.ts";
 import type { TelemetryRecord } from "../../telemetry/record.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
+const bun = join(root, "node_modules/.bin/bun");
 const TOKEN = "grid-fleet-token-0123456789abcdef";
-export const PROBE_NAMES = ["app-tcp", "smf-n4", "gnb-n3", "sbi-nrf", "dns", "etcd", "sip-pcscf", "dia-hss", "gtpc-s11", "http-api", "n6-ping", "ntp"];
+/** The lab agents' probes (names from the simulator's mix, so they share its columns). */
+export const LAB_PROBES = ["n4-smf", "n3-gnb", "dns"] as const;
+export const LAB_REGION = "lab";
 
 export interface GridFleet {
   readonly url: string;
-  readonly agents: number;
+  /** Simulated agents plus lab agents. */
+  readonly nodes: number;
   readonly collector: Child;
-  /** Agent id of index i. */
-  id(i: number): string;
-  /** One results batch from agents [from, to). */
-  beat(from: number, to: number): Promise<void>;
-  /** Agent i's probe p goes to `to` (a failing result, a state record and a verdict record). */
-  turn(i: number, probe: string, to: "healthy" | "unhealthy"): Promise<void>;
+  readonly simulator: Child;
+  /** Lab agent ids. */
+  readonly lab: readonly string[];
+  /** Lab agent `id`'s probe goes to `to`; resolves when the collector acknowledged the batch. */
+  turn(id: string, probe: string, to: "healthy" | "unhealthy"): Promise<void>;
   stop(): Promise<void>;
 }
 
-export const gridAgentId = (i: number) => `upf-${String(i).padStart(5, "0")}`;
-
-export async function startGridFleet(opts: { port: number; agents: number; probes?: number; runtime?: "bun" | "deno" }): Promise<GridFleet> {
+export async function startGridFleet(opts: { port: number; agents: number; lab?: number; runtime?: "bun" | "deno" }): Promise<GridFleet> {
   const dir = mkdtempSync(join(tmpdir(), "edgeprobe-grid-"));
   const cfg = join(dir, "collector.json");
   writeFileSync(cfg, JSON.stringify({
     listen: `127.0.0.1:${opts.port}`,
     auth: { sharedToken: TOKEN },
     store: { path: join(dir, "collector.db"), raw: false },
-    // Fed once, then in slices: no node may go stale during a test.
-    staleAfter: "30m",
   }));
   const collector = opts.runtime === "deno"
     ? startChild(join(root, "node_modules/.bin/deno"), ["run", "-A", "cli/main.ts", "collector", "--config", cfg], { cwd: root })
-    : startChild(join(root, "node_modules/.bin/bun"), ["cli/main.ts", "collector", "--config", cfg], { cwd: root });
+    : startChild(bun, ["cli/main.ts", "collector", "--config", cfg], { cwd: root });
   const url = `http://127.0.0.1:${opts.port}`;
+  const children: Child[] = [collector];
   const stop = async () => {
-    await collector.stop("SIGTERM", 5000);
+    for (const c of children.reverse()) await c.stop("SIGTERM", 5000);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -55,41 +56,65 @@ export async function startGridFleet(opts: { port: number; agents: number; probe
     await stop();
     throw e;
   }
-  const probes = PROBE_NAMES.slice(0, opts.probes ?? 10);
-  const seqs = new Int32Array(opts.agents);
-  const state = new Map<string, "healthy" | "unhealthy">();
-  const post = async (i: number, records: Omit<TelemetryRecord, "seq">[]) => {
-    const body = encodeBatch({ agentId: gridAgentId(i), bootId: "boot-1", records: records.map((r) => ({ ...r, seq: ++seqs[i] }) as TelemetryRecord) });
+  const simulator = startChild(bun, ["cli/main.ts", "simulate", "--agents", String(opts.agents), "--collector", url, "--token", TOKEN, "--drain", "0", "--report", "5s"], { cwd: root });
+  children.push(simulator);
+
+  const lab = Array.from({ length: opts.lab ?? 3 }, (_, i) => `lab-${i + 1}`);
+  const seqs = new Map<string, number>();
+  const states = new Map<string, "healthy" | "unhealthy">();
+  // One batch at a time per agent, as the uplink sends: a later seq must never overtake an earlier one.
+  const chains = new Map<string, Promise<void>>();
+  const post = (id: string, records: Omit<TelemetryRecord, "seq">[]) => {
+    const p = (chains.get(id) ?? Promise.resolve()).catch(() => {}).then(() => send(id, records));
+    chains.set(id, p);
+    return p;
+  };
+  const send = async (id: string, records: Omit<TelemetryRecord, "seq">[]) => {
+    let seq = seqs.get(id) ?? 0;
+    const body = encodeBatch({ agentId: id, bootId: "lab-boot-1", records: records.map((r) => ({ ...r, seq: ++seq }) as TelemetryRecord) });
+    seqs.set(id, seq);
     const res = await fetch(`${url}/api/v1/ingest`, { method: "POST", body, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/vnd.edgeprobe.telemetry+cbor" } });
     await res.arrayBuffer();
-    if (!res.ok) throw new Error(`Cannot feed ${gridAgentId(i)}: HTTP ${res.status}`);
+    if (!res.ok) throw new Error(`Cannot send ${id}'s batch: HTTP ${res.status}`);
   };
   const result = (p: string, at: number, ok: boolean) => ({
-    type: "probe", at, probe: p, kind: "tcp", ok, latencyUs: 800 + Math.floor(Math.random() * 400),
+    type: "probe", at, probe: p, kind: "pfcp", ok, latencyUs: 900,
     ...(ok ? {} : { failure: { kind: "timeout", message: "Cannot receive an answer: no answer within 2000 ms" } }),
   });
-  /** Run `fn(i)` for i in [from, to), `concurrency` at a time. */
-  const each = async (from: number, to: number, fn: (i: number) => Promise<void>, concurrency = 16) => {
-    let next = from;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < to) await fn(next++);
-    }));
-  };
-  const t0 = Date.now();
-  await each(0, opts.agents, (i) =>
-    post(i, [
-      { type: "agent-start", at: t0, version: "0.1.0", labels: { region: `region-${String(i % 20).padStart(2, "0")}`, site: `site-${String(i % 500).padStart(3, "0")}`, role: ["upf", "smf", "amf", "ims"][i % 4] } },
-      ...probes.map((p) => result(p, t0, true)),
-      ...probes.map((p) => ({ type: "state", at: t0, probe: p, from: "unknown", to: "healthy" })),
-    ] as Omit<TelemetryRecord, "seq">[]));
+  const labStart = Date.now();
+  for (const [i, id] of lab.entries()) {
+    await post(id, [
+      { type: "agent-start", at: labStart, version: "0.1.0", labels: { region: LAB_REGION, site: `lab-s${i + 1}`, role: "upf" } },
+      ...LAB_PROBES.map((p) => result(p, labStart, true)),
+      ...LAB_PROBES.map((p) => ({ type: "state", at: labStart, probe: p, from: "unknown", to: "healthy" })),
+    ] as Omit<TelemetryRecord, "seq">[]);
+  }
+  const nodes = opts.agents + lab.length;
+  // Every simulated agent has sent its first batch (the simulator spreads them over one interval).
+  try {
+    await eventually(async () => {
+      const g = await (await fetch(`${url}/api/v1/fleet/grid`)).json() as { nodes: unknown[] };
+      return g.nodes.length >= nodes;
+    }, 120_000, 500);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  // Lab agents report every few seconds like the rest, so they never go stale.
+  const beat = setInterval(() => {
+    for (const id of lab) void post(id, LAB_PROBES.map((p) => result(p, Date.now(), states.get(`${id}/${p}`) !== "unhealthy")) as Omit<TelemetryRecord, "seq">[]).catch(() => {});
+  }, 5000);
   return {
-    url, agents: opts.agents, collector, id: gridAgentId, stop,
-    beat: (from, to) => each(from, to, (i) => post(i, probes.map((p) => result(p, Date.now(), state.get(`${i}/${p}`) !== "unhealthy")) as Omit<TelemetryRecord, "seq">[])),
-    async turn(i, p, to) {
-      const from = state.get(`${i}/${p}`) ?? "healthy";
-      state.set(`${i}/${p}`, to);
+    url, nodes, collector, simulator, lab,
+    async stop() {
+      clearInterval(beat);
+      await stop();
+    },
+    async turn(id, p, to) {
+      const from = states.get(`${id}/${p}`) ?? "healthy";
+      states.set(`${id}/${p}`, to);
       const at = Date.now();
-      await post(i, [
+      await post(id, [
         result(p, at, to === "healthy"),
         { type: "state", at, probe: p, from, to },
         { type: "verdict", at, from: to === "healthy" ? "DOWN" : "UP", to: to === "healthy" ? "UP" : "DOWN", causes: to === "healthy" ? [] : [p] },
