@@ -41,6 +41,12 @@ export interface FleetGridOptions {
   readonly refreshMs?: number;
   /** Node details read per flush to name the failure of a newly unhealthy probe. @default 64 */
   readonly maxLookups?: number;
+  /**
+   * A new body is built at most this often (ms); meanwhile the last one is served, still a
+   * consistent version that the deltas after it bring up to date. Bounds what a client polling
+   * the grid costs while the fleet changes every `flushMs`. @default 500
+   */
+  readonly minRebuildMs?: number;
 }
 
 export interface FleetGrid {
@@ -92,6 +98,7 @@ export function createFleetGrid(o: FleetGridOptions): FleetGrid {
   const flushMs = o.flushMs ?? 100;
   const refreshMs = o.refreshMs ?? 5000;
   const maxLookups = o.maxLookups ?? 64;
+  const minRebuildMs = o.minRebuildMs ?? 500;
   // Random per process: a page that kept version 41 of a previous collector must not apply deltas.
   const epoch = crypto.randomUUID().slice(0, 8);
   const probes = new Dict<string>((s) => s);
@@ -108,7 +115,7 @@ export function createFleetGrid(o: FleetGridOptions): FleetGrid {
   let unsubscribe: (() => void) | undefined;
   let loading: Promise<void> | undefined;
   let closed = false;
-  let cache: { version: number; etag: string; plain: Uint8Array; gzip?: Uint8Array } | undefined;
+  let cache: { version: number; at: number; etag: string; plain: Uint8Array; gzip?: Uint8Array } | undefined;
 
   const online = (running: boolean, lastSeen: number, now: number) => running && now - lastSeen < o.staleAfterMs;
 
@@ -284,10 +291,11 @@ export function createFleetGrid(o: FleetGridOptions): FleetGrid {
     snapshot,
     async handle(req) {
       await load();
-      const current = () => cache && cache.version === version && flushTimer === undefined;
+      const now = o.now();
+      const current = () => cache && ((cache.version === version && flushTimer === undefined) || now - cache.at < minRebuildMs);
       if (!current()) {
         const s = await snapshot();
-        cache = { version: s.version, etag: `"grid-${epoch}-${s.version}"`, plain: new TextEncoder().encode(JSON.stringify(s)) };
+        cache = { version: s.version, at: now, etag: `"grid-${epoch}-${s.version}"`, plain: new TextEncoder().encode(JSON.stringify(s)) };
       }
       const c = cache!;
       // RFC 9110 §13.1.2: weak comparison, a list of tags or "*".
