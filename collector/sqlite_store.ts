@@ -1,32 +1,34 @@
 /**
  * @module The collector's Store on an embedded SQLite file (runtime/sqlite.ts), WAL mode.
  *
- * Idempotency: `streams` keeps the ack (highest contiguous seq) per (agentId, bootId); a batch's
- * records at or below it are duplicates and are not written again. One transaction per batch
- * writes the raw records, the per-minute histograms, the probe and node rows and the new ack, so
- * an ack is only answered after everything it covers has committed (WAL: a committed
- * transaction survives a process kill with synchronous=NORMAL, and power loss with FULL,
- * https://www.sqlite.org/pragma.html#pragma_synchronous).
+ * Write path, per group of batches (collector/sqlite/group_commit.ts): one INSERT of the batch's
+ * new records verbatim (table `batches`, wire format v1) plus its rare events, one COMMIT for
+ * the group, then the ack. A committed transaction survives a process kill with
+ * synchronous=NORMAL, and power loss with FULL (https://www.sqlite.org/pragma.html#pragma_synchronous).
+ * Everything derived (acks, nodes, probes, per-minute sketches) is computed once per batch
+ * (collector/batch_aggregate.ts) into the in-memory read model (collector/read_model.ts), which
+ * answers the fleet views and is written to its tables at a checkpoint every `checkpointMs`,
+ * on prune and on close. `batches` is the journal: opening the store replays the rows after the
+ * last checkpoint, so a kill between checkpoints loses nothing acknowledged.
+ *
+ * Measured (docs/benchmarks.md): the per-batch upserts of every probe and minute row were ~80 %
+ * of ingest CPU; the journal insert is one statement per batch.
+ *
+ * Idempotency: `streams` (in memory, checkpointed) keeps the ack per (agentId, bootId); records at
+ * or below it are duplicates and are not written again.
  */
 import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
-import type { Facts } from "../probes/types.ts";
-import type { Batch, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
-import { encodeBatch } from "../telemetry/codec.ts";
-import type { ProbeState, Verdict } from "../agent/events.ts";
-import { addValue, deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch, type Sketch } from "./sketch.ts";
-import {
-  type EventView,
-  type FleetChange,
-  type HistoryPoint,
-  type IngestOutcome,
-  type LatencySummary,
-  type NodeDetail,
-  type NodeSummary,
-  newRecords,
-  type ProbeView,
-  type Store,
-  type StoreStats,
-} from "./store.ts";
+import type { Batch } from "../telemetry/record.ts";
+import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
+import { mergeInto, newSketch, quantile, RELATIVE_ERROR } from "./sketch.ts";
+import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
+import { applyBatch, type NodeMem, newReadModel, nodeSummary, probeView, settleMinutes, streamKey } from "./read_model.ts";
+import { SCHEMA } from "./sqlite/schema.ts";
+import { prepareStatements } from "./sqlite/statements.ts";
+import { eventFromRow, minuteFromRow, minuteParams, nodeFromRow, nodeParams, num, probeFromRow, probesFromJson, probesJson, streamFromRow, streamParams } from "./sqlite/rows.ts";
+import { groupCommit } from "./sqlite/group_commit.ts";
+import type { FleetChange, HistoryPoint, IngestOutcome, LatencySummary, NodeDetail, Store, StoreStats } from "./store.ts";
+import { newRecords } from "./store.ts";
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -34,75 +36,33 @@ export interface SqliteStoreOptions {
   readonly raw?: boolean;
   /** "normal": durable across process crashes; "full": also across power loss. @default "normal" */
   readonly synchronous?: "normal" | "full";
-}
-
-const MINUTE = 60_000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS streams (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, acked INTEGER NOT NULL,
-  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gap INTEGER NOT NULL DEFAULT 0, spool_drops INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (agent_id, boot_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS nodes (agent_id TEXT PRIMARY KEY, labels TEXT, version TEXT, boot_id TEXT NOT NULL,
-  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_record_at INTEGER, verdict TEXT, running INTEGER NOT NULL DEFAULT 1,
-  spool_drops INTEGER NOT NULL DEFAULT 0, peer_restarts INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS probes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, kind TEXT, state TEXT, state_since INTEGER,
-  last_at INTEGER, last_ok INTEGER, last_latency_us INTEGER, last_failure TEXT, facts TEXT,
-  peer_restarts INTEGER NOT NULL DEFAULT 0, ok_total INTEGER NOT NULL DEFAULT 0, fail_total INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (agent_id, probe)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS batches (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
-  first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, received_at INTEGER NOT NULL, body BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS batches_last_at ON batches (last_at);
-CREATE TABLE IF NOT EXISTS events (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
-  type TEXT NOT NULL, probe TEXT, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS events_node ON events (agent_id, at);
-CREATE TABLE IF NOT EXISTS minutes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL,
-  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, minute));
-`;
-
-interface MinuteAgg {
-  count: number;
-  ok: number;
-  failures: Record<string, number>;
-  sketch: Sketch;
-}
-
-/** Provisional state of one group commit, seen by later batches of the same group. */
-interface Group {
-  /** Batches in this group. */
-  readonly size: number;
-  readonly streams: Map<string, { acked: number; drops: number }>;
-  readonly nodes: Map<string, { bootId: string; running: boolean }>;
-  readonly minutes: Map<string, MinuteAgg>;
-}
-
-interface Applied {
-  readonly outcome: IngestOutcome;
-  /** Update caches and counters once the group committed. */
-  readonly commit: () => void;
-  /** Publish changes to subscribers (after commit). */
-  readonly notify: () => void;
+  /** How often the read model is written to its tables (bounds the replay on open). @default 15000 */
+  readonly checkpointMs?: number;
 }
 
 /** Most batches in one group commit. */
 const MAX_GROUP = 256;
+/**
+ * Dirty nodes written per ingest transaction, and per idle tick: enough to keep up (10,000 nodes
+ * every 15 s is 667 nodes/s) without a pause of seconds in any one transaction.
+ */
+const NODES_PER_GROUP = 32;
+const NODES_PER_TICK = 512;
 
-interface ProbeAgg {
-  kind?: string;
-  state?: ProbeState;
-  stateSince?: number;
-  last?: ProbeRecord;
-  facts?: Facts;
-  restarts: number;
-  ok: number;
-  fail: number;
+interface Item {
+  readonly batch: Batch;
+  readonly receivedAt: number;
+  readonly wire?: Uint8Array;
 }
 
-const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : (v as number));
-const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
-const json = <T>(v: unknown): T | undefined => (typeof v === "string" ? JSON.parse(v) as T : undefined);
+interface Written {
+  readonly outcome: IngestOutcome;
+  readonly delta?: BatchDelta;
+  readonly rowid?: number;
+}
 
 /**
- * Open (creating) the SQLite store.
+ * Open (creating) the SQLite store; replays the journal written after the last checkpoint.
  * @throws {Error} "Cannot open SQLite database …"
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
@@ -112,140 +72,66 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   db.exec("PRAGMA busy_timeout = 5000");
   db.exec(SCHEMA);
   const raw = options.raw ?? true;
-
-  const q = {
-    getAck: db.prepare("SELECT acked, spool_drops FROM streams WHERE agent_id = ? AND boot_id = ?"),
-    putAck: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap, spool_drops) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (agent_id, boot_id) DO UPDATE SET acked = excluded.acked, last_seen = excluded.last_seen, gap = gap + excluded.gap,
-        spool_drops = max(spool_drops, excluded.spool_drops)`),
-    insBatch: db.prepare("INSERT INTO batches (agent_id, boot_id, first_seq, last_seq, first_at, last_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-    insEvent: db.prepare("INSERT INTO events (agent_id, boot_id, seq, at, type, probe, body) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-    getMinute: db.prepare("SELECT count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute = ?"),
-    // A rowid table with an (agent, probe, minute) upsert measured 3-6x faster than WITHOUT ROWID
-    // with the sketch blob in the key's b-tree (bun:sqlite, 30 rows per transaction).
-    putMinute: db.prepare(`INSERT INTO minutes (agent_id, probe, minute, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (agent_id, probe, minute) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
-    putProbe: db.prepare(`INSERT INTO probes (agent_id, probe, kind, state, state_since, last_at, last_ok, last_latency_us, last_failure, facts, peer_restarts, ok_total, fail_total)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (agent_id, probe) DO UPDATE SET
-        kind = coalesce(excluded.kind, kind), state = coalesce(excluded.state, state), state_since = coalesce(excluded.state_since, state_since),
-        last_at = coalesce(excluded.last_at, last_at), last_ok = coalesce(excluded.last_ok, last_ok),
-        last_latency_us = coalesce(excluded.last_latency_us, last_latency_us),
-        last_failure = CASE WHEN excluded.last_at IS NULL THEN last_failure ELSE excluded.last_failure END,
-        facts = coalesce(excluded.facts, facts), peer_restarts = peer_restarts + excluded.peer_restarts,
-        ok_total = ok_total + excluded.ok_total, fail_total = fail_total + excluded.fail_total`),
-    getNode: db.prepare("SELECT * FROM nodes WHERE agent_id = ?"),
-    putNode: db.prepare(`INSERT INTO nodes (agent_id, labels, version, boot_id, first_seen, last_seen, last_record_at, verdict, running, spool_drops, peer_restarts)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (agent_id) DO UPDATE SET labels = coalesce(excluded.labels, labels), version = coalesce(excluded.version, version),
-        boot_id = excluded.boot_id, last_seen = excluded.last_seen, last_record_at = max(coalesce(last_record_at, 0), excluded.last_record_at),
-        verdict = coalesce(excluded.verdict, verdict), running = excluded.running,
-        spool_drops = spool_drops + excluded.spool_drops, peer_restarts = peer_restarts + excluded.peer_restarts`),
-    allNodes: db.prepare("SELECT * FROM nodes ORDER BY agent_id"),
-    probeCounts: db.prepare("SELECT agent_id, coalesce(state, 'unknown') AS state, count(*) AS n FROM probes GROUP BY agent_id, state"),
-    probeCountsOf: db.prepare("SELECT coalesce(state, 'unknown') AS state, count(*) AS n FROM probes WHERE agent_id = ? GROUP BY state"),
-    probesOf: db.prepare("SELECT * FROM probes WHERE agent_id = ? ORDER BY probe"),
-    allProbes: db.prepare("SELECT * FROM probes ORDER BY agent_id, probe"),
-    probeExists: db.prepare("SELECT 1 AS x FROM probes WHERE agent_id = ? AND probe = ?"),
-    eventsOf: db.prepare("SELECT * FROM events WHERE agent_id = ? ORDER BY at DESC, seq DESC LIMIT 50"),
-    minutesOf: db.prepare("SELECT minute, count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute >= ? AND minute < ? ORDER BY minute"),
-    // The IN list lets SQLite use the (agent_id, probe, minute) index once per node.
-    minutesAll: db.prepare("SELECT agent_id, count, ok, failures, sketch FROM minutes WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND minute >= ? AND minute < ?"),
-    pruneBatches: db.prepare("DELETE FROM batches WHERE last_at < ?"),
-    pruneEvents: db.prepare("DELETE FROM events WHERE at < ?"),
-    pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
-  };
-
-  /** Per (agentId, bootId): the ack and the highest cumulative spool-drop count reported. */
-  const acks = new Map<string, { acked: number; drops: number }>();
-  /** What decides whether a batch changes a node's summary (for SSE), without a query per batch. */
-  const nodeState = new Map<string, { bootId: string; running: boolean }>();
-  /**
-   * Per (agent, probe): the newest minute's aggregate, so a batch does not read back what the
-   * previous one wrote. One entry per probe keeps it at fleet size (1,000 agents × 10 probes =
-   * 10,000 sketches), not fleet size × minutes.
-   */
-  const minuteCache = new Map<string, { minute: number; agg: MinuteAgg }>();
-  const MINUTE_CACHE_MAX = 50_000;
+  const q = prepareStatements(db);
+  const model = newReadModel();
   const listeners = new Set<(c: FleetChange) => void>();
-  let duplicatesTotal = 0;
-  let gapTotal = 0;
-  let recordsTotal = 0;
+  let duplicatesTotal = 0, gapTotal = 0, recordsTotal = 0;
 
-  const probeView = (r: Row): ProbeView => ({
-    name: String(r.probe),
-    kind: str(r.kind) ?? "",
-    state: (str(r.state) ?? "unknown") as ProbeState,
-    ...(r.state_since !== null ? { stateSince: num(r.state_since) } : {}),
-    ...(r.last_at !== null
-      ? {
-        last: {
-          at: num(r.last_at),
-          ok: num(r.last_ok) === 1,
-          latencyMs: num(r.last_latency_us) / 1000,
-          ...(r.last_failure ? { failure: json(r.last_failure) } : {}),
-        },
-      }
-      : {}),
-    ...(r.facts ? { facts: json<Facts>(r.facts) } : {}),
-    peerRestarts: num(r.peer_restarts),
-    okTotal: num(r.ok_total),
-    failTotal: num(r.fail_total),
-  });
-
-  const summary = (r: Row, counts: Record<string, number>): NodeSummary => {
-    const healthy = counts.healthy ?? 0, unhealthy = counts.unhealthy ?? 0, unknown = counts.unknown ?? 0;
-    return {
-      id: String(r.agent_id),
-      labels: json<Record<string, string>>(r.labels) ?? {},
-      ...(r.version ? { version: String(r.version) } : {}),
-      bootId: String(r.boot_id),
-      firstSeen: num(r.first_seen),
-      lastSeen: num(r.last_seen),
-      ...(r.last_record_at !== null ? { lastRecordAt: num(r.last_record_at) } : {}),
-      ...(r.verdict ? { verdict: String(r.verdict) as Verdict } : {}),
-      running: num(r.running) === 1,
-      probes: { total: healthy + unhealthy + unknown, healthy, unhealthy, unknown },
-      peerRestarts: num(r.peer_restarts),
-      spoolDrops: num(r.spool_drops),
-    };
-  };
-
-  const nodeSummary = (id: string): NodeSummary | undefined => {
-    const r = q.getNode.get(id);
-    if (!r) return undefined;
-    const counts: Record<string, number> = {};
-    for (const c of q.probeCountsOf.all(id)) counts[String(c.state)] = num(c.n);
-    return summary(r, counts);
-  };
-
-  const eventView = (r: Row): EventView => ({
-    seq: num(r.seq),
-    bootId: String(r.boot_id),
-    at: num(r.at),
-    type: String(r.type),
-    ...(r.probe !== null ? { probe: String(r.probe) } : {}),
-    detail: json<Record<string, unknown>>(r.body) ?? {},
-  });
-
-  const summarize = (rows: Row[]): LatencySummary => {
-    const s = newSketch();
-    let count = 0, ok = 0;
-    const failures: Record<string, number> = {};
-    for (const r of rows) {
-      count += num(r.count);
-      ok += num(r.ok);
-      for (const [k, v] of Object.entries(json<Record<string, number>>(r.failures) ?? {})) failures[k] = (failures[k] ?? 0) + v;
-      mergeInto(s, deserializeSketch(r.sketch as Uint8Array));
+  for (const r of q.allStreams.all()) {
+    const s = streamFromRow(r);
+    model.streams.set(streamKey(s.agentId, s.bootId), s);
+  }
+  for (const r of q.allNodes.all()) {
+    const n = nodeFromRow(r);
+    model.nodes.set(n.id, n);
+  }
+  const nodeProbes = q.allNodeProbes.all();
+  for (const r of nodeProbes) {
+    const n = model.nodes.get(String(r.agent_id));
+    if (n) for (const p of probesFromJson(n.id, String(r.body))) n.probes.set(p.name, p);
+  }
+  if (nodeProbes.length === 0) {
+    for (const r of q.allProbes.all()) {
+      const p = probeFromRow(r);
+      model.nodes.get(p.node)?.probes.set(p.name, p);
     }
-    const p = (qq: number) => {
-      const v = quantile(s, qq);
-      return v === undefined ? undefined : Math.round(v) / 1000;
-    };
-    const out: LatencySummary = { count, ok, failures: failures as LatencySummary["failures"], relativeError: RELATIVE_ERROR };
-    if (count === 0) return out;
-    return { ...out, p50: p(0.5), p90: p(0.9), p99: p(0.99) };
+  }
+
+  const loadMinute = (node: string, probe: string, minute: number): MinuteAgg | undefined => {
+    const r = q.getMinute.get(node, probe, minute);
+    return r ? minuteFromRow(r) : undefined;
   };
+
+  /** Stream state as this group sees it: acks of earlier batches of the same group count. */
+  let groupAcks = new Map<string, { acked: number; drops: number }>();
+  const streamOf = (agentId: string, bootId: string) => {
+    const key = streamKey(agentId, bootId);
+    return groupAcks.get(key) ?? model.streams.get(key) ?? { acked: 0, drops: 0 };
+  };
+
+  const apply = (batch: Batch, receivedAt: number, rowid: number, out: IngestOutcome, delta: BatchDelta): boolean => {
+    recordsTotal += out.stored;
+    gapTotal += out.gap;
+    duplicatesTotal += out.duplicates;
+    return applyBatch(model, { agentId: batch.agentId, bootId: batch.bootId, ack: out.ack, gap: out.gap, receivedAt, rowid, now: Date.now() }, delta, loadMinute);
+  };
+
+  // Replay what was committed after the last checkpoint (a kill between checkpoints).
+  let checkpointed = num(q.getCheckpoint.get()!.batch_rowid);
+  let lastRowid = num(q.maxBatch.get()!.id);
+  /** Batches committed since the last full checkpoint (the mark can move). */
+  let pendingMark = false;
+  const checkpointMs = options.checkpointMs ?? 15_000;
+  let replayed = 0;
+  for (const r of q.journalAfter.all(checkpointed)) {
+    const batch = decodeBatch(r.body as Uint8Array);
+    const st = streamOf(batch.agentId, batch.bootId);
+    const { fresh, duplicates, gap } = newRecords(batch.records, st.acked);
+    if (fresh.length === 0) continue;
+    const delta = aggregateBatch(batch.agentId, batch.bootId, fresh, st.drops);
+    apply(batch, num(r.received_at), num(r.id), { agentId: batch.agentId, bootId: batch.bootId, ack: fresh[fresh.length - 1].seq, stored: fresh.length, duplicates, gap }, delta);
+    replayed++;
+  }
 
   const emit = (c: FleetChange) => {
     for (const l of listeners) {
@@ -257,298 +143,266 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
   };
 
-  /**
-   * Write one batch inside the group's open transaction (under its own SAVEPOINT). Caches are
-   * only touched by `commit`, which runs after the group's COMMIT.
-   */
-  const applyBatch = (batch: Batch, receivedAt: number, wire: Uint8Array | undefined, group: Group): Applied => {
-    const { agentId, bootId } = batch;
-    const key = `${agentId}\u0000${bootId}`;
-    let stream = group.streams.get(key) ?? acks.get(key);
-    if (stream === undefined) {
-      const r = q.getAck.get(agentId, bootId);
-      stream = r ? { acked: num(r.acked), drops: num(r.spool_drops) } : { acked: 0, drops: 0 };
-    }
-    const acked = stream.acked;
-    const { fresh, duplicates, gap } = newRecords(batch.records, acked);
-    if (fresh.length === 0) {
-      return { outcome: { agentId, bootId, ack: acked, stored: 0, duplicates, gap: 0 }, commit: () => void (duplicatesTotal += duplicates), notify: () => {} };
-    }
-
-    const minutes = new Map<string, MinuteAgg & { probe: string; minute: number }>();
-    const probes = new Map<string, ProbeAgg>();
-    const changes: FleetChange[] = [];
-    const events: EventView[] = [];
-    let verdict: Verdict | undefined;
-    let version: string | undefined;
-    let labels: Record<string, string> | undefined;
-    let dropsReported = stream.drops;
-    let peerRestarts = 0;
-    let lastAt = 0;
-    const pa = (name: string): ProbeAgg => {
-      let p = probes.get(name);
-      if (!p) probes.set(name, p = { restarts: 0, ok: 0, fail: 0 });
-      return p;
-    };
-    let before = group.nodes.get(agentId) ?? nodeState.get(agentId);
-    if (!before) {
-      const row = q.getNode.get(agentId);
-      if (row) before = { bootId: String(row.boot_id), running: num(row.running) === 1 };
-    }
-    const pendingCache: [key: string, agg: MinuteAgg, probeKey: string, minute: number][] = [];
-
-    // A group of one needs no savepoint: its failure rolls back the whole (one-batch) transaction.
-    const savepoint = group.size > 1;
-    if (savepoint) db.exec("SAVEPOINT batch");
-    try {
-      for (const r of fresh as TelemetryRecord[]) {
-        if (r.at > lastAt) lastAt = r.at;
-        if (r.type === "probe") {
-          const status = r.ok ? "ok" : r.failure?.kind ?? "local";
-          const minute = Math.floor(r.at / MINUTE) * MINUTE;
-          const mk = `${r.probe}\u0000${minute}`;
-          let m = minutes.get(mk);
-          if (!m) minutes.set(mk, m = { probe: r.probe, minute, count: 0, ok: 0, failures: {}, sketch: newSketch() });
-          m.count++;
-          if (r.ok) m.ok++;
-          else m.failures[status] = (m.failures[status] ?? 0) + 1;
-          addValue(m.sketch, r.latencyUs);
-          const p = pa(r.probe);
-          p.kind = r.kind;
-          p.last = r;
-          if (r.facts) p.facts = r.facts;
-          if (r.ok) p.ok++;
-          else p.fail++;
-          continue;
-        }
-        const { seq: _s, type, at, ...detail } = r as TelemetryRecord & Record<string, unknown>;
-        const probe = "probe" in r ? r.probe : null;
-        q.insEvent.run(agentId, bootId, r.seq, at, type, probe, JSON.stringify(detail));
-        const ev: EventView = { seq: r.seq, bootId, at, type, ...(probe !== null ? { probe } : {}), detail };
-        events.push(ev);
-        switch (r.type) {
-          case "state": {
-            const p = pa(r.probe);
-            p.state = r.to;
-            p.stateSince = r.at;
-            changes.push({ type: "probe-state", node: agentId, probe: r.probe, from: r.from, to: r.to, at: r.at });
-            break;
-          }
-          case "verdict":
-            verdict = r.to;
-            break;
-          case "peer-restart":
-            pa(r.probe).restarts++;
-            peerRestarts++;
-            break;
-          case "spool-drop":
-            // Cumulative per boot: a later report supersedes one that was itself dropped.
-            if (r.records > dropsReported) dropsReported = r.records;
-            break;
-          case "agent-start":
-            version = r.version;
-            labels = r.labels;
-            break;
-        }
-      }
-      for (const m of minutes.values()) {
-        const ck = `${agentId}\u0000${m.probe}\u0000${m.minute}`;
-        const cached = minuteCache.get(`${agentId}\u0000${m.probe}`);
-        let prev = group.minutes.get(ck) ?? (cached?.minute === m.minute ? cached.agg : undefined);
-        if (!prev) {
-          const old = q.getMinute.get(agentId, m.probe, m.minute);
-          if (old) prev = { count: num(old.count), ok: num(old.ok), failures: json<Record<string, number>>(old.failures) ?? {}, sketch: deserializeSketch(old.sketch as Uint8Array) };
-        }
-        if (prev) {
-          m.count += prev.count;
-          m.ok += prev.ok;
-          for (const [k, v] of Object.entries(prev.failures)) m.failures[k] = (m.failures[k] ?? 0) + v;
-          mergeInto(m.sketch, prev.sketch);
-        }
-        q.putMinute.run(agentId, m.probe, m.minute, m.count, m.ok, JSON.stringify(m.failures), serializeSketch(m.sketch));
-        pendingCache.push([ck, { count: m.count, ok: m.ok, failures: m.failures, sketch: m.sketch }, `${agentId}\u0000${m.probe}`, m.minute]);
-      }
-      for (const [name, p] of probes) {
-        const l = p.last;
-        q.putProbe.run(agentId, name, p.kind ?? null, p.state ?? null, p.stateSince ?? null,
-          l ? l.at : null, l ? (l.ok ? 1 : 0) : null, l ? l.latencyUs : null,
-          l && l.failure ? JSON.stringify(l.failure) : null, p.facts ? JSON.stringify(p.facts) : null,
-          p.restarts, p.ok, p.fail);
-      }
-      const last = fresh[fresh.length - 1];
-      if (raw) {
-        // The new records verbatim, one row per batch (wire format v1): an audit trail that costs
-        // one insert per batch instead of one per record.
-        let firstAt = fresh[0].at;
-        for (const r of fresh) if (r.at < firstAt) firstAt = r.at;
-        const body = wire && duplicates === 0 ? wire : encodeBatch({ agentId, bootId, records: fresh });
-        q.insBatch.run(agentId, bootId, fresh[0].seq, last.seq, firstAt, lastAt, receivedAt, body);
-      }
-      q.putNode.run(agentId, labels ? JSON.stringify(labels) : null, version ?? null, bootId, receivedAt, receivedAt, lastAt,
-        verdict ?? null, last.type === "agent-stop" ? 0 : 1, dropsReported - stream.drops, peerRestarts);
-      const ack = last.seq;
-      q.putAck.run(agentId, bootId, ack, receivedAt, receivedAt, gap, dropsReported);
-      if (savepoint) db.exec("RELEASE batch");
-    } catch (e) {
-      try {
-        if (savepoint) {
-          db.exec("ROLLBACK TO batch");
-          db.exec("RELEASE batch");
-        }
-      } catch {
-        // the savepoint may already be gone
-      }
-      throw new Error(`Cannot store telemetry batch of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
-    }
-    const ack = fresh[fresh.length - 1].seq;
-    const running = fresh[fresh.length - 1].type !== "agent-stop";
-    group.streams.set(key, { acked: ack, drops: dropsReported });
-    group.nodes.set(agentId, { bootId, running });
-    for (const [k, v] of pendingCache) group.minutes.set(k, v);
-    return {
-      outcome: { agentId, bootId, ack, stored: fresh.length, duplicates, gap },
-      commit: () => {
-        acks.set(key, { acked: ack, drops: dropsReported });
-        if (minuteCache.size > MINUTE_CACHE_MAX) minuteCache.clear();
-        for (const [, agg, pk, minute] of pendingCache) {
-          const c = minuteCache.get(pk);
-          if (!c || c.minute <= minute) minuteCache.set(pk, { minute, agg });
-        }
-        nodeState.set(agentId, { bootId, running });
-        recordsTotal += fresh.length;
-        gapTotal += gap;
-        duplicatesTotal += duplicates;
-      },
-      notify: () => {
-        if (listeners.size === 0) return;
-        if (!before || verdict !== undefined || version !== undefined || before.running !== running || before.bootId !== bootId) {
-          changes.unshift({ type: "node", node: nodeSummary(agentId)! });
-        }
-        for (const e of events) changes.push({ type: "event", node: agentId, event: e });
-        for (const c of changes) emit(c);
-      },
-    };
-  };
-
-  interface Pending {
-    readonly batch: Batch;
-    readonly receivedAt: number;
-    readonly wire?: Uint8Array;
-    readonly resolve: (o: IngestOutcome) => void;
-    readonly reject: (e: unknown) => void;
-  }
-  const queue: Pending[] = [];
-  let scheduled = false;
-  let closed = false;
-
-  /**
-   * Group commit: every batch that arrived since the last flush goes into one transaction (one
-   * WAL commit instead of one per batch), each under its own SAVEPOINT so a failing batch fails
-   * alone. Acks are answered only after COMMIT.
-   */
-  const flush = () => {
-    scheduled = false;
-    const items = queue.splice(0, queue.length);
-    if (items.length === 0) return;
-    const group: Group = { size: items.length, streams: new Map(), nodes: new Map(), minutes: new Map() };
-    const applied: (Applied | Error)[] = [];
-    try {
+  const notify = new Map<Item, boolean>();
+  const writer = groupCommit<Item, Written>({
+    begin: () => {
+      groupAcks = new Map();
       db.exec("BEGIN IMMEDIATE");
-    } catch (e) {
-      for (const it of items) it.reject(new Error(`Cannot store telemetry batch: ${(e as Error).message}`, { cause: e }));
-      return;
-    }
-    for (const it of items) {
+      // Spread the read model's writes over the ingest transactions: the nodes dirty longest.
+      writeDirty(NODES_PER_GROUP, checkpointMs);
+    },
+    commit: () => {
+      db.exec("COMMIT");
+      afterCommit();
+    },
+    rollback: () => {
+      written = [];
+      markAfterCommit = 0;
+      db.exec("ROLLBACK");
+    },
+    write: ({ batch, receivedAt, wire }) => {
+      const { agentId, bootId } = batch;
+      const st = streamOf(agentId, bootId);
+      const { fresh, duplicates, gap } = newRecords(batch.records, st.acked);
+      if (fresh.length === 0) return { outcome: { agentId, bootId, ack: st.acked, stored: 0, duplicates, gap: 0 } };
+      const delta = aggregateBatch(agentId, bootId, fresh, st.drops);
+      const last = fresh[fresh.length - 1];
+      // Events are rare (state changes, restarts): only then more than one statement, under a savepoint.
+      const savepoint = delta.events.length > 0;
+      let rowid = 0;
       try {
-        applied.push(applyBatch(it.batch, it.receivedAt, it.wire, group));
+        if (savepoint) db.exec("SAVEPOINT batch");
+        // The new records verbatim: one insert per batch is the journal and the audit trail.
+        const body = wire && duplicates === 0 ? wire : encodeBatch({ agentId, bootId, records: fresh });
+        rowid = q.insBatch.run(agentId, bootId, fresh[0].seq, last.seq, delta.firstAt, delta.lastAt, receivedAt, body).lastInsertRowid;
+        for (const e of delta.events) q.insEvent.run(agentId, bootId, e.seq, e.at, e.type, e.probe ?? null, JSON.stringify(e.detail));
+        if (savepoint) db.exec("RELEASE batch");
       } catch (e) {
-        applied.push(e as Error);
+        if (savepoint) {
+          try {
+            db.exec("ROLLBACK TO batch");
+            db.exec("RELEASE batch");
+          } catch {
+            // the savepoint may already be gone
+          }
+        }
+        throw new Error(`Cannot store telemetry batch of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
       }
-    }
-    if (group.size === 1 && applied[0] instanceof Error) {
-      // No savepoint was taken: undo the whole one-batch transaction.
-      try {
-        db.exec("ROLLBACK");
-      } catch {
-        // already rolled back
+      groupAcks.set(streamKey(agentId, bootId), { acked: last.seq, drops: delta.drops });
+      return { outcome: { agentId, bootId, ack: last.seq, stored: fresh.length, duplicates, gap }, delta, rowid };
+    },
+    committed: (item, w) => {
+      if (w.rowid !== undefined && w.rowid > lastRowid) lastRowid = w.rowid;
+      pendingMark = true;
+      if (!w.delta) {
+        duplicatesTotal += w.outcome.duplicates;
+        return;
       }
-      items[0].reject(applied[0]);
-      return;
+      notify.set(item, apply(item.batch, item.receivedAt, w.rowid!, w.outcome, w.delta));
+    },
+    settled: (done) => {
+      const changed = new Map(notify);
+      notify.clear();
+      if (listeners.size === 0) return;
+      for (const { item, result } of done) {
+        const d = result.delta;
+        if (!d) continue;
+        const id = item.batch.agentId;
+        if (changed.get(item)) emit({ type: "node", node: nodeSummary(model.nodes.get(id)!) });
+        for (const c of d.stateChanges) emit(c);
+        for (const e of d.events) emit({ type: "event", node: id, event: e });
+      }
+    },
+  }, MAX_GROUP);
+
+  /** Write one node's whole unwritten state (streams, node, probes, minutes): a replay skips what it covers by the ack. */
+  const writeNode = (n: NodeMem) => {
+    for (const s of n.dirtyStreams) q.putStream.run(...streamParams(s));
+    q.putNode.run(...nodeParams(n));
+    q.putNodeProbes.run(n.id, probesJson(n));
+    for (const p of n.dirtyMinutes) {
+      for (const [minute, slot] of p.minutes) if (slot.dirty) q.putMinute.run(...minuteParams(p.node, p.name, minute, slot.agg));
     }
+  };
+  /** After the transaction that wrote them committed. */
+  const settleNode = (n: NodeMem) => {
+    for (const p of n.dirtyMinutes) settleMinutes(p);
+    n.dirtyMinutes.clear();
+    n.dirtyStreams.clear();
+    model.dirty.delete(n.id);
+  };
+  let written: NodeMem[] = [];
+  /**
+   * Inside an open transaction: write up to `max` nodes dirty for at least `ageMs`, oldest
+   * first, and move the journal mark below the oldest node still dirty.
+   */
+  const writeDirty = (max: number, ageMs: number) => {
+    const before = Date.now() - ageMs;
+    written = [];
+    // `dirty` is in rowid order and what is written is a prefix of it: the mark goes just below
+    // the first node left dirty.
+    let mark = lastRowid;
+    for (const [id, d] of model.dirty) {
+      if (written.length >= max || d.at > before) {
+        mark = d.rowid - 1;
+        break;
+      }
+      const n = model.nodes.get(id)!;
+      writeNode(n);
+      written.push(n);
+    }
+    if (written.length === 0 || mark <= checkpointed) return;
+    q.putCheckpoint.run(mark);
+    markAfterCommit = mark;
+  };
+  /** Everything dirty, in one transaction (open, prune, close). */
+  const checkpoint = () => {
+    writer.flush();
+    if (model.dirty.size === 0 && !pendingMark) return;
+    db.exec("BEGIN IMMEDIATE");
     try {
+      writeDirty(Infinity, -Infinity);
+      q.putCheckpoint.run(lastRowid);
+      if (!raw) q.dropJournal.run(lastRowid);
       db.exec("COMMIT");
     } catch (e) {
+      written = [];
+      markAfterCommit = 0;
       try {
         db.exec("ROLLBACK");
       } catch {
         // already rolled back
       }
-      for (const it of items) it.reject(new Error(`Cannot store telemetry batch: commit failed: ${(e as Error).message}`, { cause: e }));
-      return;
+      throw new Error(`Cannot checkpoint the collector's read model: ${(e as Error).message}`, { cause: e });
     }
-    applied.forEach((a, i) => {
-      if (a instanceof Error) return items[i].reject(a);
-      a.commit();
-      items[i].resolve(a.outcome);
-    });
-    for (const a of applied) if (!(a instanceof Error)) a.notify();
+    afterCommit();
+    checkpointed = lastRowid;
+    pendingMark = false;
+  };
+  let markAfterCommit = 0;
+  const afterCommit = () => {
+    for (const n of written) settleNode(n);
+    written = [];
+    if (markAfterCommit > checkpointed) checkpointed = markAfterCommit;
+  };
+  if (replayed > 0) checkpoint();
+  // Nodes that ingest does not touch (an idle collector) are written by this timer.
+  const timer = setInterval(() => {
+    if (model.dirty.size === 0) return;
+    const first = model.dirty.values().next().value!;
+    if (first.at > Date.now() - checkpointMs) return;
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      writeDirty(NODES_PER_TICK, checkpointMs);
+      db.exec("COMMIT");
+      afterCommit();
+      // Without raw retention the journal only needs what the tables do not reflect yet.
+      if (!raw) q.dropJournal.run(checkpointed);
+    } catch {
+      written = [];
+      markAfterCommit = 0;
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // already rolled back
+      }
+      // retried at the next tick; the journal still holds everything
+    }
+  }, 1000);
+  (timer as { unref?: () => void }).unref?.();
+
+  const summarize = (aggs: Iterable<MinuteAgg>): LatencySummary => {
+    const s = newSketch();
+    let count = 0, ok = 0;
+    const failures: Record<string, number> = {};
+    for (const a of aggs) {
+      count += a.count;
+      ok += a.ok;
+      for (const k in a.failures) failures[k] = (failures[k] ?? 0) + a.failures[k];
+      mergeInto(s, a.sketch);
+    }
+    const p = (qq: number) => {
+      const v = quantile(s, qq);
+      return v === undefined ? undefined : Math.round(v) / 1000;
+    };
+    const out: LatencySummary = { count, ok, failures: failures as LatencySummary["failures"], relativeError: RELATIVE_ERROR };
+    if (count === 0) return out;
+    return { ...out, p50: p(0.5), p90: p(0.9), p99: p(0.99) };
   };
 
+  /** Minutes of one probe in [from, to): the tables, superseded by the slots in memory. */
+  const minutesOf = (node: string, probe: string, from: number, to: number, fromDb: Row[] | undefined): Map<number, MinuteAgg> => {
+    const out = new Map<number, MinuteAgg>();
+    for (const r of fromDb ?? q.minutesOf.all(node, probe, from, to)) out.set(num(r.minute), minuteFromRow(r));
+    const p = model.nodes.get(node)?.probes.get(probe);
+    if (p) for (const [m, slot] of p.minutes) if (m >= from && m < to) out.set(m, slot.agg);
+    return out;
+  };
+
+  let closed = false;
   return {
     ingest: (batch, receivedAt, wire) => {
       if (closed) return Promise.reject(new Error("Cannot store telemetry batch: the store is closed"));
-      return new Promise<IngestOutcome>((resolve, reject) => {
-        queue.push({ batch, receivedAt, wire, resolve, reject });
-        if (queue.length >= MAX_GROUP) flush();
-        else if (!scheduled) {
-          scheduled = true;
-          setTimeout(flush, 0);
-        }
-      });
+      return writer.submit({ batch, receivedAt, wire }).then((w) => w.outcome);
     },
-    fleet: () => {
-      const counts = new Map<string, Record<string, number>>();
-      for (const c of q.probeCounts.all()) {
-        const id = String(c.agent_id);
-        const m = counts.get(id) ?? {};
-        m[String(c.state)] = num(c.n);
-        counts.set(id, m);
-      }
-      return Promise.resolve(q.allNodes.all().map((r) => summary(r, counts.get(String(r.agent_id)) ?? {})));
-    },
+    fleet: () => Promise.resolve([...model.nodes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(nodeSummary)),
     node: (id) => {
-      const s = nodeSummary(id);
-      if (!s) return Promise.resolve(undefined);
-      const detail: NodeDetail = { ...s, probeList: q.probesOf.all(id).map(probeView), events: q.eventsOf.all(id).map(eventView) };
+      const n = model.nodes.get(id);
+      if (!n) return Promise.resolve(undefined);
+      const probeList = [...n.probes.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map(probeView);
+      const detail: NodeDetail = { ...nodeSummary(n), probeList, events: q.eventsOf.all(id).map(eventFromRow) };
       return Promise.resolve(detail);
     },
     history: (node, probe, w, stepMs) => {
-      if (!q.probeExists.get(node, probe)) return Promise.resolve(undefined);
+      if (!model.nodes.get(node)?.probes.has(probe)) return Promise.resolve(undefined);
       const step = Math.max(MINUTE, Math.round(stepMs / MINUTE) * MINUTE);
       const from = Math.floor(w.from / MINUTE) * MINUTE;
-      const groups = new Map<number, Row[]>();
-      for (const r of q.minutesOf.all(node, probe, from, w.to)) {
-        const t = from + Math.floor((num(r.minute) - from) / step) * step;
-        const g = groups.get(t) ?? [];
-        g.push(r);
-        groups.set(t, g);
+      const groups = new Map<number, MinuteAgg[]>();
+      for (const [m, agg] of minutesOf(node, probe, from, w.to, undefined)) {
+        const t = from + Math.floor((m - from) / step) * step;
+        const g = groups.get(t);
+        if (g) g.push(agg);
+        else groups.set(t, [agg]);
       }
-      const points: HistoryPoint[] = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([t, rows]) => ({ t, ...summarize(rows) }));
+      const points: HistoryPoint[] = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([t, aggs]) => ({ t, ...summarize(aggs) }));
       return Promise.resolve(points);
     },
     latency: (probe, w, nodes) => {
       const from = Math.floor(w.from / MINUTE) * MINUTE;
       const only = nodes && nodes.length > 0 ? new Set(nodes) : undefined;
-      const rows = q.minutesAll.all(probe, from, w.to).filter((r) => !only || only.has(String(r.agent_id)));
-      return Promise.resolve(summarize(rows));
+      const byNode = new Map<string, Row[]>();
+      for (const r of q.minutesAll.all(probe, from, w.to)) {
+        const id = String(r.agent_id);
+        if (only && !only.has(id)) continue;
+        const list = byNode.get(id);
+        if (list) list.push(r);
+        else byNode.set(id, [r]);
+      }
+      const aggs: MinuteAgg[] = [];
+      for (const n of model.nodes.values()) {
+        if (only && !only.has(n.id)) continue;
+        if (!byNode.has(n.id) && !n.probes.has(probe)) continue;
+        for (const a of minutesOf(n.id, probe, from, w.to, byNode.get(n.id) ?? [])) aggs.push(a[1]);
+      }
+      return Promise.resolve(summarize(aggs));
     },
-    probes: () => Promise.resolve(q.allProbes.all().map((r) => ({ node: String(r.agent_id), probe: probeView(r) }))),
-    stats: (): Promise<StoreStats> => Promise.resolve({ nodes: q.allNodes.all().length, records: recordsTotal, duplicates: duplicatesTotal, gapRecords: gapTotal }),
+    probes: () => {
+      const out: { node: string; probe: ReturnType<typeof probeView> }[] = [];
+      const ids = [...model.nodes.keys()].sort();
+      for (const id of ids) {
+        const n = model.nodes.get(id)!;
+        for (const name of [...n.probes.keys()].sort()) out.push({ node: id, probe: probeView(n.probes.get(name)!) });
+      }
+      return Promise.resolve(out);
+    },
+    stats: (): Promise<StoreStats> => Promise.resolve({ nodes: model.nodes.size, records: recordsTotal, duplicates: duplicatesTotal, gapRecords: gapTotal }),
     prune: (rawBefore, minutesBefore) => {
+      checkpoint();
       // Events (state changes, restarts, reloads) are rare and kept as long as the histograms.
-      const records = q.pruneBatches.run(rawBefore).changes + q.pruneEvents.run(minutesBefore).changes;
-      const minutes = q.pruneMinutes.run(Math.floor(minutesBefore / MINUTE) * MINUTE).changes;
-      minuteCache.clear();
+      const records = q.pruneBatches.run(rawBefore, checkpointed).changes + q.pruneEvents.run(minutesBefore).changes;
+      const cutoff = Math.floor(minutesBefore / MINUTE) * MINUTE;
+      const minutes = q.pruneMinutes.run(cutoff).changes;
+      for (const n of model.nodes.values()) for (const p of n.probes.values()) for (const m of p.minutes.keys()) if (m < cutoff) p.minutes.delete(m);
       return Promise.resolve({ records, minutes });
     },
     subscribe: (l) => {
@@ -556,10 +410,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       return () => void listeners.delete(l);
     },
     close: () => {
-      flush();
+      if (closed) return Promise.resolve();
       closed = true;
-      listeners.clear();
-      db.close();
+      clearInterval(timer);
+      try {
+        checkpoint();
+      } finally {
+        listeners.clear();
+        db.close();
+      }
       return Promise.resolve();
     },
   };

@@ -144,4 +144,73 @@ describe("openSqliteStore()", () => {
     assert.equal(p.minutes, 1);
     await s.close();
   });
+
+  it("a kill between checkpoints loses nothing acknowledged: opening again replays the journal", async () => {
+    const path = dbPath();
+    const s1 = await openSqliteStore({ path, checkpointMs: 3_600_000 });
+    await s1.ingest(batch([
+      { seq: 1, type: "agent-start", at: T0, version: "0.1.0", labels: { site: "mec-7" } },
+      ...probes(2, 90),
+      { seq: 92, type: "state", at: T0 + 92_000, probe: "n4", from: "unknown", to: "healthy" },
+      { seq: 93, type: "verdict", at: T0 + 93_000, from: "DOWN", to: "UP", causes: [] },
+    ]), T0 + 100_000);
+    await s1.ingest(batch(probes(1, 30, { probe: "n3" }), "upf-2"), T0 + 100_000);
+    // s1 is never closed before s2 opens: its read model was never written (checkpoint in an hour).
+    const s2 = await openSqliteStore({ path });
+    try {
+      assert.deepEqual(await s2.fleet(T0), await s1.fleet(T0));
+      assert.deepEqual(await s2.node("upf-1", T0), await s1.node("upf-1", T0));
+      const window = { from: T0, to: T0 + 3_600_000 };
+      assert.deepEqual(await s2.history("upf-1", "n4", window, 60_000), await s1.history("upf-1", "n4", window, 60_000));
+      assert.equal((await s2.latency("n3", window)).count, 30);
+      assert.deepEqual(await s2.ingest(batch(probes(2, 91)), T0), { agentId: "upf-1", bootId: "b1", ack: 93, stored: 0, duplicates: 91, gap: 0 });
+      assert.equal((await s2.ingest(batch(probes(94, 6)), T0)).ack, 99);
+    } finally {
+      await s2.close();
+      await s1.close();
+    }
+  });
+
+  it("writes the read model node by node as ingest goes, and moves the journal mark with it", async () => {
+    const path = dbPath();
+    const s = await openSqliteStore({ path, checkpointMs: 0 });
+    await s.ingest(batch(probes(1, 10)), T0);
+    await s.ingest(batch(probes(1, 10), "upf-2"), T0);
+    await s.ingest(batch(probes(1, 10), "upf-3"), T0);
+    const db = await openDatabase(path);
+    try {
+      const mark = Number(db.prepare("SELECT batch_rowid FROM checkpoint").get()!.batch_rowid);
+      assert.ok(mark >= 2, `the first two nodes were written during later ingests (mark ${mark})`);
+      const nodes = db.prepare("SELECT agent_id FROM nodes ORDER BY agent_id").all().map((r) => r.agent_id);
+      assert.deepEqual(nodes.slice(0, 2), ["upf-1", "upf-2"]);
+      const minutes = Number(db.prepare("SELECT sum(count) AS n FROM minutes WHERE agent_id = 'upf-1'").get()!.n);
+      assert.equal(minutes, 10);
+    } finally {
+      db.close();
+      await s.close();
+    }
+    const again = await openSqliteStore({ path });
+    assert.deepEqual((await again.fleet(T0)).map((n) => [n.id, n.probes.total]), [["upf-1", 1], ["upf-2", 1], ["upf-3", 1]]);
+    const h = (await again.history("upf-3", "n4", { from: T0, to: T0 + 3_600_000 }, 3_600_000))!;
+    assert.equal(h[0].count, 10);
+    await again.close();
+  });
+
+  it("without raw retention keeps the journal only until the read model is written", async () => {
+    const path = dbPath();
+    const s = await openSqliteStore({ path, raw: false });
+    for (let i = 0; i < 5; i++) await s.ingest(batch(probes(1 + i * 10, 10)), T0);
+    await s.close();
+    const db = await openDatabase(path);
+    try {
+      assert.ok(Number(db.prepare("SELECT count(*) AS n FROM batches").get()!.n) <= 1, "the newest row stays so rowids keep growing");
+    } finally {
+      db.close();
+    }
+    const again = await openSqliteStore({ path, raw: false });
+    assert.equal((await again.ingest(batch(probes(41, 20)), T0)).ack, 60);
+    const h = (await again.history("upf-1", "n4", { from: T0, to: T0 + 3_600_000 }, 3_600_000))!;
+    assert.equal(h[0].count, 60);
+    await again.close();
+  });
 });

@@ -11,7 +11,7 @@ export type SqlValue = string | number | bigint | Uint8Array | null;
 export type Row = Record<string, SqlValue>;
 
 export interface Statement {
-  run(...params: SqlValue[]): { changes: number };
+  run(...params: SqlValue[]): { changes: number; lastInsertRowid: number };
   all(...params: SqlValue[]): Row[];
   get(...params: SqlValue[]): Row | undefined;
 }
@@ -24,7 +24,7 @@ export interface Database {
 }
 
 interface NativeStatement {
-  run(...p: unknown[]): { changes: number | bigint };
+  run(...p: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
   all(...p: unknown[]): unknown[];
   get(...p: unknown[]): unknown;
 }
@@ -56,7 +56,7 @@ export async function openDatabase(path: string): Promise<Database> {
   const wrap = (s: NativeStatement): Statement => ({
     run: (...p) => {
       const r = s.run(...p);
-      return { changes: Number(r.changes) };
+      return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
     },
     all: (...p) => s.all(...p) as Row[],
     // bun:sqlite answers null for no row, node:sqlite undefined.

@@ -1,0 +1,51 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { TelemetryRecord } from "../telemetry/record.ts";
+import { addMinute, aggregateBatch, MINUTE, newMinuteAgg } from "./batch_aggregate.ts";
+import { quantile } from "./sketch.ts";
+
+const T0 = Date.UTC(2026, 10, 30, 7, 0, 0);
+
+describe("aggregateBatch()", () => {
+  it("counts each probe's results per minute, keeps the last result and facts, and the events in order", () => {
+    const recs: TelemetryRecord[] = [
+      { seq: 1, type: "agent-start", at: T0, version: "1.2.3", labels: { region: "north" } },
+      { seq: 2, type: "probe", at: T0 + 1000, probe: "n4", kind: "pfcp", ok: true, latencyUs: 900, facts: { recoveryTimeStamp: 7 } },
+      { seq: 3, type: "probe", at: T0 + 59_999, probe: "n4", kind: "pfcp", ok: false, latencyUs: 2_000_000, failure: { kind: "timeout" } },
+      { seq: 4, type: "probe", at: T0 + MINUTE, probe: "n4", kind: "pfcp", ok: true, latencyUs: 1100 },
+      { seq: 5, type: "state", at: T0 + MINUTE + 1, probe: "n4", from: "unknown", to: "healthy" },
+      { seq: 6, type: "peer-restart", at: T0 + MINUTE + 2, probe: "n4", detail: { recoveryTimeStamp: 8 } },
+      { seq: 7, type: "spool-drop", at: T0 + MINUTE + 3, records: 12, bytes: 100 },
+      { seq: 8, type: "spool-drop", at: T0 + MINUTE + 4, records: 5, bytes: 50 },
+      { seq: 9, type: "verdict", at: T0 + MINUTE + 5, from: "DOWN", to: "UP", causes: [] },
+      { seq: 10, type: "agent-stop", at: T0 + MINUTE + 6, reason: "SIGTERM" },
+    ];
+    const d = aggregateBatch("upf-1", "b1", recs, 3);
+    const p = d.probes.get("n4")!;
+    assert.deepEqual([p.ok, p.fail, p.restarts, p.kind, p.state, p.stateSince], [2, 1, 1, "pfcp", "healthy", T0 + MINUTE + 1]);
+    assert.equal(p.last?.seq, 4);
+    assert.deepEqual(p.facts, { recoveryTimeStamp: 7 });
+    assert.deepEqual([...p.minutes.keys()], [T0, T0 + MINUTE]);
+    assert.deepEqual(p.minutes.get(T0), { count: 2, ok: 1, failures: { timeout: 1 }, latencies: [900, 2_000_000] });
+    assert.deepEqual(d.events.map((e) => e.type), ["agent-start", "state", "peer-restart", "spool-drop", "spool-drop", "verdict", "agent-stop"]);
+    assert.deepEqual(d.events[1], { seq: 5, bootId: "b1", at: T0 + MINUTE + 1, type: "state", probe: "n4", detail: { probe: "n4", from: "unknown", to: "healthy" } });
+    assert.deepEqual(d.stateChanges, [{ type: "probe-state", node: "upf-1", probe: "n4", from: "unknown", to: "healthy", at: T0 + MINUTE + 1 }]);
+    assert.equal(d.drops, 12, "spool-drop totals are cumulative: the highest wins");
+    assert.deepEqual([d.verdict, d.version, d.labels, d.peerRestarts, d.firstAt, d.lastAt, d.running], ["UP", "1.2.3", { region: "north" }, 1, T0, T0 + MINUTE + 6, false]);
+  });
+
+  it("never lowers the drop total reported before, and gives the same delta for the same records", () => {
+    const recs: TelemetryRecord[] = [{ seq: 1, type: "spool-drop", at: T0, records: 2, bytes: 9 }];
+    assert.equal(aggregateBatch("a", "b", recs, 10).drops, 10);
+    const probes: TelemetryRecord[] = Array.from({ length: 20 }, (_, i) => ({ seq: i + 1, type: "probe", at: T0 + i * 5000, probe: `p${i % 3}`, kind: "gtpu", ok: i % 7 !== 0, latencyUs: 500 + i, ...(i % 7 === 0 ? { failure: { kind: "refused" } } : {}) }) as TelemetryRecord);
+    assert.deepEqual(aggregateBatch("a", "b", probes, 0), aggregateBatch("a", "b", probes, 0));
+  });
+
+  it("adds a batch's minute into an aggregate: counts add, latencies go into the sketch", () => {
+    const agg = newMinuteAgg();
+    addMinute(agg, { count: 2, ok: 1, failures: { timeout: 1 }, latencies: [1000, 3000] });
+    addMinute(agg, { count: 1, ok: 0, failures: { timeout: 1 }, latencies: [2000] });
+    assert.deepEqual([agg.count, agg.ok, agg.failures, agg.sketch.count], [3, 1, { timeout: 2 }, 3]);
+    assert.ok(Math.abs(quantile(agg.sketch, 0.5)! - 2000) <= 20);
+  });
+});

@@ -1,0 +1,117 @@
+/** @module Between SQLite rows and the read model (collector/read_model.ts): the only place that knows column names. */
+import type { Row, SqlValue } from "../../runtime/sqlite.ts";
+import type { Facts } from "../../probes/types.ts";
+import { deserializeSketch, serializeSketch } from "../sketch.ts";
+import type { MinuteAgg } from "../batch_aggregate.ts";
+import { newProbeMem, type NodeMem, type ProbeMem, type StreamMem } from "../read_model.ts";
+import type { EventView, NodeSummary, ProbeView } from "../store.ts";
+
+export const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : (v as number));
+const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+const json = <T>(v: unknown): T | undefined => (typeof v === "string" ? JSON.parse(v) as T : undefined);
+
+export function streamFromRow(r: Row): StreamMem {
+  return {
+    agentId: String(r.agent_id),
+    bootId: String(r.boot_id),
+    acked: num(r.acked),
+    drops: num(r.spool_drops),
+    firstSeen: num(r.first_seen),
+    lastSeen: num(r.last_seen),
+    gap: num(r.gap),
+  };
+}
+
+export const streamParams = (s: StreamMem): SqlValue[] => [s.agentId, s.bootId, s.acked, s.firstSeen, s.lastSeen, s.gap, s.drops];
+
+export function nodeFromRow(r: Row): NodeMem {
+  return {
+    id: String(r.agent_id),
+    labels: json<Record<string, string>>(r.labels) ?? {},
+    ...(r.version ? { version: String(r.version) } : {}),
+    bootId: String(r.boot_id),
+    firstSeen: num(r.first_seen),
+    lastSeen: num(r.last_seen),
+    ...(r.last_record_at !== null ? { lastRecordAt: num(r.last_record_at) } : {}),
+    ...(r.verdict ? { verdict: String(r.verdict) as NodeSummary["verdict"] } : {}),
+    running: num(r.running) === 1,
+    spoolDrops: num(r.spool_drops),
+    peerRestarts: num(r.peer_restarts),
+    probes: new Map(),
+    dirtyStreams: new Set(),
+    dirtyMinutes: new Set(),
+  };
+}
+
+export const nodeParams = (n: NodeMem): SqlValue[] => [
+  n.id, JSON.stringify(n.labels), n.version ?? null, n.bootId, n.firstSeen, n.lastSeen, n.lastRecordAt ?? null,
+  n.verdict ?? null, n.running ? 1 : 0, n.spoolDrops, n.peerRestarts,
+];
+
+export function probeFromRow(r: Row): ProbeMem {
+  const p = newProbeMem(String(r.agent_id), String(r.probe));
+  p.kind = str(r.kind) ?? "";
+  p.state = (str(r.state) ?? "unknown") as ProbeView["state"];
+  if (r.state_since !== null) p.stateSince = num(r.state_since);
+  if (r.last_at !== null) {
+    const failure = json<NonNullable<ProbeMem["last"]>["failure"]>(r.last_failure);
+    p.last = { at: num(r.last_at), ok: num(r.last_ok) === 1, latencyUs: num(r.last_latency_us), ...(failure ? { failure } : {}) };
+  }
+  if (r.facts) p.facts = json<Facts>(r.facts);
+  p.peerRestarts = num(r.peer_restarts);
+  p.okTotal = num(r.ok_total);
+  p.failTotal = num(r.fail_total);
+  p.persistedMax = Infinity;
+  return p;
+}
+
+/** A node's probes as one JSON row (`node_probes`); minutes are not part of it. */
+export function probesJson(n: NodeMem): string {
+  const out: unknown[] = [];
+  for (const p of n.probes.values()) {
+    out.push([p.name, p.kind, p.state, p.stateSince ?? null, p.last ?? null, p.facts ?? null, p.peerRestarts, p.okTotal, p.failTotal]);
+  }
+  return JSON.stringify(out);
+}
+
+export function probesFromJson(node: string, body: string): ProbeMem[] {
+  return (JSON.parse(body) as unknown[][]).map(([name, kind, state, stateSince, last, facts, restarts, ok, fail]) => {
+    const p = newProbeMem(node, String(name));
+    p.kind = String(kind);
+    p.state = state as ProbeView["state"];
+    if (stateSince !== null) p.stateSince = stateSince as number;
+    if (last !== null) p.last = last as ProbeMem["last"];
+    if (facts !== null) p.facts = facts as Facts;
+    p.peerRestarts = restarts as number;
+    p.okTotal = ok as number;
+    p.failTotal = fail as number;
+    // Minutes of this probe may be in the table: read before merging into one.
+    p.persistedMax = Infinity;
+    return p;
+  });
+}
+
+export function minuteFromRow(r: Row): MinuteAgg {
+  return { count: num(r.count), ok: num(r.ok), failures: json<Record<string, number>>(r.failures) ?? {}, sketch: deserializeSketch(r.sketch as Uint8Array) };
+}
+
+/** Empty failure maps are the common case: skip JSON for them. */
+export const minuteParams = (node: string, probe: string, minute: number, m: MinuteAgg): SqlValue[] => {
+  let any = false;
+  for (const _ in m.failures) {
+    any = true;
+    break;
+  }
+  return [node, probe, minute, m.count, m.ok, any ? JSON.stringify(m.failures) : "{}", serializeSketch(m.sketch)];
+};
+
+export function eventFromRow(r: Row): EventView {
+  return {
+    seq: num(r.seq),
+    bootId: String(r.boot_id),
+    at: num(r.at),
+    type: String(r.type),
+    ...(r.probe !== null ? { probe: String(r.probe) } : {}),
+    detail: json<Record<string, unknown>>(r.body) ?? {},
+  };
+}

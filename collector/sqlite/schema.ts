@@ -1,0 +1,31 @@
+/**
+ * @module The SQLite store's tables. `batches` is both the raw archive and the journal: a batch
+ * is durable once its row committed, and the read model (nodes, probes, streams, minutes) is
+ * written at checkpoints; `checkpoint.batch_rowid` says which batches the tables already
+ * reflect, so opening the store replays only the rows after it (collector/sqlite_store.ts).
+ * `node_probes` holds a node's probe states as one JSON row (one write per node instead of one
+ * per probe); `probes` is read once if `node_probes` is empty (databases written before it).
+ */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS streams (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, acked INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gap INTEGER NOT NULL DEFAULT 0, spool_drops INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (agent_id, boot_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (agent_id TEXT PRIMARY KEY, labels TEXT, version TEXT, boot_id TEXT NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_record_at INTEGER, verdict TEXT, running INTEGER NOT NULL DEFAULT 1,
+  spool_drops INTEGER NOT NULL DEFAULT 0, peer_restarts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS probes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, kind TEXT, state TEXT, state_since INTEGER,
+  last_at INTEGER, last_ok INTEGER, last_latency_us INTEGER, last_failure TEXT, facts TEXT,
+  peer_restarts INTEGER NOT NULL DEFAULT 0, ok_total INTEGER NOT NULL DEFAULT 0, fail_total INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (agent_id, probe)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batches (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+  first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, received_at INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS batches_last_at ON batches (last_at);
+CREATE TABLE IF NOT EXISTS events (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+  type TEXT NOT NULL, probe TEXT, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_node ON events (agent_id, at);
+CREATE TABLE IF NOT EXISTS minutes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL,
+  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, minute));
+CREATE TABLE IF NOT EXISTS node_probes (agent_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), batch_rowid INTEGER NOT NULL);
+INSERT OR IGNORE INTO checkpoint (id, batch_rowid) VALUES (1, 0);
+`;

@@ -1,0 +1,42 @@
+/** @module The SQLite store's prepared statements, by table (schema: collector/sqlite/schema.ts). */
+import type { Database } from "../../runtime/sqlite.ts";
+
+export function prepareStatements(db: Database) {
+  return {
+    allStreams: db.prepare("SELECT * FROM streams"),
+    putStream: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap, spool_drops) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, boot_id) DO UPDATE SET acked = excluded.acked, last_seen = excluded.last_seen, gap = excluded.gap,
+        spool_drops = excluded.spool_drops`),
+    insBatch: db.prepare("INSERT INTO batches (agent_id, boot_id, first_seq, last_seq, first_at, last_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+    journalAfter: db.prepare("SELECT rowid AS id, received_at, body FROM batches WHERE rowid > ? ORDER BY rowid"),
+    maxBatch: db.prepare("SELECT coalesce(max(rowid), 0) AS id FROM batches"),
+    getCheckpoint: db.prepare("SELECT batch_rowid FROM checkpoint WHERE id = 1"),
+    putCheckpoint: db.prepare("UPDATE checkpoint SET batch_rowid = ? WHERE id = 1"),
+    // The newest row stays: rowids must keep growing (a table emptied starts again at 1).
+    dropJournal: db.prepare("DELETE FROM batches WHERE rowid <= ? AND rowid < (SELECT max(rowid) FROM batches)"),
+    insEvent: db.prepare("INSERT INTO events (agent_id, boot_id, seq, at, type, probe, body) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+    eventsOf: db.prepare("SELECT * FROM events WHERE agent_id = ? ORDER BY at DESC, seq DESC LIMIT 50"),
+    getMinute: db.prepare("SELECT count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute = ?"),
+    // A rowid table with an (agent, probe, minute) upsert measured 3-6x faster than WITHOUT ROWID
+    // with the sketch blob in the key's b-tree (bun:sqlite, 30 rows per transaction).
+    putMinute: db.prepare(`INSERT INTO minutes (agent_id, probe, minute, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, probe, minute) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
+    minutesOf: db.prepare("SELECT minute, count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute >= ? AND minute < ? ORDER BY minute"),
+    // The IN list lets SQLite use the (agent_id, probe, minute) index once per node.
+    minutesAll: db.prepare("SELECT agent_id, minute, count, ok, failures, sketch FROM minutes WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND minute >= ? AND minute < ?"),
+    allNodes: db.prepare("SELECT * FROM nodes"),
+    putNode: db.prepare(`INSERT INTO nodes (agent_id, labels, version, boot_id, first_seen, last_seen, last_record_at, verdict, running, spool_drops, peer_restarts)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id) DO UPDATE SET labels = excluded.labels, version = excluded.version, boot_id = excluded.boot_id,
+        last_seen = excluded.last_seen, last_record_at = excluded.last_record_at, verdict = excluded.verdict, running = excluded.running,
+        spool_drops = excluded.spool_drops, peer_restarts = excluded.peer_restarts`),
+    allProbes: db.prepare("SELECT * FROM probes"),
+    allNodeProbes: db.prepare("SELECT agent_id, body FROM node_probes"),
+    putNodeProbes: db.prepare("INSERT INTO node_probes (agent_id, body) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET body = excluded.body"),
+    pruneBatches: db.prepare("DELETE FROM batches WHERE last_at < ? AND rowid <= ?"),
+    pruneEvents: db.prepare("DELETE FROM events WHERE at < ?"),
+    pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
