@@ -7,7 +7,8 @@
  * updates. Timings are asserted only against the product goals (first paint ≤ 2 s, a red probe
  * on the page ≤ 1 s); their figures are in docs/dashboard.md (bench/fleet_dashboard.ts).
  *
- * EDGEPROBE_GRID_AGENTS (default 10000) and EDGEPROBE_GRID_HEAP_MS (default 60000) size the run.
+ * EDGEPROBE_GRID_AGENTS (default 10000) and EDGEPROBE_GRID_HEAP_MS (default 60000) size the run;
+ * EDGEPROBE_GRID_RUNTIME=deno runs the collector on Deno (default bun).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -21,8 +22,9 @@ const PORT = 36100;
 /** The bounded update run of the heap check (the 10-minute run is in the benchmark). */
 const HEAP_RUN_MS = Number(process.env.EDGEPROBE_GRID_HEAP_MS ?? 60_000);
 const T = HEAP_RUN_MS + 60_000;
+const RUNTIME = process.env.EDGEPROBE_GRID_RUNTIME === "deno" ? "deno" : "bun";
 
-describe(`fleet page in Chromium with ${AGENTS} simulated agents`, () => {
+describe(`fleet page in Chromium with ${AGENTS} simulated agents, collector on ${RUNTIME}`, () => {
   let fleet: GridFleet;
   let chromium: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
@@ -46,7 +48,7 @@ describe(`fleet page in Chromium with ${AGENTS} simulated agents`, () => {
 
   before(async () => {
     const t = performance.now();
-    [fleet, chromium] = await Promise.all([startGridFleet({ port: PORT, agents: AGENTS }), launchChromium()]);
+    [fleet, chromium] = await Promise.all([startGridFleet({ port: PORT, agents: AGENTS, runtime: RUNTIME }), launchChromium()]);
     console.log(`fleet: ${fleet.nodes} nodes at the collector ${Math.round(performance.now() - t)} ms after start`);
     page = await chromium.context.newPage();
     page.on("pageerror", (e) => console.error("page error:", e.message));
