@@ -5,8 +5,8 @@
  * The collector keeps the grid in memory, built once from the store (`fleet()` + `probes()`) on
  * the first request and then kept current from the store's change feed, so an answer costs no
  * query: 10,000 nodes are one cached body per version (and its gzip). A dashboard that is never
- * opened costs nothing. Changes are gathered for `flushMs` and published as one delta, so a burst
- * of 1,000 state changes is one event for every page, not 1,000.
+ * opened costs nothing. At most one delta per `flushMs`: a burst of 1,000 state changes is one
+ * event for every page, not 1,000, and a change after a quiet spell goes out at once.
  *
  * What the change feed does not carry is read back from the store, bounded:
  * - the failure kind of a probe that turned unhealthy (`store.node()`, at most `maxLookups`
@@ -35,7 +35,7 @@ export interface FleetGridOptions {
   readonly staleAfterMs: number;
   /** Send one named server-sent event to the stream's clients. */
   readonly publish: (event: string, data: string) => void;
-  /** How long changes are gathered into one delta (ms). @default 100 */
+  /** At most one delta per this many ms; changes meanwhile are gathered into the next. @default 100 */
   readonly flushMs?: number;
   /** How often `lastSeen` (online) is re-read from the store (ms). @default 5000 */
   readonly refreshMs?: number;
@@ -174,9 +174,13 @@ export function createFleetGrid(o: FleetGridOptions): FleetGrid {
     schedule();
   };
 
+  // Leading edge: a change after a quiet spell goes out on the next task (with the rest of its
+  // batch); changes within flushMs of the last delta wait for the next one. At most one delta per
+  // flushMs, and no added wait for an isolated change.
+  let lastFlush = 0;
   const schedule = () => {
     if (flushTimer !== undefined || closed || !loaded) return;
-    flushTimer = setTimeout(() => void flush(), flushMs);
+    flushTimer = setTimeout(() => void flush(), Math.max(0, lastFlush + flushMs - performance.now()));
   };
 
   const row = (e: Entry): GridRow => [e.id, e.verdict, e.flags, e.labelSet, e.profile, e.cells];
@@ -203,6 +207,7 @@ export function createFleetGrid(o: FleetGridOptions): FleetGrid {
 
   const flush = async () => {
     flushTimer = undefined;
+    lastFlush = performance.now();
     publishDelta();
     if (lookups.size === 0 || closed) return;
     // Name the failure of probes that just turned red: the change feed says "unhealthy" only.

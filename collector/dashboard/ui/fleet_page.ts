@@ -7,7 +7,7 @@
 import { html } from "htm/preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { decodeCell, type GridModel } from "../../fleet_grid_format.ts";
-import { buildRows, type Counts, type FleetQuery, fleetQueryHash, labelChoices, type NodeView, parseFleetQuery, probeChoices, STANDINGS, windowOf } from "./grid_view.ts";
+import { buildRows, type Counts, type FleetQuery, fleetQueryHash, labelChoices, newViewCache, type NodeView, parseFleetQuery, probeChoices, STANDINGS, windowOf } from "./grid_view.ts";
 import { nodeHash } from "./fleet_model.ts";
 
 const cls = (s: string) => s.replace(" ", "-").toLowerCase();
@@ -47,7 +47,8 @@ export function FleetPage({ grid, params, version }: { grid: GridModel | undefin
   const [view, setView] = useState({ top: 0, height: 800 });
   const [rowPx, setRowPx] = useState(40);
 
-  const built = useMemo(() => (grid ? buildRows(grid, query, collapsed) : undefined), [grid, version, query, collapsed]);
+  const cache = useRef(newViewCache());
+  const built = useMemo(() => (grid ? buildRows(grid, query, collapsed, cache.current) : undefined), [grid, version, query, collapsed]);
   const choices = useMemo(() => (grid ? labelChoices(grid) : []), [grid, version]);
   const probes = useMemo(() => (grid ? probeChoices(grid) : []), [grid, version]);
 

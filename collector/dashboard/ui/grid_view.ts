@@ -44,19 +44,47 @@ export function standingOf(row: GridRow): Standing {
   return healthy > 0 ? "UP" : "NO DATA";
 }
 
-export function nodeView(m: GridModel, row: GridRow): NodeView {
+/**
+ * Views kept between redraws: a node's view is rebuilt only when its row changed, and each
+ * profile's probe names are looked up once. At 10,000 nodes a redraw then allocates for the
+ * changed nodes only (measured: 22-70 ms per full rebuild in Bun without it).
+ */
+export interface ViewCache {
+  model?: GridModel;
+  readonly views: WeakMap<GridRow, { of: GridRow; view: NodeView }>;
+  readonly names: Map<number, readonly string[]>;
+}
+
+export function newViewCache(): ViewCache {
+  return { views: new WeakMap(), names: new Map() };
+}
+
+export function nodeView(m: GridModel, row: GridRow, cache?: ViewCache): NodeView {
+  if (cache && cache.model !== m) {
+    cache.model = m;
+    cache.names.clear();
+  }
+  const hit = cache?.views.get(row);
+  // A row is updated in place by cell deltas: compare what the view was built from.
+  if (hit && hit.of[1] === row[1] && hit.of[2] === row[2] && hit.of[3] === row[3] && hit.of[4] === row[4] && hit.of[5] === row[5]) return hit.view;
   let unhealthy = 0;
   for (let i = 0; i < row[5].length; i++) if (row[5].charCodeAt(i) >= 50) unhealthy++;
-  const standing = standingOf(row);
-  return {
+  let probes = cache?.names.get(row[4]);
+  if (!probes) {
+    probes = (m.profiles[row[4]] ?? []).map((i) => m.probes[i]);
+    cache?.names.set(row[4], probes);
+  }
+  const view: NodeView = {
     id: row[0],
-    standing,
+    standing: standingOf(row),
     stale: (row[2] & FLAG_RUNNING) === 0 || (row[2] & FLAG_ONLINE) === 0,
     labels: m.labelSets[row[3]] ?? {},
-    probes: (m.profiles[row[4]] ?? []).map((i) => m.probes[i]),
+    probes,
     cells: row[5],
     unhealthy,
   };
+  cache?.views.set(row, { of: [...row] as GridRow, view });
+  return view;
 }
 
 export function countAll(m: GridModel): Counts {
@@ -183,11 +211,11 @@ const byGroup = (a: Group, b: Group) => a.worst - b.worst || (a.title < b.title 
  * by name, so a region with a DOWN node comes first and the wall reshuffles only when a group's
  * worst standing changes. A collapsed group keeps its header and hides its nodes.
  */
-export function buildRows(m: GridModel, q: FleetQuery, collapsed: ReadonlySet<string> = new Set()): FleetRows {
+export function buildRows(m: GridModel, q: FleetQuery, collapsed: ReadonlySet<string> = new Set(), cache?: ViewCache): FleetRows {
   const shown: NodeView[] = [];
   const probeIds = new Set<number>();
   for (const r of m.nodes.values()) {
-    const n = nodeView(m, r);
+    const n = nodeView(m, r, cache);
     if (!matches(n, q)) continue;
     shown.push(n);
     probeIds.add(r[4]);
