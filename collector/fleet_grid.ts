@@ -231,8 +231,16 @@ export function createFleetGrid(o: FleetGridOptions): FleetGrid {
   };
 
   let loaded = false;
+  // A failed first read (the store closed, a query error) is retried by the next request.
   const load = () =>
-    loading ??= (async () => {
+    loading ??= loadOnce().catch((e) => {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      loading = undefined;
+      throw new Error(`Cannot build the fleet grid: ${(e as Error).message}`, { cause: e });
+    });
+  const loadOnce = () =>
+    (async () => {
       // Subscribe first and replay what arrived during the read: every change carries its new
       // value, so applying one the read already saw is harmless, and none is missed.
       const early: FleetChange[] = [];

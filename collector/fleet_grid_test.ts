@@ -166,6 +166,25 @@ describe("createFleetGrid()", () => {
     await store.close();
   });
 
+  it("answers a failed first read with an error and retries it on the next request", async () => {
+    let fail = true;
+    let subscribed = 0;
+    const fake = {
+      fleet: () => (fail ? Promise.reject(new Error("database is locked")) : Promise.resolve([])),
+      probes: () => Promise.resolve([]),
+      subscribe: () => (subscribed++, () => subscribed--),
+    };
+    const grid = createFleetGrid({ store: fake as never, now: () => T0, staleAfterMs: 120_000, publish: () => {} });
+    await assert.rejects(grid.handle(new Request("http://c/")), /^Error: Cannot build the fleet grid: database is locked$/);
+    assert.equal(subscribed, 0, "the change feed is left again");
+    fail = false;
+    const res = await grid.handle(new Request("http://c/"));
+    assert.equal(res.status, 200);
+    assert.deepEqual((await res.json() as GridSnapshot).nodes, []);
+    assert.equal(subscribed, 1);
+    grid.close();
+  });
+
   it("keeps a 10,000-node grid of 10 probes each compact", async () => {
     // Built straight from the store's change feed, without SQLite: the size is the format's.
     const listeners: ((c: never) => void)[] = [];

@@ -55,6 +55,8 @@ export function FleetPage({ grid, params, version }: { grid: GridModel | undefin
   const go = (q: FleetQuery) => {
     location.hash = fleetQueryHash(q);
   };
+  // The URL is the truth: a hash changed elsewhere (back button, a link) refills the box.
+  useEffect(() => setSearch(query.q ?? ""), [query.q]);
   // The search box updates the URL after a short pause, not on every key.
   useEffect(() => {
     if ((query.q ?? "") === search) return;

@@ -23,6 +23,7 @@ export function connectGrid(opts: GridLiveOptions): () => void {
   let loading = false;
   let again = false;
   let lastLoad = 0;
+  let waiting = false;
   /** Deltas that arrived while the grid was being read, applied after it. */
   let pending: GridDelta[] = [];
 
@@ -42,7 +43,13 @@ export function connectGrid(opts: GridLiveOptions): () => void {
     }
     const wait = lastLoad + MIN_RESYNC_MS - Date.now();
     if (wait > 0) {
-      setTimeout(load, wait);
+      if (!waiting) {
+        waiting = true;
+        setTimeout(() => {
+          waiting = false;
+          load();
+        }, wait);
+      }
       return;
     }
     loading = true;
