@@ -7,10 +7,8 @@ import { z } from "zod";
 import { byteSize, duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
 import { expandEnv } from "../common/expand_env.ts";
-import { probeKinds } from "../probes/mod.ts";
-import { parseHostPort } from "../probes/_wire/host_port.ts";
+import { parseHostPort, probeKinds, tlsOptions } from "../probes/mod.ts";
 import { otelConfigSchema } from "../common/otel_config.ts";
-import { tlsOptions } from "../probes/_http/mod.ts";
 
 const jitter = z.union([z.string(), z.number()]).transform((v, ctx) => {
   let frac: number | undefined;

@@ -4,9 +4,10 @@
  * surfacers: "Write() is expected to be non-blocking").
  */
 import type { Facts, ProbeResult } from "../probes/types.ts";
+import type { ProbeState, Verdict } from "../telemetry/wire_tables.ts";
 
-export type ProbeState = "unknown" | "healthy" | "unhealthy";
-export type Verdict = "UP" | "DEGRADED" | "DOWN";
+// States and verdicts are wire values: telemetry/wire_tables.ts holds them and their codes.
+export type { ProbeState, Verdict };
 
 export type AgentEvent =
   | { readonly type: "probe-result"; readonly probe: string; readonly kind: string; readonly result: ProbeResult }

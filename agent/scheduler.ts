@@ -4,7 +4,7 @@
  * previous run still going is skipped and counted, so a slow run never stretches the rate and a
  * hanging probe never delays another.
  */
-import { runProbe } from "./run_probe.ts";
+import { runProbe } from "../probes/run_probe.ts";
 import type { ProbeInstance, ProbeResult } from "../probes/types.ts";
 import type { Clock } from "../runtime/types.ts";
 

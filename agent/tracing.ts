@@ -20,7 +20,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from "@opentelemetry/api";
-import { parseHostPort } from "../probes/_wire/host_port.ts";
+import { parseHostPort } from "../probes/mod.ts";
 import type { ProbeKind, ProbeResult } from "../probes/types.ts";
 import type { AgentEvent, EventSink } from "./events.ts";
 

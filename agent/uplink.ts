@@ -12,12 +12,13 @@ import type { AgentEvent, EventSink } from "./events.ts";
 import type { Clock } from "../runtime/types.ts";
 import type { LogFn } from "../common/log.ts";
 import { decodeRecord, encodeBatch, encodeRecord } from "../telemetry/codec.ts";
-import { recordFromEvent } from "../telemetry/from_event.ts";
+import { recordFromEvent } from "./record_from_event.ts";
 import type { RecordBody, TelemetryRecord } from "../telemetry/record.ts";
 import type { TelemetryConfig } from "../telemetry/telemetry_config.ts";
 import { openSpool, type SpoolStats } from "./spool.ts";
 import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
 import { h2Fetch } from "../runtime/h2_fetch.ts";
+import { parseRetryAfter, retryDelay } from "../common/retry_after.ts";
 
 export interface UplinkDeps {
   readonly agentId: string;
@@ -162,6 +163,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     });
 
   /** Send the spool head once. Returns true when the collector acknowledged something. */
+  /** The collector's Retry-After on the last failed send, if it gave one. */
+  let retryAfterMs: number | undefined;
   const sendOnce = async (signal: AbortSignal): Promise<boolean> => {
     const b = spool.peek(maxRecords);
     if (!b) return false;
@@ -172,6 +175,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     const text = await res.text();
     if (!res.ok) {
       if (res.status === 413 && maxRecords > 1) maxRecords = Math.max(1, Math.floor(maxRecords / 2));
+      // An overloaded collector says when to come back (RFC 9110 §10.2.3); the loop waits at least that long.
+      retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), clock.now());
       throw new Error(`Cannot deliver telemetry batch: collector answered ${res.status} ${text.slice(0, 300)}`);
     }
     let ack: IngestAck;
@@ -225,7 +230,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
           state = "idle";
           log("warn", "uplink: switching to the next collector", { url, error: lastError });
         }
-        backoffMs = backoffDelay(attempt++, config.backoff.initial, config.backoff.max, random);
+        backoffMs = retryDelay(attempt++, config.backoff.initial, config.backoff.max, random, retryAfterMs);
+        retryAfterMs = undefined;
         if (state !== "backoff") log("warn", "uplink: cannot reach collector, backing off", { url, error: lastError, backoffMs });
         state = "backoff";
         try {

@@ -15,7 +15,7 @@
 import { spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { parseArgs } from "../cli/args.ts";
-import { runProbe } from "../agent/run_probe.ts";
+import { runProbe } from "../probes/run_probe.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { detectRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { nodeNet } from "../runtime/node_net.ts";

@@ -1,12 +1,13 @@
 /** @module `edgeprobe probe KIND TARGET [--option value ...] [--json]`: one run, printed. */
 import { duration } from "../common/duration.ts";
 import { formatIssues } from "../common/zod_issues.ts";
-import { runProbe } from "../agent/run_probe.ts";
+import { runProbe } from "../probes/mod.ts";
 import { probeKinds } from "../probes/mod.ts";
 import { nodeNet } from "../runtime/node_net.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { stderrLogger } from "../common/log.ts";
 import { coerceFlagValue, parseArgs } from "./args.ts";
+import { probeKindUsage } from "./probe_help.ts";
 import type { CommandIO } from "./io.ts";
 
 const GENERAL = ["json", "timeout", "interval", "sourceAddress", "help", "h", "verbose"];
@@ -27,13 +28,19 @@ Kinds:
 ${kinds}
 
 Per-kind options are the keys of that kind's config \`options\` (docs/config.md), written
-as --kebab-case flags, e.g. --origin-host probe.example.`;
+as --kebab-case flags, e.g. --origin-host probe.example. 'edgeprobe probe KIND --help' lists
+them with their defaults and an example.`;
 }
 
 export async function probeCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const { positionals, flags } = parseArgs(argv);
   if (flags.help || flags.h) {
-    io.out(probeUsage() + "\n");
+    const kind = positionals.length === 1 ? probeKinds[positionals[0]] : undefined;
+    if (positionals.length === 1 && !kind) {
+      io.err(`Cannot show help: unknown kind "${positionals[0]}" (known: ${Object.keys(probeKinds).join(", ")})\n`);
+      return 2;
+    }
+    io.out(kind ? probeKindUsage(kind) : probeUsage() + "\n");
     return 0;
   }
   const [kindName, target] = positionals;

@@ -6,9 +6,8 @@
  * A Store applies the result to its read model after the batch is durable, so a batch that fails
  * to store leaves no trace (collector/sqlite_store.ts). Pure: the same records give the same delta.
  */
-import type { Facts } from "../probes/types.ts";
-import type { ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
-import { addValue, mergeInto, newSketch, type Sketch } from "./sketch.ts";
+import type { Facts, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
+import { mergeInto, newSketch, type Sketch } from "./sketch.ts";
 import type { EventView, FleetChange, NodeSummary, ProbeView } from "./store.ts";
 
 export const MINUTE = 60_000;
@@ -40,14 +39,6 @@ export interface MinuteDelta {
   ok: number;
   failures: Record<string, number>;
   readonly latencies: number[];
-}
-
-/** Add a batch's minute into an aggregate. */
-export function addMinute(into: MinuteAgg, d: MinuteDelta): void {
-  into.count += d.count;
-  into.ok += d.ok;
-  for (const k in d.failures) into.failures[k] = (into.failures[k] ?? 0) + d.failures[k];
-  for (const v of d.latencies) addValue(into.sketch, v);
 }
 
 export interface ProbeDelta {

@@ -1,8 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { TelemetryRecord } from "../telemetry/record.ts";
-import { addMinute, aggregateBatch, MINUTE, newMinuteAgg } from "./batch_aggregate.ts";
-import { quantile } from "./sketch.ts";
+import { aggregateBatch, MINUTE } from "./batch_aggregate.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 7, 0, 0);
 
@@ -39,13 +38,5 @@ describe("aggregateBatch()", () => {
     assert.equal(aggregateBatch("a", "b", recs, 10).drops, 10);
     const probes: TelemetryRecord[] = Array.from({ length: 20 }, (_, i) => ({ seq: i + 1, type: "probe", at: T0 + i * 5000, probe: `p${i % 3}`, kind: "gtpu", ok: i % 7 !== 0, latencyUs: 500 + i, ...(i % 7 === 0 ? { failure: { kind: "refused" } } : {}) }) as TelemetryRecord);
     assert.deepEqual(aggregateBatch("a", "b", probes, 0), aggregateBatch("a", "b", probes, 0));
-  });
-
-  it("adds a batch's minute into an aggregate: counts add, latencies go into the sketch", () => {
-    const agg = newMinuteAgg();
-    addMinute(agg, { count: 2, ok: 1, failures: { timeout: 1 }, latencies: [1000, 3000] });
-    addMinute(agg, { count: 1, ok: 0, failures: { timeout: 1 }, latencies: [2000] });
-    assert.deepEqual([agg.count, agg.ok, agg.failures, agg.sketch.count], [3, 1, { timeout: 2 }, 3]);
-    assert.ok(Math.abs(quantile(agg.sketch, 0.5)! - 2000) <= 20);
   });
 });

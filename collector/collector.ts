@@ -5,12 +5,14 @@ import { readFileSync } from "node:fs";
 import type { LogFn } from "../common/log.ts";
 import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
 import { serveH2c } from "../runtime/serve_h2c.ts";
+import { createAdmission } from "./admission.ts";
 import { createApi } from "./api.ts";
 import { createFleetGrid } from "./fleet_grid.ts";
 import type { CollectorConfig } from "./config.ts";
 import { createIngestHandler, INGEST_PATH, type IngestCounters, newIngestCounters } from "./ingest.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
 import { createSseHub } from "./sse.ts";
+import { problem } from "./problem.ts";
 import type { Store } from "./store.ts";
 
 export interface RunningCollector {
@@ -41,14 +43,30 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
   const sse = createSseHub({ maxClients: config.limits.maxSseClients });
   const unsubscribe = store.subscribe((c) => sse.publish(c));
   const ingest = createIngestHandler({ store, auth: config.auth, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
+<<<<<<< HEAD
   const grid = createFleetGrid({ store, now: deps.now, staleAfterMs: config.staleAfter, publish: sse.publishEvent });
   const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, grid });
+=======
+  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter });
+  const admission = createAdmission(config.limits.maxIngestInFlight);
+>>>>>>> fleet
   const handler = (req: Request): Promise<Response> => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
     const p = url.indexOf("/", url.indexOf("//") + 2);
     const path = url.slice(p, url.indexOf("?", p) >>> 0);
-    if (path === INGEST_PATH) return ingest(req);
+    if (path === INGEST_PATH) {
+      // Shed before anything is read or decoded (collector/admission.ts).
+      if (!admission.tryEnter()) {
+        counters.batches.shed = (counters.batches.shed ?? 0) + 1;
+        return Promise.resolve(problem(
+          { type: "overloaded", title: "Service Unavailable", status: 503, detail: `Cannot accept telemetry now: ${config.limits.maxIngestInFlight} batches in flight; the agent's spool keeps it` },
+          { "retry-after": String(admission.retryAfterSeconds()) },
+        ));
+      }
+      const started = performance.now();
+      return ingest(req).finally(() => admission.leave(performance.now() - started));
+    }
     return Promise.resolve(api.fetch(req));
   };
   return { handler, counters, close: () => (unsubscribe(), grid.close(), sse.close()) };
@@ -57,7 +75,7 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
 async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<Store> {
   const s = config.store;
-  if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous });
+  if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous, hoursRetentionMs: config.retention.hours, daysRetentionMs: config.retention.days });
   const { openJetstreamStore } = await import("./jetstream_store.ts");
   return await openJetstreamStore({ ...s, maxAge: config.retention.raw }, { log: deps.log });
 }

@@ -107,13 +107,22 @@ export const collectorConfigSchema = z.strictObject({
     history: duration.default(720 * 3_600_000),
     /** How often old data is deleted. @default 5m */
     pruneEvery: duration.default(300_000),
-  }).default({ raw: 24 * 3_600_000, history: 720 * 3_600_000, pruneEvery: 300_000 }),
+    /** How long hourly rollups are kept (SQLite store). @default 2160h (90 days) */
+    hours: duration.default(2160 * 3_600_000),
+    /** How long daily rollups are kept (SQLite store). @default 17520h (2 years) */
+    days: duration.default(17520 * 3_600_000),
+  }).default({ raw: 24 * 3_600_000, history: 720 * 3_600_000, pruneEvery: 300_000, hours: 2160 * 3_600_000, days: 17520 * 3_600_000 }),
   limits: z.strictObject({
     /** Largest ingest body; larger ones get 413. @default 1MiB */
     maxBodyBytes: byteSize.default(1024 * 1024),
     /** At most this many SSE clients at once; more get 503. @default 256 */
     maxSseClients: z.number().int().min(1).default(256),
-  }).default({ maxBodyBytes: 1024 * 1024, maxSseClients: 256 }),
+    /**
+     * Ingest batches being stored at once; past it a batch gets 503 with Retry-After before it
+     * is read (the agent's spool keeps it). @default 512
+     */
+    maxIngestInFlight: z.number().int().min(1).default(512),
+  }).default({ maxBodyBytes: 1024 * 1024, maxSseClients: 256, maxIngestInFlight: 512 }),
   /** A node is shown offline when nothing arrived for this long. @default 2m */
   staleAfter: duration.default(120_000),
   /** OTLP/HTTP export of the collector's own ingest metrics (docs/opentelemetry.md). */

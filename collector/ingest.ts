@@ -5,7 +5,7 @@
  * token (401) → content type (415) → declared and actual body size (413) → CBOR + zod decode
  * (400) → token may send for this agentId (403) → one store transaction → 200 with the ack.
  */
-import { DecodeError } from "../probes/errors.ts";
+import { DecodeError } from "../common/decode_error.ts";
 import { decodeBatch, WireVersionError } from "../telemetry/codec.ts";
 import type { LogFn } from "../common/log.ts";
 import { problem } from "./problem.ts";

@@ -27,7 +27,7 @@ import type { LogFn } from "../common/log.ts";
 import { openDatabase } from "../runtime/sqlite.ts";
 import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
 import type { Batch, TelemetryRecord } from "../telemetry/record.ts";
-import type { Facts } from "../probes/types.ts";
+import type { Facts } from "../telemetry/record.ts";
 import type { JetstreamStoreConfig } from "./config.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
 import { type IngestOutcome, newRecords, type Store } from "./store.ts";

@@ -4,3 +4,4 @@ export { type CollectorConfig, collectorConfigSchema, CollectorConfigError, load
 export type * from "./store.ts";
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite_store.ts";
 export { RELATIVE_ERROR } from "./sketch.ts";
+export { instrumentCollector } from "./otel_metrics.ts";

@@ -22,11 +22,23 @@ import type { Batch } from "../telemetry/record.ts";
 import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
 import { mergeInto, newSketch, quantile, RELATIVE_ERROR } from "./sketch.ts";
 import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
-import { applyBatch, type NodeMem, newReadModel, nodeSummary, probeView, settleMinutes, streamKey } from "./read_model.ts";
-import { SCHEMA } from "./sqlite/schema.ts";
-import { prepareStatements } from "./sqlite/statements.ts";
-import { eventFromRow, minuteFromRow, minuteParams, nodeFromRow, nodeParams, num, probeFromRow, probesFromJson, probesJson, streamFromRow, streamParams } from "./sqlite/rows.ts";
-import { groupCommit } from "./sqlite/group_commit.ts";
+import { applyBatch, compactSlot, DAY, HOUR, type Level, type NodeMem, newReadModel, nodeSummary, type ProbeMem, probeView, settleMinutes, slotAgg, streamKey } from "./read_model.ts";
+import {
+  eventFromRow,
+  groupCommit,
+  minuteFromRow,
+  minuteParams,
+  nodeFromRow,
+  nodeParams,
+  num,
+  prepareStatements,
+  probeFromRow,
+  probesFromJson,
+  probesJson,
+  SCHEMA,
+  streamFromRow,
+  streamParams,
+} from "./sqlite/mod.ts";
 import type { FleetChange, HistoryPoint, IngestOutcome, LatencySummary, NodeDetail, Store, StoreStats } from "./store.ts";
 import { newRecords } from "./store.ts";
 
@@ -38,6 +50,9 @@ export interface SqliteStoreOptions {
   readonly synchronous?: "normal" | "full";
   /** How often the read model is written to its tables (bounds the replay on open). @default 15000 */
   readonly checkpointMs?: number;
+  /** How long hour and day rollups are kept (ms). @default 90 days and 2 years */
+  readonly hoursRetentionMs?: number;
+  readonly daysRetentionMs?: number;
 }
 
 /** Most batches in one group commit. */
@@ -97,8 +112,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
   }
 
-  const loadMinute = (node: string, probe: string, minute: number): MinuteAgg | undefined => {
-    const r = q.getMinute.get(node, probe, minute);
+  const getRow = { minutes: q.getMinute, hours: q.getHour, days: q.getDay };
+  const loadMinute = (level: Level, node: string, probe: string, t: number): MinuteAgg | undefined => {
+    const r = getRow[level].get(node, probe, t);
     return r ? minuteFromRow(r) : undefined;
   };
 
@@ -221,7 +237,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     q.putNode.run(...nodeParams(n));
     q.putNodeProbes.run(n.id, probesJson(n));
     for (const p of n.dirtyMinutes) {
-      for (const [minute, slot] of p.minutes) if (slot.dirty) q.putMinute.run(...minuteParams(p.node, p.name, minute, slot.agg));
+      for (const [put, slots] of [[q.putMinute, p.minutes], [q.putHour, p.hours.slots], [q.putDay, p.days.slots]] as const) {
+        for (const [t, slot] of slots) {
+          if (!slot.dirty) continue;
+          const agg = slotAgg(slot);
+          put.run(...minuteParams(p.node, p.name, t, agg));
+          compactSlot(slot, agg);
+        }
+      }
     }
   };
   /** After the transaction that wrote them committed. */
@@ -330,12 +353,21 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     return { ...out, p50: p(0.5), p90: p(0.9), p99: p(0.99) };
   };
 
-  /** Minutes of one probe in [from, to): the tables, superseded by the slots in memory. */
-  const minutesOf = (node: string, probe: string, from: number, to: number, fromDb: Row[] | undefined): Map<number, MinuteAgg> => {
+  const UNIT: Record<Level, number> = { minutes: MINUTE, hours: HOUR, days: DAY };
+  const rowsOf = { minutes: q.minutesOf, hours: q.hoursOf, days: q.daysOf };
+  const rowsAll = { minutes: q.minutesAll, hours: q.hoursAll, days: q.daysAll };
+  const slotsOf = (p: ProbeMem, level: Level) => (level === "minutes" ? p.minutes : level === "hours" ? p.hours.slots : p.days.slots);
+  /** The coarsest level whose step still fits `stepMs`: a year per day is 365 rows, not 525,600. */
+  const levelForStep = (stepMs: number): Level => (stepMs >= DAY ? "days" : stepMs >= HOUR ? "hours" : "minutes");
+  /** For a window with no step: minutes up to 48 h, hours up to 90 days, days beyond. */
+  const levelForWindow = (ms: number): Level => (ms <= 48 * HOUR ? "minutes" : ms <= 90 * DAY ? "hours" : "days");
+
+  /** One probe's aggregates in [from, to) at `level`: the tables, superseded by the slots in memory. */
+  const aggsOf = (level: Level, node: string, probe: string, from: number, to: number, fromDb: Row[] | undefined): Map<number, MinuteAgg> => {
     const out = new Map<number, MinuteAgg>();
-    for (const r of fromDb ?? q.minutesOf.all(node, probe, from, to)) out.set(num(r.minute), minuteFromRow(r));
+    for (const r of fromDb ?? rowsOf[level].all(node, probe, from, to)) out.set(num(r.minute), minuteFromRow(r));
     const p = model.nodes.get(node)?.probes.get(probe);
-    if (p) for (const [m, slot] of p.minutes) if (m >= from && m < to) out.set(m, slot.agg);
+    if (p) for (const [m, slot] of slotsOf(p, level)) if (m >= from && m < to) out.set(m, slotAgg(slot));
     return out;
   };
 
@@ -356,9 +388,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     history: (node, probe, w, stepMs) => {
       if (!model.nodes.get(node)?.probes.has(probe)) return Promise.resolve(undefined);
       const step = Math.max(MINUTE, Math.round(stepMs / MINUTE) * MINUTE);
-      const from = Math.floor(w.from / MINUTE) * MINUTE;
+      const level = levelForStep(step);
+      const from = Math.floor(w.from / UNIT[level]) * UNIT[level];
       const groups = new Map<number, MinuteAgg[]>();
-      for (const [m, agg] of minutesOf(node, probe, from, w.to, undefined)) {
+      for (const [m, agg] of aggsOf(level, node, probe, from, w.to, undefined)) {
         const t = from + Math.floor((m - from) / step) * step;
         const g = groups.get(t);
         if (g) g.push(agg);
@@ -368,10 +401,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       return Promise.resolve(points);
     },
     latency: (probe, w, nodes) => {
-      const from = Math.floor(w.from / MINUTE) * MINUTE;
+      const level = levelForWindow(w.to - w.from);
+      const from = Math.floor(w.from / UNIT[level]) * UNIT[level];
       const only = nodes && nodes.length > 0 ? new Set(nodes) : undefined;
       const byNode = new Map<string, Row[]>();
-      for (const r of q.minutesAll.all(probe, from, w.to)) {
+      // A few nodes: one index range per node, not the whole fleet's rows filtered afterwards.
+      if (only && only.size <= 64) {
+        const aggs: MinuteAgg[] = [];
+        for (const id of only) for (const a of aggsOf(level, id, probe, from, w.to, undefined).values()) aggs.push(a);
+        return Promise.resolve(summarize(aggs));
+      }
+      for (const r of rowsAll[level].all(probe, from, w.to)) {
         const id = String(r.agent_id);
         if (only && !only.has(id)) continue;
         const list = byNode.get(id);
@@ -382,7 +422,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       for (const n of model.nodes.values()) {
         if (only && !only.has(n.id)) continue;
         if (!byNode.has(n.id) && !n.probes.has(probe)) continue;
-        for (const a of minutesOf(n.id, probe, from, w.to, byNode.get(n.id) ?? [])) aggs.push(a[1]);
+        for (const a of aggsOf(level, n.id, probe, from, w.to, byNode.get(n.id) ?? [])) aggs.push(a[1]);
       }
       return Promise.resolve(summarize(aggs));
     },
@@ -402,6 +442,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const records = q.pruneBatches.run(rawBefore, checkpointed).changes + q.pruneEvents.run(minutesBefore).changes;
       const cutoff = Math.floor(minutesBefore / MINUTE) * MINUTE;
       const minutes = q.pruneMinutes.run(cutoff).changes;
+      // Rollups outlive the minutes (docs/telemetry.md: 90 days of hours, 2 years of days).
+      const now = Date.now();
+      q.pruneHours.run(now - (options.hoursRetentionMs ?? 90 * DAY));
+      q.pruneDays.run(now - (options.daysRetentionMs ?? 730 * DAY));
       for (const n of model.nodes.values()) for (const p of n.probes.values()) for (const m of p.minutes.keys()) if (m < cutoff) p.minutes.delete(m);
       return Promise.resolve({ records, minutes });
     },

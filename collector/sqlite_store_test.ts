@@ -213,4 +213,39 @@ describe("openSqliteStore()", () => {
     assert.equal(h[0].count, 60);
     await again.close();
   });
+
+  it("rolls minutes up into hours and days, answers a long window from them, and keeps them past the minutes' retention", async () => {
+    const path = dbPath();
+    let s = await openSqliteStore({ path });
+    // Three days of one probe, one result every 20 minutes: 216 records; every 10th fails.
+    await s.ingest(batch(probes(1, 216, { at: (i) => T0 + (i - 1) * 20 * 60_000, lat: (i) => 1000 * (1 + (i % 5)) })), T0 + 3 * 86_400_000);
+    const window = { from: T0, to: T0 + 3 * 86_400_000 };
+    const minutes = (await s.history("upf-1", "n4", window, 60_000))!;
+    const hours = (await s.history("upf-1", "n4", window, 3_600_000))!;
+    const days = (await s.history("upf-1", "n4", window, 86_400_000))!;
+    assert.equal(minutes.length, 216);
+    assert.equal(hours.length, 72);
+    // Days start at 00:00 UTC (T0 is 12:00): half a day, two whole days, half a day.
+    const midnight = T0 - 12 * 3_600_000;
+    assert.deepEqual(days.map((d) => [d.t, d.count]), [[midnight, 36], [midnight + 86_400_000, 72], [midnight + 2 * 86_400_000, 72], [midnight + 3 * 86_400_000, 36]]);
+    assert.equal(days.reduce((a, d) => a + d.count, 0), 216);
+    assert.equal(days.reduce((a, d) => a + d.ok, 0), minutes.reduce((a, d) => a + d.ok, 0));
+    const byMinutes = await s.latency("n4", { from: T0, to: T0 + 86_400_000 });
+    const byHours = await s.latency("n4", { from: T0, to: T0 + 3 * 86_400_000 });
+    assert.equal(byMinutes.count, 72);
+    assert.equal(byHours.count, 216);
+    assert.equal(byHours.ok, minutes.reduce((a, d) => a + d.ok, 0));
+    // Written and read back after a reopen; the minutes go with their retention, hours and days stay.
+    await s.close();
+    s = await openSqliteStore({ path });
+    await s.prune(T0, T0 + 10 * 86_400_000);
+    assert.equal((await s.history("upf-1", "n4", window, 60_000))!.length, 0, "minutes pruned");
+    const after = (await s.history("upf-1", "n4", window, 86_400_000))!;
+    assert.deepEqual(after.map((d) => [d.t, d.count, d.ok]), days.map((d) => [d.t, d.count, d.ok]));
+    assert.equal(after[0].p99, days[0].p99);
+    // More results in a day already written: merged with the stored row, not replacing it.
+    await s.ingest(batch(probes(217, 1, { at: () => T0 + 3600_000 + 1, lat: () => 1000 })), T0 + 3 * 86_400_000);
+    assert.equal((await s.history("upf-1", "n4", window, 86_400_000))![0].count, 37);
+    await s.close();
+  });
 });

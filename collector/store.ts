@@ -3,9 +3,8 @@
  * embedded SQLite file; a JetStream-backed store can implement the same interface, and the fleet
  * API, SSE and /metrics only ever talk to a `Store`.
  */
-import type { FailureKind } from "../probes/types.ts";
 import type { Batch, TelemetryRecord } from "../telemetry/record.ts";
-import type { ProbeState, Verdict } from "../agent/events.ts";
+import type { FailureKind, ProbeState, Verdict } from "../telemetry/wire_tables.ts";
 
 /** What ingest did with one batch. */
 export interface IngestOutcome {

@@ -2,11 +2,10 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import { readFileSync } from "node:fs";
-import { trace } from "@opentelemetry/api";
+import { metrics, trace } from "@opentelemetry/api";
 import { otelConfigSchema } from "./otel_config.ts";
 import { diagText, otelResourceAttributes, signalUrl, startOtel } from "./otel_export.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "./otlp_receiver_test_kit.ts";
-import { createTracingSink } from "../agent/tracing.ts";
 
 // Ports from this area's range (25000-25499); Bun and Deno runs are sequential.
 const RECEIVER_PORT = 25010;
@@ -15,6 +14,17 @@ const TLS_PORT = 25012;
 const MTLS_PORT = 25013;
 const certPath = new URL("../server/testdata/localhost.crt", import.meta.url).pathname;
 const keyPath = new URL("../server/testdata/localhost.key", import.meta.url).pathname;
+
+/**
+ * One probe run as the agent reports it through the OpenTelemetry API (span `probe KIND`, counter
+ * `edgeprobe.probe.runs`; docs/opentelemetry.md). Written here with the API alone: common/ knows
+ * nothing of agent/, whose sink is tested with a real agent in tests/otel.
+ */
+function emitRun(probe: string, port?: number): void {
+  const attributes = { "edgeprobe.probe.name": probe, "edgeprobe.probe.kind": "tcp", ...(port ? { "server.port": port } : {}) };
+  trace.getTracer("edgeprobe").startSpan("probe tcp", { attributes }).end();
+  metrics.getMeter("edgeprobe").createCounter("edgeprobe.probe.runs").add(1, { "edgeprobe.probe.name": probe });
+}
 
 describe("signalUrl() and otelResourceAttributes()", () => {
   it("appends the signal path once", () => {
@@ -69,9 +79,8 @@ describe("startOtel()", () => {
   it("exports spans and metrics as OTLP/HTTP JSON with the configured headers, then unregisters", async () => {
     const config = otelConfigSchema.parse({ endpoint: receiver.url, interval: "1m", timeout: "5s", headers: { "x-noc-token": "t0k" } });
     const otel = startOtel(config, { serviceName: "edgeprobe-collector", instanceId: "col-1", hostname: "h" });
-    // The sink takes the meter after registration (the metrics API has no proxy).
-    const sink = createTracingSink({ describe: () => ({ kind: "tcp", target: "127.0.0.1:9" }) });
-    sink.emit({ type: "probe-result", probe: "p1", kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1.5 } });
+    // The meter is taken after startOtel registers the provider (the metrics API has no proxy).
+    emitRun("p1", 9);
     await otel.flush(AbortSignal.timeout(5000));
     await otel.shutdown(AbortSignal.timeout(5000));
 
@@ -94,8 +103,7 @@ describe("startOtel()", () => {
   it("compresses export bodies with gzip when asked", async () => {
     const before = receiver.requests.length;
     const otel = startOtel(otelConfigSchema.parse({ endpoint: receiver.url, interval: "1m", compression: "gzip" }), { serviceName: "edgeprobe-agent", instanceId: "gz" });
-    const sink = createTracingSink({ describe: () => undefined });
-    sink.emit({ type: "probe-result", probe: "gz", kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1 } });
+    emitRun("gz");
     await otel.shutdown(AbortSignal.timeout(5000));
     const sent = receiver.requests.slice(before);
     assert.ok(sent.length >= 2);
@@ -107,8 +115,7 @@ describe("startOtel()", () => {
     const before = receiver.requests.length;
     const ac = new AbortController();
     startOtel(otelConfigSchema.parse({ endpoint: receiver.url, interval: "1m" }), { serviceName: "edgeprobe-agent", instanceId: "a", signal: ac.signal });
-    const sink = createTracingSink({ describe: () => undefined });
-    sink.emit({ type: "probe-result", probe: "p2", kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1 } });
+    emitRun("p2");
     ac.abort();
     await receiver.waitFor(() => receiver.spans().some((s) => s.attributes["edgeprobe.probe.name"] === "p2"), 5000, "the last span");
     assert.ok(receiver.requests.length > before);
@@ -118,8 +125,7 @@ describe("startOtel()", () => {
   it("shuts down within its bound when the endpoint hangs", async () => {
     const config = otelConfigSchema.parse({ endpoint: `http://127.0.0.1:${SILENT_PORT}`, interval: "30s", timeout: "20s" });
     const otel = startOtel(config, { serviceName: "edgeprobe-agent", instanceId: "a" });
-    const sink = createTracingSink({ describe: () => undefined });
-    sink.emit({ type: "probe-result", probe: "p1", kind: "tcp", result: { ok: false, startedAt: Date.now(), latencyMs: 3, failure: { kind: "refused", message: "no" } } });
+    emitRun("p1");
     const t0 = performance.now();
     await otel.shutdown(AbortSignal.timeout(300));
     const ms = performance.now() - t0;
@@ -136,8 +142,7 @@ describe("startOtel() over https", () => {
       instanceId: "tls",
       log: (_level, msg, fields) => log.push(`${msg} ${JSON.stringify(fields)}`),
     });
-    createTracingSink({ describe: () => undefined })
-      .emit({ type: "probe-result", probe: "tls", kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1 } });
+    emitRun("tls");
     await otel.shutdown(AbortSignal.timeout(5000));
   }
 

@@ -1,27 +1,13 @@
 /** @module Errors shared by the probe codecs. */
+import type { FailureKind } from "../telemetry/wire_tables.ts";
 
-/**
- * Bytes from a peer that we could not decode. Subclasses SyntaxError (Deno std error policy)
- * and is classified as `malformed` by runProbe.
- *
- * Message style: "Cannot decode PFCP header: length 24 exceeds remaining 8 bytes".
- */
-export class DecodeError extends SyntaxError {
-  readonly protocol: string;
-  readonly offset: number;
-  constructor(protocol: string, offset: number, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "DecodeError";
-    this.protocol = protocol;
-    this.offset = offset;
-  }
-}
+export { DecodeError } from "../common/decode_error.ts";
 
 /** A failure the probe already classified (e.g. a closed connection before an answer). */
 export class ProbeFailureError extends Error {
-  readonly kind: import("./types.ts").FailureKind;
+  readonly kind: FailureKind;
   readonly reason?: string;
-  constructor(kind: import("./types.ts").FailureKind, message: string, options?: ErrorOptions & { reason?: string }) {
+  constructor(kind: FailureKind, message: string, options?: ErrorOptions & { reason?: string }) {
     super(message, options);
     this.name = "ProbeFailureError";
     this.kind = kind;

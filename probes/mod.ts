@@ -17,6 +17,10 @@ import { etcd } from "./etcd/mod.ts";
 export type { FailureKind, ProbeEvent, ProbeFailure, ProbeInstance, ProbeKind, ProbeOutcome, ProbeResult, ProbeSpec, Reflector } from "./types.ts";
 export { FAILURE_KINDS } from "./types.ts";
 export { DecodeError, ProbeFailureError } from "./errors.ts";
+export { classifyError, runProbe } from "./run_probe.ts";
+// The public doors to two private helpers the agent's config and tracing need as well.
+export { type HostPort, parseHostPort } from "./_wire/host_port.ts";
+export { type TlsOptions, tlsOptions } from "./_http/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 export const probeKinds: Readonly<Record<string, ProbeKind<any>>> = {

@@ -6,20 +6,13 @@
  */
 import type { z } from "zod";
 import type { Net } from "../runtime/types.ts";
+import type { FailureKind } from "../telemetry/wire_tables.ts";
+import type { Facts } from "../telemetry/record.ts";
 
-/** Why a run did not succeed: a closed set, so health and telemetry can switch on it (design.md). */
-export const FAILURE_KINDS = [
-  "timeout", // the run's AbortSignal fired (TimeoutError) or the peer never answered
-  "unreachable", // no route, host/network unreachable
-  "refused", // connection refused, or ICMP port unreachable on a connected UDP socket
-  "malformed", // bytes we could not decode (DecodeError)
-  "rejected", // a well-formed negative answer: SIP 503, Diameter Result-Code != 2001, HTTP 404
-  "local", // our side: bind failed, interface down, a bug
-] as const;
-export type FailureKind = typeof FAILURE_KINDS[number];
-
-export type FactValue = string | number | boolean;
-export type Facts = Readonly<Record<string, FactValue>>;
+// The failure kinds and facts are part of the telemetry wire format (docs/telemetry.md): their
+// codes are frozen there, so every layer reads the one table.
+export { FAILURE_KINDS, type FailureKind } from "../telemetry/wire_tables.ts";
+export type { FactValue, Facts } from "../telemetry/record.ts";
 
 export interface ProbeFailure {
   readonly kind: FailureKind;
@@ -89,6 +82,8 @@ export interface ProbeKind<Options = unknown> {
   readonly kind: string;
   /** One line for `--help`. */
   readonly summary: string;
+  /** A command line that runs this kind, for `edgeprobe probe KIND --help` ("edgeprobe probe tcp 10.0.0.1:22"). */
+  readonly example?: string;
   /** Port used when the target names none (e.g. 8805 for PFCP). */
   readonly defaultPort?: number;
   /** This kind's options schema (strict: unknown keys are errors). Defaults documented on fields. */

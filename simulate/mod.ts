@@ -2,4 +2,3 @@
 export { type Simulation, type SimulationOptions, type SimulationStats, startSimulation } from "./simulation.ts";
 export { PROBE_MIX, type ProbeSpec, probesOf } from "./probe_mix.ts";
 export { type Behaviour, DEFAULT_BEHAVIOUR } from "./sim_agent.ts";
-export { parseRetryAfter, retryDelay } from "./retry_after.ts";

@@ -7,7 +7,7 @@
  * SBI NF status every 10-15 s, Diameter watchdog (RFC 6733 §5.5.3 Tw ≥ 6 s, typically 30 s), SIP
  * OPTIONS keepalives and DNS every 30 s.
  */
-import type { FailureKind } from "../probes/types.ts";
+import type { FailureKind } from "../telemetry/mod.ts";
 
 export interface ProbeSpec {
   /** Name prefix; a node with more probes than templates numbers the peers (`n3-gnb-02`). */

@@ -8,10 +8,8 @@
  * agent-stop on a graceful stop. Seqs run from 1 per boot; a new boot starts a new stream, and
  * what the previous boot still held in its spool is sent first (as agent/spool.ts does).
  */
-import type { FailureKind } from "../probes/types.ts";
-import type { RecordBody, TelemetryRecord } from "../telemetry/mod.ts";
+import type { FailureKind, RecordBody, TelemetryRecord, Verdict } from "../telemetry/mod.ts";
 import { aggregate, INITIAL_HEALTH, nextProbeHealth, type ProbeHealth } from "../agent/health.ts";
-import type { Verdict } from "../agent/events.ts";
 import type { ProbeSpec } from "./probe_mix.ts";
 import { between, type Random } from "./rng.ts";
 

@@ -14,7 +14,7 @@ import type { FetchFn } from "../runtime/tls_fetch.ts";
 import { h2Fetch, type H2Fetch } from "../runtime/h2_fetch.ts";
 import { DueQueue } from "./due_queue.ts";
 import { probesOf, type ProbeSpec } from "./probe_mix.ts";
-import { parseRetryAfter, retryDelay } from "./retry_after.ts";
+import { parseRetryAfter, retryDelay } from "../common/retry_after.ts";
 import { seededRandom } from "./rng.ts";
 import { ack, advance, type Behaviour, DEFAULT_BEHAVIOUR, newSimAgent, peek, type SimAgent } from "./sim_agent.ts";
 

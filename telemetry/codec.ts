@@ -13,21 +13,27 @@
 // "cbor-x/encode" resolves to the pure-JS index.js: the default node entry loads the optional
 // native cbor-extract addon, which aborts Bun 1.4.5 and Deno 2.9.6 (symbol lookup error) here.
 import { Decoder, Encoder } from "cbor-x/encode";
-import { DecodeError } from "../probes/errors.ts";
-import type { Facts, FailureKind } from "../probes/types.ts";
+import { DecodeError } from "../common/decode_error.ts";
 import {
   type Batch,
   batchHeaderSchema,
-  PROBE_STATES,
+  type Facts,
   type RecordBody,
   recordBodySchema,
   RecordType,
   type RecordTypeName,
-  STATUS_NAMES,
   type TelemetryRecord,
-  VERDICTS,
   WIRE_VERSION,
 } from "./record.ts";
+import {
+  type FailureKind,
+  PROBE_STATE_BY_CODE,
+  PROBE_STATE_CODES,
+  PROBE_STATUS_BY_CODE,
+  PROBE_STATUS_CODES,
+  VERDICT_BY_CODE,
+  VERDICT_CODES,
+} from "./wire_tables.ts";
 
 /** A batch whose version element is not one this build reads: answer 4xx, never guess. */
 export class WireVersionError extends DecodeError {
@@ -80,7 +86,7 @@ function toWire(r: RecordBody, t: number, ref: (s: string) => Ref, lastFacts?: M
   };
   switch (r.type) {
     case "probe": {
-      const status = r.ok ? 0 : STATUS_NAMES.indexOf(r.failure?.kind ?? "local");
+      const status = PROBE_STATUS_CODES[r.ok ? "ok" : r.failure?.kind ?? "local"];
       // Strings are interned in field order, so the table order is fixed by the field table.
       const probe = ref(r.probe), kind = ref(r.kind);
       let f: unknown = null;
@@ -97,9 +103,9 @@ function toWire(r: RecordBody, t: number, ref: (s: string) => Ref, lastFacts?: M
       return w;
     }
     case "state":
-      return [2, n(t), ref(r.probe), PROBE_STATES.indexOf(r.from), PROBE_STATES.indexOf(r.to)];
+      return [2, n(t), ref(r.probe), PROBE_STATE_CODES[r.from], PROBE_STATE_CODES[r.to]];
     case "verdict":
-      return [3, n(t), VERDICTS.indexOf(r.from), VERDICTS.indexOf(r.to), r.causes.map(ref)];
+      return [3, n(t), VERDICT_CODES[r.from], VERDICT_CODES[r.to], r.causes.map(ref)];
     case "peer-restart":
       return [4, n(t), ref(r.probe), factsWire(r.detail)];
     case "config-reload":
@@ -149,7 +155,7 @@ function fromWire(w: unknown, deref: (r: unknown) => string, time: (t: number) =
     case "probe": {
       if (w.length < 6) fail("record", "probe record needs [1, dt, probe, kind, latencyUs, status]");
       const probe = deref(w[2]);
-      const status = STATUS_NAMES[w[5] as number];
+      const status = PROBE_STATUS_BY_CODE.get(w[5] as number);
       if (status === undefined || !isInt(w[5])) fail("record", `unknown probe status ${JSON.stringify(w[5])}`);
       let facts: Facts | undefined;
       if (w[6] === true) {
@@ -180,10 +186,10 @@ function fromWire(w: unknown, deref: (r: unknown) => string, time: (t: number) =
       break;
     }
     case "state":
-      body = { type, at, probe: deref(w[2]), from: PROBE_STATES[w[3] as number], to: PROBE_STATES[w[4] as number] };
+      body = { type, at, probe: deref(w[2]), from: PROBE_STATE_BY_CODE.get(w[3] as number), to: PROBE_STATE_BY_CODE.get(w[4] as number) };
       break;
     case "verdict":
-      body = { type, at, from: VERDICTS[w[2] as number], to: VERDICTS[w[3] as number], causes: refs(w[4]) };
+      body = { type, at, from: VERDICT_BY_CODE.get(w[2] as number), to: VERDICT_BY_CODE.get(w[3] as number), causes: refs(w[4]) };
       break;
     case "peer-restart":
       body = { type, at, probe: deref(w[2]), detail: factsOf(w[3]) };

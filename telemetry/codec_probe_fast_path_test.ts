@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encode } from "cborg";
 import { decodeBatch } from "./codec.ts";
-import { DecodeError } from "../probes/errors.ts";
+import { DecodeError } from "../common/decode_error.ts";
 import { recordBodySchema } from "./record.ts";
 
 /** A v1 batch around hand-made probe tuples (cborg: an encoder that is not ours). */

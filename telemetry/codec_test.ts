@@ -5,7 +5,7 @@ import { decode as cborgDecode } from "cborg";
 import fc from "fast-check";
 import { decodeBatch, decodeRecord, encodeBatch, encodeRecord, WireVersionError } from "./codec.ts";
 import type { Batch, RecordBody, TelemetryRecord } from "./record.ts";
-import { DecodeError } from "../probes/errors.ts";
+import { DecodeError } from "../common/decode_error.ts";
 
 interface Vector { name: string; source: string; wire: unknown; hex: string; expected?: Batch; mustFail?: string }
 const golden = JSON.parse(readFileSync(new URL("./testdata/batches.json", import.meta.url), "utf8")) as {

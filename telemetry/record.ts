@@ -6,7 +6,7 @@
  * (agentId, bootId, seq): agentId and bootId once per batch, seq per record.
  */
 import { z } from "zod";
-import { FAILURE_KINDS } from "../probes/types.ts";
+import { FAILURE_KINDS, PROBE_STATES, VERDICTS } from "./wire_tables.ts";
 
 /** Record type codes on the wire (first element of every record array). */
 export const RecordType = {
@@ -21,10 +21,9 @@ export const RecordType = {
 } as const;
 export type RecordTypeName = keyof typeof RecordType;
 
-/** Probe result status on the wire: 0 = ok, then the closed failure kinds in FAILURE_KINDS order. */
-export const STATUS_NAMES = ["ok", ...FAILURE_KINDS] as const;
-export const PROBE_STATES = ["unknown", "healthy", "unhealthy"] as const;
-export const VERDICTS = ["UP", "DEGRADED", "DOWN"] as const;
+/** A value a probe reports about its peer (recovery timestamp, NF status, leader id ...). */
+export type FactValue = string | number | boolean;
+export type Facts = Readonly<Record<string, FactValue>>;
 
 const int = z.number().int();
 const uint = int.nonnegative();

@@ -1,6 +1,6 @@
 /** @module Between SQLite rows and the read model (collector/read_model.ts): the only place that knows column names. */
 import type { Row, SqlValue } from "../../runtime/sqlite.ts";
-import type { Facts } from "../../probes/types.ts";
+import type { Facts } from "../../telemetry/record.ts";
 import { deserializeSketch, serializeSketch } from "../sketch.ts";
 import type { MinuteAgg } from "../batch_aggregate.ts";
 import { newProbeMem, type NodeMem, type ProbeMem, type StreamMem } from "../read_model.ts";
@@ -62,6 +62,8 @@ export function probeFromRow(r: Row): ProbeMem {
   p.okTotal = num(r.ok_total);
   p.failTotal = num(r.fail_total);
   p.persistedMax = Infinity;
+  p.hours.persistedMax = Infinity;
+  p.days.persistedMax = Infinity;
   return p;
 }
 
@@ -87,6 +89,8 @@ export function probesFromJson(node: string, body: string): ProbeMem[] {
     p.failTotal = fail as number;
     // Minutes of this probe may be in the table: read before merging into one.
     p.persistedMax = Infinity;
+    p.hours.persistedMax = Infinity;
+    p.days.persistedMax = Infinity;
     return p;
   });
 }

@@ -3,6 +3,7 @@
  * is durable once its row committed, and the read model (nodes, probes, streams, minutes) is
  * written at checkpoints; `checkpoint.batch_rowid` says which batches the tables already
  * reflect, so opening the store replays only the rows after it (collector/sqlite_store.ts).
+ * `hours` and `days` are the same aggregates as `minutes` at coarser steps, kept longer (rollups).
  * `node_probes` holds a node's probe states as one JSON row (one write per node instead of one
  * per probe); `probes` is read once if `node_probes` is empty (databases written before it).
  */
@@ -25,6 +26,10 @@ CREATE TABLE IF NOT EXISTS events (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL
 CREATE INDEX IF NOT EXISTS events_node ON events (agent_id, at);
 CREATE TABLE IF NOT EXISTS minutes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL,
   ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, minute));
+CREATE TABLE IF NOT EXISTS hours (agent_id TEXT NOT NULL, probe TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL,
+  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, t));
+CREATE TABLE IF NOT EXISTS days (agent_id TEXT NOT NULL, probe TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL,
+  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, t));
 CREATE TABLE IF NOT EXISTS node_probes (agent_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), batch_rowid INTEGER NOT NULL);
 INSERT OR IGNORE INTO checkpoint (id, batch_rowid) VALUES (1, 0);

@@ -24,6 +24,19 @@ export function prepareStatements(db: Database) {
     minutesOf: db.prepare("SELECT minute, count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute >= ? AND minute < ? ORDER BY minute"),
     // The IN list lets SQLite use the (agent_id, probe, minute) index once per node.
     minutesAll: db.prepare("SELECT agent_id, minute, count, ok, failures, sketch FROM minutes WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND minute >= ? AND minute < ?"),
+    // Rollups: the same shape per hour and per day; `t` is the step's start.
+    getHour: db.prepare("SELECT count, ok, failures, sketch FROM hours WHERE agent_id = ? AND probe = ? AND t = ?"),
+    getDay: db.prepare("SELECT count, ok, failures, sketch FROM days WHERE agent_id = ? AND probe = ? AND t = ?"),
+    putHour: db.prepare(`INSERT INTO hours (agent_id, probe, t, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
+    putDay: db.prepare(`INSERT INTO days (agent_id, probe, t, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
+    hoursOf: db.prepare("SELECT t AS minute, count, ok, failures, sketch FROM hours WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t"),
+    daysOf: db.prepare("SELECT t AS minute, count, ok, failures, sketch FROM days WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t"),
+    hoursAll: db.prepare("SELECT agent_id, t AS minute, count, ok, failures, sketch FROM hours WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?"),
+    daysAll: db.prepare("SELECT agent_id, t AS minute, count, ok, failures, sketch FROM days WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?"),
+    pruneHours: db.prepare("DELETE FROM hours WHERE t < ?"),
+    pruneDays: db.prepare("DELETE FROM days WHERE t < ?"),
     allNodes: db.prepare("SELECT * FROM nodes"),
     putNode: db.prepare(`INSERT INTO nodes (agent_id, labels, version, boot_id, first_seen, last_seen, last_record_at, verdict, running, spool_drops, peer_restarts)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -5,16 +5,11 @@ import { ProbeFailureError } from "../errors.ts";
 
 /** `tls:` in the options of http, sbi and etcd probes. Paths are read when the probe is created. */
 export const tlsOptions = z.strictObject({
-  /** PEM CA bundle to verify the peer with (instead of the system store). */
-  ca: z.string().optional(),
-  /** PEM client certificate (mutual TLS). Needs `key`. */
-  cert: z.string().optional(),
-  /** PEM private key of `cert`. */
-  key: z.string().optional(),
-  /** Verify the peer certificate and name. @default true */
-  verify: z.boolean().default(true),
-  /** SNI and verification name when the target is an IP address. */
-  servername: z.string().optional(),
+  ca: z.string().optional().describe("PEM CA bundle to verify the peer with (instead of the system store)."),
+  cert: z.string().optional().describe("PEM client certificate (mutual TLS). Needs `key`."),
+  key: z.string().optional().describe("PEM private key of `cert`."),
+  verify: z.boolean().default(true).describe("Verify the peer certificate and name."),
+  servername: z.string().optional().describe("SNI and verification name when the target is an IP address."),
 }).refine((t) => !t.cert === !t.key, { message: "cert and key go together" });
 export type TlsOptions = z.infer<typeof tlsOptions>;
 

@@ -4,21 +4,10 @@ import { duration } from "../../common/duration.ts";
 
 /** Spread into each kind's z.strictObject. */
 export const udpEchoOptionShape = {
-  /**
-   * T1: how long to wait for an answer before retransmitting (29.244 §6.4 "T1", 29.274 §7.6
-   * "T3-RESPONSE"). @default the run's timeout / (n1 + 1), as open5gs derives it, so every
-   * retransmission fits inside the run's budget.
-   */
-  t1: duration.optional(),
-  /** N1: retransmissions after the first request (N3-REQUESTS for GTP). @default 3 */
-  n1: z.number().int().min(0).max(10).default(3),
-  /**
-   * Requests per run. With burst > 1 each request is sent once (no retransmission), a request
-   * unanswered within T1 counts as lost, and the run reports lossPercent and rttJitterMs. @default 1
-   */
-  burst: z.number().int().min(1).max(1000).default(1),
-  /** Gap between the requests of a burst. @default "10ms" */
-  burstInterval: duration.default(10),
+  t1: duration.optional().describe("T1: how long to wait for an answer before retransmitting (29.244 §6.4 \"T1\", 29.274 §7.6 \"T3-RESPONSE\"). Default: the run's timeout / (n1 + 1), as open5gs derives it, so every retransmission fits inside the run's budget."),
+  n1: z.number().int().min(0).max(10).default(3).describe("N1: retransmissions after the first request (N3-REQUESTS for GTP)."),
+  burst: z.number().int().min(1).max(1000).default(1).describe("Requests per run. With burst > 1 each request is sent once (no retransmission), a request unanswered within T1 counts as lost, and the run reports lossPercent and rttJitterMs."),
+  burstInterval: duration.default(10).describe("Gap between the requests of a burst."),
 };
 
 export interface UdpEchoOptions {

@@ -6,7 +6,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../run_probe.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { detectRuntime } from "../../runtime/detect.ts";

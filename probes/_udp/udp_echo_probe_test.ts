@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { fromHex, toHex } from "../_wire/hex.ts";
 import {

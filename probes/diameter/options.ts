@@ -9,35 +9,20 @@ const u32 = z.number().int().min(0).max(0xffffffff);
 const u32List = z.union([z.array(u32), u32]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 export const diameterOptions = z.strictObject({
-  /** Our Origin-Host (RFC 6733 §6.3). @default "edgeprobe.localdomain" */
-  originHost: diameterIdentity.default("edgeprobe.localdomain"),
-  /** Our Origin-Realm (§6.4). @default "localdomain" */
-  originRealm: diameterIdentity.default("localdomain"),
-  /** Host-IP-Address in CER (§5.3.5). @default the connection's local address */
-  hostIpAddress: z.string().refine((s) => isIP(s) !== 0, "expected an IPv4 or IPv6 address").optional(),
-  /** `session`: CER, DWR, DPR and close each run. `persistent`: one connection, a DWR per run. @default "session" */
-  mode: z.enum(["session", "persistent"]).default("session"),
-  /** Connect over TLS first (RFC 6733 §2.1, port 5658 when the target names none). @default false */
-  tls: z.boolean().default(false),
-  /** TLS server name for SNI and verification. @default the target host when it is a name */
-  servername: z.string().optional(),
-  /** TLS: verify the peer certificate. @default true */
-  verify: z.boolean().default(true),
-  /** Vendor-Id in CER (§5.3.3). @default 0 */
-  vendorId: u32.default(0),
-  /** Product-Name in CER (§5.3.7). @default "edgeprobe" */
-  productName: z.string().min(1).default("edgeprobe"),
-  /** Auth-Application-Id values to advertise in CER (§6.8); none by default, as a watchdog needs no application. @default [] */
-  authApplicationIds: u32List.default([]),
-  /** Acct-Application-Id values to advertise in CER (§6.9). @default [] */
-  acctApplicationIds: u32List.default([]),
-  /** Our Origin-State-Id (§8.16). @default the probe's creation time in seconds */
-  originStateId: u32.optional(),
-  /** Disconnect-Cause sent in DPR (§5.4.3). @default "REBOOTING" */
-  disconnectCause: z.enum(Object.keys(DisconnectCause) as [keyof typeof DisconnectCause, ...(keyof typeof DisconnectCause)[]]).default("REBOOTING"),
-  /** persistent: first reconnect delay after a failure, doubled up to backoffMax. @default 1s */
-  backoffMin: duration.default(1000),
-  /** persistent: longest reconnect delay (Tc, RFC 6733 §2.1 suggests 30 s). @default 30s */
-  backoffMax: duration.default(30_000),
+  originHost: diameterIdentity.default("edgeprobe.localdomain").describe("Our Origin-Host (RFC 6733 §6.3)."),
+  originRealm: diameterIdentity.default("localdomain").describe("Our Origin-Realm (§6.4)."),
+  hostIpAddress: z.string().refine((s) => isIP(s) !== 0, "expected an IPv4 or IPv6 address").optional().describe("Host-IP-Address in CER (§5.3.5). Default: the connection's local address."),
+  mode: z.enum(["session", "persistent"]).default("session").describe("`session`: CER, DWR, DPR and close each run. `persistent`: one connection, a DWR per run."),
+  tls: z.boolean().default(false).describe("Connect over TLS first (RFC 6733 §2.1, port 5658 when the target names none)."),
+  servername: z.string().optional().describe("TLS server name for SNI and verification. Default: the target host when it is a name."),
+  verify: z.boolean().default(true).describe("TLS: verify the peer certificate."),
+  vendorId: u32.default(0).describe("Vendor-Id in CER (§5.3.3)."),
+  productName: z.string().min(1).default("edgeprobe").describe("Product-Name in CER (§5.3.7)."),
+  authApplicationIds: u32List.default([]).describe("Auth-Application-Id values to advertise in CER (§6.8); none by default, as a watchdog needs no application."),
+  acctApplicationIds: u32List.default([]).describe("Acct-Application-Id values to advertise in CER (§6.9)."),
+  originStateId: u32.optional().describe("Our Origin-State-Id (§8.16). Default: the probe's creation time in seconds."),
+  disconnectCause: z.enum(Object.keys(DisconnectCause) as [keyof typeof DisconnectCause, ...(keyof typeof DisconnectCause)[]]).default("REBOOTING").describe("Disconnect-Cause sent in DPR (§5.4.3)."),
+  backoffMin: duration.default(1000).describe("persistent: first reconnect delay after a failure, doubled up to backoffMax."),
+  backoffMax: duration.default(30_000).describe("persistent: longest reconnect delay (Tc, RFC 6733 §2.1 suggests 30 s)."),
 });
 export type DiameterProbeOptions = z.infer<typeof diameterOptions>;

@@ -252,6 +252,7 @@ function round3(n: number): number {
 export const diameter: ProbeKind<DiameterProbeOptions> = {
   kind: "diameter",
   summary: "Diameter CER/CEA + DWR/DWA watchdog, per run or over a kept connection (RFC 6733 §5.3, §5.5)",
+  example: "edgeprobe probe diameter 10.0.0.7:3868 --origin-host probe.example.net --origin-realm example.net",
   defaultPort: 3868,
   options: diameterOptions,
   create: (spec, env) => new DiameterProbe(spec, env),

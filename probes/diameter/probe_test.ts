@@ -8,7 +8,7 @@ import { buildCea, buildDwr, type PeerIdentity } from "./base.ts";
 import { DiameterFramer } from "./framer.ts";
 import { decodeMessage, type DiameterMessage, encodeMessage } from "./message.ts";
 import { readU32 } from "./avp.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../run_probe.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import { listenTcp } from "../../runtime/node_tcp_server.ts";
 import { systemClock } from "../../runtime/clock.ts";

@@ -40,6 +40,7 @@ async function lookup(r: dns.promises.Resolver, type: DnsProbeOptions["type"], n
 export const dnsProbe: ProbeKind<DnsProbeOptions> = {
   kind: "dns",
   summary: "DNS query (A, AAAA, SRV, NAPTR) for NAME, optionally to one server; expected answers",
+  example: "edgeprobe probe dns _sip._udp.ims.example --type SRV --server 10.0.0.53",
   options: dnsOptions,
   create(spec, _env) {
     const o = spec.options;

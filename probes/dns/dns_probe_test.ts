@@ -4,7 +4,7 @@ import dgram from "node:dgram";
 import { dnsProbe } from "./mod.ts";
 import { formatNaptr, formatSrv, normaliseExpected } from "./answers.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 
 // Area port range 22000-22999; this file uses 2212x.

@@ -56,6 +56,7 @@ async function roundTrip(gw: EtcdGateway, key: string, ttl: number, signal: Abor
 export const etcd: ProbeKind<EtcdProbeOptions> = {
   kind: "etcd",
   summary: "etcd v3 JSON gateway: /health, leader and raft status per member, linearizable put/range round-trip",
+  example: "edgeprobe probe etcd http://10.0.0.8:2379 --round-trip false",
   defaultPort: 2379,
   options: etcdOptions,
   create(spec, env) {

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { etcd } from "./mod.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 
 // Area port range 22000-22999; this file uses 2215x. Real etcd runs in tests/sbietcd/; this

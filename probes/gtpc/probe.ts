@@ -12,15 +12,9 @@ import { GTPV2, GTPV2_MAX_SEQUENCE } from "./v2_header.ts";
 
 export const gtpcOptions = z.strictObject({
   ...udpEchoOptionShape,
-  /** GTP-C version to speak: 2 (29.274) or 1 (29.060). @default 2 */
-  version: z.union([z.literal(1), z.literal(2)]).default(2),
-  /**
-   * Our restart counter in the v2 Echo Request's mandatory Recovery IE (29.274 §8.5). A probe has
-   * no contexts a peer could lose, so a constant is right. @default 0
-   */
-  restartCounter: z.number().int().min(0).max(255).default(0),
-  /** Sending Node Features to advertise in v2 requests (29.274 §8.83); none when absent. */
-  nodeFeatures: z.number().int().min(0).max(255).optional(),
+  version: z.union([z.literal(1), z.literal(2)]).default(2).describe("GTP-C version to speak: 2 (29.274) or 1 (29.060)."),
+  restartCounter: z.number().int().min(0).max(255).default(0).describe("Our restart counter in the v2 Echo Request's mandatory Recovery IE (29.274 §8.5). A probe has no contexts a peer could lose, so a constant is right."),
+  nodeFeatures: z.number().int().min(0).max(255).optional().describe("Sending Node Features to advertise in v2 requests (29.274 §8.83); none when absent."),
 });
 export type GtpcProbeOptions = z.infer<typeof gtpcOptions>;
 
@@ -59,6 +53,7 @@ export function gtpcProtocol(options: Pick<GtpcProbeOptions, "version" | "restar
 export const gtpc: ProbeKind<GtpcProbeOptions> = {
   kind: "gtpc",
   summary: "GTP-C Echo (v2 TS 29.274, or v1 TS 29.060 with --version 1) to HOST[:2123]; peer restart from the restart counter",
+  example: "edgeprobe probe gtpc 10.0.0.4 --version 2",
   defaultPort: GTPC_PORT,
   options: gtpcOptions,
   create: (spec, env) => createUdpEchoProbe(gtpcProtocol(spec.options), spec, env, GTPC_PORT),

@@ -31,6 +31,7 @@ export const gtpuProtocol: EchoProtocol = {
 export const gtpu: ProbeKind<GtpuProbeOptions> = {
   kind: "gtpu",
   summary: "GTP-U Echo (TS 29.281) to HOST[:2152]",
+  example: "edgeprobe probe gtpu 10.0.0.3 --burst 10 --burst-interval 20ms",
   defaultPort: GTPU_PORT,
   options: gtpuOptions,
   create: (spec, env) => createUdpEchoProbe(gtpuProtocol, spec, env, GTPU_PORT),

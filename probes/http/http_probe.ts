@@ -26,6 +26,7 @@ export function targetUrl(target: string): URL {
 export const http: ProbeKind<HttpProbeOptions> = {
   kind: "http",
   summary: "HTTP request (HTTP/1.1, h2c prior knowledge or h2 over TLS) to a URL; status set and body match",
+  example: "edgeprobe probe http http://10.0.0.5:8080/healthz --expect-status 200 --body-match UP",
   defaultPort: 80,
   options: httpOptions,
   create(spec, _env) {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { http } from "./mod.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import type { ProbeInstance } from "../types.ts";
 

@@ -9,11 +9,7 @@ import { isoFromNtpSeconds, ntpSecondsFromUnixMs } from "./recovery_time_stamp.t
 
 export const pfcpOptions = z.strictObject({
   ...udpEchoOptionShape,
-  /**
-   * Our own Recovery Time Stamp, NTP seconds (29.244 §8.2.65). @default the agent's start time
-   * (performance.timeOrigin), so it moves only when the agent restarts, as the spec means it to.
-   */
-  recoveryTimeStamp: z.number().int().min(0).max(0xffffffff).optional(),
+  recoveryTimeStamp: z.number().int().min(0).max(0xffffffff).optional().describe("Our own Recovery Time Stamp, NTP seconds (29.244 §8.2.65). Default: the agent's start time (performance.timeOrigin), so it moves only when the agent restarts, as the spec means it to."),
 });
 export type PfcpProbeOptions = z.infer<typeof pfcpOptions>;
 
@@ -23,6 +19,7 @@ export const PFCP_PORT = 8805;
 export const pfcp: ProbeKind<PfcpProbeOptions> = {
   kind: "pfcp",
   summary: "PFCP Heartbeat (TS 29.244) to HOST[:8805]; peer restart from the Recovery Time Stamp",
+  example: "edgeprobe probe pfcp 10.0.0.2 --n1 2 --timeout 3s",
   defaultPort: PFCP_PORT,
   options: pfcpOptions,
   create(spec, env) {

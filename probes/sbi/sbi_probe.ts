@@ -19,14 +19,17 @@ import { decodeHeartbeatProfile, HEARTBEAT_PATCH, heartbeatPath, JSON_PATCH } fr
 import { sbiOptions, type SbiProbeOptions } from "./options.ts";
 import { formatSenderTimestamp } from "./sender_timestamp.ts";
 
-/** "host:port" → "http://host:port"; an apiRoot URL stays as is. */
-export function apiRoot(target: string): URL {
+/**
+ * "host:port" → "http://host:port"; a URL stays as is. With `asGiven` the URL may carry a query
+ * (it is the request itself, not an apiRoot that `path` is appended to).
+ */
+export function apiRoot(target: string, asGiven = false): URL {
   const t = target.trim();
   const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(t) ? t : `http://${t}`);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new TypeError(`Cannot probe SBI apiRoot ${target}: scheme must be http (h2c) or https (h2)`);
   }
-  if (url.search || url.hash) throw new TypeError(`Cannot probe SBI apiRoot ${target}: an apiRoot has no query or fragment`);
+  if ((url.search && !asGiven) || url.hash) throw new TypeError(`Cannot probe SBI apiRoot ${target}: an apiRoot has no query or fragment`);
   return url;
 }
 
@@ -37,15 +40,18 @@ function round3(n: number): number {
 export const sbi: ProbeKind<SbiProbeOptions> = {
   kind: "sbi",
   summary: "3GPP SBI request over HTTP/2 (h2c or h2) to an apiRoot, or NRF heartbeat (nrf-heartbeat mode)",
+  example: "edgeprobe probe sbi http://nrf.5gc.example:8080 --path '/nnrf-nfm/v1/nf-instances?limit=1'",
   options: sbiOptions,
   create(spec, env) {
     const o = spec.options;
-    const root = apiRoot(spec.target);
+    const heartbeat = o.mode === "nrf-heartbeat";
+    // Request mode without `path`: the target URL is the request, as given (no "/" appended).
+    const asGiven = !heartbeat && o.path === undefined;
+    const root = apiRoot(spec.target, asGiven);
     const prefix = root.pathname.replace(/\/+$/, "");
     const client = createH2Client({ origin: root.origin, tls: loadTls(o.tls), localAddress: spec.sourceAddress, maxBodyBytes: o.maxBodyBytes });
-    const heartbeat = o.mode === "nrf-heartbeat";
     const method = heartbeat ? "PATCH" : o.method;
-    const path = heartbeat ? heartbeatPath(prefix, o.nfInstanceId!) : prefix + o.path;
+    const path = heartbeat ? heartbeatPath(prefix, o.nfInstanceId!) : asGiven ? root.pathname + root.search : prefix + o.path;
     const body = heartbeat ? HEARTBEAT_PATCH : o.body === undefined ? undefined : typeof o.body === "string" ? o.body : JSON.stringify(o.body);
     const contentType = heartbeat ? JSON_PATCH : o.contentType;
     const expected: StatusRanges = heartbeat ? [[200, 200], [204, 204]] : o.expectStatus;

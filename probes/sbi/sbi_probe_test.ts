@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { sbi, sbiReflector } from "./mod.ts";
 import { parseSenderTimestamp } from "./sender_timestamp.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import type { ProbeInstance, ReflectorHandle } from "../types.ts";
 
@@ -172,6 +172,24 @@ describe("sbi probe request headers and bodies", () => {
     } finally {
       await p.close();
     }
+  });
+
+  it("requests a target URL as given when no path is set", async () => {
+    for (const [target, path] of [
+      [`http://127.0.0.1:${PORT}/nf-profile.json`, "/nf-profile.json"],
+      [`http://127.0.0.1:${PORT}/nnrf-nfm/v1/nf-instances?limit=1`, "/nnrf-nfm/v1/nf-instances?limit=1"],
+      [`127.0.0.1:${PORT}`, "/"],
+    ]) {
+      const p = make(target, {});
+      try {
+        const r = await runProbe(p, 2000, systemClock);
+        assert.equal(r.ok, true, JSON.stringify(r));
+        assert.equal(seen.at(-1)!.headers[":path"], path, target);
+      } finally {
+        await p.close();
+      }
+    }
+    assert.throws(() => make(`http://127.0.0.1:${PORT}/root?x=1`, { path: "/nf" }), /an apiRoot has no query/);
   });
 
   it("sends the heartbeat as a JSON Patch with max-rsp-time = the timeout", async () => {

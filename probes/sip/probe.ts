@@ -218,6 +218,7 @@ class SipProbe implements ProbeInstance {
 export const sip: ProbeKind<SipProbeOptions> = {
   kind: "sip",
   summary: "SIP OPTIONS ping over udp|tcp|tls with an accepted-codes policy (RFC 3261 §11)",
+  example: "edgeprobe probe sip 10.0.0.6:5060 --transport tcp --accept-codes 2xx",
   defaultPort: 5060,
   options: sipOptions,
   create: (spec, env) => new SipProbe(spec, env),

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { sip } from "./probe.ts";
 import { sipReflector } from "./reflector.ts";
 import { decodeSipMessage, header } from "./message.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../run_probe.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import type { ProbeEnv, ReflectorHandle } from "../types.ts";

@@ -4,18 +4,16 @@ import { parseHostPort } from "../_wire/host_port.ts";
 import type { ProbeKind } from "../types.ts";
 
 export const tcpOptions = z.strictObject({
-  /** Connect over TLS and verify the handshake. @default false */
-  tls: z.boolean().default(false),
-  /** SNI / verification name for TLS. */
-  servername: z.string().optional(),
-  /** Verify the peer certificate. @default true */
-  verify: z.boolean().default(true),
+  tls: z.boolean().default(false).describe("Connect over TLS and verify the handshake."),
+  servername: z.string().optional().describe("SNI / verification name for TLS."),
+  verify: z.boolean().default(true).describe("Verify the peer certificate."),
 });
 export type TcpProbeOptions = z.infer<typeof tcpOptions>;
 
 export const tcp: ProbeKind<TcpProbeOptions> = {
   kind: "tcp",
   summary: "TCP connect (optionally TLS handshake) to HOST:PORT",
+  example: "edgeprobe probe tcp 10.0.0.1:22 --timeout 1s",
   options: tcpOptions,
   create(spec, env) {
     const { host, port } = parseHostPort(spec.target);

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { dnsProbe } from "../../probes/dns/mod.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../../probes/run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import { type Peer, startPeer, waitFor } from "./_peers.ts";

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { etcd, startRegistration, createEtcdGateway, decodeRange, encodeBase64 } from "../../probes/etcd/mod.ts";
 import { createHttp1Client } from "../../probes/_http/mod.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../../probes/run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import type { ProbeEvent, ProbeInstance, ProbeResult } from "../../probes/types.ts";

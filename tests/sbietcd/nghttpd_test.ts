@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { http } from "../../probes/http/mod.ts";
 import { sbi } from "../../probes/sbi/mod.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../../probes/run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import type { ProbeInstance } from "../../probes/types.ts";

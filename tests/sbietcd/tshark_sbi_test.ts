@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { sbi, sbiReflector } from "../../probes/sbi/mod.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../../probes/run_probe.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import type { ReflectorHandle } from "../../probes/types.ts";

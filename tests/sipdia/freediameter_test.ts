@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { diameter } from "../../probes/diameter/mod.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../../probes/run_probe.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import type { ProbeInstance } from "../../probes/types.ts";

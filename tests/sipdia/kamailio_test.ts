@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sip } from "../../probes/sip/mod.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../../probes/run_probe.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { type Daemon, start, startCapture, tcpOpen, tempDir, waitFor } from "./_harness.ts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../../probes/run_probe.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { encodeV1EchoRequest, gtpc, gtpcOptions } from "../../probes/gtpc/mod.ts";

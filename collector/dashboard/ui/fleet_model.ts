@@ -4,7 +4,7 @@
  * and Deno and bundled for the browser by scripts/build_dashboard.ts.
  */
 import type { FleetChange, NodeDetail, NodeSummary, ProbeView } from "../../store.ts";
-import type { ProbeState, Verdict } from "../../../agent/events.ts";
+import type { ProbeState, Verdict } from "../../../telemetry/wire_tables.ts";
 
 /**
  * Fallback for how long a silent node stays current, when the collector does not say: the

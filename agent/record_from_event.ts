@@ -1,6 +1,6 @@
-/** @module Turn the agent core's AgentEvents into telemetry records (agent/events.ts contract). */
-import type { AgentEvent } from "../agent/events.ts";
-import type { RecordBody } from "./record.ts";
+/** @module Turn the agent core's AgentEvents into telemetry records (docs/telemetry.md, record table). */
+import type { AgentEvent } from "./events.ts";
+import type { RecordBody } from "../telemetry/record.ts";
 
 /**
  * One record per event. Probe latency goes from float ms to whole µs (the wire keeps integers).

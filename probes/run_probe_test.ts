@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { classifyError, runProbe } from "./run_probe.ts";
-import { DecodeError, ProbeFailureError } from "../probes/errors.ts";
+import { DecodeError, ProbeFailureError } from "./errors.ts";
 import { systemClock } from "../runtime/clock.ts";
-import type { ProbeInstance } from "../probes/types.ts";
+import type { ProbeInstance } from "./types.ts";
 
 const probe = (run: ProbeInstance["run"]): ProbeInstance => ({ run, close: () => Promise.resolve() });
 

@@ -1,0 +1,54 @@
+/** @module Process figures for the fleet benchmark, from /proc (Linux): CPU seconds and resident memory. */
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { type ChildProcess, spawn } from "node:child_process";
+
+/** utime + stime of a process in seconds (USER_HZ = 100, proc(5)). */
+export function cpuSeconds(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** VmRSS in MiB (proc(5)). */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? +(Number(m[1]) / 1024).toFixed(1) : 0;
+}
+
+export interface CollectorProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * Start `edgeprobe collector` with a YAML config written to `dir`; resolves when it listens.
+ * Port 0 takes a free port (a fixed one can be held as the local end of an earlier case's
+ * client connection in TIME_WAIT, measured here).
+ */
+export async function startCollectorProcess(dir: string, name: string, port: number, yaml: string): Promise<CollectorProcess> {
+  const conf = join(dir, `${name}.yaml`);
+  fs.writeFileSync(conf, `listen: "127.0.0.1:${port}"\n${yaml}`);
+  const child = spawn(process.execPath, ["cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => void (err = (err + d.toString()).slice(-4000)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`Cannot start collector ${name}: ${err}`)), 60_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      const m = /listening on (\S+)/.exec(d.toString());
+      if (m) (clearTimeout(t), resolve(m[1]));
+    });
+    child.on("exit", (code) => (clearTimeout(t), reject(new Error(`Cannot start collector ${name}: exited ${code}: ${err}`))));
+  });
+  return {
+    url,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await new Promise((r) => child.on("exit", r));
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * @module The collector's ingest handler without a socket: decode, store (SQLite), aggregate and
+ * ack, on batches the fleet simulator's agents produce (30 probes at 2x speed: 5 s batches carry
+ * about 36 records, 60 s batches, as after an outage, about 430), 64 requests in flight.
+ * Reported per CPU second of this process, the final checkpoint of the read model included.
+ */
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCollectorHandler, openSqliteStore, parseCollectorConfig } from "../../collector/mod.ts";
+import { encodeBatch } from "../../telemetry/mod.ts";
+import { ack, advance, DEFAULT_BEHAVIOUR, newSimAgent, peek } from "../../simulate/sim_agent.ts";
+import { probesOf } from "../../simulate/probe_mix.ts";
+import { seededRandom } from "../../simulate/rng.ts";
+
+export async function inProcessIngest(agents: number, rounds: number, batchMs = 5000) {
+  const b = { ...DEFAULT_BEHAVIOUR, speed: 2, silencesPerAgentHour: 0 };
+  const r = seededRandom(1);
+  const t0 = Date.now() - rounds * batchMs;
+  const sims = Array.from({ length: agents }, (_, i) => newSimAgent(`sim-${i}`, { region: "r1" }, probesOf(30), b, t0, r));
+  const bodies: Uint8Array[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const a of sims) {
+      advance(a, b, t0 + round * batchMs, r);
+      const h = peek(a, 10_000)!;
+      bodies.push(encodeBatch({ agentId: a.id, bootId: h.bootId, records: h.records }));
+      ack(a, h.bootId, h.records[h.records.length - 1].seq);
+    }
+  }
+  const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-fleet-ip-"));
+  const token = "bench-in-process-token-0123456789";
+  const store = await openSqliteStore({ path: join(dir, "c.db") });
+  const config = parseCollectorConfig({ listen: "127.0.0.1:0", auth: { sharedToken: token }, store: { path: join(dir, "c.db") }, limits: { maxBodyBytes: "4MiB" } }, {});
+  const { handler, close } = createCollectorHandler(config, store, { now: Date.now, log: () => {} });
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/vnd.edgeprobe.telemetry+cbor" };
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  let next = 0, stored = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const res = await handler(new Request("http://c/api/v1/ingest", { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers }));
+      const out = (await res.json()) as { stored?: number; detail?: string };
+      if (!res.ok) throw new Error(`Cannot ingest in-process: ${res.status} ${out.detail}`);
+      stored += out.stored!;
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, worker));
+  // The read model's last writes belong to the cost: close checkpoints what is still dirty.
+  close();
+  await store.close();
+  const cpu = process.cpuUsage(cpu0);
+  const wall = (performance.now() - t) / 1000;
+  fs.rmSync(dir, { recursive: true, force: true });
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
+  return { batchSeconds: batchMs / 1000, agents, batches: bodies.length, recordsPerBatch: +(stored / bodies.length).toFixed(1), records: stored, wallSec: +wall.toFixed(2), cpuSec: +cpuSec.toFixed(2), recordsPerCpuSec: Math.round(stored / cpuSec), usPerBatch: +(cpuSec * 1e6 / bodies.length).toFixed(1) };
+}

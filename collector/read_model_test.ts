@@ -1,0 +1,64 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { TelemetryRecord } from "../telemetry/record.ts";
+import { aggregateBatch, MINUTE, newMinuteAgg } from "./batch_aggregate.ts";
+import { applyBatch, compactSlot, newReadModel, nodeSummary, probeView, settleMinutes, slotAgg } from "./read_model.ts";
+import { addValue, quantile } from "./sketch.ts";
+
+const T0 = Date.UTC(2026, 10, 30, 7, 0, 0);
+const probe = (seq: number, at: number, ok = true, latencyUs = 1000): TelemetryRecord =>
+  ({ seq, type: "probe", at, probe: "n4", kind: "pfcp", ok, latencyUs, ...(ok ? {} : { failure: { kind: "timeout" } }) }) as TelemetryRecord;
+
+describe("read model", () => {
+  it("applies batches: acks, node summary, probe view, minutes; a node is dirty from its first unwritten batch", () => {
+    const m = newReadModel();
+    const recs = [{ seq: 1, type: "agent-start", at: T0, version: "1.0", labels: { region: "r1" } } as TelemetryRecord, probe(2, T0 + 1000), probe(3, T0 + 2000, false, 2_000_000),
+      { seq: 4, type: "state", at: T0 + 2001, probe: "n4", from: "unknown", to: "unhealthy" } as TelemetryRecord];
+    const changed = applyBatch(m, { agentId: "upf-1", bootId: "b1", ack: 4, gap: 0, receivedAt: T0 + 5000, rowid: 7, now: 100 }, aggregateBatch("upf-1", "b1", recs, 0), () => undefined);
+    assert.equal(changed, true);
+    assert.deepEqual(m.dirty.get("upf-1"), { rowid: 7, at: 100 });
+    const n = m.nodes.get("upf-1")!;
+    assert.deepEqual(nodeSummary(n), {
+      id: "upf-1", labels: { region: "r1" }, version: "1.0", bootId: "b1", firstSeen: T0 + 5000, lastSeen: T0 + 5000, lastRecordAt: T0 + 2001,
+      running: true, probes: { total: 1, healthy: 0, unhealthy: 1, unknown: 0 }, peerRestarts: 0, spoolDrops: 0,
+    });
+    assert.deepEqual(probeView(n.probes.get("n4")!), {
+      name: "n4", kind: "pfcp", state: "unhealthy", stateSince: T0 + 2001, last: { at: T0 + 2000, ok: false, latencyMs: 2000, failure: { kind: "timeout" } },
+      peerRestarts: 0, okTotal: 1, failTotal: 1,
+    });
+    // A second batch: not a summary change, the dirty mark stays at the first unwritten batch.
+    assert.equal(applyBatch(m, { agentId: "upf-1", bootId: "b1", ack: 5, gap: 0, receivedAt: T0 + 9000, rowid: 9, now: 200 }, aggregateBatch("upf-1", "b1", [probe(5, T0 + MINUTE)], 0), () => undefined), false);
+    assert.deepEqual(m.dirty.get("upf-1"), { rowid: 7, at: 100 });
+    assert.equal(m.streams.get("upf-1\u0000b1")!.acked, 5);
+    const p = n.probes.get("n4")!;
+    assert.deepEqual([...p.minutes.keys()], [T0, T0 + MINUTE]);
+    const first = slotAgg(p.minutes.get(T0)!);
+    assert.deepEqual([first.count, first.ok, first.failures, first.sketch.count], [2, 1, { timeout: 1 }, 2]);
+    settleMinutes(p);
+    assert.deepEqual([...p.minutes.keys()], [T0 + MINUTE], "only the newest minute stays once written");
+    assert.equal(p.persistedMax, T0 + MINUTE);
+  });
+
+  it("merges a minute already in the table before adding to it, and compacting keeps the same quantiles", () => {
+    const m = newReadModel();
+    const stored = newMinuteAgg();
+    stored.count = 3;
+    stored.ok = 3;
+    for (const v of [100, 200, 300]) addValue(stored.sketch, v);
+    let loads = 0;
+    const load = () => (loads++, stored);
+    applyBatch(m, { agentId: "a", bootId: "b", ack: 1, gap: 0, receivedAt: T0, rowid: 1, now: 0 }, aggregateBatch("a", "b", [probe(1, T0, true, 400)], 0), load);
+    const p = m.nodes.get("a")!.probes.get("n4")!;
+    assert.equal(loads, 0, "a new probe has nothing stored: no read");
+    p.persistedMax = Infinity;
+    applyBatch(m, { agentId: "a", bootId: "b", ack: 2, gap: 0, receivedAt: T0, rowid: 2, now: 0 }, aggregateBatch("a", "b", [probe(2, T0 + MINUTE, true, 500)], 0), load);
+    assert.equal(loads, 1);
+    const slot = p.minutes.get(T0 + MINUTE)!;
+    const before = slotAgg(slot);
+    assert.equal(before.count, 4);
+    compactSlot(slot);
+    assert.deepEqual(slot.latencies, []);
+    const after = slotAgg(slot);
+    for (const q of [0, 0.5, 0.99]) assert.equal(quantile(after.sketch, q), quantile(before.sketch, q));
+  });
+});
