@@ -43,13 +43,9 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
   const sse = createSseHub({ maxClients: config.limits.maxSseClients });
   const unsubscribe = store.subscribe((c) => sse.publish(c));
   const ingest = createIngestHandler({ store, auth: config.auth, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
-<<<<<<< HEAD
   const grid = createFleetGrid({ store, now: deps.now, staleAfterMs: config.staleAfter, publish: sse.publishEvent });
   const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, grid });
-=======
-  const api = createApi({ store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter });
   const admission = createAdmission(config.limits.maxIngestInFlight);
->>>>>>> fleet
   const handler = (req: Request): Promise<Response> => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
