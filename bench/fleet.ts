@@ -13,6 +13,8 @@
  * at their real intervals (~16,000 records/s): the collector's CPU share and RSS.
  * in-process: the ingest handler without a socket (decode, store, aggregate, ack) on CPU time.
  * retention: a year of daily rollups for 10,000 nodes; history and latency over long windows timed.
+ * dashboard: the fleet page in headless Chromium at 1,000 and 10,000 simulated agents (first
+ * paint, a probe change on the page, the JS heap over 10 minutes): bench/fleet_dashboard.ts.
  */
 import * as fs from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -22,6 +24,7 @@ import { startSimulation, type SimulationStats } from "../simulate/mod.ts";
 import { cpuSeconds, rssMiB, startCollectorProcess } from "./fleet/_proc.ts";
 import { inProcessIngest } from "./fleet/in_process.ts";
 import { retentionQueries } from "./fleet/retention.ts";
+import { dashboardSection, runDashboardBench } from "./fleet_dashboard.ts";
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
@@ -90,6 +93,14 @@ export const SECTIONS: Section[] = [
         await feedOne("steady: 10,000 agents × 10 probes", 0, { agents: 10_000, probes: 10, speed: 1 }, 8000, quick ? 8000 : 15_000),
       ],
     }),
+  },
+  {
+    name: "dashboard",
+    run: async () => {
+      const figs = await runDashboardBench({ sizes: quick ? [1000] : [1000, 10_000], heapMinutes: quick ? 0 : 10 });
+      console.log(dashboardSection(figs));
+      return { dashboard: figs };
+    },
   },
 ];
 
