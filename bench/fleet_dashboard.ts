@@ -39,7 +39,7 @@ const median = (a: readonly number[]) => [...a].sort((x, y) => x - y)[Math.floor
 const max = (a: readonly number[]) => Math.max(...a);
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
-async function timed(url: string, headers: Record<string, string> = {}): Promise<{ bytes: number; ms: number; body: ArrayBuffer }> {
+async function timed(url: string, headers: Readonly<Record<string, string>> = {}): Promise<{ bytes: number; ms: number; body: ArrayBuffer }> {
   const t = performance.now();
   const res = await fetch(url, { headers });
   const body = await res.arrayBuffer();
@@ -49,13 +49,20 @@ async function timed(url: string, headers: Record<string, string> = {}): Promise
 /** The earlier page's load: the fleet summary, then every node's detail, 6 at a time, for at most 60 s. */
 async function reference(f: GridFleet) {
   const t = performance.now();
-  const fleet = await timed(`${f.url}/api/v1/fleet`, { "accept-encoding": "gzip" });
-  const ids = (JSON.parse(new TextDecoder().decode(fleet.body)) as { nodes: { id: string }[] }).nodes.map((n) => n.id);
-  let bytes = fleet.bytes, next = 0, read = 0;
+  // The fleet list is paged (limits.maxPageSize, 5,000 by default): follow `next` to the end.
+  const ids: string[] = [];
+  let bytes = 0, next = 0, read = 0;
+  for (let after: string | undefined, page = 0; page === 0 || after !== undefined; page++) {
+    const fleet = await timed(`${f.url}/api/v1/fleet${after === undefined ? "" : `?after=${encodeURIComponent(after)}`}`, { ...f.viewer, "accept-encoding": "gzip" });
+    const body = JSON.parse(new TextDecoder().decode(fleet.body)) as { nodes: { id: string }[]; next?: string };
+    ids.push(...body.nodes.map((n) => n.id));
+    bytes += fleet.bytes;
+    after = body.next;
+  }
   const deadline = t + 60_000;
   await Promise.all(Array.from({ length: 6 }, async () => {
     while (next < ids.length && performance.now() < deadline) {
-      const r = await timed(`${f.url}/api/v1/nodes/${encodeURIComponent(ids[next++])}`, { "accept-encoding": "gzip" });
+      const r = await timed(`${f.url}/api/v1/nodes/${encodeURIComponent(ids[next++])}`, { ...f.viewer, "accept-encoding": "gzip" });
       bytes += r.bytes;
       read++;
     }
@@ -71,10 +78,12 @@ export async function runDashboardBench(opts: { sizes?: readonly number[]; heapM
     const t0 = performance.now();
     const fleet = await startGridFleet({ port: 36200 + k, agents });
     const chromium = await launchChromium();
+    // Every read needs a viewer (docs/security.md): the pages read with the fleet's viewer token.
+    await chromium.context.setExtraHTTPHeaders(fleet.viewer);
     try {
       log(`dashboard@${agents}: ${fleet.nodes} nodes at the collector after ${Math.round((performance.now() - t0) / 1000)} s`);
       const grids = [];
-      for (let i = 0; i < 5; i++) grids.push(await timed(`${fleet.url}/api/v1/fleet/grid`, { "accept-encoding": "gzip" }));
+      for (let i = 0; i < 5; i++) grids.push(await timed(`${fleet.url}/api/v1/fleet/grid`, { ...fleet.viewer, "accept-encoding": "gzip" }));
       const ref = await reference(fleet);
       const firstPaintMs: number[] = [];
       for (let i = 0; i < 5; i++) {

@@ -16,12 +16,16 @@ import type { TelemetryRecord } from "../../telemetry/record.ts";
 const root = new URL("../../", import.meta.url).pathname;
 const bun = join(root, "node_modules/.bin/bun");
 const TOKEN = "grid-fleet-token-0123456789abcdef";
+/** A viewer API token (docs/security.md): every read route, the grid included, needs one. */
+const VIEWER_TOKEN = "grid-fleet-viewer-0123456789abcdef";
 /** The lab agents' probes (names from the simulator's mix, so they share its columns). */
 export const LAB_PROBES = ["n4-smf", "n3-gnb", "dns"] as const;
 export const LAB_REGION = "lab";
 
 export interface GridFleet {
   readonly url: string;
+  /** Headers that read as a viewer (for fetch, or a browser's setExtraHTTPHeaders). */
+  readonly viewer: Readonly<Record<string, string>>;
   /** Simulated agents plus lab agents. */
   readonly nodes: number;
   readonly collector: Child;
@@ -38,13 +42,14 @@ export async function startGridFleet(opts: { port: number; agents: number; lab?:
   const cfg = join(dir, "collector.json");
   writeFileSync(cfg, JSON.stringify({
     listen: `127.0.0.1:${opts.port}`,
-    auth: { sharedToken: TOKEN },
+    auth: { sharedToken: TOKEN, apiTokens: { wall: { role: "viewer", token: VIEWER_TOKEN } } },
     store: { path: join(dir, "collector.db"), raw: false },
   }));
   const collector = opts.runtime === "deno"
     ? startChild(join(root, "node_modules/.bin/deno"), ["run", "-A", "cli/main.ts", "collector", "--config", cfg], { cwd: root })
     : startChild(bun, ["cli/main.ts", "collector", "--config", cfg], { cwd: root });
   const url = `http://127.0.0.1:${opts.port}`;
+  const viewer = { authorization: `Bearer ${VIEWER_TOKEN}` };
   const children: Child[] = [collector];
   const stop = async () => {
     for (const c of children.reverse()) await c.stop("SIGTERM", 5000);
@@ -93,7 +98,7 @@ export async function startGridFleet(opts: { port: number; agents: number; lab?:
   // Every simulated agent has sent its first batch (the simulator spreads them over one interval).
   try {
     await eventually(async () => {
-      const g = await (await fetch(`${url}/api/v1/fleet/grid`)).json() as { nodes: unknown[] };
+      const g = await (await fetch(`${url}/api/v1/fleet/grid`, { headers: viewer })).json() as { nodes: unknown[] };
       return g.nodes.length >= nodes;
     }, 120_000, 500);
   } catch (e) {
@@ -105,7 +110,7 @@ export async function startGridFleet(opts: { port: number; agents: number; lab?:
     for (const id of lab) void post(id, LAB_PROBES.map((p) => result(p, Date.now(), states.get(`${id}/${p}`) !== "unhealthy")) as Omit<TelemetryRecord, "seq">[]).catch(() => {});
   }, 5000);
   return {
-    url, nodes, collector, simulator, lab,
+    url, viewer, nodes, collector, simulator, lab,
     async stop() {
       clearInterval(beat);
       await stop();

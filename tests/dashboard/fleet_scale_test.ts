@@ -51,6 +51,8 @@ describe(`fleet page in Chromium with ${AGENTS} simulated agents, collector on $
     [fleet, chromium] = await Promise.all([startGridFleet({ port: PORT, agents: AGENTS, runtime: RUNTIME }), launchChromium()]);
     console.log(`fleet: ${fleet.nodes} nodes at the collector ${Math.round(performance.now() - t)} ms after start`);
     page = await chromium.context.newPage();
+    // Reads need a viewer (docs/security.md); the login form itself is tests/dashboard/login_test.ts.
+    await page.setExtraHTTPHeaders(fleet.viewer);
     page.on("pageerror", (e) => console.error("page error:", e.message));
     page.on("request", (r) => r.url().includes("/api/v1/fleet/grid") && gridReads.push(Date.now()));
     cdp = await chromium.context.newCDPSession(page);
