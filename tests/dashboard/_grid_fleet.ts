@@ -44,6 +44,10 @@ export async function startGridFleet(opts: { port: number; agents: number; lab?:
     listen: `127.0.0.1:${opts.port}`,
     auth: { sharedToken: TOKEN, apiTokens: { wall: { role: "viewer", token: VIEWER_TOKEN } } },
     store: { path: join(dir, "collector.db"), raw: false },
+    // The security limits' defaults (docs/security.md) are sized for a real fleet: at most 10,000
+    // nodes, and 64 requests in flight per source address. Here every emulated agent and the
+    // browser share 127.0.0.1, and the fleet is 10,000 plus the lab agents.
+    limits: { maxNodes: opts.agents + (opts.lab ?? 3) + 100, maxInFlightPerSource: 4096 },
   }));
   const collector = opts.runtime === "deno"
     ? startChild(join(root, "node_modules/.bin/deno"), ["run", "-A", "cli/main.ts", "collector", "--config", cfg], { cwd: root })
@@ -98,7 +102,9 @@ export async function startGridFleet(opts: { port: number; agents: number; lab?:
   // Every simulated agent has sent its first batch (the simulator spreads them over one interval).
   try {
     await eventually(async () => {
-      const g = await (await fetch(`${url}/api/v1/fleet/grid`, { headers: viewer })).json() as { nodes: unknown[] };
+      const res = await fetch(`${url}/api/v1/fleet/grid`, { headers: viewer });
+      if (!res.ok) throw new Error(`Cannot read the grid: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+      const g = await res.json() as { nodes: unknown[] };
       return g.nodes.length >= nodes;
     }, 120_000, 500);
   } catch (e) {
