@@ -16,6 +16,8 @@
  * jetstream: 1, 2 and 3 JetStream collector processes on one nats-server, the same simulated
  * load: records/s and the cluster's CPU per record, each against one collector's
  * (bench/fleet/jetstream.ts; docs/scale-out.md).
+ * dashboard: the fleet page in headless Chromium at 1,000 and 10,000 simulated agents (first
+ * paint, a probe change on the page, the JS heap over 10 minutes): bench/fleet_dashboard.ts.
  */
 import * as fs from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -26,6 +28,7 @@ import { cpuSeconds, rssMiB, startCollectorProcess } from "./fleet/_proc.ts";
 import { inProcessIngest } from "./fleet/in_process.ts";
 import { retentionQueries } from "./fleet/retention.ts";
 import { jetstreamScaleOut } from "./fleet/jetstream.ts";
+import { dashboardSection, runDashboardBench } from "./fleet_dashboard.ts";
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
@@ -98,6 +101,14 @@ export const SECTIONS: Section[] = [
   {
     name: "jetstream",
     run: async () => ({ jetstream: await jetstreamScaleOut(TOKEN, quick) }),
+  },
+  {
+    name: "dashboard",
+    run: async () => {
+      const figs = await runDashboardBench({ sizes: quick ? [1000] : [1000, 10_000], heapMinutes: quick ? 0 : 10 });
+      console.log(dashboardSection(figs));
+      return { dashboard: figs };
+    },
   },
 ];
 

@@ -7,6 +7,7 @@ import { parseDuration } from "../common/duration.ts";
 import { problem } from "./problem.ts";
 import { dashboardRoutes } from "./dashboard/mod.ts";
 import { renderMetrics } from "./metrics.ts";
+import type { FleetGrid } from "./fleet_grid.ts";
 import type { IngestCounters } from "./ingest.ts";
 import type { SseHub } from "./sse.ts";
 import type { NodeSummary, Store } from "./store.ts";
@@ -33,6 +34,8 @@ export interface ApiDeps {
   readonly nodeCount?: () => number;
   /** More routes mounted behind the auth gate, before the not-found handler (the alarm API). */
   readonly routes?: readonly Hono<AuthEnv>[];
+  /** The compact fleet grid (collector/fleet_grid.ts), at /api/v1/fleet/grid. */
+  readonly grid?: FleetGrid;
 }
 
 /** Reachable without credentials: the load balancer's check and the login page. */
@@ -96,6 +99,8 @@ export function createApi(deps: ApiDeps): Hono<AuthEnv> {
     return c.json({ generatedAt: now, nodes: page, ...(all.length > limit ? { next: page[page.length - 1].id } : {}) });
   });
 
+  if (deps.grid) app.get("/api/v1/fleet/grid", (c) => deps.grid!.handle(c.req.raw));
+
   app.get("/api/v1/nodes/:id", async (c) => {
     const now = deps.now();
     const node = await deps.store.node(c.req.param("id"), now);
@@ -135,8 +140,9 @@ export function createApi(deps: ApiDeps): Hono<AuthEnv> {
   });
 
   // An event stream stays open however long it is idle (the server's idle timeout skips it).
+  // `?types=grid,alarm` limits the stream to those event names (every event when omitted).
   app.get("/api/v1/events", (c) => {
-    const res = deps.sse.connect();
+    const res = deps.sse.connect(c.req.query("types")?.split(",").map((t) => t.trim()).filter(Boolean));
     if (res.ok) c.env?.keepOpen?.();
     return res;
   });

@@ -6,6 +6,7 @@ import type { LogFn } from "../common/log.ts";
 import { type HttpServer, serveHttp } from "../runtime/serve_http.ts";
 import { createAdmission } from "./admission.ts";
 import { createApi } from "./api.ts";
+import { createFleetGrid } from "./fleet_grid.ts";
 import type { CollectorConfig } from "./config.ts";
 import { createIngestHandler, INGEST_PATH, type IngestCounters, newIngestCounters } from "./ingest.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
@@ -77,8 +78,9 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
   const ingest = createIngestHandler({ store, auth: authn, guard, maxBodyBytes: config.limits.maxBodyBytes, now: deps.now, log: deps.log, counters });
   let current = config;
   let reads = readLimits(config);
+  const grid = createFleetGrid({ store, now: deps.now, staleAfterMs: config.staleAfter, publish: sse.publishEvent });
   const api = createApi({
-    store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, authn, sessionMaxAgeS: Math.floor(config.auth.sessions.maxAge / 1000), log: deps.log,
+    store, sse, counters, now: deps.now, staleAfterMs: config.staleAfter, grid, authn, sessionMaxAgeS: Math.floor(config.auth.sessions.maxAge / 1000), log: deps.log,
     readLimits: () => reads,
     retireAfterMs: () => current.retireAfter,
     nodeCount: () => guard.nodes(),
@@ -117,7 +119,7 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
     current = next;
     return { needsRestart };
   };
-  return { handler, counters, authn, guard, reload, config: () => current, close: () => (unsubscribe(), sse.close()) };
+  return { handler, counters, authn, guard, reload, config: () => current, close: () => (unsubscribe(), grid.close(), sse.close()) };
 }
 
 /** The ingest limits of a config (collector/ingest_limits.ts). */

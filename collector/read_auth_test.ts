@@ -65,6 +65,9 @@ describe("the collector's read side", () => {
     const who = await handler(new Request("http://c/api/v1/whoami", { headers: { cookie } }));
     assert.deepEqual(await who.json(), { user: "alice", role: "viewer", via: "session" });
     assert.equal((await handler(new Request("http://c/api/v1/fleet", { headers: { cookie } }))).status, 200);
+    const grid = await handler(new Request("http://c/api/v1/fleet/grid", { headers: { cookie } }));
+    assert.equal(grid.status, 200, "a viewer reads the fleet grid");
+    assert.equal((await grid.json() as { format: string }).format, "edgeprobe.fleet-grid/1");
 
     const out = await handler(new Request("http://c/logout", { method: "POST", headers: { cookie, origin: "http://c" } }));
     assert.equal(out.status, 303);

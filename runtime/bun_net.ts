@@ -136,9 +136,14 @@ export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<Tc
         s.terminate();
         reject(error ?? new Error("Cannot complete the TLS handshake"));
       };
-    }, (e: Error) => {
+    }, (e: Error & { code?: string }) => {
       signal.removeEventListener("abort", onAbort);
-      reject(e);
+      // Bun's message is only "Failed to connect"; name the peer as node:net does ("connect
+      // ECONNREFUSED 127.0.0.1:22"), so the probe's last error says which target refused. The code
+      // stays reachable for classifyError() through the error and its cause.
+      const err = new Error(`Cannot connect to ${options.host}:${options.port}: ${e.message}${e.code ? ` (${e.code})` : ""}`, { cause: e });
+      if (e.code) (err as Error & { code?: string }).code = e.code;
+      reject(err);
     });
   });
 }

@@ -12,15 +12,20 @@ export function serverNow(): number {
   return Date.now() + clockOffsetMs;
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { signal, headers: { accept: "application/json" }, cache: "no-store" });
-  if (!res.ok) throw new Error(`Cannot GET ${path}: HTTP ${res.status}`);
+/** Correct the clock offset from an answer's Date header. */
+export function noteServerDate(res: Response): void {
   const date = res.headers.get("date");
   if (date) {
     const t = Date.parse(date);
     // The Date header has one-second resolution: only correct offsets larger than that.
     if (Number.isFinite(t) && Math.abs(t - Date.now() - clockOffsetMs) > 2000) clockOffsetMs = t - Date.now();
   }
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { signal, headers: { accept: "application/json" }, cache: "no-store" });
+  if (!res.ok) throw new Error(`Cannot GET ${path}: HTTP ${res.status}`);
+  noteServerDate(res);
   return await res.json() as T;
 }
 
@@ -57,49 +62,51 @@ export interface LiveOptions {
   onAlarm?(notification: unknown): void;
 }
 
-const CHANGE_TYPES = ["node", "probe-state", "event"] as const;
+/**
+ * A listener for the `alarm` events (docs/alarms.md), to add to the page's one event stream: a
+ * browser holds at most 6 HTTP/1.1 connections per host, and every open EventSource keeps one.
+ */
+export function onAlarm(fn: (notification: unknown) => void): (ev: MessageEvent) => void {
+  return (ev) => {
+    try {
+      fn(JSON.parse(ev.data));
+    } catch {
+      // not JSON: nothing to apply
+    }
+  };
+}
+
+export interface EventsOptions {
+  /** Path and query of the event stream, e.g. `/api/v1/events?types=grid`. */
+  readonly path: string;
+  /** One listener per named event. */
+  readonly on: Readonly<Record<string, (ev: MessageEvent) => void>>;
+  onConnection(state: Connection): void;
+  /** Called on every (re)connect: events may have been missed, so resync. */
+  onOpen(): void;
+}
 
 /**
- * Subscribe to /api/v1/events. EventSource retries by itself after a network error, but gives up
- * for good on an HTTP error or a wrong content type (WHATWG HTML §9.2 "fail the connection"), so
- * a closed source is replaced here with a capped backoff. Returns the stop function.
+ * Subscribe to an event stream of the collector. EventSource retries by itself after a network
+ * error, but gives up for good on an HTTP error or a wrong content type (WHATWG HTML §9.2 "fail
+ * the connection"), so a closed source is replaced here with a capped backoff (1 s up to 15 s).
+ * Returns the stop function.
  */
-export function connectLive(opts: LiveOptions): () => void {
+export function connectEvents(opts: EventsOptions): () => void {
   let es: EventSource | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let backoff = 1000;
   let stopped = false;
-
-  const handle = (ev: MessageEvent) => {
-    try {
-      const change = JSON.parse(ev.data) as FleetChange;
-      if (change && typeof change === "object" && typeof change.type === "string") opts.onChange(change);
-    } catch {
-      // A comment or keep-alive that is not JSON: nothing to apply.
-    }
-  };
-
   const open = () => {
     if (stopped) return;
     opts.onConnection("connecting");
-    es = new EventSource("/api/v1/events");
+    es = new EventSource(opts.path);
     es.onopen = () => {
       backoff = 1000;
       opts.onConnection("live");
       opts.onOpen();
     };
-    es.onmessage = handle;
-    // The server may name its events after the change type instead of sending plain messages.
-    for (const t of CHANGE_TYPES) es.addEventListener(t, handle as EventListener);
-    // One stream for the fleet and the alarms: a browser holds at most 6 HTTP/1.1 connections per
-    // host, and every open EventSource keeps one.
-    es.addEventListener("alarm", ((ev: MessageEvent) => {
-      try {
-        opts.onAlarm?.(JSON.parse(ev.data));
-      } catch {
-        // not JSON: nothing to apply
-      }
-    }) as EventListener);
+    for (const [name, fn] of Object.entries(opts.on)) es.addEventListener(name, fn as EventListener);
     es.onerror = () => {
       if (!es || es.readyState === EventSource.CLOSED) {
         opts.onConnection("offline");
@@ -117,4 +124,22 @@ export function connectLive(opts: LiveOptions): () => void {
     clearTimeout(retry);
     es?.close();
   };
+}
+
+/** The store's fleet changes (`node`, `probe-state`, `event`) as they happen. Returns the stop function. */
+export function connectLive(opts: LiveOptions): () => void {
+  const handle = (ev: MessageEvent) => {
+    try {
+      const change = JSON.parse(ev.data) as FleetChange;
+      if (change && typeof change === "object" && typeof change.type === "string") opts.onChange(change);
+    } catch {
+      // A comment or keep-alive that is not JSON: nothing to apply.
+    }
+  };
+  return connectEvents({
+    path: `/api/v1/events?types=node,probe-state,event${opts.onAlarm ? ",alarm" : ""}`,
+    on: { message: handle, node: handle, "probe-state": handle, event: handle, ...(opts.onAlarm ? { alarm: onAlarm(opts.onAlarm) } : {}) },
+    onConnection: opts.onConnection,
+    onOpen: opts.onOpen,
+  });
 }

@@ -1,6 +1,7 @@
 /**
  * @module The node page's alarm part: availability (today, this month, CSV) and a timeline of the
- * node's verdict changes, probe state changes, peer restarts, reloads and alarms.
+ * node's verdict changes, probe state changes, peer restarts, reloads and alarms. Re-read when the
+ * node's grid row changes (`tick`).
  */
 import { html } from "htm/preact";
 import { useEffect, useState } from "preact/hooks";
@@ -19,7 +20,7 @@ function dur(ms: number | null): string {
   return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
 }
 
-export function NodeAlarms({ id, events, now, tick }: { id: string; events: readonly { at: number; type: string; probe?: string; detail: Readonly<Record<string, unknown>> }[]; now: number; tick: number }) {
+export function NodeAlarms({ id, events, now, tick }: { id: string; events: readonly { at: number; type: string; probe?: string; detail: Readonly<Record<string, unknown>> }[]; now: number; tick: string | number }) {
   const [alarms, setAlarms] = useState<AlarmView[]>([]);
   const [days, setDays] = useState<AvailabilityView | undefined>();
   const [months, setMonths] = useState<AvailabilityView | undefined>();
