@@ -127,8 +127,17 @@ export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 export type Level = "minutes" | "hours" | "days";
 
+/** One probe name merged across the fleet, per minute, hour and day. */
+export interface FleetProbe {
+  readonly minutes: RollupLevel;
+  readonly hours: RollupLevel;
+  readonly days: RollupLevel;
+}
+
 export interface ReadModel {
   readonly streams: Map<string, StreamMem>;
+  /** Probe name → its fleet-wide rollups (slots since the last write, and the newest). */
+  readonly fleet: Map<string, FleetProbe>;
   readonly nodes: Map<string, NodeMem>;
   /**
    * Nodes with unwritten state, oldest first: the journal rowid of the first batch not yet
@@ -138,7 +147,7 @@ export interface ReadModel {
 }
 
 export function newReadModel(): ReadModel {
-  return { streams: new Map(), nodes: new Map(), dirty: new Map() };
+  return { streams: new Map(), fleet: new Map(), nodes: new Map(), dirty: new Map() };
 }
 
 export function newNodeMem(id: string, bootId: string, at: number): NodeMem {
@@ -236,8 +245,8 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
       }
       addToSlot(slot, agg);
       slot.dirty = true;
-      addToLevel(p.hours, "hours", minute - (minute % HOUR), agg, (t) => loadMinute("hours", a.agentId, name, t));
-      addToLevel(p.days, "days", minute - (minute % DAY), agg, (t) => loadMinute("days", a.agentId, name, t));
+      addToLevel(p.hours, minute - (minute % HOUR), agg, (t) => loadMinute("hours", a.agentId, name, t));
+      addToLevel(p.days, minute - (minute % DAY), agg, (t) => loadMinute("days", a.agentId, name, t));
     }
     n.dirtyMinutes.add(p);
   }
@@ -246,7 +255,7 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
 
 const emptySlot = (): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, base: undefined, latencies: [], dirty: false });
 
-function addToLevel(l: RollupLevel, _level: Level, t: number, d: MinuteDelta, load: (t: number) => MinuteAgg | undefined): void {
+function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: (t: number) => MinuteAgg | undefined): void {
   let slot = l.slots.get(t);
   if (!slot) {
     const stored = t <= l.persistedMax ? load(t) : undefined;
@@ -256,28 +265,53 @@ function addToLevel(l: RollupLevel, _level: Level, t: number, d: MinuteDelta, lo
   slot.dirty = true;
 }
 
-/** After every dirty slot was written: keep only the level's newest slot in memory. */
-export function settleLevel(l: RollupLevel): void {
-  let newest = -Infinity;
-  for (const k of l.slots.keys()) if (k > newest) newest = k;
-  for (const [k, slot] of l.slots) {
-    if (k !== newest) l.slots.delete(k);
-    else slot.dirty = false;
+/**
+ * Add a batch's results to the fleet-wide rollups of their probe names. Every slot is read from
+ * its table when first made (a handful per probe name and minute), so the rows stay whole
+ * across restarts.
+ */
+export function applyFleet(m: ReadModel, d: BatchDelta, load: (level: Level, probe: string, t: number) => MinuteAgg | undefined): void {
+  for (const [name, pd] of d.probes) {
+    if (pd.minutes.size === 0) continue;
+    let f = m.fleet.get(name);
+    if (!f) {
+      f = { minutes: { slots: new Map(), persistedMax: Infinity }, hours: { slots: new Map(), persistedMax: Infinity }, days: { slots: new Map(), persistedMax: Infinity } };
+      m.fleet.set(name, f);
+    }
+    for (const [minute, agg] of pd.minutes) {
+      addToLevel(f.minutes, minute, agg, (t) => load("minutes", name, t));
+      addToLevel(f.hours, minute - (minute % HOUR), agg, (t) => load("hours", name, t));
+      addToLevel(f.days, minute - (minute % DAY), agg, (t) => load("days", name, t));
+    }
   }
-  if (l.persistedMax !== Infinity && newest > l.persistedMax) l.persistedMax = newest;
 }
 
-/** After every dirty slot was written: keep only the probe's newest minute in memory. */
-export function settleMinutes(p: ProbeMem): void {
+/** After the fleet rollups were written: keep each level's newest slot. */
+export function settleFleet(f: FleetProbe): void {
+  settleSlots(f.minutes.slots, Infinity);
+  settleSlots(f.hours.slots, Infinity);
+  settleSlots(f.days.slots, Infinity);
+}
+
+/**
+ * After every dirty slot was written: keep only the newest slot in memory.
+ * @returns the new persisted maximum (+Infinity stays: unknown until a restart's reads are done)
+ */
+function settleSlots(slots: Map<number, MinuteSlot>, persistedMax: number): number {
   let newest = -Infinity;
-  for (const k of p.minutes.keys()) if (k > newest) newest = k;
-  for (const [k, slot] of p.minutes) {
-    if (k !== newest) p.minutes.delete(k);
+  for (const k of slots.keys()) if (k > newest) newest = k;
+  for (const [k, slot] of slots) {
+    if (k !== newest) slots.delete(k);
     else slot.dirty = false;
   }
-  if (p.persistedMax !== Infinity && newest > p.persistedMax) p.persistedMax = newest;
-  settleLevel(p.hours);
-  settleLevel(p.days);
+  return persistedMax !== Infinity && newest > persistedMax ? newest : persistedMax;
+}
+
+/** After every dirty slot of a probe was written: its newest minute, hour and day stay in memory. */
+export function settleMinutes(p: ProbeMem): void {
+  p.persistedMax = settleSlots(p.minutes, p.persistedMax);
+  p.hours.persistedMax = settleSlots(p.hours.slots, p.hours.persistedMax);
+  p.days.persistedMax = settleSlots(p.days.slots, p.days.persistedMax);
 }
 
 export function probeView(p: ProbeMem): ProbeView {

@@ -21,10 +21,11 @@
 import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
 import type { Batch } from "../telemetry/record.ts";
 import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
-import { mergeInto, newSketch, quantile, RELATIVE_ERROR } from "./sketch.ts";
+import { mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch } from "./sketch.ts";
 import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
 import {
   applyBatch,
+  applyFleet,
   compactSlot,
   DAY,
   HOUR,
@@ -35,6 +36,7 @@ import {
   type ProbeMem,
   probeView,
   retireFromModel,
+  settleFleet,
   settleMinutes,
   slotAgg,
   streamKey,
@@ -80,6 +82,8 @@ const MAX_GROUP = 256;
  */
 const NODES_PER_GROUP = 32;
 const NODES_PER_TICK = 512;
+/** How often the fleet-wide rollups (a few rows per probe name) are written. */
+const FLEET_EVERY_MS = 1000;
 
 interface Item {
   readonly batch: Batch;
@@ -175,23 +179,37 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     if (!model.dirty.has(agentId)) model.dirty.set(agentId, { rowid: lastRowid + 1, at: Date.now() });
   };
 
-  // Replay what was committed after the last checkpoint (a kill between checkpoints).
-  let checkpointed = num(q.getCheckpoint.get()!.batch_rowid);
+  const fleetGet = { minutes: q.fleetGet_minutes, hours: q.fleetGet_hours, days: q.fleetGet_days };
+  const loadFleet = (level: Level, probe: string, t: number): MinuteAgg | undefined => {
+    const r = fleetGet[level].get(probe, t);
+    return r ? minuteFromRow(r) : undefined;
+  };
+
+  // Replay what was committed after the last checkpoint (a kill between checkpoints): into a
+  // node if its written state does not cover it (the ack says), into the fleet rollups if they
+  // were written before it.
+  const marks = q.getCheckpoint.get()!;
+  let checkpointed = num(marks.batch_rowid);
+  let fleetMark = num(marks.fleet_rowid);
   let lastRowid = num(q.maxBatch.get()!.id);
   /** Batches committed since the last full checkpoint (the mark can move). */
   let pendingMark = false;
   const checkpointMs = options.checkpointMs ?? 15_000;
   let replayed = 0;
-  for (const r of q.journalAfter.all(checkpointed)) {
+  for (const r of q.journalAfter.all(Math.min(checkpointed, fleetMark))) {
     const batch = decodeBatch(r.body as Uint8Array);
+    if (batch.records.length === 0) continue;
     const st = streamOf(batch.agentId, batch.bootId);
-    // The same admission as ingest: a row the tables already reflect is all duplicates.
+    // The same admission as ingest: a row the node's written state reflects is all duplicates.
     const admitted = admitSeqs(batch.records, st);
     const { fresh, duplicates, gap } = admitted;
+    // A journal row holds exactly the records that were new when it was written.
+    const delta = aggregateBatch(batch.agentId, batch.bootId, batch.records, st.drops);
+    if (num(r.id) > fleetMark) applyFleet(model, delta, loadFleet);
     if (fresh.length === 0) continue;
-    const delta = aggregateBatch(batch.agentId, batch.bootId, fresh, st.drops);
+    const nodeDelta = fresh.length === batch.records.length ? delta : aggregateBatch(batch.agentId, batch.bootId, fresh, st.drops);
     const outcome = { agentId: batch.agentId, bootId: batch.bootId, ack: admitted.ack, stored: fresh.length, duplicates, gap };
-    apply(batch, num(r.received_at), num(r.id), outcome, delta, admitted.next);
+    apply(batch, num(r.received_at), num(r.id), outcome, nodeDelta, admitted.next);
     replayed++;
   }
 
@@ -212,6 +230,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       db.exec("BEGIN IMMEDIATE");
       // Spread the read model's writes over the ingest transactions: the nodes dirty longest.
       writeDirty(NODES_PER_GROUP, checkpointMs);
+      if (Date.now() - fleetWrittenAt >= FLEET_EVERY_MS) writeFleet();
     },
     commit: () => {
       db.exec("COMMIT");
@@ -220,6 +239,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     rollback: () => {
       written = [];
       markAfterCommit = 0;
+      fleetMarkAfterCommit = 0;
       db.exec("ROLLBACK");
     },
     write: ({ batch, receivedAt, wire }) => {
@@ -267,6 +287,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         return;
       }
       notify.set(item, apply(item.batch, item.receivedAt, w.rowid!, w.outcome, w.delta, w.seq!));
+      applyFleet(model, w.delta, loadFleet);
     },
     settled: (done) => {
       const changed = new Map(notify);
@@ -330,6 +351,25 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     q.putCheckpoint.run(mark);
     markAfterCommit = mark;
   };
+  const fleetPut = { minutes: q.fleetPut_minutes, hours: q.fleetPut_hours, days: q.fleetPut_days };
+  let fleetWrittenAt = 0;
+  let fleetMarkAfterCommit = 0;
+  /** Inside an open transaction: write every fleet rollup slot changed since the last time. */
+  const writeFleet = () => {
+    fleetWrittenAt = Date.now();
+    for (const [name, f] of model.fleet) {
+      for (const level of ["minutes", "hours", "days"] as const) {
+        for (const [t, slot] of f[level].slots) {
+          if (!slot.dirty) continue;
+          const agg = slotAgg(slot);
+          fleetPut[level].run(name, t, agg.count, agg.ok, JSON.stringify(agg.failures), serializeSketch(agg.sketch));
+          compactSlot(slot, agg);
+        }
+      }
+    }
+    q.putFleetMark.run(lastRowid);
+    fleetMarkAfterCommit = lastRowid;
+  };
   /** Everything dirty, in one transaction (open, prune, close). */
   const checkpoint = () => {
     writer.flush();
@@ -337,12 +377,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     db.exec("BEGIN IMMEDIATE");
     try {
       writeDirty(Infinity, -Infinity);
+      writeFleet();
       q.putCheckpoint.run(lastRowid);
       if (!raw) q.dropJournal.run(lastRowid);
       db.exec("COMMIT");
     } catch (e) {
       written = [];
       markAfterCommit = 0;
+      fleetMarkAfterCommit = 0;
       try {
         db.exec("ROLLBACK");
       } catch {
@@ -359,6 +401,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     for (const n of written) settleNode(n);
     written = [];
     if (markAfterCommit > checkpointed) checkpointed = markAfterCommit;
+    if (fleetMarkAfterCommit > 0) {
+      fleetMark = Math.max(fleetMark, fleetMarkAfterCommit);
+      fleetMarkAfterCommit = 0;
+      for (const f of model.fleet.values()) settleFleet(f);
+    }
   };
   if (replayed > 0) checkpoint();
   // Nodes that ingest does not touch (an idle collector) are written by this timer.
@@ -372,10 +419,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       db.exec("COMMIT");
       afterCommit();
       // Without raw retention the journal only needs what the tables do not reflect yet.
-      if (!raw) q.dropJournal.run(checkpointed);
+      if (!raw) q.dropJournal.run(Math.min(checkpointed, fleetMark));
     } catch {
       written = [];
       markAfterCommit = 0;
+      fleetMarkAfterCommit = 0;
       try {
         db.exec("ROLLBACK");
       } catch {
@@ -456,6 +504,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const level = levelForWindow(w.to - w.from);
       const from = Math.floor(w.from / UNIT[level]) * UNIT[level];
       const only = nodes && nodes.length > 0 ? new Set(nodes) : undefined;
+      if (!only) {
+        // The whole fleet: its own rollup, one row per step (not one per node and step).
+        const fleetOf = { minutes: q.fleetOf_minutes, hours: q.fleetOf_hours, days: q.fleetOf_days }[level];
+        const byT = new Map<number, MinuteAgg>();
+        for (const r of fleetOf.all(probe, from, w.to)) byT.set(num(r.minute), minuteFromRow(r));
+        const f = model.fleet.get(probe);
+        if (f) for (const [t, slot] of f[level].slots) if (t >= from && t < w.to) byT.set(t, slotAgg(slot));
+        return Promise.resolve(summarize(byT.values()));
+      }
       const byNode = new Map<string, Row[]>();
       // Named nodes are read by their own rows (the primary key), not by scanning every node's:
       // a history page's summary of one node once scanned the whole fleet (docs/security.md).
@@ -514,13 +571,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     prune: (rawBefore, minutesBefore) => {
       checkpoint();
       // Events (state changes, restarts, reloads) are rare and kept as long as the histograms.
-      const records = q.pruneBatches.run(rawBefore, checkpointed).changes + q.pruneEvents.run(minutesBefore).changes;
+      const records = q.pruneBatches.run(rawBefore, Math.min(checkpointed, fleetMark)).changes + q.pruneEvents.run(minutesBefore).changes;
       const cutoff = Math.floor(minutesBefore / MINUTE) * MINUTE;
       const minutes = q.pruneMinutes.run(cutoff).changes;
       // Rollups outlive the minutes (docs/telemetry.md: 90 days of hours, 2 years of days).
       const now = Date.now();
       q.pruneHours.run(now - (options.hoursRetentionMs ?? 90 * DAY));
       q.pruneDays.run(now - (options.daysRetentionMs ?? 730 * DAY));
+      q.fleetPrune_minutes.run(cutoff);
+      q.fleetPrune_hours.run(now - (options.hoursRetentionMs ?? 90 * DAY));
+      q.fleetPrune_days.run(now - (options.daysRetentionMs ?? 730 * DAY));
       for (const n of model.nodes.values()) for (const p of n.probes.values()) for (const m of p.minutes.keys()) if (m < cutoff) p.minutes.delete(m);
       return Promise.resolve({ records, minutes });
     },

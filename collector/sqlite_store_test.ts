@@ -293,4 +293,27 @@ describe("openSqliteStore()", () => {
     assert.equal((await again.ingest(batch(probes(1, 5), "old"), T0 + 7_200_000)).stored, 5, "its stream went with it");
     await again.close();
   });
+
+  it("keeps fleet-wide rollups exact across a kill: a replay adds only what they were written before", async () => {
+    const path = dbPath();
+    const s1 = await openSqliteStore({ path, checkpointMs: 3_600_000 });
+    await s1.ingest(batch(probes(1, 10)), T0);
+    // The fleet rollups are written at most once a second, in the next ingest transaction.
+    await new Promise((r) => setTimeout(r, 1100));
+    await s1.ingest(batch(probes(1, 7), "upf-2"), T0);
+    await new Promise((r) => setTimeout(r, 1100));
+    await s1.ingest(batch(probes(1, 5), "upf-3"), T0);
+    const window = { from: T0, to: T0 + 3_600_000 };
+    const s2 = await openSqliteStore({ path });
+    try {
+      for (const w of [window, { from: T0, to: T0 + 30 * 86_400_000 }, { from: T0, to: T0 + 365 * 86_400_000 }]) {
+        const all = await s2.latency("n4", w);
+        assert.equal(all.count, 22, `window of ${(w.to - w.from) / 3_600_000} h`);
+        assert.equal(all.ok, (await s1.latency("n4", w)).ok);
+      }
+    } finally {
+      await s2.close();
+      await s1.close();
+    }
+  });
 });

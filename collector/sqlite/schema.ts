@@ -4,6 +4,9 @@
  * written at checkpoints; `checkpoint.batch_rowid` says which batches the tables already
  * reflect, so opening the store replays only the rows after it (collector/sqlite_store.ts).
  * `hours` and `days` are the same aggregates as `minutes` at coarser steps, kept longer (rollups).
+ * `fleet_minutes`, `fleet_hours`, `fleet_days`: one probe name merged across every node, so a
+ * fleet-wide window reads one row per step instead of one per node and step;
+ * `checkpoint.fleet_rowid` is the journal row they reflect.
  * `node_probes` holds a node's probe states as one JSON row (one write per node instead of one
  * per probe); `probes` is read once if `node_probes` is empty (databases written before it).
  */
@@ -33,6 +36,12 @@ CREATE TABLE IF NOT EXISTS hours (agent_id TEXT NOT NULL, probe TEXT NOT NULL, t
 CREATE TABLE IF NOT EXISTS days (agent_id TEXT NOT NULL, probe TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL,
   ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, t));
 CREATE TABLE IF NOT EXISTS node_probes (agent_id TEXT PRIMARY KEY, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), batch_rowid INTEGER NOT NULL);
-INSERT OR IGNORE INTO checkpoint (id, batch_rowid) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS fleet_minutes (probe TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL, ok INTEGER NOT NULL,
+  failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (probe, t));
+CREATE TABLE IF NOT EXISTS fleet_hours (probe TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL, ok INTEGER NOT NULL,
+  failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (probe, t));
+CREATE TABLE IF NOT EXISTS fleet_days (probe TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL, ok INTEGER NOT NULL,
+  failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (probe, t));
+CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), batch_rowid INTEGER NOT NULL, fleet_rowid INTEGER NOT NULL DEFAULT 0);
+INSERT OR IGNORE INTO checkpoint (id, batch_rowid, fleet_rowid) VALUES (1, 0, 0);
 `;

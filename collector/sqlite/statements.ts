@@ -1,5 +1,5 @@
 /** @module The SQLite store's prepared statements, by table (schema: collector/sqlite/schema.ts). */
-import type { Database } from "../../runtime/sqlite.ts";
+import type { Database, Statement } from "../../runtime/sqlite.ts";
 
 export function prepareStatements(db: Database) {
   return {
@@ -10,7 +10,11 @@ export function prepareStatements(db: Database) {
     insBatch: db.prepare("INSERT INTO batches (agent_id, boot_id, first_seq, last_seq, first_at, last_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
     journalAfter: db.prepare("SELECT rowid AS id, received_at, body FROM batches WHERE rowid > ? ORDER BY rowid"),
     maxBatch: db.prepare("SELECT coalesce(max(rowid), 0) AS id FROM batches"),
-    getCheckpoint: db.prepare("SELECT batch_rowid FROM checkpoint WHERE id = 1"),
+    getCheckpoint: db.prepare("SELECT batch_rowid, fleet_rowid FROM checkpoint WHERE id = 1"),
+    putFleetMark: db.prepare("UPDATE checkpoint SET fleet_rowid = ? WHERE id = 1"),
+    ...fleetRollup(db, "minutes"),
+    ...fleetRollup(db, "hours"),
+    ...fleetRollup(db, "days"),
     putCheckpoint: db.prepare("UPDATE checkpoint SET batch_rowid = ? WHERE id = 1"),
     // The newest row stays: rowids must keep growing (a table emptied starts again at 1).
     dropJournal: db.prepare("DELETE FROM batches WHERE rowid <= ? AND rowid < (SELECT max(rowid) FROM batches)"),
@@ -25,16 +29,8 @@ export function prepareStatements(db: Database) {
     // The IN list lets SQLite use the (agent_id, probe, minute) index once per node.
     minutesAll: db.prepare("SELECT agent_id, minute, count, ok, failures, sketch FROM minutes WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND minute >= ? AND minute < ?"),
     // Rollups: the same shape per hour and per day; `t` is the step's start.
-    getHour: db.prepare("SELECT count, ok, failures, sketch FROM hours WHERE agent_id = ? AND probe = ? AND t = ?"),
-    getDay: db.prepare("SELECT count, ok, failures, sketch FROM days WHERE agent_id = ? AND probe = ? AND t = ?"),
-    putHour: db.prepare(`INSERT INTO hours (agent_id, probe, t, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (agent_id, probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
-    putDay: db.prepare(`INSERT INTO days (agent_id, probe, t, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (agent_id, probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
-    hoursOf: db.prepare("SELECT t AS minute, count, ok, failures, sketch FROM hours WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t"),
-    daysOf: db.prepare("SELECT t AS minute, count, ok, failures, sketch FROM days WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t"),
-    hoursAll: db.prepare("SELECT agent_id, t AS minute, count, ok, failures, sketch FROM hours WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?"),
-    daysAll: db.prepare("SELECT agent_id, t AS minute, count, ok, failures, sketch FROM days WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?"),
+    ...rollup(db, "hours", "Hour"),
+    ...rollup(db, "days", "Day"),
     pruneHours: db.prepare("DELETE FROM hours WHERE t < ?"),
     pruneDays: db.prepare("DELETE FROM days WHERE t < ?"),
     allNodes: db.prepare("SELECT * FROM nodes"),
@@ -56,6 +52,30 @@ export function prepareStatements(db: Database) {
     pruneEvents: db.prepare("DELETE FROM events WHERE at < ?"),
     pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
   };
+}
+
+/** get/put/of/all for one rollup table (`hours` or `days`): the same columns as `minutes`, keyed by `t`. */
+function rollup<T extends "hours" | "days", N extends string>(db: Database, table: T, name: N) {
+  const cols = "count, ok, failures, sketch";
+  return {
+    [`get${name}`]: db.prepare(`SELECT ${cols} FROM ${table} WHERE agent_id = ? AND probe = ? AND t = ?`),
+    [`put${name}`]: db.prepare(`INSERT INTO ${table} (agent_id, probe, t, ${cols}) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
+    [`${table}Of`]: db.prepare(`SELECT t AS minute, ${cols} FROM ${table} WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t`),
+    [`${table}All`]: db.prepare(`SELECT agent_id, t AS minute, ${cols} FROM ${table} WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?`),
+  } as Record<`get${N}` | `put${N}` | `${T}Of` | `${T}All`, Statement>;
+}
+
+/** get/put/of for one fleet-wide rollup table (`fleet_minutes`, `fleet_hours`, `fleet_days`). */
+function fleetRollup<L extends "minutes" | "hours" | "days">(db: Database, level: L) {
+  const table = `fleet_${level}`, cols = "count, ok, failures, sketch";
+  return {
+    [`fleetGet_${level}`]: db.prepare(`SELECT ${cols} FROM ${table} WHERE probe = ? AND t = ?`),
+    [`fleetPut_${level}`]: db.prepare(`INSERT INTO ${table} (probe, t, ${cols}) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
+    [`fleetOf_${level}`]: db.prepare(`SELECT t AS minute, ${cols} FROM ${table} WHERE probe = ? AND t >= ? AND t < ?`),
+    [`fleetPrune_${level}`]: db.prepare(`DELETE FROM ${table} WHERE t < ?`),
+  } as Record<`fleetGet_${L}` | `fleetPut_${L}` | `fleetOf_${L}` | `fleetPrune_${L}`, Statement>;
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
