@@ -20,7 +20,7 @@ describe("overload", () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-fleet-overload-"));
     const ac = new AbortController();
     const c = await startCollector(parseCollectorConfig({
-      listen: "127.0.0.1:0", auth: { sharedToken: TOKEN }, store: { path: join(dir, "c.db") }, limits: { maxIngestInFlight: 4 },
+      listen: "127.0.0.1:0", auth: { sharedToken: TOKEN, publicRead: true }, store: { path: join(dir, "c.db") }, limits: { maxIngestInFlight: 4 },
     }, {}), { signal: ac.signal, log: () => {} });
     const simAbort = new AbortController();
     const sim = startSimulation({

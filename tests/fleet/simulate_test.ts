@@ -14,18 +14,18 @@ import { main } from "../../cli/main.ts";
 const TOKEN = "fleet-sim-token-0123456789abcdef";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function config(dir: string, port: number, h2cPort?: number) {
+function config(dir: string, port: number) {
+  // The listen port answers HTTP/1.1 and h2c (prior knowledge) both (docs/architecture.md).
   return parseCollectorConfig({
     listen: `127.0.0.1:${port}`,
-    ...(h2cPort ? { h2cListen: `127.0.0.1:${h2cPort}` } : {}),
     auth: { sharedToken: TOKEN },
     store: { path: join(dir, "c.db") },
   }, {});
 }
 
-async function start(dir: string, port: number, h2cPort?: number): Promise<{ c: RunningCollector; stop: () => Promise<void> }> {
+async function start(dir: string, port: number): Promise<{ c: RunningCollector; stop: () => Promise<void> }> {
   const ac = new AbortController();
-  const c = await startCollector(config(dir, port, h2cPort), { signal: ac.signal, log: () => {} });
+  const c = await startCollector(config(dir, port), { signal: ac.signal, log: () => {} });
   return { c, stop: async () => (ac.abort(), await c.finished) };
 }
 
@@ -79,10 +79,10 @@ describe("fleet simulator against a real collector", () => {
 
   it("over h2c, the store holds exactly the probe records the simulator produced", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-fleet-sim-"));
-    const col = await start(dir, 34011, 34012);
+    const col = await start(dir, 34011);
     const ac = new AbortController();
     const sim = startSimulation({
-      agents: 200, collectors: [col.c.h2cUrl!], token: TOKEN, transport: "h2", batchIntervalMs: 200, concurrency: 64,
+      agents: 200, collectors: [col.c.url], token: TOKEN, transport: "h2", batchIntervalMs: 200, concurrency: 64,
       behaviour: { ...busy, silencesPerAgentHour: 0 }, seed: 7, signal: ac.signal,
     });
     try {
