@@ -14,6 +14,7 @@
 import type { Facts } from "../telemetry/record.ts";
 import type { BatchDelta, MinuteAgg, MinuteDelta } from "./batch_aggregate.ts";
 import { addValue, deserializeSketch, newSketch, serializeSketch } from "./sketch.ts";
+import type { SeqHole, StreamSeq } from "./seq_admit.ts";
 import type { LastResult, NodeSummary, ProbeView } from "./store.ts";
 
 export interface StreamMem {
@@ -23,8 +24,17 @@ export interface StreamMem {
   drops: number;
   firstSeen: number;
   lastSeen: number;
+  /** Seqs skipped as gaps so far (StreamSeq.gaps, collector/seq_admit.ts). */
   gap: number;
+  /**
+   * Seqs skipped by a jump no spool-drop report accounts for yet (collector/seq_admit.ts): in
+   * memory only, not checkpointed; after a restart its seqs count as duplicates.
+   */
+  hole?: SeqHole;
 }
+
+/** The sequence state seq_admit.ts works on (no allocation beyond the object itself). */
+export const streamSeq = (s: StreamMem): StreamSeq => ({ acked: s.acked, drops: s.drops, gaps: s.gap, ...(s.hole ? { hole: s.hole } : {}) });
 
 export interface NodeMem {
   readonly id: string;
@@ -160,6 +170,11 @@ export interface Applied {
   /** The new ack (last seq of the batch). */
   readonly ack: number;
   readonly gap: number;
+  /**
+   * The stream's state after admission (collector/seq_admit.ts): when given, it is the stream's
+   * acked, gaps and hole (a batch filling a hole answers an ack below the stream's).
+   */
+  readonly seq?: StreamSeq;
   readonly receivedAt: number;
   /** The batch's journal row. */
   readonly rowid: number;
@@ -178,10 +193,18 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
   let s = m.streams.get(key);
   if (!s) m.streams.set(key, s = { agentId: a.agentId, bootId: a.bootId, acked: 0, drops: 0, firstSeen: a.receivedAt, lastSeen: a.receivedAt, gap: 0 });
   const dropsBefore = s.drops;
-  s.acked = a.ack;
-  s.drops = d.drops;
+  if (a.seq) {
+    s.acked = a.seq.acked;
+    s.drops = Math.max(a.seq.drops, d.drops);
+    s.gap = a.seq.gaps;
+    if (a.seq.hole) s.hole = a.seq.hole;
+    else delete s.hole;
+  } else {
+    s.acked = a.ack;
+    s.drops = d.drops;
+    s.gap += a.gap;
+  }
   s.lastSeen = a.receivedAt;
-  s.gap += a.gap;
 
   let n = m.nodes.get(a.agentId);
   const isNew = !n;
@@ -196,7 +219,7 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
   n.lastSeen = a.receivedAt;
   if (d.lastAt > (n.lastRecordAt ?? 0)) n.lastRecordAt = d.lastAt;
   n.running = d.running;
-  n.spoolDrops += d.drops - dropsBefore;
+  n.spoolDrops += s.drops - dropsBefore;
   n.peerRestarts += d.peerRestarts;
 
   for (const [name, pd] of d.probes) {
@@ -328,4 +351,27 @@ export function nodeSummary(n: NodeMem): NodeSummary {
     peerRestarts: n.peerRestarts,
     spoolDrops: n.spoolDrops,
   };
+}
+
+/**
+ * Forget nodes and streams (also old boots of live nodes) last seen before `before`: a retired
+ * node no longer counts in the fleet views or memory. Their minutes stay until retention prunes
+ * them. Returns what went, for the tables.
+ */
+export function retireFromModel(m: ReadModel, before: number): { readonly nodes: string[]; readonly streams: StreamMem[] } {
+  const nodes: string[] = [];
+  for (const n of m.nodes.values()) {
+    if (n.lastSeen >= before) continue;
+    nodes.push(n.id);
+    m.nodes.delete(n.id);
+    m.dirty.delete(n.id);
+  }
+  const streams: StreamMem[] = [];
+  for (const [k, s] of m.streams) {
+    if (s.lastSeen >= before) continue;
+    streams.push(s);
+    m.streams.delete(k);
+    m.nodes.get(s.agentId)?.dirtyStreams.delete(s);
+  }
+  return { nodes: nodes.sort(), streams };
 }

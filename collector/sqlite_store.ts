@@ -15,14 +15,34 @@
  * of ingest CPU; the journal insert is one statement per batch.
  *
  * Idempotency: `streams` (in memory, checkpointed) keeps the ack per (agentId, bootId); records at
- * or below it are duplicates and are not written again.
+ * or below it are duplicates and are not written again, except in a hole: a jump no spool-drop
+ * report accounts for (collector/seq_admit.ts) leaves the seqs it skipped admissible.
  */
 import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
 import type { Batch } from "../telemetry/record.ts";
 import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
 import { mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch } from "./sketch.ts";
 import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
-import { applyBatch, applyFleet, compactSlot, settleFleet, DAY, HOUR, type Level, type NodeMem, newReadModel, nodeSummary, type ProbeMem, probeView, settleMinutes, slotAgg, streamKey } from "./read_model.ts";
+import {
+  applyBatch,
+  applyFleet,
+  compactSlot,
+  DAY,
+  HOUR,
+  type Level,
+  type NodeMem,
+  newReadModel,
+  nodeSummary,
+  type ProbeMem,
+  probeView,
+  retireFromModel,
+  settleFleet,
+  settleMinutes,
+  slotAgg,
+  streamKey,
+  streamSeq,
+} from "./read_model.ts";
+import { admitSeqs, type StreamSeq } from "./seq_admit.ts";
 import {
   eventFromRow,
   groupCommit,
@@ -40,7 +60,6 @@ import {
   streamParams,
 } from "./sqlite/mod.ts";
 import type { FleetChange, HistoryPoint, IngestOutcome, LatencySummary, NodeDetail, Store, StoreStats } from "./store.ts";
-import { newRecords } from "./store.ts";
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -74,6 +93,8 @@ interface Item {
 
 interface Written {
   readonly outcome: IngestOutcome;
+  /** The stream's state after this batch (collector/seq_admit.ts). */
+  readonly seq?: StreamSeq;
   readonly delta?: BatchDelta;
   readonly rowid?: number;
 }
@@ -121,17 +142,41 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   };
 
   /** Stream state as this group sees it: acks of earlier batches of the same group count. */
-  let groupAcks = new Map<string, { acked: number; drops: number }>();
-  const streamOf = (agentId: string, bootId: string) => {
+  let groupAcks = new Map<string, StreamSeq>();
+  const streamOf = (agentId: string, bootId: string): StreamSeq => {
     const key = streamKey(agentId, bootId);
-    return groupAcks.get(key) ?? model.streams.get(key) ?? { acked: 0, drops: 0 };
+    const g = groupAcks.get(key);
+    if (g) return g;
+    const s = model.streams.get(key);
+    return s ? streamSeq(s) : { acked: 0, drops: 0, gaps: 0 };
   };
 
-  const apply = (batch: Batch, receivedAt: number, rowid: number, out: IngestOutcome, delta: BatchDelta): boolean => {
+  const apply = (batch: Batch, receivedAt: number, rowid: number, out: IngestOutcome, delta: BatchDelta, seq: StreamSeq): boolean => {
     recordsTotal += out.stored;
     gapTotal += out.gap;
     duplicatesTotal += out.duplicates;
-    return applyBatch(model, { agentId: batch.agentId, bootId: batch.bootId, ack: out.ack, gap: out.gap, receivedAt, rowid, now: Date.now() }, delta, loadMinute);
+    return applyBatch(model, { agentId: batch.agentId, bootId: batch.bootId, ack: out.ack, gap: out.gap, seq, receivedAt, rowid, now: Date.now() }, delta, loadMinute);
+  };
+  /**
+   * A batch of duplicates may still move the stream (a spool-drop report settling a hole): the
+   * change is kept in memory and written with the node's next checkpoint (no journal row).
+   */
+  const applySeqOnly = (agentId: string, bootId: string, seq: StreamSeq) => {
+    const s = model.streams.get(streamKey(agentId, bootId));
+    if (!s || (s.gap === seq.gaps && s.drops >= seq.drops && s.hole === seq.hole)) return;
+    s.gap = seq.gaps;
+    if (seq.drops > s.drops) {
+      const n = model.nodes.get(agentId);
+      if (n) n.spoolDrops += seq.drops - s.drops;
+      s.drops = seq.drops;
+    }
+    if (seq.hole) s.hole = seq.hole;
+    else delete s.hole;
+    const n = model.nodes.get(agentId);
+    if (!n) return;
+    n.dirtyStreams.add(s);
+    // Below every later batch's rowid: `dirty` stays in rowid order.
+    if (!model.dirty.has(agentId)) model.dirty.set(agentId, { rowid: lastRowid + 1, at: Date.now() });
   };
 
   const fleetGet = { minutes: q.fleetGet_minutes, hours: q.fleetGet_hours, days: q.fleetGet_days };
@@ -155,13 +200,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     const batch = decodeBatch(r.body as Uint8Array);
     if (batch.records.length === 0) continue;
     const st = streamOf(batch.agentId, batch.bootId);
-    const { fresh, duplicates, gap } = newRecords(batch.records, st.acked);
+    // The same admission as ingest: a row the node's written state reflects is all duplicates.
+    const admitted = admitSeqs(batch.records, st);
+    const { fresh, duplicates, gap } = admitted;
     // A journal row holds exactly the records that were new when it was written.
     const delta = aggregateBatch(batch.agentId, batch.bootId, batch.records, st.drops);
     if (num(r.id) > fleetMark) applyFleet(model, delta, loadFleet);
     if (fresh.length === 0) continue;
     const nodeDelta = fresh.length === batch.records.length ? delta : aggregateBatch(batch.agentId, batch.bootId, fresh, st.drops);
-    apply(batch, num(r.received_at), num(r.id), { agentId: batch.agentId, bootId: batch.bootId, ack: fresh[fresh.length - 1].seq, stored: fresh.length, duplicates, gap }, nodeDelta);
+    const outcome = { agentId: batch.agentId, bootId: batch.bootId, ack: admitted.ack, stored: fresh.length, duplicates, gap };
+    apply(batch, num(r.received_at), num(r.id), outcome, nodeDelta, admitted.next);
     replayed++;
   }
 
@@ -197,8 +245,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     write: ({ batch, receivedAt, wire }) => {
       const { agentId, bootId } = batch;
       const st = streamOf(agentId, bootId);
-      const { fresh, duplicates, gap } = newRecords(batch.records, st.acked);
-      if (fresh.length === 0) return { outcome: { agentId, bootId, ack: st.acked, stored: 0, duplicates, gap: 0 } };
+      const admitted = admitSeqs(batch.records, st);
+      const { fresh, duplicates, gap } = admitted;
+      if (fresh.length === 0) {
+        groupAcks.set(streamKey(agentId, bootId), admitted.next);
+        return { outcome: { agentId, bootId, ack: admitted.ack, stored: 0, duplicates, gap: 0 }, seq: admitted.next };
+      }
       const delta = aggregateBatch(agentId, bootId, fresh, st.drops);
       const last = fresh[fresh.length - 1];
       // Events are rare (state changes, restarts): only then more than one statement, under a savepoint.
@@ -222,17 +274,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         }
         throw new Error(`Cannot store telemetry batch of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
       }
-      groupAcks.set(streamKey(agentId, bootId), { acked: last.seq, drops: delta.drops });
-      return { outcome: { agentId, bootId, ack: last.seq, stored: fresh.length, duplicates, gap }, delta, rowid };
+      const seq: StreamSeq = { ...admitted.next, drops: Math.max(admitted.next.drops, delta.drops) };
+      groupAcks.set(streamKey(agentId, bootId), seq);
+      return { outcome: { agentId, bootId, ack: admitted.ack, stored: fresh.length, duplicates, gap }, delta, rowid, seq };
     },
     committed: (item, w) => {
       if (w.rowid !== undefined && w.rowid > lastRowid) lastRowid = w.rowid;
       pendingMark = true;
       if (!w.delta) {
         duplicatesTotal += w.outcome.duplicates;
+        if (w.seq) applySeqOnly(item.batch.agentId, item.batch.bootId, w.seq);
         return;
       }
-      notify.set(item, apply(item.batch, item.receivedAt, w.rowid!, w.outcome, w.delta));
+      notify.set(item, apply(item.batch, item.receivedAt, w.rowid!, w.outcome, w.delta, w.seq!));
       applyFleet(model, w.delta, loadFleet);
     },
     settled: (done) => {
@@ -460,22 +514,21 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         return Promise.resolve(summarize(byT.values()));
       }
       const byNode = new Map<string, Row[]>();
-      // A few nodes: one index range per node, not the whole fleet's rows filtered afterwards.
-      if (only && only.size <= 64) {
+      // Named nodes are read by their own rows (the primary key), not by scanning every node's:
+      // a history page's summary of one node once scanned the whole fleet (docs/security.md).
+      if (only) {
         const aggs: MinuteAgg[] = [];
         for (const id of only) for (const a of aggsOf(level, id, probe, from, w.to, undefined).values()) aggs.push(a);
         return Promise.resolve(summarize(aggs));
       }
       for (const r of rowsAll[level].all(probe, from, w.to)) {
         const id = String(r.agent_id);
-        if (only && !only.has(id)) continue;
         const list = byNode.get(id);
         if (list) list.push(r);
         else byNode.set(id, [r]);
       }
       const aggs: MinuteAgg[] = [];
       for (const n of model.nodes.values()) {
-        if (only && !only.has(n.id)) continue;
         if (!byNode.has(n.id) && !n.probes.has(probe)) continue;
         for (const a of aggsOf(level, n.id, probe, from, w.to, byNode.get(n.id) ?? [])) aggs.push(a[1]);
       }
@@ -489,6 +542,30 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         for (const name of [...n.probes.keys()].sort()) out.push({ node: id, probe: probeView(n.probes.get(name)!) });
       }
       return Promise.resolve(out);
+    },
+    retire: (before) => {
+      // Written first, so the journal after the mark holds nothing of what goes (no replay brings it back).
+      checkpoint();
+      const gone = retireFromModel(model, before);
+      if (gone.nodes.length === 0 && gone.streams.length === 0) return Promise.resolve([]);
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        for (const id of gone.nodes) {
+          q.delNode.run(id);
+          q.delProbes.run(id);
+          q.delNodeProbes.run(id);
+        }
+        for (const st of gone.streams) q.delStream.run(st.agentId, st.bootId);
+        db.exec("COMMIT");
+      } catch (e) {
+        try {
+          db.exec("ROLLBACK");
+        } catch {
+          // already rolled back
+        }
+        return Promise.reject(new Error(`Cannot retire nodes not seen since ${new Date(before).toISOString()}: ${(e as Error).message}`, { cause: e }));
+      }
+      return Promise.resolve(gone.nodes);
     },
     stats: (): Promise<StoreStats> => Promise.resolve({ nodes: model.nodes.size, records: recordsTotal, duplicates: duplicatesTotal, gapRecords: gapTotal }),
     prune: (rawBefore, minutesBefore) => {

@@ -249,6 +249,50 @@ describe("openSqliteStore()", () => {
     assert.equal((await s.history("upf-1", "n4", window, 86_400_000))![0].count, 37);
     await s.close();
   });
+  it("an unaccounted sequence jump leaves a hole: the stream's later records are still stored once (ack poisoning)", async () => {
+    const path = dbPath();
+    const s = await openSqliteStore({ path, checkpointMs: 3_600_000 });
+    await s.ingest(batch(probes(1, 10)), T0);
+    // One batch far ahead under the victim's (agentId, bootId), no spool-drop report for it.
+    const poison = await s.ingest(batch(probes(2 ** 40, 1)), T0);
+    assert.deepEqual([poison.ack, poison.stored, poison.gap], [2 ** 40, 1, 0]);
+    // The victim's next batches, in one group: each lands and is answered with its own last seq.
+    const [a, b] = await Promise.all([s.ingest(batch(probes(11, 5)), T0), s.ingest(batch(probes(16, 5)), T0)]);
+    assert.deepEqual([a.ack, a.stored, a.duplicates, b.ack, b.stored, b.duplicates], [15, 5, 0, 20, 5, 0]);
+    // A replay of them (its answer lost) is duplicates, answered with the last seq the sender has.
+    assert.deepEqual(await s.ingest(batch(probes(11, 10)), T0), { agentId: "upf-1", bootId: "b1", ack: 20, stored: 0, duplicates: 10, gap: 0 });
+    const h = (await s.history("upf-1", "n4", { from: T0, to: T0 + 3_600_000 }, 3_600_000))!;
+    assert.equal(h.reduce((n, p) => n + p.count, 0), 20, "every record of the victim's own seqs once (the far one is outside the window)");
+    assert.equal((await s.stats()).gapRecords, 0, "nothing counted as dropped by the agent");
+    // A spool-drop report later accounts for part of the hole: that much becomes a gap.
+    const d = await s.ingest(batch([...probes(21, 2), { seq: 23, type: "spool-drop", at: T0, records: 100, bytes: 10_000 }]), T0);
+    assert.deepEqual([d.ack, d.stored, d.gap], [23, 3, 100]);
+    assert.equal((await s.stats()).gapRecords, 100);
+    await s.close();
+  });
+
+  it("prunes raw batches by receive time, not by the agents' clocks", async () => {
+    const s = await openSqliteStore({ path: dbPath() });
+    // A box that booted in 1970 before NTP: its records are dated then, received now.
+    await s.ingest(batch(probes(1, 5, { at: (i) => i * 1000 })), T0);
+    assert.equal((await s.prune(T0 - 3_600_000, 0)).records, 0, "received an hour after the cut: kept");
+    assert.equal((await s.prune(T0 + 1, 0)).records, 1, "received before the cut: pruned");
+    await s.close();
+  });
+
+  it("retire() takes the nodes out of the tables too: a reopen does not bring them back", async () => {
+    const path = dbPath();
+    const s = await openSqliteStore({ path, checkpointMs: 3_600_000 });
+    await s.ingest(batch(probes(1, 5), "old"), T0);
+    await s.ingest(batch(probes(1, 5), "live"), T0 + 7_200_000);
+    assert.deepEqual(await s.retire!(T0 + 3_600_000), ["old"]);
+    assert.deepEqual(await s.retire!(T0 + 3_600_000), [], "retired once");
+    await s.close();
+    const again = await openSqliteStore({ path });
+    assert.deepEqual((await again.fleet(T0)).map((n) => n.id), ["live"]);
+    assert.equal((await again.ingest(batch(probes(1, 5), "old"), T0 + 7_200_000)).stored, 5, "its stream went with it");
+    await again.close();
+  });
 
   it("keeps fleet-wide rollups exact across a kill: a replay adds only what they were written before", async () => {
     const path = dbPath();

@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS probes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, 
   PRIMARY KEY (agent_id, probe)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS batches (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
   first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, received_at INTEGER NOT NULL, body BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS batches_last_at ON batches (last_at);
+-- Raw retention goes by receive time (collector/sqlite/statements.ts pruneBatches).
+CREATE INDEX IF NOT EXISTS batches_received_at ON batches (received_at);
+DROP INDEX IF EXISTS batches_last_at;
 CREATE TABLE IF NOT EXISTS events (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
   type TEXT NOT NULL, probe TEXT, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_node ON events (agent_id, at);

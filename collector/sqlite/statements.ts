@@ -42,7 +42,13 @@ export function prepareStatements(db: Database) {
     allProbes: db.prepare("SELECT * FROM probes"),
     allNodeProbes: db.prepare("SELECT agent_id, body FROM node_probes"),
     putNodeProbes: db.prepare("INSERT INTO node_probes (agent_id, body) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET body = excluded.body"),
-    pruneBatches: db.prepare("DELETE FROM batches WHERE last_at < ? AND rowid <= ?"),
+    // By receive time, not the agents' clocks: a box that boots in 1970 before NTP keeps its data.
+    // Never past the checkpoint: the rows after it are the journal.
+    pruneBatches: db.prepare("DELETE FROM batches WHERE received_at < ? AND rowid <= ?"),
+    delNode: db.prepare("DELETE FROM nodes WHERE agent_id = ?"),
+    delProbes: db.prepare("DELETE FROM probes WHERE agent_id = ?"),
+    delNodeProbes: db.prepare("DELETE FROM node_probes WHERE agent_id = ?"),
+    delStream: db.prepare("DELETE FROM streams WHERE agent_id = ? AND boot_id = ?"),
     pruneEvents: db.prepare("DELETE FROM events WHERE at < ?"),
     pruneMinutes: db.prepare("DELETE FROM minutes WHERE minute < ?"),
   };
