@@ -1,8 +1,9 @@
 /**
- * The fleet simulator against real collectors, in-process (ports 34010-34019): every record it
+ * The fleet simulator against real collectors, in-process (free loopback ports): every record it
  * produces is stored once, across collector restarts, on HTTP/1.1 and h2c.
  */
 import { describe, it } from "node:test";
+import net from "node:net";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,12 +36,27 @@ async function probeRecordsStored(c: RunningCollector): Promise<number> {
   return n;
 }
 
+/** A loopback port free right now (the collector binds it a moment later, and again after a restart). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 const busy = { speed: 20, episodesPerProbeHour: 2, silencesPerAgentHour: 6, silenceMs: [10_000, 40_000] as const, peerRestartsPerProbeHour: 1 };
 
 describe("fleet simulator against a real collector", () => {
   it("delivers every record once over HTTP/1.1 through a collector restart, with silences and new boots", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-fleet-sim-"));
-    let col = await start(dir, 34010);
+    // A port of its own, kept for the restart: fixed ports in 32768-60999 collide with the
+    // ephemeral source ports of earlier tests' connections (Linux ip_local_port_range).
+    const port = await freePort();
+    let col = await start(dir, port);
     const ac = new AbortController();
     const sim = startSimulation({
       agents: 300, collectors: [col.c.url], token: TOKEN, batchIntervalMs: 250, probesPerAgent: 10, concurrency: 32,
@@ -51,7 +67,7 @@ describe("fleet simulator against a real collector", () => {
       await col.stop();
       const during = sim.stats().batches.failed;
       await sleep(700);
-      col = await start(dir, 34010);
+      col = await start(dir, port);
       await sleep(1500);
       const s = await sim.drain(AbortSignal.timeout(20_000));
       assert.equal(s.pending, 0, "every spool empty");
@@ -78,7 +94,7 @@ describe("fleet simulator against a real collector", () => {
 
   it("over h2c, the store holds exactly the probe records the simulator produced", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-fleet-sim-"));
-    const col = await start(dir, 34011);
+    const col = await start(dir, 0);
     const ac = new AbortController();
     const sim = startSimulation({
       agents: 200, collectors: [col.c.url], token: TOKEN, transport: "h2", batchIntervalMs: 200, concurrency: 64,
@@ -105,7 +121,7 @@ describe("fleet simulator against a real collector", () => {
 
   it("edgeprobe simulate runs for --duration, drains and prints a summary; bad options exit 2", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-fleet-sim-"));
-    const col = await start(dir, 34013);
+    const col = await start(dir, 0);
     let out = "", err = "";
     const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t), env: {}, onSignal: () => () => {} };
     try {
