@@ -9,7 +9,10 @@
  * 3. advance the ack by compare-and-set on the entry's revision; when another collector moved it
  *    first, read it again and recompute (records it already covers are duplicates).
  * The ack is answered only after the stream acknowledged the publish (stored on a quorum of its
- * replicas) and the compare-and-set succeeded, so every seq at or below a shared ack is in the stream.
+ * replicas) and the compare-and-set succeeded, so every seq at or below a shared ack is in the
+ * stream, or in the stream's open hole: a sequence jump is a gap only as far as the agent's
+ * spool-drop reports account for it, the rest a hole whose seqs are still taken once when they
+ * arrive (collector/seq_admit.ts, the same rule as the SQLite store; docs/security.md).
  */
 import { headers } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
@@ -18,14 +21,24 @@ import { encodeBatch } from "../telemetry/mod.ts";
 import type { Batch, TelemetryRecord } from "../telemetry/mod.ts";
 import { ackKey, batchSubject, encodeToken, partitionOf } from "./jetstream_keys.ts";
 import { RECEIVED_AT_HEADER } from "./jetstream_owner.ts";
-import { type IngestOutcome, newRecords } from "./store.ts";
+import type { IngestOutcome } from "./store.ts";
+import { admitSeqs, type SeqHole, type StreamSeq } from "./seq_admit.ts";
 
 /** Value of `ack.<agent>.<boot>`. */
 export interface SharedAck {
   readonly acked: number;
   /** Region token of this boot's subject (learnt from its agent-start record). */
   readonly region: string;
+  /** Highest cumulative spool-drop count reported, seqs counted as gaps, and the open hole (seq_admit.ts). */
+  readonly drops?: number;
+  readonly gaps?: number;
+  readonly hole?: SeqHole;
 }
+
+const streamOf = (a: SharedAck | undefined): StreamSeq =>
+  ({ acked: a?.acked ?? 0, drops: a?.drops ?? 0, gaps: a?.gaps ?? 0, ...(a?.hole ? { hole: a.hole } : {}) });
+const sameStream = (a: StreamSeq, b: StreamSeq) =>
+  a.acked === b.acked && a.drops === b.drops && a.gaps === b.gaps && a.hole?.from === b.hole?.from && a.hole?.to === b.hole?.to;
 
 export interface IngestOptions {
   readonly stream: string;
@@ -93,11 +106,23 @@ export function createIngest(
     for (let attempt = 0; attempt < 8; attempt++) {
       let cur = attempt === 0 ? acks.get(key) : undefined;
       if (!cur) cur = await readAck(key);
-      const acked = cur?.value.acked ?? 0;
-      const { fresh, duplicates, gap } = newRecords(batch.records, acked);
+      const stream = streamOf(cur?.value);
+      const admitted = admitSeqs(batch.records, stream);
+      const { fresh, duplicates, gap } = admitted;
       if (fresh.length === 0) {
-        if (cur) acks.set(key, cur);
-        return { agentId, bootId, ack: acked, stored: 0, duplicates, gap: 0 };
+        if (cur && !sameStream(stream, admitted.next)) {
+          // Only the stream's bookkeeping moved (a spool-drop report settled part of the hole).
+          const value: SharedAck = { ...cur.value, ...admitted.next };
+          try {
+            const revision = await kv.update(key, enc.encode(JSON.stringify(value)), cur.revision);
+            acks.set(key, { value, revision });
+          } catch (e) {
+            acks.delete(key);
+            if (isConflict(e)) continue;
+            throw new Error(`Cannot advance the shared ack of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
+          }
+        } else if (cur) acks.set(key, cur);
+        return { agentId, bootId, ack: admitted.ack, stored: 0, duplicates, gap };
       }
       const start = batch.records.find((r) => r.type === "agent-start");
       const region = cur?.value.region ?? (start && start.type === "agent-start" ? regionOf(start.labels) : regions.get(agentId) ?? "_");
@@ -114,7 +139,8 @@ export function createIngest(
         published_ = { first, last };
         if (!pa.duplicate) published(pa.seq, partition, duplicates === 0 ? batch : { agentId, bootId, records: fresh });
       }
-      const value: SharedAck = { acked: last, region };
+      const n = admitted.next;
+      const value: SharedAck = { acked: n.acked, region, drops: n.drops, gaps: n.gaps, ...(n.hole ? { hole: n.hole } : {}) };
       try {
         const data = enc.encode(JSON.stringify(value));
         const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
@@ -129,7 +155,7 @@ export function createIngest(
         }
         throw new Error(`Cannot advance the shared ack of ${agentId}/${bootId}: ${(e as Error).message}`, { cause: e });
       }
-      return { agentId, bootId, ack: last, stored: fresh.length, duplicates, gap };
+      return { agentId, bootId, ack: admitted.ack, stored: fresh.length, duplicates, gap };
     }
     throw new Error(`Cannot advance the shared ack of ${agentId}/${bootId}: compare-and-set kept failing (last duplicates ${duplicatesSeen})`);
   };

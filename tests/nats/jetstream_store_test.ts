@@ -91,16 +91,18 @@ describe("JetStream store on one nats-server", () => {
   });
 
   it("a gap (records dropped from a full spool) is reported once", async () => {
+    // A jump is a gap only as far as the agent's spool-drop reports account for it
+    // (collector/seq_admit.ts): until the report arrives, 141-150 stay an open hole.
     const r = await ingest(b, batch("n1", "boot1", 151, 160));
-    assert.equal(r.gap, 10);
+    assert.equal(r.gap, 0);
     assert.equal(r.ack, 160);
-    // The agent reports what its spool dropped in a spool-drop record after the jump; the read
-    // model counts the jump as a gap once that report accounts for it (collector/seq_admit.ts).
     const drop: TelemetryRecord = { type: "spool-drop", seq: 161, at: T0 + 161_000, records: 10, bytes: 1000 };
     const d = await ingest(b, { agentId: "n1", bootId: "boot1", records: [drop] });
     assert.equal(d.ack, 161);
-    assert.equal(d.gap, 0, "the shared ack counted the gap at the jump already");
+    assert.equal(d.gap, 10, "the report accounts for the jump: counted once, as a gap");
+    assert.equal((await ingest(a, { agentId: "n1", bootId: "boot1", records: [drop] })).gap, 0, "a replay through the other collector is no second gap");
   });
+
 
   it("splits the partitions between the two collectors, each held by one", async () => {
     await until(() => a.partitions().length + b.partitions().length === PARTITIONS && a.partitions().length === PARTITIONS / 2);
@@ -167,7 +169,7 @@ describe("JetStream store on one nats-server", () => {
     try {
       const kv = await new Kvm(nc).open("ep_test");
       const ack = await kv.get(ackKey("n1", "boot1"));
-      assert.deepEqual(JSON.parse(ack!.string()), { acked: 161, region: "north" });
+      assert.deepEqual(JSON.parse(ack!.string()), { acked: 161, region: "north", drops: 10, gaps: 10 });
       const entry = JSON.parse((await kv.get(nodeKey("n1")))!.string());
       assert.equal(entry.v, 1);
       assert.deepEqual(entry.node, await b.node("n1", T0), "the view is the entry");
@@ -198,5 +200,16 @@ describe("JetStream store on one nats-server", () => {
     assert.deepEqual(await a.fleet(T0), await b.fleet(T0));
     const n3 = (await a.node("n3", T0))!;
     assert.equal(n3.probeList.reduce((x, p) => x + p.okTotal + p.failTotal, 0), 39, "n3: 39 results once each");
+  });
+
+  it("ack poisoning: a forged jump to 2^40 under a victim's boot does not turn its later records into duplicates", async () => {
+    assert.equal((await ingest(a, batch("victim", "vb", 1, 10))).ack, 10);
+    const forged: TelemetryRecord = { type: "probe", seq: 2 ** 40, at: T0, probe: "p0", kind: "tcp", ok: true, latencyUs: 1, facts: {} };
+    await ingest(b, { agentId: "victim", bootId: "vb", records: [forged] });
+    const next = batch("victim", "vb", 11, 20);
+    const r = await ingest(a, { ...next, records: next.records.filter((x) => x.seq >= 11) });
+    assert.equal(r.stored, 10, "the victim's records fill the hole and are stored");
+    assert.equal(r.duplicates, 0);
+    assert.equal(r.ack, 20);
   });
 });
