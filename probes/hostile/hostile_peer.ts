@@ -34,7 +34,14 @@ export interface HostileHandle extends ReflectorHandle {
 /** The bytes `mode` sends for one request, or undefined to stay silent. */
 export function hostileReply(shape: HostileShape, mode: HostileMode, req: Uint8Array, random: () => number = Math.random): Uint8Array | undefined {
   if (mode === "silent") return undefined;
-  if (mode === "garbage") return Uint8Array.from({ length: 64 }, () => Math.floor(random() * 256));
+  if (mode === "garbage") {
+    // The first octet all ones: a random header must never read as a valid message (one CI run's
+    // garbage was a well-formed GTPv2 Version Not Supported, version 0 and type 3, TS 29.274 §5.1).
+    // 0xff is version 7 in GTP and PFCP, no TLS content type, no HTTP token, no Diameter version.
+    const b = Uint8Array.from({ length: 64 }, () => Math.floor(random() * 256));
+    b[0] = 0xff;
+    return b;
+  }
   const ans = shape.answer(req);
   if (mode === "half") return ans.subarray(0, Math.max(1, Math.floor(ans.length / 2)));
   if (mode === "huge") return shape.huge(ans);
