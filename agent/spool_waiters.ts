@@ -1,4 +1,5 @@
 /** @module Waiters for "a record is ready": resolved together by `wake()`, each one abortable. */
+import { addAbortListener } from "../common/abortable.ts";
 
 export interface Waiters {
   /** Resolves on the next `wake()`, or rejects with the signal's reason on abort. */
@@ -16,15 +17,14 @@ export function createWaiters(): Waiters {
       return new Promise((resolve, reject) => {
         if (signal.aborted) return reject(signal.reason);
         const done = () => {
-          signal.removeEventListener("abort", onAbort);
+          offAbort();
           resolve();
         };
-        const onAbort = () => {
+        waiting.add(done);
+        const offAbort = addAbortListener(signal, () => {
           waiting.delete(done);
           reject(signal.reason);
-        };
-        waiting.add(done);
-        signal.addEventListener("abort", onAbort, { once: true });
+        });
       });
     },
     wake() {

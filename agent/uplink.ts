@@ -28,6 +28,7 @@ import { join } from "node:path";
 import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
 import { h2Fetch } from "../probes/mod.ts";
 import { parseRetryAfter, retryDelay } from "../common/retry_after.ts";
+import { sleep } from "../common/abortable.ts";
 
 export interface UplinkDeps {
   readonly agentId: string;
@@ -91,21 +92,6 @@ export interface IngestAck {
   readonly bootId: string;
   /** Highest seq of (agentId, bootId) the collector holds with nothing missing below it. */
   readonly ack: number;
-}
-
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clock.clearTimeout(h);
-      reject(signal.reason);
-    };
-    const h = clock.setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, capped. */
@@ -295,7 +281,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     // Until the spool opens, retry it with backoff; the agent probes and serves meanwhile.
     for (let attempt = 0; !spool && !loopSignal.aborted; attempt++) {
       try {
-        await sleep(clock, backoffDelay(attempt, config.backoff.initial, config.backoff.max, random), loopSignal);
+        await sleep(backoffDelay(attempt, config.backoff.initial, config.backoff.max, random), loopSignal, clock);
       } catch {
         return;
       }
@@ -311,7 +297,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
         if (sp.stats().records < maxRecords) {
           const full = new Promise<void>((r) => (fullWaiter = r));
           const wait = new AbortController();
-          await Promise.race([full, sleep(clock, config.batch.interval, AbortSignal.any([loopSignal, wait.signal])).catch(() => {})]);
+          await Promise.race([full, sleep(config.batch.interval, AbortSignal.any([loopSignal, wait.signal]), clock).catch(() => {})]);
           wait.abort();
           fullWaiter = undefined;
           if (loopSignal.aborted) break;
@@ -325,7 +311,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
           lastError = undefined;
           if (!progressed) {
             // Acked nothing new, or the head is unreadable for now: wait an interval, not a busy loop.
-            await sleep(clock, config.batch.interval, loopSignal).catch(() => {});
+            await sleep(config.batch.interval, loopSignal, clock).catch(() => {});
             break;
           }
           if (sp.stats().records < maxRecords) break;
@@ -346,7 +332,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
         if (state !== "backoff") log("warn", "uplink: cannot reach collector, backing off", { url, error: lastError, backoffMs });
         state = "backoff";
         try {
-          await sleep(clock, backoffMs, loopSignal);
+          await sleep(backoffMs, loopSignal, clock);
         } catch {
           break;
         }

@@ -6,6 +6,7 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { LogFn } from "../common/mod.ts";
+import { sleep } from "../common/abortable.ts";
 
 export interface FollowOptions {
   readonly stream: string;
@@ -25,8 +26,6 @@ export interface Follower {
   readonly caughtUp: Promise<void>;
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Consume `filter` of `stream` in stream order, from `after + 1`. `onMessage` is awaited only

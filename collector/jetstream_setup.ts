@@ -7,6 +7,7 @@ import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { DiscardPolicy, jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { LogFn } from "../common/mod.ts";
+import { sleep } from "../common/abortable.ts";
 import type { JetstreamStoreConfig } from "./config.ts";
 
 export interface SetupOptions extends Omit<JetstreamStoreConfig, "kind"> {
@@ -25,8 +26,6 @@ export interface NatsParts {
   /** `m.*`, `p.*`. */
   readonly leases: KV;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** @throws {Error} "Cannot connect to NATS …", "Cannot create JetStream stream …" */
 export async function setupNats(options: SetupOptions, log: LogFn): Promise<NatsParts> {

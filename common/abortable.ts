@@ -4,6 +4,28 @@
  * so a long-lived signal (the agent's stop signal) collects no listeners run after run.
  */
 
+const noop = () => {};
+
+/**
+ * Run `fn` once when `signal` aborts, and return a disposer that removes the listener (harmless
+ * after `fn` ran, or twice). The one place an abort listener is added: a caller that disposes on
+ * settle leaves nothing on a long-lived signal however many operations it serves. When the signal
+ * has already aborted, `fn` runs at once, before this returns (an `addEventListener` on an aborted
+ * signal never fires, WHATWG DOM "add an event listener"), so a `fn` that calls the disposer must
+ * see `signal.aborted` first. Unlike node:events' `addAbortListener`, nothing waits a microtask.
+ * No `signal` (an optional one not given): nothing to listen to, a no-op disposer.
+ * @example const off = addAbortListener(signal, () => sock.destroy()); sock.once("close", off);
+ */
+export function addAbortListener(signal: AbortSignal | undefined, fn: () => void): () => void {
+  if (!signal) return noop;
+  if (signal.aborted) {
+    fn();
+    return noop;
+  }
+  signal.addEventListener("abort", fn, { once: true });
+  return () => signal.removeEventListener("abort", fn);
+}
+
 /** The signal's reason, or a DOMException "AbortError" when it has none (WHATWG DOM, AbortSignal). */
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
@@ -22,19 +44,18 @@ export function abortable<T>(p: Promise<T>, signal: AbortSignal, onAbort?: () =>
     return Promise.reject(abortReason(signal));
   }
   return new Promise<T>((resolve, reject) => {
-    const abort = () => {
+    const off = addAbortListener(signal, () => {
       onAbort?.();
       p.catch(() => {});
       reject(abortReason(signal));
-    };
-    signal.addEventListener("abort", abort, { once: true });
+    });
     p.then(
       (v) => {
-        signal.removeEventListener("abort", abort);
+        off();
         resolve(v);
       },
       (e) => {
-        signal.removeEventListener("abort", abort);
+        off();
         reject(e);
       },
     );
@@ -51,19 +72,21 @@ const platform: SleepTimers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clea
 /**
  * Resolve after `ms`, or reject with the signal's reason when it aborts first (the timer is
  * cleared). A loop that checks the signal itself can write `await sleep(ms, signal).catch(() => {})`.
+ * Without a signal it is a plain pause; `timers` is the clock to sleep on (a manual one in tests).
  * @example await sleep(backoffMs, stop.signal)
  */
-export function sleep(ms: number, signal: AbortSignal, timers: SleepTimers = platform): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
+export function sleep(ms: number, signal?: AbortSignal, timers: SleepTimers = platform): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise<void>((resolve, reject) => {
-    const t = timers.setTimeout(() => {
-      signal.removeEventListener("abort", abort);
+    // Listener first: a manual clock may run a 0 ms timer inside setTimeout itself.
+    let t: unknown;
+    const off = addAbortListener(signal, () => {
+      timers.clearTimeout(t);
+      reject(abortReason(signal!));
+    });
+    t = timers.setTimeout(() => {
+      off();
       resolve();
     }, ms);
-    const abort = () => {
-      timers.clearTimeout(t);
-      reject(abortReason(signal));
-    };
-    signal.addEventListener("abort", abort, { once: true });
   });
 }

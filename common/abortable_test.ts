@@ -1,15 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { abortable, abortReason, sleep } from "./abortable.ts";
+import { abortable, abortReason, addAbortListener, sleep } from "./abortable.ts";
+import { countAbortListeners } from "./abortable_test_kit.ts";
 
-/** How many abort listeners a signal holds: EventTarget has no count, so wrap add/remove. */
-function counted(signal: AbortSignal): { signal: AbortSignal; listeners: () => number } {
-  let n = 0;
-  const add = signal.addEventListener.bind(signal), remove = signal.removeEventListener.bind(signal);
-  signal.addEventListener = ((t: string, l: EventListener, o?: AddEventListenerOptions) => (n++, add(t, l, o))) as typeof signal.addEventListener;
-  signal.removeEventListener = ((t: string, l: EventListener, o?: EventListenerOptions) => (n--, remove(t, l, o))) as typeof signal.removeEventListener;
-  return { signal, listeners: () => n };
-}
+const counted = countAbortListeners;
 
 describe("abortable()", () => {
   it("settles as the promise does and removes its listener", async () => {
@@ -60,5 +54,53 @@ describe("sleep()", () => {
     await assert.rejects(p, /shutdown/);
     assert.equal(cleared.length, 1);
     await assert.rejects(sleep(1, AbortSignal.abort()), { name: "AbortError" });
+  });
+});
+
+describe("addAbortListener()", () => {
+  it("runs the function once on abort; the disposer removes the listener", () => {
+    const ac = new AbortController();
+    const c = counted(ac.signal);
+    let ran = 0;
+    const off = addAbortListener(c.signal, () => ran++);
+    assert.equal(c.listeners(), 1);
+    off();
+    off();
+    ac.abort();
+    assert.equal(ran, 0, "a disposed listener never runs");
+    const ac2 = new AbortController();
+    addAbortListener(ac2.signal, () => ran++);
+    ac2.abort();
+    ac2.abort();
+    assert.equal(ran, 1);
+  });
+  it("runs at once, before it returns, on a signal that has already aborted", () => {
+    let ran = 0;
+    const off = addAbortListener(AbortSignal.abort(), () => ran++);
+    assert.equal(ran, 1);
+    off();
+    assert.equal(addAbortListener(undefined, () => ran++)(), undefined);
+    assert.equal(ran, 1, "no signal: nothing to listen to");
+  });
+  it("leaves no listener on a long-lived signal across 10,000 operations", async () => {
+    const c = counted(new AbortController().signal);
+    for (let i = 0; i < 10_000; i++) {
+      const off = addAbortListener(c.signal, () => {});
+      off();
+      await abortable(Promise.resolve(i), c.signal);
+      if (i % 100 === 0) await sleep(0, c.signal);
+    }
+    assert.equal(c.listeners(), 0);
+  });
+});
+
+describe("sleep() on a manual clock", () => {
+  it("runs on the given timers, also when they fire inside setTimeout", async () => {
+    const c = counted(new AbortController().signal);
+    const asked: number[] = [];
+    const now = { setTimeout: (fn: () => void, ms: number) => (asked.push(ms), fn(), 1), clearTimeout: () => {} };
+    await sleep(250, c.signal, now);
+    assert.deepEqual(asked, [250]);
+    assert.equal(c.listeners(), 0);
   });
 });

@@ -14,4 +14,4 @@ export { type Labels, PromText } from "./prom_text.ts";
 export { parseRetryAfter, retryDelay } from "./retry_after.ts";
 export { formatIssues, formatPath } from "./zod_issues.ts";
 export { MAX_PEM_BYTES, readPem } from "./pem.ts";
-export { abortable, abortReason, sleep, type SleepTimers } from "./abortable.ts";
+export { abortable, abortReason, addAbortListener, sleep, type SleepTimers } from "./abortable.ts";

@@ -22,6 +22,7 @@ import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import type { OtelConfig } from "./otel_config.ts";
 import type { LogFn } from "./log.ts";
+import { addAbortListener } from "./abortable.ts";
 
 export interface StartOtelOptions {
   /** `service.name` unless the config sets one: "edgeprobe-agent" or "edgeprobe-collector". */
@@ -115,10 +116,10 @@ function bounded(p: Promise<unknown>, signal: AbortSignal, onError: (e: unknown)
   if (signal.aborted) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const done = () => {
-      signal.removeEventListener("abort", done);
+      offAbort();
       resolve();
     };
-    signal.addEventListener("abort", done, { once: true });
+    const offAbort = addAbortListener(signal, done);
     p.then(done, (e) => {
       onError(e);
       done();
@@ -228,6 +229,6 @@ export function startOtel(config: OtelConfig, options: StartOtelOptions): OtelHa
       return stopped;
     },
   };
-  options.signal?.addEventListener("abort", () => void handle.shutdown(AbortSignal.timeout(config.timeout)), { once: true });
+  addAbortListener(options.signal, () => void handle.shutdown(AbortSignal.timeout(config.timeout)));
   return handle;
 }

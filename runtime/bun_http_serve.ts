@@ -8,6 +8,8 @@
  * 10-12.5 s, its timer ticks every 4 s), idle connections are closed after `idleTimeoutSeconds`,
  * heads over 16 KiB get 431 (Bun's `--max-http-header-size`), bodies over `maxBodyBytes` 413.
  */
+import { addAbortListener } from "../common/abortable.ts";
+
 export interface StaticAnswer {
   readonly status: number;
   readonly contentType: string;
@@ -87,12 +89,11 @@ export function startBunHttp(o: BunHttpOptions): BunHttpServer {
     },
     async close(signal) {
       const cut = () => void server.stop(true);
-      if (signal.aborted) cut();
-      signal.addEventListener("abort", cut, { once: true });
+      const offAbort = addAbortListener(signal, cut);
       try {
         await server.stop(false);
       } finally {
-        signal.removeEventListener("abort", cut);
+        offAbort();
       }
     },
   };

@@ -13,6 +13,7 @@ import { constants } from "node:crypto";
 import { isIP } from "node:net";
 import { openTcp, openUdp } from "./node_net.ts";
 import type { Net, SocketAddress, TcpConn, TcpOptions } from "./types.ts";
+import { addAbortListener } from "../common/abortable.ts";
 
 interface BunSocket {
   readonly localAddress: string;
@@ -95,9 +96,9 @@ export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<Tc
       socket?.terminate();
       reject(abortError(signal));
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    const offAbort = addAbortListener(signal, onAbort);
     const ready = (s: BunSocket & { data: ConnState }) => {
-      signal.removeEventListener("abort", onAbort);
+      offAbort();
       const local: SocketAddress = { address: s.localAddress ?? "", port: s.localPort ?? 0 };
       const remote: SocketAddress = { address: s.remoteAddress ?? options.host, port: s.remotePort ?? options.port };
       resolve({
@@ -132,12 +133,12 @@ export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<Tc
         state.onHandshake = undefined;
         if (aborted) return;
         if (ok) return ready(s);
-        signal.removeEventListener("abort", onAbort);
+        offAbort();
         s.terminate();
         reject(error ?? new Error("Cannot complete the TLS handshake"));
       };
     }, (e: Error & { code?: string }) => {
-      signal.removeEventListener("abort", onAbort);
+      offAbort();
       // Bun's message is only "Failed to connect"; name the peer as node:net does ("connect
       // ECONNREFUSED 127.0.0.1:22"), so the probe's last error says which target refused. The code
       // stays reachable for classifyError() through the error and its cause.

@@ -7,6 +7,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { isIP } from "node:net";
 import type { Net, SocketAddress, TcpConn, TcpOptions, UdpOptions, UdpSocket } from "./types.ts";
+import { addAbortListener } from "../common/abortable.ts";
 
 function familyOf(options: UdpOptions): 4 | 6 {
   if (options.family) return options.family;
@@ -96,14 +97,14 @@ export function openTcp(options: TcpOptions, signal: AbortSignal): Promise<TcpCo
       sock.destroy();
       reject(abortError(signal));
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    const offAbort = addAbortListener(signal, onAbort);
     const onError = (e: Error) => {
-      signal.removeEventListener("abort", onAbort);
+      offAbort();
       reject(e);
     };
     sock.once("error", onError);
     sock.once(t ? "secureConnect" : "connect", () => {
-      signal.removeEventListener("abort", onAbort);
+      offAbort();
       sock.off("error", onError);
       let closeError: Error | undefined;
       sock.on("error", (e) => {

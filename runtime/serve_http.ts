@@ -16,6 +16,7 @@
  * times; requests in flight are capped by the caller (collector/connection_limits.ts).
  */
 import { detectRuntime } from "./detect.ts";
+import { addAbortListener } from "../common/abortable.ts";
 
 export interface ServeHttpOptions {
   readonly hostname: string;
@@ -102,8 +103,7 @@ export async function serveHttp(handler: HttpHandler, options: ServeHttpOptions)
     }
     const finished = new Promise<void>((resolve) => {
       const stop = () => void Promise.resolve(server.stop(true)).then(() => resolve(), () => resolve());
-      if (options.signal.aborted) stop();
-      else options.signal.addEventListener("abort", stop, { once: true });
+      addAbortListener(options.signal, stop);
     });
     return { hostname: server.hostname, port: server.port, finished };
   }

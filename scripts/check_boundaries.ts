@@ -29,7 +29,7 @@ const TOOLS = ["tests", "bench", "scripts"];
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   runtime: ["common"],
   common: [],
-  server: [],
+  server: ["common"],
   telemetry: ["common"],
   probes: ["telemetry", "common", "runtime"],
   agent: ["probes", "telemetry", "common", "runtime", "server"],

@@ -15,6 +15,7 @@ import { bodyFraming, headerValue, HttpParseError, parseRequestHead, type Reques
 import { PROBLEM_JSON, reasonPhrase } from "./problem.ts";
 import { answerWithin, problemBytes, requestBudget as budget } from "./deadline.ts";
 import { DEFAULT_LIMITS, type FastResponse, type Handler, type RequestInfo, type ServerHandle, type ServerLimits, type ServerOptions } from "./types.ts";
+import { addAbortListener } from "../common/abortable.ts";
 
 const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 const enc = new TextEncoder();
@@ -428,7 +429,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           idleWaiters.push(resolve);
-          signal?.addEventListener("abort", () => resolve(), { once: true });
+          addAbortListener(signal, resolve);
         });
       }
       for (const s of sockets) s.destroy();

@@ -15,6 +15,7 @@ import { h2Fetch, type H2Fetch } from "../probes/mod.ts";
 import { DueQueue } from "./due_queue.ts";
 import { probesOf, type ProbeSpec } from "./probe_mix.ts";
 import { parseRetryAfter, retryDelay } from "../common/retry_after.ts";
+import { addAbortListener } from "../common/abortable.ts";
 import { seededRandom } from "./rng.ts";
 import { ack, advance, type Behaviour, DEFAULT_BEHAVIOUR, newSimAgent, peek, type SimAgent } from "./sim_agent.ts";
 
@@ -281,7 +282,7 @@ export function startSimulation(o: SimulationOptions): Simulation {
     stop.abort(new Error("simulation stopped"));
     for (const h of h2s ?? []) h.close();
   };
-  signal.addEventListener("abort", shutdown, { once: true });
+  addAbortListener(signal, shutdown);
 
   return {
     stats,
@@ -294,14 +295,14 @@ export function startSimulation(o: SimulationOptions): Simulation {
       for (let i = 0; i < agents.length; i++) if (dueAt[i] !== -1 && agents[i].spooled > 0) schedule(i, t);
       return new Promise<SimulationStats>((resolve) => {
         const done = () => {
-          dsignal.removeEventListener("abort", done);
+          offAbort();
           drainWaiter = undefined;
           resolve(stats());
         };
+        if (dsignal.aborted || stopped) return resolve(stats());
         drainWaiter = done;
-        dsignal.addEventListener("abort", done, { once: true });
-        if (stopped) done();
-        else pump();
+        const offAbort = addAbortListener(dsignal, done);
+        pump();
       });
     },
     stop() {

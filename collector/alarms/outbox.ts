@@ -7,6 +7,7 @@
  */
 import type { LogFn } from "../../common/log.ts";
 import type { OutboxStore } from "./repo.ts";
+import { sleep } from "../../common/abortable.ts";
 
 export interface Sender {
   /** Receiver name, the outbox key. */
@@ -49,16 +50,6 @@ export function startOutbox(store: OutboxStore, sender: Sender, o: OutboxOptions
   let lastError: string | undefined, lastSentAt: number | undefined;
   let running = false;
   const random = o.random ?? Math.random;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        o.signal.removeEventListener("abort", done);
-        resolve();
-      }
-      o.signal.addEventListener("abort", done, { once: true });
-    });
 
   const loop = async () => {
     if (running) return;
@@ -83,7 +74,7 @@ export function startOutbox(store: OutboxStore, sender: Sender, o: OutboxOptions
           lastError = (e as Error).message;
           backoff = backoff === 0 ? o.minBackoff : Math.min(o.maxBackoff, backoff * 2);
           if (failures === 1 || backoff === o.maxBackoff) o.log("warn", "alarms: cannot deliver northbound; keeping messages", { receiver: sender.name, pending: store.size(sender.name), retryInMs: backoff, error: lastError });
-          await sleep(backoff * (0.8 + 0.4 * random()));
+          await sleep(backoff * (0.8 + 0.4 * random()), o.signal).catch(() => {});
         }
       }
     } finally {

@@ -11,7 +11,7 @@
 import http2 from "node:http2";
 import { ProbeFailureError } from "../errors.ts";
 import type { LoadedTls } from "./tls_options.ts";
-import { abortReason } from "../../common/abortable.ts";
+import { abortReason, addAbortListener } from "../../common/abortable.ts";
 
 export interface H2ClientOptions {
   /** `http://host:port` (h2c prior knowledge) or `https://host:port` (h2 over TLS). */
@@ -159,11 +159,11 @@ export function createH2Client(options: H2ClientOptions): H2Client {
         resolve(entry);
       };
       const cleanup = () => {
-        signal.removeEventListener("abort", onAbort);
+        offAbort();
         session.off("error", onError);
         session.off("connect", onConnect);
       };
-      signal.addEventListener("abort", onAbort, { once: true });
+      const offAbort = addAbortListener(signal, onAbort);
       session.once("error", onError);
       session.once("connect", onConnect);
     });
@@ -195,7 +195,7 @@ export function createH2Client(options: H2ClientOptions): H2Client {
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
-        signal.removeEventListener("abort", onAbort);
+        offAbort();
         fn();
       };
       const onAbort = () => {
@@ -204,7 +204,7 @@ export function createH2Client(options: H2ClientOptions): H2Client {
           reject(abortReason(signal));
         });
       };
-      signal.addEventListener("abort", onAbort, { once: true });
+      const offAbort = addAbortListener(signal, onAbort);
       stream.on("response", (h) => {
         status = Number(h[":status"]);
         headers = {};

@@ -2,6 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { createH2Client } from "./h2_client.ts";
+import { countAbortListeners } from "../../common/abortable_test_kit.ts";
 
 // Port range of this area: 22000-22999 (unit tests use 221xx).
 const PORT = 22101;
@@ -40,6 +41,17 @@ describe("createH2Client() over h2c prior knowledge", () => {
   after(async () => {
     for (const s of sessions) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it("leaves no abort listener on a long-lived signal across 2,000 requests", async () => {
+    const c = createH2Client({ origin: `http://127.0.0.1:${PORT}` });
+    const long = countAbortListeners(new AbortController().signal);
+    try {
+      for (let i = 0; i < 2000; i++) assert.equal((await c.request({ method: "GET", path: "/n" }, long.signal)).status, 200);
+      assert.equal(long.listeners(), 0);
+    } finally {
+      await c.close();
+    }
   });
 
   it("reuses one session for consecutive requests", async () => {

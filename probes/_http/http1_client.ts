@@ -9,6 +9,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { LoadedTls } from "./tls_options.ts";
+import { addAbortListener } from "../../common/abortable.ts";
 
 export interface Http1ClientOptions {
   readonly tls?: LoadedTls;
@@ -110,7 +111,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
           }
         });
         res.on("end", () => {
-          signal.removeEventListener("abort", onAbort);
+          offAbort();
           const out = new Uint8Array(kept);
           let o = 0;
           for (const c of chunks) {
@@ -124,7 +125,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
           resolve({ status: res.statusCode ?? 0, headers, body: out, latencyMs: performance.now() - t0 });
         });
         res.on("error", (e) => {
-          signal.removeEventListener("abort", onAbort);
+          offAbort();
           reject(e);
         });
       });
@@ -132,9 +133,9 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
         r.destroy();
         reject(signal.reason);
       };
-      signal.addEventListener("abort", onAbort, { once: true });
+      const offAbort = addAbortListener(signal, onAbort);
       r.on("error", (e) => {
-        signal.removeEventListener("abort", onAbort);
+        offAbort();
         reject(Object.assign(e, { reusedSocket: r.reusedSocket === true }));
       });
       if (body) r.end(body);

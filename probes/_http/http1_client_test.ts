@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { Socket } from "node:net";
 import { createHttp1Client } from "./http1_client.ts";
+import { countAbortListeners } from "../../common/abortable_test_kit.ts";
 
 // Area port range 22000-22999; this file uses 22102.
 const PORT = 22102;
@@ -30,6 +31,17 @@ describe("createHttp1Client()", () => {
   after(async () => {
     server.closeAllConnections?.();
     await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it("leaves no abort listener on a long-lived signal across 2,000 requests", async () => {
+    const c = createHttp1Client({});
+    const long = countAbortListeners(new AbortController().signal);
+    try {
+      for (let i = 0; i < 2000; i++) assert.equal((await c.request({ method: "GET", url: `http://127.0.0.1:${PORT}/n` }, long.signal)).status, 200);
+      assert.equal(long.listeners(), 0);
+    } finally {
+      c.close();
+    }
   });
 
   it("keeps one connection alive across requests", async () => {

@@ -8,7 +8,7 @@ import { DecodeError, ProbeFailureError } from "../errors.ts";
 import { parseHostPort } from "../_wire/host_port.ts";
 import type { Facts, ProbeEnv, ProbeEvent, ProbeInstance, ProbeOutcome, ProbeSpec } from "../types.ts";
 import type { UdpSocket } from "../../runtime/types.ts";
-import { sleep } from "../../common/abortable.ts";
+import { addAbortListener, sleep } from "../../common/abortable.ts";
 import { burstStats } from "./burst_stats.ts";
 import { type UdpEchoOptions, resolveT1 } from "./options.ts";
 import { peerRestartEvent, RecoveryTracker } from "./recovery_tracker.ts";
@@ -133,6 +133,7 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
    * Hot path (bench/udp_probes.ts): one state object, one timer and one abort listener per request.
    */
   function exchange(sock: UdpSocket, signal: AbortSignal, retransmit: boolean): Promise<Answer | undefined> {
+    if (signal.aborted) return Promise.reject(signal.reason);
     const sequence = sequences.take(pending);
     const bytes = protocol.encodeRequest(sequence);
     return new Promise<Answer | undefined>((resolve, reject) => {
@@ -142,7 +143,7 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
       const finish = () => {
         clearTimeout(timer);
         pending.delete(sequence);
-        signal.removeEventListener("abort", onAbort);
+        offAbort();
       };
       const onAbort = () => {
         finish();
@@ -173,7 +174,7 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
           reject(e);
         },
       });
-      signal.addEventListener("abort", onAbort, { once: true });
+      const offAbort = addAbortListener(signal, onAbort);
       transmissions = 1;
       try {
         sock.send(bytes);

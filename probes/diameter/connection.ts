@@ -9,6 +9,7 @@ import { buildDpa, buildDwa, buildUnsupported, type PeerIdentity } from "./base.
 import { CommandCode } from "./dictionary.ts";
 import { DiameterFramer } from "./framer.ts";
 import { decodeMessage, type DiameterMessage, encodeMessage, isRequest } from "./message.ts";
+import { addAbortListener } from "../../common/abortable.ts";
 
 interface Pending {
   readonly commandCode: number;
@@ -116,16 +117,16 @@ export class DiameterConnection {
         this.pending.delete(m.hopByHop);
         reject(signal.reason);
       };
-      signal.addEventListener("abort", onAbort, { once: true });
+      const offAbort = addAbortListener(signal, onAbort);
       this.pending.set(m.hopByHop, {
         commandCode: m.commandCode,
         endToEnd: m.endToEnd,
         resolve: (a) => {
-          signal.removeEventListener("abort", onAbort);
+          offAbort();
           resolve(a);
         },
         reject: (e) => {
-          signal.removeEventListener("abort", onAbort);
+          offAbort();
           reject(e);
         },
       });

@@ -4,7 +4,7 @@
  */
 import { parseHostPort } from "../_wire/host_port.ts";
 import { ProbeFailureError } from "../errors.ts";
-import { abortReason } from "../../common/abortable.ts";
+import { abortReason, addAbortListener } from "../../common/abortable.ts";
 import type { ProbeEnv, ProbeInstance, ProbeKind, ProbeOutcome, ProbeSpec } from "../types.ts";
 import type { TcpConn, UdpSocket } from "../../runtime/types.ts";
 import { isAccepted } from "./accept_codes.ts";
@@ -117,8 +117,7 @@ class SipProbe implements ProbeInstance {
         const t0 = performance.now();
         const onAbort = () => reject(abortReason(signal));
         if (signal.aborted) return onAbort();
-        signal.addEventListener("abort", onAbort, { once: true });
-        const done = () => signal.removeEventListener("abort", onAbort);
+        const done = addAbortListener(signal, onAbort);
         sock.onError((e) => {
           done();
           const code = (e as { code?: string }).code;
@@ -180,8 +179,7 @@ class SipProbe implements ProbeInstance {
         const t0 = performance.now();
         const onAbort = () => reject(abortReason(signal));
         if (signal.aborted) return onAbort();
-        signal.addEventListener("abort", onAbort, { once: true });
-        const done = () => signal.removeEventListener("abort", onAbort);
+        const done = addAbortListener(signal, onAbort);
         conn.onClose((e) => {
           done();
           reject(e ?? new ProbeFailureError("refused", `Cannot get a SIP answer from ${this.host}:${this.port}/${o.transport}: the peer closed the connection before a final response`, { reason: "closed-before-answer" }));
