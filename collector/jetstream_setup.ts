@@ -3,11 +3,12 @@
  * (docs/scale-out.md, "Start-up"): the shared bucket (`ack.*`, `node.*`, entries expire after
  * `keyTtl`) and the lease bucket (`m.*`, `p.*`, entries expire after `leaseTtl`).
  */
-import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { DiscardPolicy, jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { LogFn } from "../common/mod.ts";
 import { sleep } from "../common/abortable.ts";
+import { connectNats } from "./nats_connect.ts";
 import type { JetstreamStoreConfig } from "./config.ts";
 
 export interface SetupOptions extends Omit<JetstreamStoreConfig, "kind"> {
@@ -29,23 +30,7 @@ export interface NatsParts {
 
 /** @throws {Error} "Cannot connect to NATS …", "Cannot create JetStream stream …" */
 export async function setupNats(options: SetupOptions, log: LogFn): Promise<NatsParts> {
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers: [...options.servers],
-      name: "edgeprobe-collector",
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      timeout: options.timeout,
-      // No Error object (stack capture) per request for async traces: 7 % of a collector's CPU
-      // in a profile of bench/nats.ts, on every publish and key-value operation.
-      noAsyncTraces: true,
-      ...(options.auth && "token" in options.auth ? { token: options.auth.token } : {}),
-      ...(options.auth && "user" in options.auth ? { user: options.auth.user, pass: options.auth.pass } : {}),
-    });
-  } catch (e) {
-    throw new Error(`Cannot connect to NATS ${options.servers.join(",")}: ${(e as Error).message}`, { cause: e });
-  }
+  const nc = await connectNats({ ...options, name: "edgeprobe-collector" });
   (async () => {
     for await (const s of nc.status()) {
       if (s.type === "disconnect" || s.type === "reconnect") log("warn", `collector: NATS ${s.type}`, { server: (s as { server?: string }).server });

@@ -6,12 +6,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AgentHandle, startAgent } from "../agent/agent.ts";
+import { type AgentDeps, type AgentHandle, startAgent } from "../agent/agent.ts";
 import { parseAgentConfig } from "../agent/config.ts";
-import type { LogFn } from "../common/log.ts";
 import { reflectors } from "../probes/mod.ts";
 import type { ReflectorHandle } from "../probes/types.ts";
-import type { Clock, Net } from "../runtime/types.ts";
 import { DEMO_CHAOS, demoAgentDocs, type DemoPorts, demoPorts } from "./demo_plan.ts";
 
 export interface DemoCollector {
@@ -21,17 +19,11 @@ export interface DemoCollector {
   close(signal: AbortSignal): Promise<void>;
 }
 
-export interface DemoDeps {
-  readonly clock: Clock;
-  readonly net: Net;
-  readonly log: LogFn;
-  readonly version: string;
-  readonly runtime: string;
-  readonly target: string;
+/** What every demo agent is started with (startAgent's own deps), and the demo's extras. */
+export interface DemoDeps extends AgentDeps {
   /** Port offset, so tests can run a demo beside another. @default 0 */
   readonly portBase?: number;
   readonly startCollector?: (ports: DemoPorts, token: string, dir: string) => Promise<DemoCollector>;
-  readonly createUplink?: Parameters<typeof startAgent>[1]["createUplink"];
   readonly validateTelemetry?: (raw: Record<string, unknown>) => string[];
 }
 
@@ -81,12 +73,8 @@ export async function startDemo(deps: DemoDeps): Promise<DemoHandle> {
     doc.probes = (doc.probes as Array<{ kind: string }>).filter((p) => p.kind in reflectors || p.kind === "tcp");
     const cfg = parseAgentConfig(doc, "demo", { env: {}, hostname: "demo", validateTelemetry: deps.validateTelemetry });
     const handle = await startAgent(cfg, {
-      clock: deps.clock,
-      net: deps.net,
+      ...deps,
       log: (level, msg, fields) => log(level, msg, { agent: cfg.agent.id, ...fields }),
-      version: deps.version,
-      runtime: deps.runtime,
-      target: deps.target,
       createUplink: collector ? deps.createUplink : undefined,
     });
     agents.push({ id: cfg.agent.id, url: `http://127.0.0.1:${handle.port}`, handle });

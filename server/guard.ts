@@ -5,6 +5,7 @@
  * server's own caps stay underneath as the hard memory bound (docs/health.md).
  */
 import { answerWithin, problemAnswer, requestBudget } from "./deadline.ts";
+import { readBodyCapped } from "./read_body.ts";
 
 export interface GuardLimits {
   readonly requestTimeoutMs: number;
@@ -22,31 +23,6 @@ export function headBytes(req: Request): number {
   return n;
 }
 
-/** Read at most `max` bytes of the body; undefined if there are more. */
-async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > max) return undefined;
-      chunks.push(value);
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
 export function guard(limits: GuardLimits, handler: FetchHandler, onError?: (e: unknown) => void): FetchHandler {
   return async (req) => {
     if (headBytes(req) > limits.maxHeaderBytes) return problemAnswer(431, `request head exceeds ${limits.maxHeaderBytes} bytes`, undefined, { connection: "close" });
@@ -57,7 +33,7 @@ export function guard(limits: GuardLimits, handler: FetchHandler, onError?: (e: 
     let request = req;
     if (req.body && declared === null) {
       // No declared length (chunked, or HTTP/2 DATA without content-length): count as it comes.
-      const body = await readCapped(req.body, limits.maxBodyBytes);
+      const body = await readBodyCapped(req, limits.maxBodyBytes);
       if (!body) return problemAnswer(413, `body exceeds ${limits.maxBodyBytes} bytes`, undefined, { connection: "close" });
       request = new Request(req.url, { method: req.method, headers: req.headers, body });
     }

@@ -9,3 +9,4 @@ export { answerWithin, maxRspTime, problemAnswer, problemBytes, requestBudget } 
 export { type FetchHandler, guard, type GuardLimits, headBytes } from "./guard.ts";
 export { PROBLEM_JSON, type ProblemDetails, problemResponse, reasonPhrase } from "./problem.ts";
 export { encodeFastResponse } from "./fast_response.ts";
+export { readBodyCapped } from "./read_body.ts";

@@ -16,6 +16,7 @@ import { PROBLEM_JSON, reasonPhrase } from "./problem.ts";
 import { answerWithin, problemBytes, requestBudget as budget } from "./deadline.ts";
 import { DEFAULT_LIMITS, type FastResponse, type Handler, type RequestInfo, type ServerHandle, type ServerLimits, type ServerOptions } from "./types.ts";
 import { addAbortListener } from "../common/abortable.ts";
+import { concatBytes } from "../common/bytes.ts";
 
 const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 const enc = new TextEncoder();
@@ -113,7 +114,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           stream.end(body);
           return;
         }
-        const req = toRequest("http", method, path, headers, joinChunks(chunks, size), controller.signal);
+        const req = toRequest("http", method, path, headers, concatBytes(chunks, size), controller.signal);
         const timeoutMs = requestBudget(limits, req.headers);
         const info: RequestInfo = { protocol, remoteAddress: socket?.remoteAddress ?? "", remotePort: socket?.remotePort ?? 0, signal: controller.signal };
         const res = await callHandler(handler, req, info, timeoutMs, controller);
@@ -171,7 +172,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         }
         chunks.push(c);
       }
-      const request = toRequest("https", method, path, req.headers, joinChunks(chunks, size), controller.signal);
+      const request = toRequest("https", method, path, req.headers, concatBytes(chunks, size), controller.signal);
       const timeoutMs = requestBudget(limits, request.headers);
       const info: RequestInfo = {
         protocol: req.httpVersion === "2.0" ? "h2" : "http/1.1+tls",
@@ -467,16 +468,6 @@ function withClose(f: FastResponse): Uint8Array {
 function stripQuery(path: string): string {
   const q = path.indexOf("?");
   return q < 0 ? path : path.slice(0, q);
-}
-
-function joinChunks(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 async function pipeBody(body: ReadableStream<Uint8Array>, write: (c: Uint8Array) => unknown, stopped: () => boolean): Promise<void> {

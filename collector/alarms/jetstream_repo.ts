@@ -10,7 +10,8 @@
  * (an operator's acknowledgement racing the owner's severity change) keep the later write.
  */
 import { Buffer } from "node:buffer";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "../nats_connect.ts";
 import { jetstream } from "@nats-io/jetstream";
 import { type KV, KvWatchInclude, Kvm } from "@nats-io/kv";
 import type { LogFn } from "../../common/log.ts";
@@ -48,15 +49,7 @@ export async function openJetstreamAlarmRepo(o: JetstreamAlarmRepoOptions, deps:
   let nc: NatsConnection;
   let kv: KV;
   try {
-    nc = await connect({
-      servers: [...o.servers],
-      name: "edgeprobe-collector-alarms",
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      timeout: o.timeout,
-      ...(o.auth && "token" in o.auth ? { token: o.auth.token } : {}),
-      ...(o.auth && "user" in o.auth ? { user: o.auth.user, pass: o.auth.pass } : {}),
-    });
+    nc = await connectNats({ ...o, name: "edgeprobe-collector-alarms" });
     const kvm = new Kvm(jetstream(nc, { timeout: o.timeout }));
     kv = await kvm.create(o.bucket, { replicas: o.replicas, history: 1 }).catch(() => kvm.open(o.bucket));
   } catch (e) {

@@ -4,6 +4,7 @@
  * hash in the Content-Security-Policy (CSP Level 3 §8.2 "hash-source").
  */
 import { createHash } from "node:crypto";
+import { escapeHtml } from "../html.ts";
 
 const STYLE = `body{margin:0;min-height:100vh;display:grid;place-items:center;background:#0f1419;color:#d8dee4;font:15px system-ui,sans-serif}
 form{display:grid;gap:.8rem;width:min(20rem,90vw);padding:2rem;background:#161c23;border:1px solid #2a333d;border-radius:6px}
@@ -17,8 +18,6 @@ const STYLE_HASH = `sha256-${createHash("sha256").update(STYLE).digest("base64")
 
 /** CSP of the login page: nothing loads, the form posts only to this origin. */
 export const LOGIN_CSP = `default-src 'none'; style-src '${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page; `error` is shown above the button (already a full sentence). */
 export function loginPage(options: { readonly title: string; readonly error?: string; readonly user?: string }): string {

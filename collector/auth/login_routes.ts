@@ -6,11 +6,13 @@
  */
 import { Hono } from "hono";
 import { problem } from "../problem.ts";
+import { readBodyCapped } from "../../server/read_body.ts";
 import type { AuthEnv } from "./auth_gate.ts";
 import { sameOrigin, unauthorized } from "./auth_gate.ts";
 import { type Authenticator, cookieValue, SESSION_COOKIE } from "./authenticator.ts";
 import { createLoginGuard, LOGIN_GUARD_DEFAULTS, type LoginGuardOptions } from "./login_guard.ts";
 import { LOGIN_CSP, loginPage } from "./login_page.ts";
+import { htmlHeaders } from "../html.ts";
 import { hashPassword, verifyPassword } from "./password_hash.ts";
 
 /** A login body is two short fields; anything larger is refused unread. */
@@ -33,27 +35,8 @@ export const LOGIN_OPEN_PATHS = ["/login", "/logout"] as const;
 const html = (body: string, status = 200) =>
   new Response(body, {
     status,
-    headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": LOGIN_CSP, "cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" },
+    headers: htmlHeaders(LOGIN_CSP, { "cache-control": "no-store" }),
   });
-
-async function readSmallBody(req: Request): Promise<string | undefined> {
-  if (Number(req.headers.get("content-length") ?? 0) > MAX_LOGIN_BODY_BYTES) return undefined;
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_LOGIN_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
 
 export function loginRoutes(o: LoginRoutesOptions): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
@@ -72,7 +55,8 @@ export function loginRoutes(o: LoginRoutesOptions): Hono<AuthEnv> {
     const req = c.req.raw;
     const wantsJson = (c.req.header("content-type") ?? "").startsWith("application/json");
     if (!sameOrigin(req)) return problem({ type: "forbidden", title: "Forbidden", status: 403, detail: "Cannot log in from another origin" });
-    const text = await readSmallBody(req);
+    const bytes = await readBodyCapped(req, MAX_LOGIN_BODY_BYTES);
+    const text = bytes && new TextDecoder().decode(bytes);
     if (text === undefined) return problem({ type: "body-too-large", title: "Content Too Large", status: 413, detail: `Cannot log in: the body exceeds ${MAX_LOGIN_BODY_BYTES} bytes` });
     let user = "", password = "";
     if (wantsJson) {
@@ -93,7 +77,7 @@ export function loginRoutes(o: LoginRoutesOptions): Hono<AuthEnv> {
     if (!admit.ok) {
       o.log?.("warn", "collector: login refused", { user, address, reason: admit.reason });
       const detail = `Cannot log in now: ${admit.reason}; retry in ${admit.retryAfterS} s`;
-      if (!wantsJson) return new Response(loginPage({ title, error: detail, user }), { status: admit.status, headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": LOGIN_CSP, "retry-after": String(admit.retryAfterS), "cache-control": "no-store" } });
+      if (!wantsJson) return new Response(loginPage({ title, error: detail, user }), { status: admit.status, headers: htmlHeaders(LOGIN_CSP, { "retry-after": String(admit.retryAfterS), "cache-control": "no-store" }) });
       return problem({ type: admit.status === 429 ? "too-many-logins" : "login-busy", title: admit.status === 429 ? "Too Many Requests" : "Service Unavailable", status: admit.status, detail }, { "retry-after": String(admit.retryAfterS) });
     }
     let ok = false;

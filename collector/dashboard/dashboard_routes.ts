@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { gzipSync } from "node:zlib";
 import { dashboardCss, dashboardJs } from "./assets.generated.ts";
+import { escapeHtml, htmlHeaders } from "../html.ts";
 
 export interface DashboardRoutesOptions {
   /** Shown in the browser tab. @default "edgeprobe NOC" */
@@ -38,10 +39,6 @@ function asset(type: string, hash: string, body: string): Asset {
   return { type, etag: `"${hash}"`, plain: new TextEncoder().encode(body) };
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 // A dark favicon dot, inline, so the browser does not ask for /favicon.ico.
 const FAVICON = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%231f9d4c'/%3E%3C/svg%3E";
 
@@ -67,16 +64,11 @@ export function dashboardPage(title: string): string {
 
 function send(a: Asset, req: Request, cacheControl: string): Response {
   const headers = new Headers({
-    "content-type": a.type,
+    ...(a.type.startsWith("text/html") ? htmlHeaders(CSP) : { "content-type": a.type, "x-content-type-options": "nosniff" }),
     "cache-control": cacheControl,
     etag: a.etag,
     vary: "accept-encoding",
-    "x-content-type-options": "nosniff",
   });
-  if (a.type.startsWith("text/html")) {
-    headers.set("content-security-policy", CSP);
-    headers.set("referrer-policy", "no-referrer");
-  }
   const inm = req.headers.get("if-none-match");
   if (inm && inm.split(",").some((t) => t.trim().replace(/^W\//, "") === a.etag)) return new Response(null, { status: 304, headers });
   if (req.method === "HEAD") return new Response(null, { headers });

@@ -12,6 +12,7 @@ import http2 from "node:http2";
 import { ProbeFailureError } from "../errors.ts";
 import type { LoadedTls } from "./tls_options.ts";
 import { abortReason, addAbortListener } from "../../common/abortable.ts";
+import { concatBytes } from "../../common/bytes.ts";
 
 export interface H2ClientOptions {
   /** `http://host:port` (h2c prior knowledge) or `https://host:port` (h2 over TLS). */
@@ -238,12 +239,7 @@ export function createH2Client(options: H2ClientOptions): H2Client {
         // No response head: wait for 'close', which carries the RST_STREAM code.
         if (status === 0) return;
         finish(() => {
-          const body = new Uint8Array(kept);
-          let o = 0;
-          for (const c of chunks) {
-            body.set(c, o);
-            o += c.byteLength;
-          }
+          const body = concatBytes(chunks, kept);
           resolve({ status, headers, body, latencyMs: performance.now() - t0 });
         });
       });

@@ -10,6 +10,7 @@ import http from "node:http";
 import https from "node:https";
 import type { LoadedTls } from "./tls_options.ts";
 import { addAbortListener } from "../../common/abortable.ts";
+import { concatBytes } from "../../common/bytes.ts";
 
 export interface Http1ClientOptions {
   readonly tls?: LoadedTls;
@@ -112,12 +113,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
         });
         res.on("end", () => {
           offAbort();
-          const out = new Uint8Array(kept);
-          let o = 0;
-          for (const c of chunks) {
-            out.set(c, o);
-            o += c.byteLength;
-          }
+          const out = concatBytes(chunks, kept);
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) {
             if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);

@@ -8,7 +8,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { probeKinds } from "../../probes/mod.ts";
 import { HOSTILE_MODES, type HostileHandle, startHostilePeer } from "../../probes/hostile/mod.ts";
-import { runProbe } from "../../agent/run_probe.ts";
+import { runProbe } from "../../probes/run_probe.ts";
 import { nodeNet } from "../../runtime/node_net.ts";
 import { systemClock } from "../../runtime/clock.ts";
 
