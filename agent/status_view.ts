@@ -2,6 +2,7 @@
 import type { NodeVerdict } from "./health.ts";
 import { type ProbeState, recentQuantiles } from "./probe_state.ts";
 import type { LoopStats } from "./scheduler.ts";
+import { roundMs } from "../common/round_ms.ts";
 
 export interface AgentIdentity {
   readonly id: string;
@@ -56,7 +57,7 @@ export function statusView(m: StatusInput) {
       latencyMs: recentQuantiles(s),
       lastError: s.lastError && { ...s.lastError, at: new Date(s.lastError.at).toISOString() },
       facts: s.facts,
-      scheduler: loop && { overruns: loop.overruns, lastLatenessMs: Math.round(loop.lastLatenessMs * 1000) / 1000 },
+      scheduler: loop && { overruns: loop.overruns, lastLatenessMs: roundMs(loop.lastLatenessMs) },
     })),
     uplink: m.uplink,
   };

@@ -3,6 +3,7 @@ import type { CommandIO } from "./io.ts";
 import { parseArgs } from "./args.ts";
 import { parseDuration } from "../common/duration.ts";
 import { startSimulation, type SimulationStats } from "../simulate/mod.ts";
+import { sleep } from "../common/abortable.ts";
 
 export function simulateUsage(): string {
   return `Usage: edgeprobe simulate --agents N --collector URL[,URL...] [options]
@@ -121,7 +122,7 @@ export async function simulateCommand(argv: readonly string[], io: CommandIO): P
   }, report);
   try {
     const wait: Promise<unknown>[] = [stopRequested.promise];
-    if (duration !== undefined) wait.push(new Promise((r) => setTimeout(r, duration)));
+    if (duration !== undefined) wait.push(sleep(duration));
     await Promise.race(wait);
     if (drain > 0) {
       io.out(`draining for at most ${drain} ms\n`);

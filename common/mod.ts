@@ -15,4 +15,5 @@ export { parseRetryAfter, retryDelay } from "./retry_after.ts";
 export { formatIssues, formatPath } from "./zod_issues.ts";
 export { MAX_PEM_BYTES, readPem } from "./pem.ts";
 export { abortable, abortReason, addAbortListener, sleep, type SleepTimers } from "./abortable.ts";
+export { roundMs } from "./round_ms.ts";
 export { concatBytes } from "./bytes.ts";

@@ -6,6 +6,7 @@ import { DecodeError, ProbeFailureError } from "./errors.ts";
 import type { FailureKind, ProbeInstance, ProbeResult } from "./types.ts";
 import type { Clock } from "../runtime/types.ts";
 import { abortable } from "../common/abortable.ts";
+import { roundMs } from "../common/round_ms.ts";
 
 /** Map a thrown value to the closed failure set. */
 export function classifyError(e: unknown): FailureKind {
@@ -66,7 +67,7 @@ export async function runProbe(
     // A probe that hangs past its signal must not hang the scheduler.
     const outcome = await abortable(probe.run(signal), signal);
     const elapsed = clock.monotonic() - t0;
-    return { ...outcome, startedAt, latencyMs: round3(outcome.latencyMs ?? elapsed) };
+    return { ...outcome, startedAt, latencyMs: roundMs(outcome.latencyMs ?? elapsed) };
   } catch (e) {
     const elapsed = clock.monotonic() - t0;
     let kind = classifyError(e);
@@ -78,12 +79,8 @@ export async function runProbe(
     return {
       ok: false,
       startedAt,
-      latencyMs: round3(elapsed),
+      latencyMs: roundMs(elapsed),
       failure: { kind, message, ...(e instanceof ProbeFailureError && e.reason ? { reason: e.reason } : {}) },
     };
   }
-}
-
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }

@@ -13,7 +13,7 @@ import { constants } from "node:crypto";
 import { isIP } from "node:net";
 import { openTcp, openUdp } from "./node_net.ts";
 import type { Net, SocketAddress, TcpConn, TcpOptions } from "./types.ts";
-import { addAbortListener } from "../common/abortable.ts";
+import { abortReason, addAbortListener } from "../common/abortable.ts";
 
 interface BunSocket {
   readonly localAddress: string;
@@ -37,10 +37,6 @@ interface ConnState {
 }
 interface BunConnectApi {
   connect(o: { hostname: string; port: number; data: ConnState; tls?: Record<string, unknown>; socket: Record<string, unknown> }): Promise<BunSocket & { data: ConnState }>;
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DOMException("aborted", "AbortError");
 }
 
 function flush(s: BunSocket & { data: ConnState }): void {
@@ -77,7 +73,7 @@ const handlers = {
 export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<TcpConn> {
   const t = options.tls;
   if (options.localAddress || t?.alpn) return openTcp(options, signal);
-  if (signal.aborted) return Promise.reject(abortError(signal));
+  if (signal.aborted) return Promise.reject(abortReason(signal));
   const bun = (globalThis as unknown as { Bun: BunConnectApi }).Bun;
   const tls = t && {
     rejectUnauthorized: t.verify ?? true,
@@ -94,7 +90,7 @@ export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<Tc
     const onAbort = () => {
       aborted = true;
       socket?.terminate();
-      reject(abortError(signal));
+      reject(abortReason(signal));
     };
     const offAbort = addAbortListener(signal, onAbort);
     const ready = (s: BunSocket & { data: ConnState }) => {

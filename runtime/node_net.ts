@@ -7,7 +7,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { isIP } from "node:net";
 import type { Net, SocketAddress, TcpConn, TcpOptions, UdpOptions, UdpSocket } from "./types.ts";
-import { addAbortListener } from "../common/abortable.ts";
+import { abortReason, addAbortListener } from "../common/abortable.ts";
 
 function familyOf(options: UdpOptions): 4 | 6 {
   if (options.family) return options.family;
@@ -15,12 +15,8 @@ function familyOf(options: UdpOptions): 4 | 6 {
   return host && isIP(host) === 6 ? 6 : 4;
 }
 
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DOMException("The operation was aborted", "AbortError");
-}
-
 export async function openUdp(options: UdpOptions, signal: AbortSignal): Promise<UdpSocket> {
-  if (signal.aborted) throw abortError(signal);
+  if (signal.aborted) throw abortReason(signal);
   const sock = dgram.createSocket({ type: familyOf(options) === 6 ? "udp6" : "udp4" });
   const errorHandlers: Array<(e: Error) => void> = [];
   sock.on("error", (e) => {
@@ -74,7 +70,7 @@ export async function openUdp(options: UdpOptions, signal: AbortSignal): Promise
 }
 
 export function openTcp(options: TcpOptions, signal: AbortSignal): Promise<TcpConn> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
+  if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
     const t = options.tls;
     const sock: net.Socket = t
@@ -95,7 +91,7 @@ export function openTcp(options: TcpOptions, signal: AbortSignal): Promise<TcpCo
     sock.setNoDelay(true);
     const onAbort = () => {
       sock.destroy();
-      reject(abortError(signal));
+      reject(abortReason(signal));
     };
     const offAbort = addAbortListener(signal, onAbort);
     const onError = (e: Error) => {

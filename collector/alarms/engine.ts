@@ -22,6 +22,7 @@ import { type Action, type AlarmInput, keys, mapEvent } from "./mapping.ts";
 import type { Outbox } from "./outbox.ts";
 import type { AlarmRepo } from "./repo.ts";
 import { type AlarmNotification, type AlarmRecord, SEVERITIES, type Severity } from "./types.ts";
+import { sleep } from "../../common/abortable.ts";
 
 /** A northbound receiver: its outbox and how a notification becomes its messages. */
 export interface Northbound {
@@ -439,7 +440,7 @@ export async function createAlarmEngine(deps: AlarmEngineDeps): Promise<AlarmEng
       for (let i = 0; i < 50; i++) {
         await chain;
         if (correlateTimer === undefined) return;
-        await new Promise((r) => setTimeout(r, 110));
+        await sleep(110);
       }
     },
     async close() {

@@ -93,7 +93,7 @@ export function startOutbox(store: OutboxStore, sender: Sender, o: OutboxOptions
     },
     stats: () => ({ receiver: sender.name, pending: store.size(sender.name), sent, failures, dropped, ...(lastError ? { lastError } : {}), ...(lastSentAt ? { lastSentAt } : {}) }),
     async drained(signal) {
-      while (!signal.aborted && store.size(sender.name) > 0) await new Promise((r) => setTimeout(r, 20));
+      while (!signal.aborted && store.size(sender.name) > 0) await sleep(20, signal).catch(() => {});
     },
   };
 }

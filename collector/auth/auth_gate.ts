@@ -12,6 +12,7 @@ import { problem } from "../problem.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { type Principal, type ReadRole, roleAllows } from "./roles.ts";
 import { createTokenBuckets } from "../token_bucket.ts";
+import { sleep } from "../../common/abortable.ts";
 
 /** Hono environment of the collector's app: the peer address in, the principal out. */
 export type AuthEnv = {
@@ -82,7 +83,7 @@ export function authGate(authn: Authenticator, options: AuthGateOptions): Middle
     if (rps !== undefined && !buckets.take(r.via === "public" ? `public:${c.env?.remoteAddress}` : `${r.via}:${r.name}`, rps)) {
       // Held before the 429: a client in a tight loop cannot turn cheap refusals into load
       // (measured: 20 looping clients drew ~10,000 refusals a second without the hold).
-      await new Promise((resolve) => setTimeout(resolve, REFUSAL_HOLD_MS));
+      await sleep(REFUSAL_HOLD_MS);
       return problem({ type: "too-many-requests", title: "Too Many Requests", status: 429, detail: `Cannot take more requests from ${r.name}: limits.requestsPerSecond = ${rps}` }, { "retry-after": "1" });
     }
     c.set("principal", r);

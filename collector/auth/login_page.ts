@@ -4,7 +4,7 @@
  * hash in the Content-Security-Policy (CSP Level 3 §8.2 "hash-source").
  */
 import { createHash } from "node:crypto";
-import { escapeHtml } from "../html.ts";
+import { escapeHtml, htmlDocument } from "../html.ts";
 
 const STYLE = `body{margin:0;min-height:100vh;display:grid;place-items:center;background:#0f1419;color:#d8dee4;font:15px system-ui,sans-serif}
 form{display:grid;gap:.8rem;width:min(20rem,90vw);padding:2rem;background:#161c23;border:1px solid #2a333d;border-radius:6px}
@@ -21,23 +21,11 @@ export const LOGIN_CSP = `default-src 'none'; style-src '${STYLE_HASH}'; form-ac
 
 /** The page; `error` is shown above the button (already a full sentence). */
 export function loginPage(options: { readonly title: string; readonly error?: string; readonly user?: string }): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="dark">
-<title>Log in · ${escapeHtml(options.title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<form method="post" action="/login">
+  return htmlDocument(`Log in · ${options.title}`, `<style>${STYLE}</style>\n`, `<form method="post" action="/login">
 <h1>${escapeHtml(options.title)}</h1>
 <label>User<input name="user" autocomplete="username" required maxlength="64" value="${escapeHtml(options.user ?? "")}" autofocus></label>
 <label>Password<input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
 ${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>\n` : ""}<button type="submit">Log in</button>
 </form>
-</body>
-</html>
-`;
+`);
 }

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { gzipSync } from "node:zlib";
 import { dashboardCss, dashboardJs } from "./assets.generated.ts";
-import { escapeHtml, htmlHeaders } from "../html.ts";
+import { htmlDocument, htmlHeaders } from "../html.ts";
 
 export interface DashboardRoutesOptions {
   /** Shown in the browser tab. @default "edgeprobe NOC" */
@@ -43,23 +43,12 @@ function asset(type: string, hash: string, body: string): Asset {
 const FAVICON = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%231f9d4c'/%3E%3C/svg%3E";
 
 export function dashboardPage(title: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="dark">
-<title>${escapeHtml(title)}</title>
-<link rel="icon" href="${FAVICON}">
+  return htmlDocument(title, `<link rel="icon" href="${FAVICON}">
 <link rel="stylesheet" href="${dashboardAssetPaths.css}">
 <script type="module" src="${dashboardAssetPaths.js}"></script>
-</head>
-<body>
-<div id="app"></div>
+`, `<div id="app"></div>
 <noscript>The edgeprobe dashboard needs JavaScript. The same data is at /api/v1/fleet.</noscript>
-</body>
-</html>
-`;
+`);
 }
 
 function send(a: Asset, req: Request, cacheControl: string): Response {

@@ -1,4 +1,5 @@
 /** @module Loss and RTT statistics of one burst. */
+import { roundMs } from "../../common/round_ms.ts";
 
 export interface BurstStats {
   readonly sent: number;
@@ -20,7 +21,7 @@ export function burstStats(rtts: readonly (number | undefined)[]): BurstStats {
   const sent = rtts.length;
   let jitter = 0;
   for (let i = 1; i < got.length; i++) jitter += Math.abs(got[i] - got[i - 1]);
-  const r3 = (n: number) => Math.round(n * 1000) / 1000;
+  const r3 = roundMs;
   return {
     sent,
     received: got.length,

@@ -13,6 +13,7 @@ import { burstStats } from "./burst_stats.ts";
 import { type UdpEchoOptions, resolveT1 } from "./options.ts";
 import { peerRestartEvent, RecoveryTracker } from "./recovery_tracker.ts";
 import { SequenceSpace } from "./sequence_space.ts";
+import { roundMs } from "../../common/round_ms.ts";
 
 /** A decoded answer, protocol-neutral. */
 export type EchoReply =
@@ -218,7 +219,7 @@ export function createUdpEchoProbe(protocol: EchoProtocol, spec: ProbeSpec<UdpEc
 
   async function runOnce(sock: UdpSocket, signal: AbortSignal): Promise<ProbeOutcome> {
     const answer = (await exchange(sock, signal, true))!;
-    const r3 = Math.round(answer.rttMs * 1000) / 1000;
+    const r3 = roundMs(answer.rttMs);
     if (answer.reply.type === "version-not-supported") return rejected(answer.reply, r3, sock.local.port);
     const events: ProbeEvent[] = [];
     const facts = recoveryFacts(answer.reply, events);

@@ -10,6 +10,7 @@ import { DiameterConnection } from "./connection.ts";
 import { CommandCode, DisconnectCause } from "./dictionary.ts";
 import { IdSource } from "./ids.ts";
 import { diameterOptions, type DiameterProbeOptions } from "./options.ts";
+import { roundMs } from "../../common/round_ms.ts";
 
 type Facts = Record<string, string | number | boolean>;
 
@@ -154,7 +155,7 @@ class DiameterProbe implements ProbeInstance {
     const events: ProbeEvent[] = [];
     const { peer, cea, ceaMs } = await this.open(signal);
     try {
-      facts.ceaMs = round3(ceaMs);
+      facts.ceaMs = roundMs(ceaMs);
       this.observe(cea, facts, events);
       if (cea.resultCode !== 2001) return classifyAnswer(cea, "CEA", facts, ceaMs, events);
       const { dwa, rtt } = await this.watchdog(peer, signal);
@@ -184,7 +185,7 @@ class DiameterProbe implements ProbeInstance {
       try {
         const { peer, cea, ceaMs } = await this.open(signal);
         this.connects++;
-        facts.ceaMs = round3(ceaMs);
+        facts.ceaMs = roundMs(ceaMs);
         this.observe(cea, facts, events);
         if (cea.resultCode !== 2001) {
           peer.close();
@@ -243,10 +244,6 @@ function kindOf(e: Error | undefined): FailureKind {
   if (e instanceof DecodeError) return "malformed";
   if (e?.name === "TimeoutError" || e?.name === "AbortError") return "timeout";
   return (e as { code?: string } | undefined)?.code === "ECONNREFUSED" ? "refused" : "unreachable";
-}
-
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }
 
 export const diameter: ProbeKind<DiameterProbeOptions> = {

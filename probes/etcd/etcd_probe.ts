@@ -9,6 +9,7 @@ import type { FactValue, FailureKind, ProbeEvent, ProbeKind, ProbeOutcome } from
 import { createEtcdGateway, endpointUrl, type EtcdGateway } from "./gateway.ts";
 import { decodeLeaseGrant, decodeRange, decodeStatus, encodeBase64, int64Fact, type MaintenanceStatus, memberIdHex } from "./gateway_codec.ts";
 import { etcdOptions, type EtcdProbeOptions } from "./options.ts";
+import { roundMs } from "../../common/round_ms.ts";
 
 interface MemberResult {
   readonly gateway: EtcdGateway;
@@ -151,7 +152,7 @@ export const etcd: ProbeKind<EtcdProbeOptions> = {
           const rt = await roundTrip(via.gateway, key, o.leaseTtl, signal).catch((e) => {
             throw wrapTlsError(e, via.gateway.endpoint);
           });
-          facts.roundTripMs = Math.round(rt.ms * 1000) / 1000;
+          facts.roundTripMs = roundMs(rt.ms);
           facts.revision = int64Fact(rt.revision);
         }
         return withEvents({ ok: true, latencyMs: performance.now() - t0, facts });

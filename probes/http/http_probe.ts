@@ -12,6 +12,7 @@ import {
 } from "../_http/mod.ts";
 import type { ProbeKind } from "../types.ts";
 import { httpOptions, type HttpProbeOptions } from "./options.ts";
+import { roundMs } from "../../common/round_ms.ts";
 
 /** "host:port" → "http://host:port/"; a URL stays as is. */
 export function targetUrl(target: string): URL {
@@ -57,7 +58,7 @@ export const http: ProbeKind<HttpProbeOptions> = {
           protocol: res.protocol ?? "http/1.1",
           bodyBytes: res.body.byteLength,
         };
-        if (res.connectMs !== undefined) facts.connectMs = Math.round(res.connectMs * 1000) / 1000;
+        if (res.connectMs !== undefined) facts.connectMs = roundMs(res.connectMs);
         if (h2) facts.sessions = h2.stats.sessionsOpened;
         if (!statusMatches(o.expectStatus, res.status)) {
           let why = "";

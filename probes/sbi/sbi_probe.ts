@@ -19,6 +19,7 @@ import { decodeHeartbeatProfile, HEARTBEAT_PATCH, heartbeatPath, JSON_PATCH } fr
 import { sbiOptions, type SbiProbeOptions } from "./options.ts";
 import { formatSenderTimestamp } from "./sender_timestamp.ts";
 import { adoptHeartbeatTimer, HEARTBEAT_TIMER_RANGE_S } from "./heartbeat_clamp.ts";
+import { roundMs } from "../../common/round_ms.ts";
 
 /**
  * "host:port" → "http://host:port"; a URL stays as is. With `asGiven` the URL may carry a query
@@ -32,10 +33,6 @@ export function apiRoot(target: string, asGiven = false): URL {
   }
   if ((url.search && !asGiven) || url.hash) throw new TypeError(`Cannot probe SBI apiRoot ${target}: an apiRoot has no query or fragment`);
   return url;
-}
-
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }
 
 export const sbi: ProbeKind<SbiProbeOptions> = {
@@ -64,7 +61,7 @@ export const sbi: ProbeKind<SbiProbeOptions> = {
       status: res.status,
       protocol: res.protocol,
       sessions: client.stats.sessionsOpened,
-      ...(res.connectMs !== undefined ? { connectMs: round3(res.connectMs) } : {}),
+      ...(res.connectMs !== undefined ? { connectMs: roundMs(res.connectMs) } : {}),
       ...(res.retried ? { retried: true } : {}),
       ...loadFacts(res.headers),
     });
