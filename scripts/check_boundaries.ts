@@ -8,7 +8,9 @@
  *   than up into an enclosing folder) names that `mod.ts` or a file the `mod.ts` re-exports;
  * - platform: `Bun.`/`Deno.` only in runtime/, cbor-x only in telemetry/codec.ts, the
  *   OpenTelemetry API only in agent/tracing.ts among agent files and the SDK only in
- *   common/otel_export.ts.
+ *   common/otel_export.ts;
+ * - one piece per meaning: an abort listener is added only by common/abortable.ts
+ *   (`addAbortListener`), so every one has its disposer.
  *
  * tests/, bench/ and scripts/ are white-box tools and outside these rules; unit tests beside the
  * code follow the layers and privacy (with the one exception noted in {@link TEST_EXTRA}).
@@ -109,6 +111,8 @@ export function violations(root = projectRoot): string[] {
     if (!isTest(rel)) {
       if (rel.startsWith("agent/") && rel !== "agent/tracing.ts" && /from\s+["']@opentelemetry\//.test(text)) out.push(`${rel}: imports @opentelemetry/* outside agent/tracing.ts`);
       if (rel !== "common/otel_export.ts" && /from\s+["']@opentelemetry\/(?!api["'])/.test(text)) out.push(`${rel}: imports the OpenTelemetry SDK outside common/otel_export.ts`);
+      // One piece per meaning (docs/architecture.md): a listener added by hand is one a settle path may forget to remove.
+      if (rel !== "common/abortable.ts" && /\.addEventListener\(\s*["'`]abort["'`]/.test(text)) out.push(`${rel}: adds an abort listener by hand; use addAbortListener from common/abortable.ts`);
     }
     for (const spec of importSpecifiers(raw)) {
       const target = relative(root, resolve(dirname(f), spec));

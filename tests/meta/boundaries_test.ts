@@ -87,6 +87,14 @@ describe("check_boundaries.ts catches", () => {
     const v = violations(tree({ ...base, "server/serve.ts": "export const H = Bun.version;\n" }));
     assert.deepEqual(v, ["server/: no mod.ts", "server/serve.ts: uses Bun.* or Deno.* outside runtime/"]);
   });
+  it("an abort listener added by hand outside common/abortable.ts (tests may)", () => {
+    const v = violations(tree({
+      ...base,
+      "probes/sip/probe.ts": 'export const wait = (s: AbortSignal) => s.addEventListener("abort", () => {}, { once: true });\n',
+      "probes/sip/probe_test.ts": 'new AbortController().signal.addEventListener("abort", () => {});\n',
+    }));
+    assert.deepEqual(v, ["probes/sip/probe.ts: adds an abort listener by hand; use addAbortListener from common/abortable.ts"]);
+  });
   it("reads imports, re-exports and import() but not commented-out ones", () => {
     assert.deepEqual(
       importSpecifiers('import a from "./a.ts";\nexport * from "../b.ts";\nimport type { C } from "./c.ts";\nconst d = await import("./d.ts");\n// import x from "./x.ts";\n/* import y from "./y.ts"; */\nconst u = "http://h/z";\n'),
