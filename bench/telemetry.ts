@@ -127,7 +127,7 @@ const results: Record<string, unknown> = { runtime: runtimeVersion(), date: new 
 {
   const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-spool-"));
   const ac = new AbortController();
-  const config = telemetrySchema.parse({ collector: "http://127.0.0.1:9/", spool: { dir, maxBytes: "64MiB" }, batch: { interval: "1h" } });
+  const config = telemetrySchema.parse({ collector: "http://127.0.0.1:9/", spool: { dir, maxBytes: "64MiB" }, batch: { interval: "1m" } }); // the bound (docs/config.md "Bounds"); the emit loop below is synchronous, so no batch goes out during it
   const uplink = await createUplink(config, { agentId: "upf-17", labels: {}, clock: systemClock, log: () => {}, signal: ac.signal });
   const n = quick ? 20_000 : 100_000;
   const ev = (i: number) => ({ type: "probe-result" as const, probe: `pfcp-${i % 10}`, kind: "pfcp", result: { ok: true, startedAt: T0 + i, latencyMs: 1.234, facts: { recoveryTimeStamp: 3900000000 } } });
