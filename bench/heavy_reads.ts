@@ -32,6 +32,18 @@ function mainThreadCpuMs(): number {
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
+/** CPU ms of a process's threads: its main thread (tid = pid) and all the others together. */
+function threadsCpuMs(pid: number): { main: number; others: number } {
+  let main = 0, others = 0;
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    const f = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8").split(") ")[1].split(" ");
+    const ms = (Number(f[11]) + Number(f[12])) * 10;
+    if (Number(t) === pid) main += ms;
+    else others += ms;
+  }
+  return { main, others };
+}
+
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
 
 const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-reads-"));
@@ -97,10 +109,13 @@ for (const readThread of [false, true]) {
     let out = "";
     hammer.stdout!.on("data", (d: Buffer) => void (out += d.toString()));
     await new Promise((r) => setTimeout(r, 1000));
+    const cpu0 = threadsCpuMs(c.child.pid!), t0 = performance.now();
     const busy = await fleetP99(c.url, quick ? 100 : 300);
+    const cpu1 = threadsCpuMs(c.child.pid!), secs = (performance.now() - t0) / 1000;
+    const share = { mainThreadPct: Math.round((cpu1.main - cpu0.main) / secs / 10), otherThreadsPct: Math.round((cpu1.others - cpu0.others) / secs / 10) };
     await exited;
-    proc[readThread ? "thread" : "inline"] = { idleP99: +idle.toFixed(2), hammerP99: +busy.toFixed(2), ratio: +(busy / idle).toFixed(2), hammer: JSON.parse(out.trim() || "{}") };
-    console.log(`  read thread ${readThread ? "on " : "off"}: ${idle.toFixed(2)} → ${busy.toFixed(2)} ms (${(busy / idle).toFixed(2)}×; goal ≤ 2×); hammer answers by status ${out.trim()}`);
+    proc[readThread ? "thread" : "inline"] = { idleP99: +idle.toFixed(2), hammerP99: +busy.toFixed(2), ratio: +(busy / idle).toFixed(2), hammer: JSON.parse(out.trim() || "{}"), ...share };
+    console.log(`  read thread ${readThread ? "on " : "off"}: ${idle.toFixed(2)} → ${busy.toFixed(2)} ms (${(busy / idle).toFixed(2)}×; goal ≤ 2×); hammer answers by status ${out.trim()}; collector CPU under the hammer: main thread ${share.mainThreadPct} %, other threads ${share.otherThreadsPct} %`);
   } finally {
     await c.stop();
   }

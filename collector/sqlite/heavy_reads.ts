@@ -9,12 +9,12 @@
  * Cost: one sketch decode and merge per row, about 2 µs (docs/security.md "Bounded reads").
  */
 import type { Database, Row } from "../../runtime/sqlite.ts";
-import { MINUTE, type MinuteAgg } from "../batch_aggregate.ts";
+import { MINUTE } from "../batch_aggregate.ts";
 import { DAY, HOUR, type Level, type MinuteSlot, slotAgg } from "../read_model.ts";
 import { historyBody, latencyBody } from "../read_bodies.ts";
-import { mergeInto, newSketch, quantile, RELATIVE_ERROR } from "../sketch.ts";
+import { mergeInto, mergeSerializedInto, newSketch, quantiles, RELATIVE_ERROR, type Sketch } from "../sketch.ts";
 import type { HistoryPoint, LatencySummary, WindowQuery } from "../store.ts";
-import { minuteFromRow, num } from "./rows.ts";
+import { num } from "./rows.ts";
 
 /** A slot of the read model as sent with a query (structured-clone safe). */
 export interface SlotCopy {
@@ -104,51 +104,66 @@ export function prepareReadStatements(db: Database): ReadStatements {
   };
 }
 
+/** One step's aggregate as read: a stored row keeps its sketch serialized until it is merged. */
+export interface Part {
+  readonly count: number;
+  readonly ok: number;
+  readonly failures: Record<string, number> | undefined;
+  readonly sketch?: Sketch;
+  readonly bytes?: Uint8Array;
+}
+
+const partFromRow = (r: Row): Part => ({
+  count: num(r.count),
+  ok: num(r.ok),
+  // Most minutes have no failures: "{}" is not parsed.
+  failures: r.failures === "{}" || typeof r.failures !== "string" ? undefined : JSON.parse(r.failures) as Record<string, number>,
+  bytes: r.sketch as Uint8Array,
+});
+
 /** The aggregates of one RowsQuery by step start: the rows, then the memory slots over them. */
-export function aggsOf(s: ReadStatements, q: RowsQuery): Map<number, MinuteAgg> {
-  const out = new Map<number, MinuteAgg>();
+export function partsOf(s: ReadStatements, q: RowsQuery): Map<number, Part> {
+  const out = new Map<number, Part>();
   const rows = q.node === undefined
     ? { minutes: s.fleetOf_minutes, hours: s.fleetOf_hours, days: s.fleetOf_days }[q.level].all(q.probe, q.from, q.to)
     : { minutes: s.minutesOf, hours: s.hoursOf, days: s.daysOf }[q.level].all(q.node, q.probe, q.from, q.to);
-  for (const r of rows) out.set(num(r.minute), minuteFromRow(r));
+  for (const r of rows) out.set(num(r.minute), partFromRow(r));
   for (const m of q.mem) out.set(m.t, slotAgg({ count: m.count, ok: m.ok, failures: m.failures, base: m.base, latencies: m.latencies, dirty: false }));
   return out;
 }
 
-export function summarize(aggs: Iterable<MinuteAgg>): LatencySummary {
+export function summarize(parts: Iterable<Part>): LatencySummary {
   const s = newSketch();
   let count = 0, ok = 0;
   const failures: Record<string, number> = {};
-  for (const a of aggs) {
+  for (const a of parts) {
     count += a.count;
     ok += a.ok;
     for (const k in a.failures) failures[k] = (failures[k] ?? 0) + a.failures[k];
-    mergeInto(s, a.sketch);
+    if (a.bytes) mergeSerializedInto(s, a.bytes);
+    else if (a.sketch) mergeInto(s, a.sketch);
   }
-  const p = (qq: number) => {
-    const v = quantile(s, qq);
-    return v === undefined ? undefined : Math.round(v) / 1000;
-  };
   const out: LatencySummary = { count, ok, failures: failures as LatencySummary["failures"], relativeError: RELATIVE_ERROR };
   if (count === 0) return out;
-  return { ...out, p50: p(0.5), p90: p(0.9), p99: p(0.99) };
+  const [p50, p90, p99] = quantiles(s, [0.5, 0.9, 0.99]).map((v) => Math.round(v!) / 1000);
+  return { ...out, p50, p90, p99 };
 }
 
 export function historyPoints(s: ReadStatements, q: HistoryQuery): HistoryPoint[] {
-  const groups = new Map<number, MinuteAgg[]>();
+  const groups = new Map<number, Part[]>();
   const from = q.rows.from, step = q.stepMs;
-  for (const [m, agg] of aggsOf(s, q.rows)) {
+  for (const [m, part] of partsOf(s, q.rows)) {
     const t = from + Math.floor((m - from) / step) * step;
     const g = groups.get(t);
-    if (g) g.push(agg);
-    else groups.set(t, [agg]);
+    if (g) g.push(part);
+    else groups.set(t, [part]);
   }
-  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([t, aggs]) => ({ t, ...summarize(aggs) }));
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([t, parts]) => ({ t, ...summarize(parts) }));
 }
 
 export function latencySummary(s: ReadStatements, rows: readonly RowsQuery[]): LatencySummary {
-  const all: MinuteAgg[] = [];
-  for (const q of rows) for (const a of aggsOf(s, q).values()) all.push(a);
+  const all: Part[] = [];
+  for (const q of rows) for (const a of partsOf(s, q).values()) all.push(a);
   return summarize(all);
 }
 

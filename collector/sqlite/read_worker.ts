@@ -9,6 +9,7 @@
  * `{ id, error }`.
  */
 import { openDatabase } from "../../runtime/sqlite.ts";
+import { niceThisThread } from "../../runtime/thread_priority.ts";
 import { answerBody, type HeavyQuery, historyPoints, latencySummary, type ReadStatements, prepareReadStatements } from "./heavy_reads.ts";
 
 interface Port {
@@ -17,11 +18,16 @@ interface Port {
 }
 const port = globalThis as unknown as Port;
 let stmts: ReadStatements | undefined;
+const READ_THREAD_NICE = 10;
 const enc = new TextEncoder();
 
 port.onmessage = async (e: MessageEvent) => {
   const m = e.data as { open?: string; id?: number; q?: HeavyQuery; as?: "body" | "value" };
   if (m.open !== undefined) {
+    // Below the ingest thread: when both want the CPU, ingest and the fleet API win, and heavy
+    // reads wait (their admission queue is bounded, collector/read_limits.ts). CFS gives nice 10
+    // about a tenth of the weight of nice 0 (sched(7)).
+    niceThisThread(READ_THREAD_NICE);
     try {
       stmts = prepareReadStatements(await openDatabase(m.open, { readonly: true }));
       port.postMessage({ ready: true });
