@@ -114,8 +114,10 @@ for (const readThread of [false, true]) {
     const cpu1 = threadsCpuMs(c.child.pid!), secs = (performance.now() - t0) / 1000;
     const share = { mainThreadPct: Math.round((cpu1.main - cpu0.main) / secs / 10), otherThreadsPct: Math.round((cpu1.others - cpu0.others) / secs / 10) };
     await exited;
-    proc[readThread ? "thread" : "inline"] = { idleP99: +idle.toFixed(2), hammerP99: +busy.toFixed(2), ratio: +(busy / idle).toFixed(2), hammer: JSON.parse(out.trim() || "{}"), ...share };
-    console.log(`  read thread ${readThread ? "on " : "off"}: ${idle.toFixed(2)} → ${busy.toFixed(2)} ms (${(busy / idle).toFixed(2)}×; goal ≤ 2×); hammer answers by status ${out.trim()}; collector CPU under the hammer: main thread ${share.mainThreadPct} %, other threads ${share.otherThreadsPct} %`);
+    // Idle again after the hammer: how far two idle p99s differ on this machine (the noise).
+    const idle2 = await fleetP99(c.url, quick ? 100 : 300);
+    proc[readThread ? "thread" : "inline"] = { idleP99: +idle.toFixed(2), idleAgainP99: +idle2.toFixed(2), hammerP99: +busy.toFixed(2), ratio: +(busy / idle).toFixed(2), hammer: JSON.parse(out.trim() || "{}"), ...share };
+    console.log(`  read thread ${readThread ? "on " : "off"}: ${idle.toFixed(2)} → ${busy.toFixed(2)} ms (${(busy / idle).toFixed(2)}×; goal ≤ 2×), idle again ${idle2.toFixed(2)} ms; hammer answers by status ${out.trim()}; collector CPU under the hammer: main thread ${share.mainThreadPct} %, other threads ${share.otherThreadsPct} %`);
   } finally {
     await c.stop();
   }
