@@ -16,7 +16,8 @@
  *
  * Idempotency: `streams` (in memory, checkpointed) keeps the ack per (agentId, bootId); records at
  * or below it are duplicates and are not written again, except in a hole: a jump no spool-drop
- * report accounts for (collector/seq_admit.ts) leaves the seqs it skipped admissible.
+ * report accounts for (collector/seq_admit.ts) leaves the seqs it skipped admissible, and the
+ * hole is checkpointed with the stream, so a restart keeps it.
  */
 import { type Database, openDatabase } from "../runtime/sqlite.ts";
 import type { Batch } from "../telemetry/record.ts";
@@ -55,6 +56,7 @@ import {
   probesFromJson,
   probesJson,
   SCHEMA,
+  SCHEMA_UPGRADES,
   streamFromRow,
   streamParams,
 } from "./sqlite/mod.ts";
@@ -131,6 +133,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   db.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
   db.exec("PRAGMA busy_timeout = 5000");
   db.exec(SCHEMA);
+  for (const [table, column, type] of SCHEMA_UPGRADES) {
+    if (!db.prepare(`PRAGMA table_info(${table})`).all().some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
   const raw = options.raw ?? true;
   const q = prepareStatements(db);
   const model = newReadModel();

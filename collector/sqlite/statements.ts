@@ -4,9 +4,9 @@ import type { Database, Statement } from "../../runtime/sqlite.ts";
 export function prepareStatements(db: Database) {
   return {
     allStreams: db.prepare("SELECT * FROM streams"),
-    putStream: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap, spool_drops) VALUES (?, ?, ?, ?, ?, ?, ?)
+    putStream: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap, spool_drops, hole_from, hole_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (agent_id, boot_id) DO UPDATE SET acked = excluded.acked, last_seen = excluded.last_seen, gap = excluded.gap,
-        spool_drops = excluded.spool_drops`),
+        spool_drops = excluded.spool_drops, hole_from = excluded.hole_from, hole_to = excluded.hole_to`),
     insBatch: db.prepare("INSERT INTO batches (agent_id, boot_id, first_seq, last_seq, first_at, last_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
     journalAfter: db.prepare("SELECT rowid AS id, received_at, body FROM batches WHERE rowid > ? ORDER BY rowid"),
     maxBatch: db.prepare("SELECT coalesce(max(rowid), 0) AS id FROM batches"),
