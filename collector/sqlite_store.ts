@@ -59,9 +59,6 @@ import {
   SCHEMA_UPGRADES,
   streamFromRow,
   streamParams,
-} from "./sqlite/mod.ts";
-import type { FleetChange, IngestOutcome, NodeDetail, Store, StoreStats, WindowQuery } from "./store.ts";
-import {
   answerBody,
   copySlots,
   type HistoryQuery,
@@ -71,10 +68,13 @@ import {
   levelForStep,
   levelForWindow,
   prepareReadStatements,
+  type ReadThread,
   type RowsQuery,
+  startReadThread,
   UNIT,
-} from "./sqlite/heavy_reads.ts";
-import { type ReadThread, startReadThread } from "./sqlite/read_thread.ts";
+} from "./sqlite/mod.ts";
+import type { FleetChange, IngestOutcome, NodeDetail, Store, StoreStats, WindowQuery } from "./store.ts";
+
 
 export interface SqliteStoreOptions {
   readonly path: string;
