@@ -13,6 +13,7 @@ import type { SseHub } from "./sse.ts";
 import type { NodeSummary, Store } from "./store.ts";
 import { authGate, type AuthEnv, type Authenticator, LOGIN_OPEN_PATHS, loginRoutes } from "./auth/mod.ts";
 import type { LogFn } from "../common/log.ts";
+import { historyBody, latencyBody } from "./read_bodies.ts";
 import { checkWindow, createReadGate, limitExceeded, READ_LIMIT_DEFAULTS, type ReadLimits } from "./read_limits.ts";
 
 export interface ApiDeps {
@@ -37,6 +38,8 @@ export interface ApiDeps {
   /** The compact fleet grid (collector/fleet_grid.ts), at /api/v1/fleet/grid. */
   readonly grid?: FleetGrid;
 }
+
+const jsonResponse = (body: string | Uint8Array<ArrayBuffer>) => new Response(body, { headers: { "content-type": "application/json" } });
 
 /** Reachable without credentials: the load balancer's check and the login page. */
 export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz", ...LOGIN_OPEN_PATHS]);
@@ -118,11 +121,18 @@ export function createApi(deps: ApiDeps): Hono<AuthEnv> {
     const points = Math.ceil((w.to - w.from) / step);
     if (points > limits().maxPoints) return limitExceeded(`Cannot return ${points} points: limits.maxPoints is ${limits().maxPoints}; use a larger step or a shorter window`);
     const { id, name } = c.req.param();
+    const notFound = () => problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot find probe ${JSON.stringify(name)} on node ${JSON.stringify(id)}` });
+    const store = deps.store;
     return heavy.run(who(c), async () => {
-      const points = await deps.store.history(id, name, w, step);
-      if (!points) return problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot find probe ${JSON.stringify(name)} on node ${JSON.stringify(id)}` });
-      const summary = await deps.store.latency(name, w, [id]);
-      return c.json({ node: id, probe: name, from: w.from, to: w.to, step, summary, points });
+      // A store that answers off this thread hands over finished bytes (collector/sqlite/read_thread.ts).
+      if (store.historyBody) {
+        const body = await store.historyBody(id, name, w, step);
+        return body ? jsonResponse(body) : notFound();
+      }
+      const points = await store.history(id, name, w, step);
+      if (!points) return notFound();
+      const summary = await store.latency(name, w, [id]);
+      return jsonResponse(historyBody({ node: id, probe: name, window: w, step, summary, points }));
     });
   });
 
@@ -133,10 +143,9 @@ export function createApi(deps: ApiDeps): Hono<AuthEnv> {
     if (nodes && nodes.length > limits().maxQueryNodes) return limitExceeded(`Cannot query ${nodes.length} nodes at once: limits.maxQueryNodes is ${limits().maxQueryNodes}`);
     const tooMuch = checkWindow(limits(), w, nodes?.length ?? deps.nodeCount?.() ?? 1);
     if (tooMuch) return tooMuch;
-    return heavy.run(who(c), async () => {
-      const summary = await deps.store.latency(c.req.param("name"), w, nodes);
-      return c.json({ probe: c.req.param("name"), from: w.from, to: w.to, nodes: nodes ?? "all", ...summary });
-    });
+    const probe = c.req.param("name"), store = deps.store;
+    return heavy.run(who(c), async () =>
+      jsonResponse(store.latencyBody ? await store.latencyBody(probe, w, nodes) : latencyBody(probe, w, nodes, await store.latency(probe, w, nodes))));
   });
 
   // An event stream stays open however long it is idle (the server's idle timeout skips it).

@@ -145,7 +145,12 @@ export function readLimits(config: CollectorConfig): ReadLimits {
 /** The store the config names. The NATS client is only loaded when the config asks for JetStream. */
 async function openStore(config: CollectorConfig, deps: CollectorDeps): Promise<Store> {
   const s = config.store;
-  if (s.kind === "sqlite") return await openSqliteStore({ path: s.path, raw: s.raw, synchronous: s.synchronous, hoursRetentionMs: config.retention.hours, daysRetentionMs: config.retention.days });
+  if (s.kind === "sqlite") {
+    return await openSqliteStore({
+      path: s.path, raw: s.raw, synchronous: s.synchronous, hoursRetentionMs: config.retention.hours, daysRetentionMs: config.retention.days, readThread: s.readThread,
+      onReadThreadError: (e) => deps.log("warn", "collector: history and latency reads run on the ingest thread: the read thread did not start", { error: e.message }),
+    });
+  }
   const { openJetstreamStore } = await import("./jetstream_store.ts");
   return await openJetstreamStore({ ...s, maxAge: config.retention.raw, keyTtl: s.keyTtl ?? config.retireAfter }, { log: deps.log });
 }

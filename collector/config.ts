@@ -38,6 +38,11 @@ export const sqliteStoreSchema = z.strictObject({
   raw: z.boolean().default(true),
   /** "normal" survives a process crash; "full" also power loss (fsync per batch). @default "normal" */
   synchronous: z.enum(["normal", "full"]).default("normal"),
+  /**
+   * Answer history and latency reads in a thread of their own on a read-only connection, off the
+   * thread that ingests and serves the fleet API (collector/sqlite/read_thread.ts). @default true
+   */
+  readThread: z.boolean().default(true),
 });
 
 /** `nats://host:port` or `host:port` (the NATS client's own server URL forms). */
@@ -106,7 +111,7 @@ export const collectorConfigSchema = z.strictObject({
   store: z.preprocess(
     (v) => (v && typeof v === "object" && !Array.isArray(v) && !("kind" in v) ? { kind: "sqlite", ...v } : v),
     z.discriminatedUnion("kind", [sqliteStoreSchema, jetstreamStoreSchema]),
-  ).default({ kind: "sqlite", path: "/var/lib/edgeprobe/collector.db", raw: true, synchronous: "normal" }),
+  ).default({ kind: "sqlite", path: "/var/lib/edgeprobe/collector.db", raw: true, synchronous: "normal", readThread: true }),
   retention: z.strictObject({
     /** How long raw batches are kept. @default 24h */
     raw: duration.default(24 * 3_600_000),

@@ -24,7 +24,7 @@ describe("parseCollectorConfig()", () => {
   it("store: sqlite when kind is omitted, jetstream with its own strict fields", () => {
     const base = { auth: { sharedToken: "0123456789abcdef0" } };
     const a = parseCollectorConfig({ ...base, store: { path: "/tmp/x.db" } }, {});
-    assert.deepEqual(a.store, { kind: "sqlite", path: "/tmp/x.db", raw: true, synchronous: "normal" });
+    assert.deepEqual(a.store, { kind: "sqlite", path: "/tmp/x.db", raw: true, synchronous: "normal", readThread: true });
     const b = parseCollectorConfig({ ...base, store: { kind: "jetstream", servers: ["nats://127.0.0.1:4222", "10.0.0.2:4222"], replicas: 3 } }, {});
     assert.ok(b.store.kind === "jetstream");
     assert.equal(b.store.stream, "EDGEPROBE_TELEMETRY");

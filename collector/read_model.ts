@@ -27,8 +27,8 @@ export interface StreamMem {
   /** Seqs skipped as gaps so far (StreamSeq.gaps, collector/seq_admit.ts). */
   gap: number;
   /**
-   * Seqs skipped by a jump no spool-drop report accounts for yet (collector/seq_admit.ts): in
-   * memory only, not checkpointed; after a restart its seqs count as duplicates.
+   * Seqs skipped by a jump no spool-drop report accounts for yet (collector/seq_admit.ts):
+   * checkpointed with the stream (streams.hole_from/hole_to), so it outlives a restart.
    */
   hole?: SeqHole;
 }

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addValue, deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch } from "./sketch.ts";
+import { addValue, deserializeSketch, mergeInto, mergeSerializedInto, newSketch, quantile, quantiles, RELATIVE_ERROR, serializeSketch } from "./sketch.ts";
 
 const exact = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))];
 const within = (est: number, truth: number) => truth === 0 ? est === 0 : Math.abs(est - truth) / truth <= RELATIVE_ERROR + 1e-12;
@@ -53,5 +53,32 @@ describe("latency sketch", () => {
   it("quantile() of an empty sketch is undefined and deserializeSketch() rejects odd bytes", () => {
     assert.equal(quantile(newSketch(), 0.5), undefined);
     assert.throws(() => deserializeSketch(new Uint8Array(5)), RangeError);
+  });
+
+  it("quantiles() in one pass keep the error bound for every q (property)", () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 60_000_000 }), { minLength: 1, maxLength: 300 }), (xs) => {
+      const s = newSketch();
+      for (const x of xs) addValue(s, x);
+      const sorted = [...xs].sort((a, b) => a - b);
+      const qs = [0, 0.1, 0.5, 0.9, 0.99, 1];
+      quantiles(s, qs).forEach((est, k) => assert.ok(within(est!, exact(sorted, qs[k])), `q=${qs[k]}`));
+    }), { numRuns: 300 });
+    assert.deepEqual(quantiles(newSketch(), [0.5, 0.9]), [undefined, undefined]);
+  });
+
+  it("mergeSerializedInto() adds what mergeInto() of the deserialized sketch adds, at any byte offset", () => {
+    const a = newSketch(), b = newSketch();
+    for (let i = 0; i < 500; i++) addValue(a, (i * 7919) % 20_000);
+    for (let i = 0; i < 300; i++) addValue(b, i % 3 === 0 ? 0 : i * 13);
+    const bytes = serializeSketch(b);
+    const odd = new Uint8Array(bytes.length + 1);
+    odd.set(bytes, 1);
+    for (const view of [bytes, odd.subarray(1)]) {
+      const x = deserializeSketch(serializeSketch(a)), y = deserializeSketch(serializeSketch(a));
+      mergeInto(x, deserializeSketch(bytes));
+      mergeSerializedInto(y, view);
+      assert.deepEqual([y.zero, y.count, [...y.buckets].sort((p, q) => p[0] - q[0])], [x.zero, x.count, [...x.buckets].sort((p, q) => p[0] - q[0])]);
+    }
+    assert.throws(() => mergeSerializedInto(newSketch(), new Uint8Array(6)), RangeError);
   });
 });

@@ -16,19 +16,19 @@
  *
  * Idempotency: `streams` (in memory, checkpointed) keeps the ack per (agentId, bootId); records at
  * or below it are duplicates and are not written again, except in a hole: a jump no spool-drop
- * report accounts for (collector/seq_admit.ts) leaves the seqs it skipped admissible.
+ * report accounts for (collector/seq_admit.ts) leaves the seqs it skipped admissible, and the
+ * hole is checkpointed with the stream, so a restart keeps it.
  */
-import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
+import { type Database, openDatabase } from "../runtime/sqlite.ts";
 import type { Batch } from "../telemetry/record.ts";
 import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
-import { mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch } from "./sketch.ts";
+import { serializeSketch } from "./sketch.ts";
 import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
 import {
   applyBatch,
   applyFleet,
   compactSlot,
   DAY,
-  HOUR,
   type Level,
   type NodeMem,
   newReadModel,
@@ -56,10 +56,25 @@ import {
   probesFromJson,
   probesJson,
   SCHEMA,
+  SCHEMA_UPGRADES,
   streamFromRow,
   streamParams,
+  answerBody,
+  copySlots,
+  type HistoryQuery,
+  historyPoints,
+  type LatencyQuery,
+  latencySummary,
+  levelForStep,
+  levelForWindow,
+  prepareReadStatements,
+  type ReadThread,
+  type RowsQuery,
+  startReadThread,
+  UNIT,
 } from "./sqlite/mod.ts";
-import type { FleetChange, HistoryPoint, IngestOutcome, LatencySummary, NodeDetail, Store, StoreStats } from "./store.ts";
+import type { FleetChange, IngestOutcome, NodeDetail, Store, StoreStats, WindowQuery } from "./store.ts";
+
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -72,6 +87,15 @@ export interface SqliteStoreOptions {
   /** How long hour and day rollups are kept (ms). @default 90 days and 2 years */
   readonly hoursRetentionMs?: number;
   readonly daysRetentionMs?: number;
+  /**
+   * Answer history and latency in a read thread on a read-only connection of its own
+   * (collector/sqlite/read_thread.ts), started at the first such read; when it cannot start, the
+   * reads run on this thread as before. Never for ":memory:" (a second connection would see
+   * another database). @default true
+   */
+  readonly readThread?: boolean;
+  /** Told when the read thread cannot start (the reads then run on this thread). */
+  readonly onReadThreadError?: (e: Error) => void;
 }
 
 /** Most batches in one group commit. */
@@ -109,6 +133,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   db.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
   db.exec("PRAGMA busy_timeout = 5000");
   db.exec(SCHEMA);
+  for (const [table, column, type] of SCHEMA_UPGRADES) {
+    if (!db.prepare(`PRAGMA table_info(${table})`).all().some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
   const raw = options.raw ?? true;
   const q = prepareStatements(db);
   const model = newReadModel();
@@ -434,42 +461,52 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }, 1000);
   (timer as { unref?: () => void }).unref?.();
 
-  const summarize = (aggs: Iterable<MinuteAgg>): LatencySummary => {
-    const s = newSketch();
-    let count = 0, ok = 0;
-    const failures: Record<string, number> = {};
-    for (const a of aggs) {
-      count += a.count;
-      ok += a.ok;
-      for (const k in a.failures) failures[k] = (failures[k] ?? 0) + a.failures[k];
-      mergeInto(s, a.sketch);
-    }
-    const p = (qq: number) => {
-      const v = quantile(s, qq);
-      return v === undefined ? undefined : Math.round(v) / 1000;
-    };
-    const out: LatencySummary = { count, ok, failures: failures as LatencySummary["failures"], relativeError: RELATIVE_ERROR };
-    if (count === 0) return out;
-    return { ...out, p50: p(0.5), p90: p(0.9), p99: p(0.99) };
-  };
-
-  const UNIT: Record<Level, number> = { minutes: MINUTE, hours: HOUR, days: DAY };
-  const rowsOf = { minutes: q.minutesOf, hours: q.hoursOf, days: q.daysOf };
-  const rowsAll = { minutes: q.minutesAll, hours: q.hoursAll, days: q.daysAll };
   const slotsOf = (p: ProbeMem, level: Level) => (level === "minutes" ? p.minutes : level === "hours" ? p.hours.slots : p.days.slots);
-  /** The coarsest level whose step still fits `stepMs`: a year per day is 365 rows, not 525,600. */
-  const levelForStep = (stepMs: number): Level => (stepMs >= DAY ? "days" : stepMs >= HOUR ? "hours" : "minutes");
-  /** For a window with no step: minutes up to 48 h, hours up to 90 days, days beyond. */
-  const levelForWindow = (ms: number): Level => (ms <= 48 * HOUR ? "minutes" : ms <= 90 * DAY ? "hours" : "days");
-
-  /** One probe's aggregates in [from, to) at `level`: the tables, superseded by the slots in memory. */
-  const aggsOf = (level: Level, node: string, probe: string, from: number, to: number, fromDb: Row[] | undefined): Map<number, MinuteAgg> => {
-    const out = new Map<number, MinuteAgg>();
-    for (const r of fromDb ?? rowsOf[level].all(node, probe, from, to)) out.set(num(r.minute), minuteFromRow(r));
-    const p = model.nodes.get(node)?.probes.get(probe);
-    if (p) for (const [m, slot] of slotsOf(p, level)) if (m >= from && m < to) out.set(m, slotAgg(slot));
-    return out;
+  const align = (t: number, level: Level) => Math.floor(t / UNIT[level]) * UNIT[level];
+  /** One node's probe (or the fleet's) at `level` over [from, to), with the slots memory holds. */
+  const rowsQuery = (node: string | undefined, probe: string, level: Level, fromMs: number, to: number): RowsQuery => {
+    const from = align(fromMs, level);
+    const slots = node === undefined ? model.fleet.get(probe)?.[level].slots : (() => {
+      const p = model.nodes.get(node)?.probes.get(probe);
+      return p ? slotsOf(p, level) : undefined;
+    })();
+    return { ...(node === undefined ? {} : { node }), probe, level, from, to, mem: copySlots(slots, from, to) };
   };
+  /** The query of a history read, or undefined when the node has no such probe. */
+  const historyQuery = (node: string, probe: string, w: WindowQuery, step: number): HistoryQuery | undefined => {
+    if (!model.nodes.get(node)?.probes.has(probe)) return undefined;
+    const stepMs = Math.max(MINUTE, Math.round(step / MINUTE) * MINUTE);
+    return {
+      kind: "history", node, probe, window: w, step, stepMs,
+      rows: rowsQuery(node, probe, levelForStep(stepMs), w.from, w.to),
+      summary: rowsQuery(node, probe, levelForWindow(w.to - w.from), w.from, w.to),
+    };
+  };
+  // Named nodes are read by their own rows (the primary key); the whole fleet from its own rollup,
+  // one row per step (not one per node and step).
+  const latencyQuery = (probe: string, w: WindowQuery, nodes: readonly string[] | undefined): LatencyQuery => {
+    const level = levelForWindow(w.to - w.from);
+    const only = nodes && nodes.length > 0 ? [...new Set(nodes)] : undefined;
+    return { kind: "latency", probe, window: w, nodes, rows: only ? only.map((id) => rowsQuery(id, probe, level, w.from, w.to)) : [rowsQuery(undefined, probe, level, w.from, w.to)] };
+  };
+  const readStatements = prepareReadStatements(db);
+  const useThread = (options.readThread ?? true) && options.path !== ":memory:" && options.path !== "";
+  let thread: Promise<ReadThread | undefined> | undefined;
+  /** The read thread, started at the first heavy read (and again if it died); undefined: read here. */
+  const readThread = async (): Promise<ReadThread | undefined> => {
+    if (!useThread || closed) return undefined;
+    if (thread) {
+      const t = await thread;
+      // A thread that never started stays off: the reads run here.
+      if (!t || !t.dead) return t;
+    }
+    thread = startReadThread(options.path).catch((e) => {
+      options.onReadThreadError?.(e as Error);
+      return undefined;
+    });
+    return await thread;
+  };
+  const enc = new TextEncoder();
 
   let closed = false;
   return {
@@ -485,54 +522,27 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const detail: NodeDetail = { ...nodeSummary(n), probeList, events: q.eventsOf.all(id).map(eventFromRow) };
       return Promise.resolve(detail);
     },
-    history: (node, probe, w, stepMs) => {
-      if (!model.nodes.get(node)?.probes.has(probe)) return Promise.resolve(undefined);
-      const step = Math.max(MINUTE, Math.round(stepMs / MINUTE) * MINUTE);
-      const level = levelForStep(step);
-      const from = Math.floor(w.from / UNIT[level]) * UNIT[level];
-      const groups = new Map<number, MinuteAgg[]>();
-      for (const [m, agg] of aggsOf(level, node, probe, from, w.to, undefined)) {
-        const t = from + Math.floor((m - from) / step) * step;
-        const g = groups.get(t);
-        if (g) g.push(agg);
-        else groups.set(t, [agg]);
-      }
-      const points: HistoryPoint[] = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([t, aggs]) => ({ t, ...summarize(aggs) }));
-      return Promise.resolve(points);
+    history: async (node, probe, w, stepMs) => {
+      const q = historyQuery(node, probe, w, stepMs);
+      if (!q) return undefined;
+      const t = await readThread();
+      return t ? await t.value(q) : historyPoints(readStatements, q);
     },
-    latency: (probe, w, nodes) => {
-      const level = levelForWindow(w.to - w.from);
-      const from = Math.floor(w.from / UNIT[level]) * UNIT[level];
-      const only = nodes && nodes.length > 0 ? new Set(nodes) : undefined;
-      if (!only) {
-        // The whole fleet: its own rollup, one row per step (not one per node and step).
-        const fleetOf = { minutes: q.fleetOf_minutes, hours: q.fleetOf_hours, days: q.fleetOf_days }[level];
-        const byT = new Map<number, MinuteAgg>();
-        for (const r of fleetOf.all(probe, from, w.to)) byT.set(num(r.minute), minuteFromRow(r));
-        const f = model.fleet.get(probe);
-        if (f) for (const [t, slot] of f[level].slots) if (t >= from && t < w.to) byT.set(t, slotAgg(slot));
-        return Promise.resolve(summarize(byT.values()));
-      }
-      const byNode = new Map<string, Row[]>();
-      // Named nodes are read by their own rows (the primary key), not by scanning every node's:
-      // a history page's summary of one node once scanned the whole fleet (docs/security.md).
-      if (only) {
-        const aggs: MinuteAgg[] = [];
-        for (const id of only) for (const a of aggsOf(level, id, probe, from, w.to, undefined).values()) aggs.push(a);
-        return Promise.resolve(summarize(aggs));
-      }
-      for (const r of rowsAll[level].all(probe, from, w.to)) {
-        const id = String(r.agent_id);
-        const list = byNode.get(id);
-        if (list) list.push(r);
-        else byNode.set(id, [r]);
-      }
-      const aggs: MinuteAgg[] = [];
-      for (const n of model.nodes.values()) {
-        if (!byNode.has(n.id) && !n.probes.has(probe)) continue;
-        for (const a of aggsOf(level, n.id, probe, from, w.to, byNode.get(n.id) ?? [])) aggs.push(a[1]);
-      }
-      return Promise.resolve(summarize(aggs));
+    latency: async (probe, w, nodes) => {
+      const q = latencyQuery(probe, w, nodes);
+      const t = await readThread();
+      return t ? await t.value(q) : latencySummary(readStatements, q.rows);
+    },
+    historyBody: async (node, probe, w, stepMs) => {
+      const q = historyQuery(node, probe, w, stepMs);
+      if (!q) return undefined;
+      const t = await readThread();
+      return t ? await t.body(q) : enc.encode(answerBody(readStatements, q));
+    },
+    latencyBody: async (probe, w, nodes) => {
+      const q = latencyQuery(probe, w, nodes);
+      const t = await readThread();
+      return t ? await t.body(q) : enc.encode(answerBody(readStatements, q));
     },
     probes: () => {
       const out: { node: string; probe: ReturnType<typeof probeView> }[] = [];
@@ -592,6 +602,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       if (closed) return Promise.resolve();
       closed = true;
       clearInterval(timer);
+      void thread?.then((t) => t?.close());
       try {
         checkpoint();
       } finally {

@@ -271,6 +271,28 @@ describe("openSqliteStore()", () => {
     await s.close();
   });
 
+  it("keeps a stream's sequence hole across a reopen, and opens a file written before the hole had columns", async () => {
+    const path = dbPath();
+    let s = await openSqliteStore({ path });
+    await s.ingest(batch(probes(1, 10)), T0);
+    await s.ingest(batch(probes(2 ** 40, 1)), T0);
+    await s.close();
+    s = await openSqliteStore({ path });
+    const a = await s.ingest(batch(probes(11, 5)), T0);
+    assert.deepEqual([a.ack, a.stored, a.duplicates], [15, 5, 0], "the victim's next records fill the hole after the restart");
+    await s.close();
+    // A file from before: the hole columns are added on open.
+    const old = dbPath();
+    const db = await openDatabase(old);
+    db.exec(`CREATE TABLE streams (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, acked INTEGER NOT NULL, first_seen INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL, gap INTEGER NOT NULL DEFAULT 0, spool_drops INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (agent_id, boot_id)) WITHOUT ROWID;
+      INSERT INTO streams VALUES ('upf-1', 'b1', 10, ${T0}, ${T0}, 0, 0);`);
+    db.close();
+    s = await openSqliteStore({ path: old });
+    assert.deepEqual((await s.ingest(batch(probes(11, 2)), T0)).ack, 12);
+    await s.close();
+  });
+
   it("prunes raw batches by receive time, not by the agents' clocks", async () => {
     const s = await openSqliteStore({ path: dbPath() });
     // A box that booted in 1970 before NTP: its records are dated then, received now.

@@ -121,6 +121,14 @@ export interface Store {
   history(node: string, probe: string, window: WindowQuery, stepMs: number): Promise<HistoryPoint[] | undefined>;
   /** One probe name over a window, merged across `nodes` (all nodes when omitted). */
   latency(probe: string, window: WindowQuery, nodes?: readonly string[]): Promise<LatencySummary>;
+  /**
+   * `history` with the node's summary, as the history route's JSON body (collector/read_bodies.ts),
+   * and `latency` as the latency route's: optional, for a store that answers heavy reads off the
+   * thread that ingests and serves the fleet API (collector/sqlite/read_thread.ts) and hands the
+   * bytes over without building objects on that thread. `stepMs` is echoed as asked.
+   */
+  historyBody?(node: string, probe: string, window: WindowQuery, stepMs: number): Promise<Uint8Array<ArrayBuffer> | undefined>;
+  latencyBody?(probe: string, window: WindowQuery, nodes?: readonly string[]): Promise<Uint8Array<ArrayBuffer>>;
   /** Every (node, probe) with its current view, for /metrics. */
   probes(): Promise<{ readonly node: string; readonly probe: ProbeView }[]>;
   stats(): Promise<StoreStats>;

@@ -15,6 +15,7 @@ export { platformNet } from "./net.ts";
 export { type BunHttpOptions, type BunHttpServer, startBunHttp, type StaticAnswer } from "./bun_http_serve.ts";
 export { listenTcp, type TcpServer, type TcpServerOptions } from "./node_tcp_server.ts";
 export { nativeYamlParser } from "./native_yaml.ts";
-export { type Database, openDatabase, type Row, type SqlValue, type Statement } from "./sqlite.ts";
+export { type Database, openDatabase, type OpenOptions, type Row, type SqlValue, type Statement } from "./sqlite.ts";
+export { niceThisThread } from "./thread_priority.ts";
 export { type HttpHandler, type HttpServer, serveHttp, type ServeHttpOptions } from "./serve_http.ts";
 export { type FetchFn, tlsFetch, type TlsFetchOptions } from "./tls_fetch.ts";

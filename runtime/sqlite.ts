@@ -34,21 +34,26 @@ interface NativeDb {
   close(): void;
 }
 
+export interface OpenOptions {
+  /** Open an existing file for reading only (a second connection beside the writer's). @default false */
+  readonly readonly?: boolean;
+}
+
 /**
- * Open (creating) the database file at `path` (":memory:" for a scratch one).
+ * Open (creating, unless `readonly`) the database file at `path` (":memory:" for a scratch one).
  * @throws {Error} "Cannot open SQLite database …" with the runtime's error as cause.
  */
-export async function openDatabase(path: string): Promise<Database> {
+export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   let db: NativeDb;
   try {
     if (detectRuntime() === "bun") {
       const spec = "bun:sqlite";
       const mod = (await import(spec)) as { Database: new (p: string, o: object) => NativeDb };
-      db = new mod.Database(path, { create: true });
+      db = new mod.Database(path, options.readonly ? { readonly: true } : { create: true });
     } else {
       const spec = "node:sqlite";
-      const mod = (await import(spec)) as { DatabaseSync: new (p: string) => NativeDb };
-      db = new mod.DatabaseSync(path);
+      const mod = (await import(spec)) as { DatabaseSync: new (p: string, o?: object) => NativeDb };
+      db = options.readonly ? new mod.DatabaseSync(path, { readOnly: true }) : new mod.DatabaseSync(path);
     }
   } catch (e) {
     throw new Error(`Cannot open SQLite database ${path}: ${(e as Error).message}`, { cause: e });

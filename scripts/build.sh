@@ -99,7 +99,9 @@ for t in "${targets[@]}"; do
   # default with --bytecode is cjs). --sourcemap keeps stack traces readable.
   # --no-compile-autoload-*: a binary on a box must not pick up a stray .env or bunfig.toml
   # from its working directory.
-  "$bun" build cli/main.ts --compile \
+  # collector/sqlite/read_worker.ts is the collector's read thread (a Worker): a second
+  # entrypoint, so the executable carries it (Bun's docs, bundler/executables "Worker").
+  "$bun" build cli/main.ts collector/sqlite/read_worker.ts --compile \
     --target="$(bun_target_of "$t")" \
     --compile-executable-path="$base" \
     --define "EDGEPROBE_TARGET=\"$t\"" \

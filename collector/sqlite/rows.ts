@@ -19,10 +19,11 @@ export function streamFromRow(r: Row): StreamMem {
     firstSeen: num(r.first_seen),
     lastSeen: num(r.last_seen),
     gap: num(r.gap),
+    ...(r.hole_from !== null && r.hole_from !== undefined ? { hole: { from: num(r.hole_from), to: num(r.hole_to) } } : {}),
   };
 }
 
-export const streamParams = (s: StreamMem): SqlValue[] => [s.agentId, s.bootId, s.acked, s.firstSeen, s.lastSeen, s.gap, s.drops];
+export const streamParams = (s: StreamMem): SqlValue[] => [s.agentId, s.bootId, s.acked, s.firstSeen, s.lastSeen, s.gap, s.drops, s.hole?.from ?? null, s.hole?.to ?? null];
 
 export function nodeFromRow(r: Row): NodeMem {
   return {

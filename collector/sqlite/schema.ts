@@ -9,10 +9,14 @@
  * `checkpoint.fleet_rowid` is the journal row they reflect.
  * `node_probes` holds a node's probe states as one JSON row (one write per node instead of one
  * per probe); `probes` is read once if `node_probes` is empty (databases written before it).
+ * `streams.hole_from`/`hole_to`: the stream's open sequence hole (collector/seq_admit.ts), so a
+ * restart keeps admitting the seqs an unaccounted jump skipped (SCHEMA_UPGRADES adds them to a
+ * file written before).
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS streams (agent_id TEXT NOT NULL, boot_id TEXT NOT NULL, acked INTEGER NOT NULL,
   first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gap INTEGER NOT NULL DEFAULT 0, spool_drops INTEGER NOT NULL DEFAULT 0,
+  hole_from INTEGER, hole_to INTEGER,
   PRIMARY KEY (agent_id, boot_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nodes (agent_id TEXT PRIMARY KEY, labels TEXT, version TEXT, boot_id TEXT NOT NULL,
   first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_record_at INTEGER, verdict TEXT, running INTEGER NOT NULL DEFAULT 1,
@@ -45,3 +49,9 @@ CREATE TABLE IF NOT EXISTS fleet_days (probe TEXT NOT NULL, t INTEGER NOT NULL, 
 CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), batch_rowid INTEGER NOT NULL, fleet_rowid INTEGER NOT NULL DEFAULT 0);
 INSERT OR IGNORE INTO checkpoint (id, batch_rowid, fleet_rowid) VALUES (1, 0, 0);
 `;
+
+/** Columns added after a table was first shipped: [table, column, type]; added when missing. */
+export const SCHEMA_UPGRADES: readonly (readonly [string, string, string])[] = [
+  ["streams", "hole_from", "INTEGER"],
+  ["streams", "hole_to", "INTEGER"],
+];

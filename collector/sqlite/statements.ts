@@ -4,9 +4,9 @@ import type { Database, Statement } from "../../runtime/sqlite.ts";
 export function prepareStatements(db: Database) {
   return {
     allStreams: db.prepare("SELECT * FROM streams"),
-    putStream: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap, spool_drops) VALUES (?, ?, ?, ?, ?, ?, ?)
+    putStream: db.prepare(`INSERT INTO streams (agent_id, boot_id, acked, first_seen, last_seen, gap, spool_drops, hole_from, hole_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (agent_id, boot_id) DO UPDATE SET acked = excluded.acked, last_seen = excluded.last_seen, gap = excluded.gap,
-        spool_drops = excluded.spool_drops`),
+        spool_drops = excluded.spool_drops, hole_from = excluded.hole_from, hole_to = excluded.hole_to`),
     insBatch: db.prepare("INSERT INTO batches (agent_id, boot_id, first_seq, last_seq, first_at, last_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
     journalAfter: db.prepare("SELECT rowid AS id, received_at, body FROM batches WHERE rowid > ? ORDER BY rowid"),
     maxBatch: db.prepare("SELECT coalesce(max(rowid), 0) AS id FROM batches"),
@@ -25,9 +25,7 @@ export function prepareStatements(db: Database) {
     // with the sketch blob in the key's b-tree (bun:sqlite, 30 rows per transaction).
     putMinute: db.prepare(`INSERT INTO minutes (agent_id, probe, minute, count, ok, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (agent_id, probe, minute) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
-    minutesOf: db.prepare("SELECT minute, count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute >= ? AND minute < ? ORDER BY minute"),
-    // The IN list lets SQLite use the (agent_id, probe, minute) index once per node.
-    minutesAll: db.prepare("SELECT agent_id, minute, count, ok, failures, sketch FROM minutes WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND minute >= ? AND minute < ?"),
+    // The read statements (minutes, hours, days, fleet rollups in a window) are in heavy_reads.ts.
     // Rollups: the same shape per hour and per day; `t` is the step's start.
     ...rollup(db, "hours", "Hour"),
     ...rollup(db, "days", "Day"),
@@ -54,28 +52,25 @@ export function prepareStatements(db: Database) {
   };
 }
 
-/** get/put/of/all for one rollup table (`hours` or `days`): the same columns as `minutes`, keyed by `t`. */
+/** get/put for one rollup table (`hours` or `days`): the same columns as `minutes`, keyed by `t`. */
 function rollup<T extends "hours" | "days", N extends string>(db: Database, table: T, name: N) {
   const cols = "count, ok, failures, sketch";
   return {
     [`get${name}`]: db.prepare(`SELECT ${cols} FROM ${table} WHERE agent_id = ? AND probe = ? AND t = ?`),
     [`put${name}`]: db.prepare(`INSERT INTO ${table} (agent_id, probe, t, ${cols}) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (agent_id, probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
-    [`${table}Of`]: db.prepare(`SELECT t AS minute, ${cols} FROM ${table} WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t`),
-    [`${table}All`]: db.prepare(`SELECT agent_id, t AS minute, ${cols} FROM ${table} WHERE agent_id IN (SELECT agent_id FROM nodes) AND probe = ? AND t >= ? AND t < ?`),
-  } as Record<`get${N}` | `put${N}` | `${T}Of` | `${T}All`, Statement>;
+  } as Record<`get${N}` | `put${N}`, Statement>;
 }
 
-/** get/put/of for one fleet-wide rollup table (`fleet_minutes`, `fleet_hours`, `fleet_days`). */
+/** get/put/prune for one fleet-wide rollup table (`fleet_minutes`, `fleet_hours`, `fleet_days`). */
 function fleetRollup<L extends "minutes" | "hours" | "days">(db: Database, level: L) {
   const table = `fleet_${level}`, cols = "count, ok, failures, sketch";
   return {
     [`fleetGet_${level}`]: db.prepare(`SELECT ${cols} FROM ${table} WHERE probe = ? AND t = ?`),
     [`fleetPut_${level}`]: db.prepare(`INSERT INTO ${table} (probe, t, ${cols}) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (probe, t) DO UPDATE SET count = excluded.count, ok = excluded.ok, failures = excluded.failures, sketch = excluded.sketch`),
-    [`fleetOf_${level}`]: db.prepare(`SELECT t AS minute, ${cols} FROM ${table} WHERE probe = ? AND t >= ? AND t < ?`),
     [`fleetPrune_${level}`]: db.prepare(`DELETE FROM ${table} WHERE t < ?`),
-  } as Record<`fleetGet_${L}` | `fleetPut_${L}` | `fleetOf_${L}` | `fleetPrune_${L}`, Statement>;
+  } as Record<`fleetGet_${L}` | `fleetPut_${L}` | `fleetPrune_${L}`, Statement>;
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;

@@ -3,8 +3,10 @@
  * uplinks in their own processes, each with its own token) sending 2,000 records each, and an
  * attacker who holds the shared agent token and no read credentials. Every attack gets its 4xx or
  * hits its limit; the collector's RSS stays bounded; every honest record is stored exactly once;
- * the fleet API answers a NOC client within 2x its idle p99 while the attacks run.
- * Ports 30200 (collector). Run: bun test tests/collector/hostile_agent_test.ts
+ * the fleet API answers a NOC client within 2x its idle p99 while the attacks run and 20 clients
+ * hammer the heaviest admitted read (a 30-day history at 5-minute steps of a node seeded with 29
+ * days of minutes: 41,760 rows, ~100 ms of CPU each, answered in the collector's read thread).
+ * The collector listens on a free port (port 0). Run: bun test --timeout 180000 tests/collector/hostile_agent_test.ts
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Child, sleep, startChild } from "../_util/process.ts";
 import { storedRecords } from "../telemetry/_procs.ts";
+import { seedHistory } from "../../bench/_history_seed.ts";
 import { READ_ROUTE_SAMPLES as READ_ROUTES } from "../../collector/read_routes.ts";
 import {
   batchOf,
@@ -33,8 +36,6 @@ import {
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const BUN = join(ROOT, "node_modules/.bin/bun");
-const PORT = 30200;
-const URL_ = `http://127.0.0.1:${PORT}`;
 const SHARED = "shared-agent-token-stolen-0123";
 const HONEST = { "honest-a": "honest-a-token-0123456789ab", "honest-b": "honest-b-token-0123456789ab" } as const;
 /** The read token the misbehaving clients hold (a dashboard gone mad, a leaked token). */
@@ -42,12 +43,20 @@ const VIEWER = "noc-viewer-token-0123456789ab";
 /** The NOC engineer's own token, whose view of the fleet API is measured. */
 const NOC = "noc-engineer-token-0123456789";
 const RECORDS = 2000;
+/** The heaviest read the limits admit (docs/security.md "Bounded reads"): 8,352 points from 41,760 minute rows. */
+/** Long enough to last through every attack and both measurements under attack (asserted). */
+const HAMMER_MS = 25_000;
+const HEAVIEST = "/api/v1/nodes/hist-0/probes/p0/history?from=-720h&step=5m";
+/** Allowance on the fleet API's p99 goal for this machine's noise (measured; see its use). */
+const NOISE_MS = 2;
 /** The bound this suite holds the collector to, stated in docs/security.md. */
 const RSS_BOUND_MIB = 256;
 
 describe("hostile agent against a real collector", () => {
   let dir: string;
   let collector: Child;
+  let URL_ = "";
+  let PORT = 0;
   const agents: Record<string, Child> = {};
   const boots: Record<string, string> = {};
   const rss: number[] = [];
@@ -59,14 +68,14 @@ describe("hostile agent against a real collector", () => {
     assert.equal(res.status, 200);
     return performance.now() - t;
   };
-  const fleetP99 = async (n: number) => {
+  const fleetSamples = async (n: number) => {
     const s: number[] = [];
     // Paced at about 100 a second, within limits.requestsPerSecond: a person's dashboard, not a flood.
     for (let i = 0; i < n; i++) {
       s.push(await fleetGet());
       await sleep(10);
     }
-    return p99(s);
+    return s;
   };
 
   // Ingest as a sequential sender sees it: records per second over `batches` batches of 50, each
@@ -84,14 +93,17 @@ describe("hostile agent against a real collector", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "ep-hostile-"));
     const cfg = join(dir, "collector.json");
+    // Two nodes with 29 days of minutes, so the heaviest read has its rows to read.
+    await seedHistory({ path: join(dir, "collector.db"), nodes: 2, days: 29 });
     writeFileSync(cfg, JSON.stringify({
-      listen: `127.0.0.1:${PORT}`,
+      listen: "127.0.0.1:0",
       auth: { tokens: HONEST, sharedToken: SHARED, apiTokens: { leaked: { token: VIEWER }, noc: { token: NOC } } },
       store: { path: join(dir, "collector.db") },
       limits: { maxNodes: 40, maxProbesPerAgent: 100, idleTimeout: "5s", maxSseQueueBytes: "64KiB", requestsPerSecond: 200 },
     }));
     collector = startChild(BUN, ["cli/main.ts", "collector", "--config", cfg], { cwd: ROOT });
-    await collector.waitFor(/collector listening on/, 15_000);
+    URL_ = (await collector.waitFor(/collector listening on \S+/, 15_000)).slice("collector listening on ".length);
+    PORT = Number(new URL(URL_).port);
     rssTimer = setInterval(async () => rss.push(await rssMiB(collector.pid).catch(() => NaN)), 200);
   });
 
@@ -112,14 +124,15 @@ describe("hostile agent against a real collector", () => {
     }
     await agents["honest-a"].waitFor(/appended 50\b/, 10_000);
     // "Idle": the honest agents sending, no attack.
-    const idleP99 = await fleetP99(400);
+    const idleBefore = await fleetSamples(300);
     const idleIngest = await ingestRate(40);
 
     // Background pressure for the whole attack: 20 clients hammering the heaviest read (in a
     // process of their own), stalled event streams, idle and slowloris connections.
     // At the lowest CPU priority: a real attacker's clients run on their own machines, and on this
     // 2-core box their client-side work would otherwise be charged to the collector's answers.
-    const hammer = startChild("nice", ["-n", "19", BUN, "tests/collector/_hammer.ts", JSON.stringify({ url: URL_, token: VIEWER, clients: 20, ms: 15_000 })], { cwd: ROOT });
+    const hammer = startChild("nice", ["-n", "19", BUN, "tests/collector/_hammer.ts", JSON.stringify({ url: URL_, token: VIEWER, clients: 20, ms: HAMMER_MS, path: HEAVIEST })], { cwd: ROOT });
+    const hammerEnds = performance.now() + HAMMER_MS;
     const stalled = stalledSse(PORT, 30, VIEWER);
     const idle = await idleConnections(PORT, 300);
     const slow = slowloris(PORT, 100, 1000);
@@ -134,6 +147,8 @@ describe("hostile agent against a real collector", () => {
     results.ackPoison2pow52 = await post(URL_, jumpBatch("honest-a", boots["honest-a"], 2 ** 52, now), SHARED);
     results.ackJump2pow40 = await post(URL_, jumpBatch("honest-b", boots["honest-b"], 2 ** 40, now), SHARED);
     results.yearFarFuture = await post(URL_, farFuture("evil-time", now), SHARED);
+    // The all-fleet 30-day latency query: refused by maxQueryRows (nodes × minutes of the window).
+    results.allFleet30dLatency = await fetch(`${URL_}/api/v1/probes/p0/latency?from=-720h`, { headers: { authorization: `Bearer ${VIEWER}` } }).then(async (r) => (await r.arrayBuffer(), r.status));
     results.nulInAgentId = await post(URL_, batchOf("evil\u0000id", [{ seq: 1, type: "agent-stop", at: now, reason: "x" }]), SHARED);
     results.hugeProbeName = await post(URL_, hugeProbeName("evil-name", now), SHARED);
     results.tooManyProbes = await post(URL_, distinctProbes("evil-probes", 101, now), SHARED);
@@ -150,9 +165,10 @@ describe("hostile agent against a real collector", () => {
       logins.push(res.status);
     }
     // The NOC's view while all of that pressure is still on.
-    const attackP99 = await fleetP99(400);
+    const attackP99 = p99(await fleetSamples(400));
     const attackIngest = await ingestRate(40);
-    const heavy = JSON.parse(await hammer.waitFor(/\{[^\n]*\}/, 20_000)) as Record<string, number>;
+    const measuredUnderHammer = performance.now() < hammerEnds;
+    const heavy = JSON.parse(await hammer.waitFor(/\{[^\n]*\}/, HAMMER_MS + 5000)) as Record<string, number>;
     const openIdleAt = idle.open();
     await sleep(13_000);
     const openIdleAfter = idle.open();
@@ -160,12 +176,19 @@ describe("hostile agent against a real collector", () => {
     stalled.close();
     idle.close();
     slow.close();
+    // Idle again, the attack over (the honest agents still sending): the idle p99 is taken over
+    // both idle windows, before and after the attack, so a change in this shared machine's
+    // background load during the run is not charged to the attack (two idle windows a minute
+    // apart measured 1.7-2.4 ms and 3.6-6.1 ms p99 with the same p50, 0.6-0.7 ms: bench:reads,
+    // docs/security.md "Bounded reads").
+    const idleAfter = await fleetSamples(300);
+    const idleP99 = p99([...idleBefore, ...idleAfter]);
 
     console.log(`hostile: ${JSON.stringify(results)}`);
     console.log(`hostile: new node ids: ${nodeStatuses.filter((s) => s === 200).length} accepted, then ${nodeStatuses.filter((s) => s === 403).length} × 403; reads without credentials ${[...new Set(reads)]}; logins ${logins.join(",")}`);
-    console.log(`hostile: 20 clients hammering all-fleet latency got ${JSON.stringify(heavy)}; idle connections ${heldAtStart[0]} open at start, ${openIdleAt} after the attacks, ${openIdleAfter} 13 s later; slowloris ${heldAtStart[1]} → ${openSlowAfter}`);
+    console.log(`hostile: 20 clients hammering a 30-day history at 5-minute steps got ${JSON.stringify(heavy)}; idle connections ${heldAtStart[0]} open at start, ${openIdleAt} after the attacks, ${openIdleAfter} 13 s later; slowloris ${heldAtStart[1]} → ${openSlowAfter}`);
     console.log(`hostile: ingest ${idleIngest.toFixed(0)} records/s idle, ${attackIngest.toFixed(0)} under attack (one sequential sender, 50-record batches)`);
-    console.log(`hostile: fleet API p99 idle ${idleP99.toFixed(1)} ms, under attack ${attackP99.toFixed(1)} ms; RSS idle ${idleRss.toFixed(0)} MiB, max ${Math.max(...rss.filter(Number.isFinite)).toFixed(0)} MiB`);
+    console.log(`hostile: fleet API p99 idle ${idleP99.toFixed(1)} ms (before ${p99(idleBefore).toFixed(1)}, after ${p99(idleAfter).toFixed(1)}), under attack ${attackP99.toFixed(1)} ms (${(attackP99 / idleP99).toFixed(2)}x, goal 2x ${attackP99 <= 2 * idleP99 ? "met" : "NOT met"}); RSS idle ${idleRss.toFixed(0)} MiB, max ${Math.max(...rss.filter(Number.isFinite)).toFixed(0)} MiB`);
 
     assert.deepEqual(results, {
       sharedValueBomb: 400,
@@ -174,6 +197,7 @@ describe("hostile agent against a real collector", () => {
       ackPoison2pow52: 400,
       ackJump2pow40: 200, // accepted as a hole: honest-b's records still land (checked below)
       yearFarFuture: 200, // stored at the receive time, counted (checked below)
+      allFleet30dLatency: 400,
       nulInAgentId: 400,
       hugeProbeName: 400,
       tooManyProbes: 400,
@@ -185,17 +209,18 @@ describe("hostile agent against a real collector", () => {
     assert.deepEqual([...new Set(reads)], [401]);
     assert.deepEqual(logins.slice(0, 10), new Array(10).fill(401));
     assert.deepEqual(logins.slice(10), [429, 429]);
-    assert.ok((heavy["400"] ?? 0) > 0, "the all-fleet 30-day latency query is refused (maxQueryRows)");
+    assert.ok((heavy["200"] ?? 0) > 0, `the heaviest admitted read is answered while hammered: ${JSON.stringify(heavy)}`);
     assert.deepEqual(heldAtStart, [300, 100], "the idle and slowloris connections were made");
     assert.equal(openIdleAfter, 0, "idle connections are closed");
     assert.equal(openSlowAfter, 0, "slowloris connections are closed");
     const maxRss = Math.max(...rss.filter(Number.isFinite));
     assert.ok(maxRss < RSS_BOUND_MIB, `collector RSS peaked at ${maxRss} MiB (bound ${RSS_BOUND_MIB})`);
-    // The goal is 2× idle; it is NOT reliably met: in two clean-clone CI runs of the whole suite the
-    // p99 under attack was 6.5 and 7.0 ms against 2.6 and 3.0 ms idle (alone: 2.4-3.0 vs 2.6-2.8),
-    // because the heavy reads that are admitted run on the collector's one thread (docs/security.md
-    // "What is left"). The bound asserted here catches a stall, not the goal.
-    assert.ok(attackP99 <= Math.max(2 * idleP99, idleP99 + 10), `fleet API p99 ${attackP99.toFixed(1)} ms under attack vs ${idleP99.toFixed(1)} ms idle`);
+    // The goal (docs/security.md "Bounded reads"): heavy reads run in the collector's read thread
+    // (collector/sqlite/read_thread.ts), so they do not hold the thread that answers this.
+    assert.ok(measuredUnderHammer, "the fleet API and ingest were measured while the hammer ran");
+    // NOISE_MS: on this shared 2-core box the idle p99 itself moves between two idle windows of
+    // one run by 0.6, 1.7 and 3.2 ms (three runs, 2026-11-30); 2 ms is below that spread.
+    assert.ok(attackP99 <= 2 * idleP99 + NOISE_MS, `fleet API p99 ${attackP99.toFixed(1)} ms under attack vs ${idleP99.toFixed(1)} ms idle (goal 2x, + ${NOISE_MS} ms noise)`);
     assert.ok(attackIngest >= idleIngest / 2, `ingest ${attackIngest.toFixed(0)} records/s under attack vs ${idleIngest.toFixed(0)} idle`);
 
     // The honest agents finish and every one of their records is stored exactly once.

@@ -1,0 +1,79 @@
+/**
+ * @module The read thread's entry (a web Worker; collector/sqlite/read_thread.ts starts it): opens
+ * the store's file read-only on a connection of its own (WAL: readers see the last commit and
+ * never block the writer, https://www.sqlite.org/wal.html) and answers heavy queries
+ * (collector/sqlite/heavy_reads.ts) one at a time, so their CPU is spent off the ingest thread.
+ *
+ * Messages in: `{ open: path }` once, then `{ id, q, as }`; out: `{ ready: true }` or
+ * `{ failed: message }`, then `{ id, body }` (JSON bytes, transferred), `{ id, value }` or
+ * `{ id, error }`.
+ */
+import { openDatabase } from "../../runtime/sqlite.ts";
+import { niceThisThread } from "../../runtime/thread_priority.ts";
+import { answerBody, type HeavyQuery, historyPoints, latencySummary, type ReadStatements, prepareReadStatements } from "./heavy_reads.ts";
+
+interface Port {
+  onmessage: ((e: MessageEvent) => void) | null;
+  postMessage(m: unknown, transfer?: Transferable[]): void;
+}
+const port = globalThis as unknown as Port;
+let stmts: ReadStatements | undefined;
+const READ_THREAD_NICE = 10;
+/** The most of one core the read thread takes (see drain). */
+const READ_THREAD_CPU_SHARE = 0.5;
+const enc = new TextEncoder();
+
+type Ask = { id: number; q: HeavyQuery; as: "body" | "value" };
+const queue: Ask[] = [];
+let running = false;
+
+function answer({ id, q, as }: Ask): void {
+  try {
+    if (!stmts) throw new Error("Cannot answer a read: the read thread has no database open");
+    if (as === "body") {
+      const body = enc.encode(answerBody(stmts, q));
+      port.postMessage({ id, body }, [body.buffer]);
+    } else {
+      port.postMessage({ id, value: q.kind === "history" ? historyPoints(stmts, q) : latencySummary(stmts, q.rows) });
+    }
+  } catch (err) {
+    port.postMessage({ id, error: (err as Error).message });
+  }
+}
+
+/**
+ * One read at a time, each followed by a pause as long as it ran: the thread uses at most
+ * READ_THREAD_CPU_SHARE of a core however many reads wait (they queue behind the admission gate,
+ * collector/read_limits.ts). Measured with bench:reads on a shared 2-core box: run back to back,
+ * the thread and the garbage collection it causes took ~120 % of a core; paced, ~67 %.
+ */
+async function drain(): Promise<void> {
+  if (running) return;
+  running = true;
+  while (queue.length > 0) {
+    const t0 = performance.now();
+    answer(queue.shift()!);
+    const ran = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, ran * (1 / READ_THREAD_CPU_SHARE - 1)));
+  }
+  running = false;
+}
+
+port.onmessage = async (e: MessageEvent) => {
+  const m = e.data as { open?: string } & Partial<Ask>;
+  if (m.open !== undefined) {
+    // Below the ingest thread: when both want the CPU, ingest and the fleet API win, and heavy
+    // reads wait (their admission queue is bounded, collector/read_limits.ts). CFS gives nice 10
+    // about a tenth of the weight of nice 0 (sched(7)).
+    niceThisThread(READ_THREAD_NICE);
+    try {
+      stmts = prepareReadStatements(await openDatabase(m.open, { readonly: true }));
+      port.postMessage({ ready: true });
+    } catch (err) {
+      port.postMessage({ failed: (err as Error).message });
+    }
+    return;
+  }
+  queue.push(m as Ask);
+  void drain();
+};
