@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addValue, deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch } from "./sketch.ts";
+import { addDense, addValue, denseToSketch, deserializeSketch, mergeInto, mergeIntoDense, newDenseSketch, newSketch, quantile, RELATIVE_ERROR, serializeDense, serializeSketch } from "./sketch.ts";
 
 const exact = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))];
 const within = (est: number, truth: number) => truth === 0 ? est === 0 : Math.abs(est - truth) / truth <= RELATIVE_ERROR + 1e-12;
@@ -53,5 +53,31 @@ describe("latency sketch", () => {
   it("quantile() of an empty sketch is undefined and deserializeSketch() rejects odd bytes", () => {
     assert.equal(quantile(newSketch(), 0.5), undefined);
     assert.throws(() => deserializeSketch(new Uint8Array(5)), RangeError);
+  });
+
+  it("a dense sketch holds the same histogram as a Map sketch, growing either way (property)", () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })), { minLength: 0, maxLength: 200 }), fc.array(fc.integer({ min: 1, max: 10_000 }), { maxLength: 20 }), (xs, seed) => {
+      const s = newSketch(), d = newDenseSketch();
+      for (const x of xs) (addValue(s, x), addDense(d, x));
+      // A stored aggregate merged in, as a slot loaded from its row.
+      const stored = newSketch();
+      for (const x of seed) addValue(stored, x);
+      mergeInto(s, stored);
+      mergeIntoDense(d, stored);
+      const back = denseToSketch(d);
+      assert.equal(back.count, s.count);
+      assert.equal(back.zero, s.zero);
+      assert.deepEqual(new Map([...back.buckets].sort((a, b) => a[0] - b[0])), new Map([...s.buckets].sort((a, b) => a[0] - b[0])));
+      const bytes = deserializeSketch(serializeDense(d));
+      assert.deepEqual([bytes.count, bytes.zero, bytes.buckets.size], [s.count, s.zero, s.buckets.size]);
+      for (const [i, c] of s.buckets) assert.equal(bytes.buckets.get(i), c);
+    }), { numRuns: 300 });
+  });
+
+  it("a dense sketch's widest span is bounded by the latency range (a hostile spread)", () => {
+    const d = newDenseSketch();
+    for (const v of [1, 2 ** 53]) addDense(d, v);
+    assert.ok(d.counts.length < 1900, `${d.counts.length} buckets`);
+    assert.equal(d.count, 2);
   });
 });

@@ -21,12 +21,11 @@
 import { type Database, openDatabase, type Row } from "../runtime/sqlite.ts";
 import type { Batch } from "../telemetry/record.ts";
 import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
-import { mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeSketch } from "./sketch.ts";
+import { mergeInto, newSketch, quantile, RELATIVE_ERROR, serializeDense } from "./sketch.ts";
 import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
 import {
   applyBatch,
   applyFleet,
-  compactSlot,
   DAY,
   HOUR,
   type Level,
@@ -47,7 +46,6 @@ import {
   eventFromRow,
   groupCommit,
   minuteFromRow,
-  minuteParams,
   nodeFromRow,
   nodeParams,
   num,
@@ -56,6 +54,7 @@ import {
   probesFromJson,
   probesJson,
   SCHEMA,
+  slotParams,
   streamFromRow,
   streamParams,
 } from "./sqlite/mod.ts";
@@ -313,9 +312,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       for (const [put, slots] of [[q.putMinute, p.minutes], [q.putHour, p.hours.slots], [q.putDay, p.days.slots]] as const) {
         for (const [t, slot] of slots) {
           if (!slot.dirty) continue;
-          const agg = slotAgg(slot);
-          put.run(...minuteParams(p.node, p.name, t, agg));
-          compactSlot(slot, agg);
+          put.run(...slotParams(p.node, p.name, t, slot));
         }
       }
     }
@@ -361,9 +358,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       for (const level of ["minutes", "hours", "days"] as const) {
         for (const [t, slot] of f[level].slots) {
           if (!slot.dirty) continue;
-          const agg = slotAgg(slot);
-          fleetPut[level].run(name, t, agg.count, agg.ok, JSON.stringify(agg.failures), serializeSketch(agg.sketch));
-          compactSlot(slot, agg);
+          fleetPut[level].run(name, t, slot.count, slot.ok, JSON.stringify(slot.failures ?? {}), serializeDense(slot.hist));
         }
       }
     }
