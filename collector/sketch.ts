@@ -97,7 +97,7 @@ export function deserializeSketch(bytes: Uint8Array): Sketch {
  * and each value one array increment, where raw latencies cost 8+ bytes each until folded into a
  * serialized sketch, and each fold a Map built and dropped (measured: docs/scale-out.md, RSS at
  * 10,000 agents). Its widest span is bounded by the latency range itself: a µs value up to 2^53
- * is bucket ≤ 1,823, so a hostile spread costs at most ~7 KB per open bucket.
+ * is bucket ≤ 1,837, so a hostile spread costs at most ~7.4 KB per open bucket.
  */
 export interface DenseSketch {
   zero: number;
@@ -107,23 +107,29 @@ export interface DenseSketch {
 }
 
 const EMPTY = new Uint32Array(0);
+/** One past the bucket of 2^53 µs (1,837 at α = 1 %): the widest span a slot can need, with 8 below 1 µs. */
+const TOP = bucketIndex(2 ** 53) + 1;
 
 export function newDenseSketch(): DenseSketch {
   return { zero: 0, count: 0, lo: 0, counts: EMPTY };
 }
 
-/** Make room for bucket i (grows by at least 16 buckets, so a drifting latency grows rarely). */
+/**
+ * Make room for bucket i: the first value gets 48 buckets around it (±24: ×1.6 either way at
+ * α = 1 %), and the span at least doubles when it grows, so a slot grows a few times at most.
+ */
 function reach(d: DenseSketch, i: number): void {
   const c = d.counts;
   if (c.length === 0) {
-    d.lo = i - 8;
-    d.counts = new Uint32Array(24);
+    d.lo = Math.max(-8, Math.min(i - 24, TOP - 48));
+    d.counts = new Uint32Array(48);
     return;
   }
   const hi = d.lo + c.length;
   if (i >= d.lo && i < hi) return;
-  const lo = i < d.lo ? Math.min(i - 8, d.lo - 16) : d.lo;
-  const top = i >= hi ? Math.max(i + 9, hi + 16) : hi;
+  // Doubling stays within [-8, TOP): whole µs from 1 to 2^53 are buckets 0..TOP-1.
+  const lo = i < d.lo ? Math.min(i, Math.max(-8, Math.min(i - 8, d.lo - c.length))) : d.lo;
+  const top = i >= hi ? Math.max(i + 1, Math.min(TOP, Math.max(i + 9, hi + c.length))) : hi;
   const next = new Uint32Array(top - lo);
   next.set(c, d.lo - lo);
   d.lo = lo;
