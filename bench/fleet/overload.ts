@@ -197,8 +197,10 @@ export async function overloadAtTwice(o: OverloadOptions) {
       const end = await sim.drain(AbortSignal.timeout(o.drainTimeoutMs));
       const drainMs = Math.round(performance.now() - t);
       const m = await metrics(c.url);
+      // The same fleet-API request once the collector is idle again (every node loaded), for comparison.
+      const idle = await sampleApi(c.url, 20, 100);
       return {
-        speed: +speed.toFixed(2), ...w, storedVsCapacity: +(w.storedPerSec / C).toFixed(2), fleetApiMs: fleetApi, rssMiB: rss,
+        speed: +speed.toFixed(2), ...w, storedVsCapacity: +(w.storedPerSec / C).toFixed(2), fleetApiMs: fleetApi, fleetApiIdleMs: idle, rssMiB: rss,
         drain: {
           backlogRecords: backlog, ms: drainMs, pending: end.pending, generated: end.generated, acked: end.acked, dropped: end.dropped,
           collectorStored: m.records, collectorDuplicates: m.duplicates, collectorBatches: m.batches,
@@ -210,6 +212,6 @@ export async function overloadAtTwice(o: OverloadOptions) {
       ac.abort();
     }
   });
-  o.log?.(`twice: offered ${twice.offeredPerSec}/s, stored ${twice.storedPerSec}/s = ${twice.storedVsCapacity} C; fleet API p99 ${twice.fleetApiMs.p99} ms; drain ${twice.drain.ms} ms`);
+  o.log?.(`twice: offered ${twice.offeredPerSec}/s, stored ${twice.storedPerSec}/s = ${twice.storedVsCapacity} C; fleet API p99 ${twice.fleetApiMs.p99} ms (idle after: ${twice.fleetApiIdleMs.p99} ms); drain ${twice.drain.ms} ms`);
   return { cores: o.cores, agents: o.agents, probesPerAgent: o.probes, measuredSec: o.measureMs / 1000, capacity: cap, twice };
 }
