@@ -13,6 +13,9 @@
  * at their real intervals (~16,000 records/s): the collector's CPU share and RSS.
  * in-process: the ingest handler without a socket (decode, store, aggregate, ack) on CPU time.
  * retention: a year of daily rollups for 10,000 nodes; history and latency over long windows timed.
+ * overload: the collector held to a quarter core (cgroup CPU quota), its capacity C measured, then
+ * offered 2 × C: records stored per second against C, shedding, the fleet API's answer times, the
+ * drain once the load drops, every record stored once (bench/fleet/overload.ts).
  * jetstream: 1, 2 and 3 JetStream collector processes on one nats-server, the same simulated
  * load: records/s and the cluster's CPU per record, each against one collector's
  * (bench/fleet/jetstream.ts; docs/scale-out.md).
@@ -27,6 +30,7 @@ import { startSimulation, type SimulationStats } from "../simulate/mod.ts";
 import { cpuSeconds, rssMiB, startCollectorProcess } from "./fleet/_proc.ts";
 import { inProcessIngest } from "./fleet/in_process.ts";
 import { retentionQueries } from "./fleet/retention.ts";
+import { overloadAtTwice } from "./fleet/overload.ts";
 import { jetstreamScaleOut } from "./fleet/jetstream.ts";
 import { dashboardSection, runDashboardBench } from "./fleet_dashboard.ts";
 
@@ -96,6 +100,16 @@ export const SECTIONS: Section[] = [
         await feedOne("capacity: 10,000 agents × 30 probes at 4x", 0, { agents: 10_000, probes: 30, speed: 4 }, 8000, quick ? 8000 : 15_000),
         await feedOne("steady: 10,000 agents × 10 probes", 0, { agents: 10_000, probes: 10, speed: 1 }, 8000, quick ? 8000 : 15_000),
       ],
+    }),
+  },
+  {
+    // A quarter of a core for the collector, so the simulator (the other core) can offer twice it.
+    name: "overload",
+    run: async () => ({
+      overload: await overloadAtTwice({
+        cores: 0.25, agents: 2000, probes: 10, capacityOffer: 50_000, warmMs: quick ? 6000 : 8000, measureMs: quick ? 8000 : 15_000,
+        drainTimeoutMs: 120_000, maxIngestInFlight: 32, log: (l) => console.error(`overload: ${l}`),
+      }),
     }),
   },
   {

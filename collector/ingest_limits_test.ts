@@ -13,6 +13,28 @@ describe("createIngestGuard()", () => {
   it("accepts what an honest agent sends", () => {
     assert.deepEqual(guard().check(batch([probe(1), probe(2, "n3", { facts: { peer: "smf-1" } })]), NOW), { clamped: 0 });
   });
+  it("checks each name and kind once, and still refuses a bad one after many good ones", () => {
+    const g = guard();
+    // 70 valid kinds fill the bounded cache of checked kinds; the 71st, bad, is still refused.
+    for (let i = 0; i < 70; i++) {
+      const b = batch([probe(1, "n4", { kind: `k${i}` })], `upf-${i}`);
+      assert.equal(g.check(b, NOW).violation, undefined);
+      g.accepted(b);
+    }
+    assert.match(g.check(batch([probe(1, "n4", { kind: "Bad kind" })], "upf-0"), NOW).violation!.detail, /probe kind "Bad kind"/);
+    // A known agent's known name passes without a new pattern test; an unknown bad name beside it is refused.
+    assert.match(g.check(batch([probe(2, "n4"), probe(3, "n4 evil")], "upf-0"), NOW).violation!.detail, /record seq 3: probe name "n4 evil"/);
+    // A batch with only known names adds nothing; one with a new name adds it.
+    const known = batch([probe(4, "n4")], "upf-0");
+    assert.equal(g.check(known, NOW).violation, undefined);
+    g.accepted(known);
+    const fresh = batch([probe(5, "n5")], "upf-0");
+    assert.equal(g.check(fresh, NOW).violation, undefined);
+    g.accepted(fresh);
+    const g1 = guard({ maxProbesPerAgent: 2 });
+    g1.accepted(batch([probe(1, "a"), probe(2, "b")], "x"));
+    assert.match(g1.check(batch([probe(3, "a"), probe(4, "c")], "x"), NOW).violation!.detail, /maxProbesPerAgent = 2/);
+  });
   it("refuses names the agent config would refuse, with 400 bad-name", () => {
     const g = guard();
     for (const [b, re] of [

@@ -13,7 +13,7 @@
  */
 import type { Facts } from "../telemetry/record.ts";
 import type { BatchDelta, MinuteAgg, MinuteDelta } from "./batch_aggregate.ts";
-import { addValue, deserializeSketch, newSketch, serializeSketch } from "./sketch.ts";
+import { addDense, type DenseSketch, denseToSketch, mergeIntoDense, newDenseSketch } from "./sketch.ts";
 import type { SeqHole, StreamSeq } from "./seq_admit.ts";
 import type { LastResult, NodeSummary, ProbeView } from "./store.ts";
 
@@ -55,44 +55,37 @@ export interface NodeMem {
 }
 
 /**
- * One probe's minute in memory. Latencies stay raw until the slot is written or queried (a
- * minute holds 12 results of a 5 s probe): a sketch per open minute measured ~3 KB of heap per
- * probe at 300,000 probes, raw numbers a tenth of it. `base` is the serialized sketch of what
- * was already folded in.
+ * One probe's minute, hour or day in memory while it is open: outcome counts and a dense latency
+ * histogram (collector/sketch.ts DenseSketch). Raw latencies folded every 256 values into a
+ * serialized sketch measured ~4 KB per probe for its open minute, hour and day (552 MiB at
+ * 10,000 agents × 10 probes); the dense counts take a few hundred bytes per open bucket and one
+ * increment per value (docs/scale-out.md has the before and after).
  */
 export interface MinuteSlot {
   count: number;
   ok: number;
   failures: Record<string, number> | undefined;
-  base: Uint8Array | undefined;
-  latencies: number[];
+  readonly hist: DenseSketch;
   dirty: boolean;
 }
 
 export function slotFromAgg(a: MinuteAgg): MinuteSlot {
-  return { count: a.count, ok: a.ok, failures: a.failures, base: serializeSketch(a.sketch), latencies: [], dirty: false };
+  const hist = newDenseSketch();
+  mergeIntoDense(hist, a.sketch);
+  return { count: a.count, ok: a.ok, failures: a.failures, hist, dirty: false };
 }
 
 /** The slot as an aggregate (a fresh sketch: the caller may keep or merge it). */
 export function slotAgg(s: MinuteSlot): MinuteAgg {
-  const sketch = s.base ? deserializeSketch(s.base) : newSketch();
-  for (const v of s.latencies) addValue(sketch, v);
-  return { count: s.count, ok: s.ok, failures: s.failures ?? {}, sketch };
-}
-
-/** Fold the raw latencies into `base` (after the slot was written, or to bound its size). */
-export function compactSlot(s: MinuteSlot, agg: MinuteAgg = slotAgg(s)): void {
-  s.base = serializeSketch(agg.sketch);
-  s.latencies = [];
+  return { count: s.count, ok: s.ok, failures: s.failures ?? {}, sketch: denseToSketch(s.hist) };
 }
 
 function addToSlot(s: MinuteSlot, d: MinuteDelta): void {
   s.count += d.count;
   s.ok += d.ok;
   for (const k in d.failures) (s.failures ??= {})[k] = (s.failures[k] ?? 0) + d.failures[k];
-  for (const v of d.latencies) s.latencies.push(v);
-  // A late burst (a partition's backlog) into one minute: keep memory bounded.
-  if (s.latencies.length > 256) compactSlot(s);
+  const lat = d.latencies;
+  for (let i = 0; i < lat.length; i++) addDense(s.hist, lat[i]);
 }
 
 export interface ProbeMem {
@@ -253,7 +246,7 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
   return changed;
 }
 
-const emptySlot = (): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, base: undefined, latencies: [], dirty: false });
+const emptySlot = (): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, hist: newDenseSketch(), dirty: false });
 
 function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: (t: number) => MinuteAgg | undefined): void {
   let slot = l.slots.get(t);

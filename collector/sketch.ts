@@ -109,3 +109,94 @@ export function deserializeSketch(bytes: Uint8Array): Sketch {
   }
   return s;
 }
+
+/**
+ * An open bucket's histogram, kept mutable and compact: counts of consecutive bucket indices
+ * from `lo` in one Uint32Array (4 bytes a bucket). One probe's latencies sit in a narrow band
+ * (a factor of 10 is ~116 buckets at α = 1 %), so an open hour or day costs a few hundred bytes
+ * and each value one array increment, where raw latencies cost 8+ bytes each until folded into a
+ * serialized sketch, and each fold a Map built and dropped (measured: docs/scale-out.md, RSS at
+ * 10,000 agents). Its widest span is bounded by the latency range itself: a µs value up to 2^53
+ * is bucket ≤ 1,837, so a hostile spread costs at most ~7.4 KB per open bucket.
+ */
+export interface DenseSketch {
+  zero: number;
+  count: number;
+  lo: number;
+  counts: Uint32Array;
+}
+
+const EMPTY = new Uint32Array(0);
+/** One past the bucket of 2^53 µs (1,837 at α = 1 %): the widest span a slot can need, with 8 below 1 µs. */
+const TOP = bucketIndex(2 ** 53) + 1;
+
+export function newDenseSketch(): DenseSketch {
+  return { zero: 0, count: 0, lo: 0, counts: EMPTY };
+}
+
+/**
+ * Make room for bucket i: the first value gets 48 buckets around it (±24: ×1.6 either way at
+ * α = 1 %), and the span at least doubles when it grows, so a slot grows a few times at most.
+ */
+function reach(d: DenseSketch, i: number): void {
+  const c = d.counts;
+  if (c.length === 0) {
+    d.lo = Math.max(-8, Math.min(i - 24, TOP - 48));
+    d.counts = new Uint32Array(48);
+    return;
+  }
+  const hi = d.lo + c.length;
+  if (i >= d.lo && i < hi) return;
+  // Doubling stays within [-8, TOP): whole µs from 1 to 2^53 are buckets 0..TOP-1.
+  const lo = i < d.lo ? Math.min(i, Math.max(-8, Math.min(i - 8, d.lo - c.length))) : d.lo;
+  const top = i >= hi ? Math.max(i + 1, Math.min(TOP, Math.max(i + 9, hi + c.length))) : hi;
+  const next = new Uint32Array(top - lo);
+  next.set(c, d.lo - lo);
+  d.lo = lo;
+  d.counts = next;
+}
+
+export function addDense(d: DenseSketch, v: number, n = 1): void {
+  d.count += n;
+  if (v <= 0) {
+    d.zero += n;
+    return;
+  }
+  const i = bucketIndex(v);
+  if (i < d.lo || i >= d.lo + d.counts.length) reach(d, i);
+  d.counts[i - d.lo] += n;
+}
+
+export function mergeIntoDense(d: DenseSketch, s: Sketch): void {
+  d.zero += s.zero;
+  d.count += s.zero;
+  for (const [i, c] of s.buckets) {
+    reach(d, i);
+    d.counts[i - d.lo] += c;
+    d.count += c;
+  }
+}
+
+/** The same histogram as a Sketch (a fresh one: the caller may keep or merge it). */
+export function denseToSketch(d: DenseSketch): Sketch {
+  const s: Sketch = { zero: d.zero, count: d.count, buckets: new Map() };
+  const c = d.counts;
+  for (let j = 0; j < c.length; j++) if (c[j] !== 0) s.buckets.set(d.lo + j, c[j]);
+  return s;
+}
+
+/** serializeSketch's bytes for this histogram, without building a Sketch. */
+export function serializeDense(d: DenseSketch): Uint8Array {
+  const c = d.counts;
+  let n = 0;
+  for (let j = 0; j < c.length; j++) if (c[j] !== 0) n++;
+  const a = new Int32Array(1 + 2 * n);
+  a[0] = d.zero;
+  let k = 1;
+  for (let j = 0; j < c.length; j++) {
+    if (c[j] === 0) continue;
+    a[k++] = d.lo + j;
+    a[k++] = c[j];
+  }
+  return new Uint8Array(a.buffer);
+}

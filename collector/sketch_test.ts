@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addValue, deserializeSketch, mergeInto, mergeSerializedInto, newSketch, quantile, quantiles, RELATIVE_ERROR, serializeSketch } from "./sketch.ts";
+import { addDense, addValue, denseToSketch, deserializeSketch, mergeInto, mergeIntoDense, mergeSerializedInto, newDenseSketch, newSketch, quantile, quantiles, RELATIVE_ERROR, serializeDense, serializeSketch } from "./sketch.ts";
 
 const exact = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))];
 const within = (est: number, truth: number) => truth === 0 ? est === 0 : Math.abs(est - truth) / truth <= RELATIVE_ERROR + 1e-12;
@@ -80,5 +80,33 @@ describe("latency sketch", () => {
       assert.deepEqual([y.zero, y.count, [...y.buckets].sort((p, q) => p[0] - q[0])], [x.zero, x.count, [...x.buckets].sort((p, q) => p[0] - q[0])]);
     }
     assert.throws(() => mergeSerializedInto(newSketch(), new Uint8Array(6)), RangeError);
+  });
+
+  it("a dense sketch holds the same histogram as a Map sketch, growing either way (property)", () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })), { minLength: 0, maxLength: 200 }), fc.array(fc.integer({ min: 1, max: 10_000 }), { maxLength: 20 }), (xs, seed) => {
+      const s = newSketch(), d = newDenseSketch();
+      for (const x of xs) (addValue(s, x), addDense(d, x));
+      // A stored aggregate merged in, as a slot loaded from its row.
+      const stored = newSketch();
+      for (const x of seed) addValue(stored, x);
+      mergeInto(s, stored);
+      mergeIntoDense(d, stored);
+      const back = denseToSketch(d);
+      assert.equal(back.count, s.count);
+      assert.equal(back.zero, s.zero);
+      assert.deepEqual(new Map([...back.buckets].sort((a, b) => a[0] - b[0])), new Map([...s.buckets].sort((a, b) => a[0] - b[0])));
+      const bytes = deserializeSketch(serializeDense(d));
+      assert.deepEqual([bytes.count, bytes.zero, bytes.buckets.size], [s.count, s.zero, s.buckets.size]);
+      for (const [i, c] of s.buckets) assert.equal(bytes.buckets.get(i), c);
+    }), { numRuns: 300 });
+  });
+
+  it("a dense sketch's widest span is bounded by the latency range (a hostile spread)", () => {
+    const d = newDenseSketch();
+    // Values walking up and down by doubling steps: the span stays within the range's buckets.
+    for (let k = 0; k <= 53; k++) (addDense(d, 2 ** k), addDense(d, 2 ** (53 - k)));
+    assert.ok(d.counts.length <= 1846, `${d.counts.length} buckets (bucket of 2^53 µs: 1,837)`);
+    assert.equal(d.count, 108);
+    assert.equal(denseToSketch(d).buckets.size, 54);
   });
 });

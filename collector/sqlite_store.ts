@@ -22,12 +22,11 @@
 import { type Database, openDatabase } from "../runtime/sqlite.ts";
 import type { Batch } from "../telemetry/record.ts";
 import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
-import { serializeSketch } from "./sketch.ts";
+import { serializeDense } from "./sketch.ts";
 import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
 import {
   applyBatch,
   applyFleet,
-  compactSlot,
   DAY,
   type Level,
   type NodeMem,
@@ -47,7 +46,6 @@ import {
   eventFromRow,
   groupCommit,
   minuteFromRow,
-  minuteParams,
   nodeFromRow,
   nodeParams,
   num,
@@ -57,6 +55,7 @@ import {
   probesJson,
   SCHEMA,
   SCHEMA_UPGRADES,
+  slotParams,
   streamFromRow,
   streamParams,
   answerBody,
@@ -340,9 +339,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       for (const [put, slots] of [[q.putMinute, p.minutes], [q.putHour, p.hours.slots], [q.putDay, p.days.slots]] as const) {
         for (const [t, slot] of slots) {
           if (!slot.dirty) continue;
-          const agg = slotAgg(slot);
-          put.run(...minuteParams(p.node, p.name, t, agg));
-          compactSlot(slot, agg);
+          put.run(...slotParams(p.node, p.name, t, slot));
         }
       }
     }
@@ -388,9 +385,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       for (const level of ["minutes", "hours", "days"] as const) {
         for (const [t, slot] of f[level].slots) {
           if (!slot.dirty) continue;
-          const agg = slotAgg(slot);
-          fleetPut[level].run(name, t, agg.count, agg.ok, JSON.stringify(agg.failures), serializeSketch(agg.sketch));
-          compactSlot(slot, agg);
+          fleetPut[level].run(name, t, slot.count, slot.ok, JSON.stringify(slot.failures ?? {}), serializeDense(slot.hist));
         }
       }
     }

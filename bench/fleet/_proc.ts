@@ -31,7 +31,9 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export async function startCollectorProcess(dir: string, name: string, port: number, yaml: string): Promise<CollectorProcess> {
   const conf = join(dir, `${name}.yaml`);
   fs.writeFileSync(conf, `listen: "127.0.0.1:${port}"\n${yaml}`);
-  const child = spawn(process.execPath, ["cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  // BENCH_COLLECTOR_ARGS: runtime flags for the collector (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+  const extra = (process.env.BENCH_COLLECTOR_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...extra, "cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => void (err = (err + d.toString()).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {

@@ -12,7 +12,7 @@ import type { Database, Row } from "../../runtime/sqlite.ts";
 import { MINUTE } from "../batch_aggregate.ts";
 import { DAY, HOUR, type Level, type MinuteSlot, slotAgg } from "../read_model.ts";
 import { historyBody, latencyBody } from "../read_bodies.ts";
-import { mergeInto, mergeSerializedInto, newSketch, quantiles, RELATIVE_ERROR, type Sketch } from "../sketch.ts";
+import { type DenseSketch, mergeInto, mergeSerializedInto, newSketch, quantiles, RELATIVE_ERROR, type Sketch } from "../sketch.ts";
 import type { HistoryPoint, LatencySummary, WindowQuery } from "../store.ts";
 import { num } from "./rows.ts";
 
@@ -22,8 +22,8 @@ export interface SlotCopy {
   readonly count: number;
   readonly ok: number;
   readonly failures: Record<string, number> | undefined;
-  readonly base: Uint8Array | undefined;
-  readonly latencies: number[];
+  /** The slot's dense histogram (typed array: structured-clone safe), copied at the query. */
+  readonly hist: DenseSketch;
 }
 
 /** One node's probe (or the fleet's, `node` undefined) at one level over [from, to). */
@@ -73,7 +73,10 @@ export const levelForWindow = (ms: number): Level => (ms <= 48 * HOUR ? "minutes
 /** Copy the slots of `slots` in [from, to) for a query. */
 export function copySlots(slots: ReadonlyMap<number, MinuteSlot> | undefined, from: number, to: number): SlotCopy[] {
   const out: SlotCopy[] = [];
-  if (slots) for (const [t, s] of slots) if (t >= from && t < to) out.push({ t, count: s.count, ok: s.ok, failures: s.failures, base: s.base, latencies: s.latencies });
+  if (slots) for (const [t, s] of slots) if (t >= from && t < to) {
+    const h = s.hist;
+    out.push({ t, count: s.count, ok: s.ok, failures: s.failures, hist: { zero: h.zero, count: h.count, lo: h.lo, counts: h.counts.slice() } });
+  }
   return out;
 }
 
@@ -128,7 +131,7 @@ export function partsOf(s: ReadStatements, q: RowsQuery): Map<number, Part> {
     ? { minutes: s.fleetOf_minutes, hours: s.fleetOf_hours, days: s.fleetOf_days }[q.level].all(q.probe, q.from, q.to)
     : { minutes: s.minutesOf, hours: s.hoursOf, days: s.daysOf }[q.level].all(q.node, q.probe, q.from, q.to);
   for (const r of rows) out.set(num(r.minute), partFromRow(r));
-  for (const m of q.mem) out.set(m.t, slotAgg({ count: m.count, ok: m.ok, failures: m.failures, base: m.base, latencies: m.latencies, dirty: false }));
+  for (const m of q.mem) out.set(m.t, slotAgg({ count: m.count, ok: m.ok, failures: m.failures, hist: m.hist, dirty: false }));
   return out;
 }
 

@@ -1,9 +1,9 @@
 /** @module Between SQLite rows and the read model (collector/read_model.ts): the only place that knows column names. */
 import type { Row, SqlValue } from "../../runtime/sqlite.ts";
 import type { Facts } from "../../telemetry/record.ts";
-import { deserializeSketch, serializeSketch } from "../sketch.ts";
+import { deserializeSketch, serializeDense, serializeSketch } from "../sketch.ts";
 import type { MinuteAgg } from "../batch_aggregate.ts";
-import { newProbeMem, type NodeMem, type ProbeMem, type StreamMem } from "../read_model.ts";
+import { type MinuteSlot, newProbeMem, type NodeMem, type ProbeMem, type StreamMem } from "../read_model.ts";
 import type { EventView, NodeSummary, ProbeView } from "../store.ts";
 
 export const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : (v as number));
@@ -101,6 +101,16 @@ export function minuteFromRow(r: Row): MinuteAgg {
 }
 
 /** Empty failure maps are the common case: skip JSON for them. */
+/** A read-model slot's row, serialized straight from its dense histogram (no Sketch built). */
+export const slotParams = (node: string, probe: string, t: number, s: MinuteSlot): SqlValue[] => {
+  let any = false;
+  for (const _ in s.failures) {
+    any = true;
+    break;
+  }
+  return [node, probe, t, s.count, s.ok, any ? JSON.stringify(s.failures) : "{}", serializeDense(s.hist)];
+};
+
 export const minuteParams = (node: string, probe: string, minute: number, m: MinuteAgg): SqlValue[] => {
   let any = false;
   for (const _ in m.failures) {
