@@ -17,9 +17,9 @@ import { type Database, openDatabase } from "../runtime/mod.ts";
 import { decodeBatch } from "../telemetry/mod.ts";
 import type { Batch } from "../telemetry/mod.ts";
 import { deserializeSketch, mergeInto, newSketch, serializeSketch } from "./sketch.ts";
-import { encodeEntry, type NodeEntry } from "./jetstream_entry.ts";
+import { encodeEntry, encodeEvents, eventsMark, type NodeEntry } from "./jetstream_entry.ts";
 import { type Follower, follow } from "./jetstream_follow.ts";
-import { nodeKey, partitionFilter, partitionOf, querySubject, encodeToken } from "./jetstream_keys.ts";
+import { encodeToken, eventsKey, nodeKey, partitionFilter, partitionOf, querySubject } from "./jetstream_keys.ts";
 import type { FleetView } from "./jetstream_view.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
 import type { IngestOutcome, Store } from "./store.ts";
@@ -43,6 +43,11 @@ export interface OwnerOptions {
   readonly flushEvery: number;
   /** How often nodes whose only change is new results (totals, last result) are written. */
   readonly routineEvery: number;
+  /**
+   * How often a node's unchanged events entry is rewritten anyway, so that it does not expire
+   * (keyTtl) while the node lives: the store passes min(10 min, keyTtl / 2).
+   */
+  readonly eventsRefresh: number;
   /** The read model's checkpoint (collector/sqlite_store.ts): how stale its minute rows may be. */
   readonly checkpointMs: number;
   readonly timeout: number;
@@ -124,6 +129,8 @@ export async function openOwner(
   const urgent = new Set<string>();
   const unsubscribe = readModel.subscribe((c) => urgent.add(c.type === "node" ? c.node.id : c.node));
   const revisions = new Map<string, number>();
+  /** Per node: the events last written (eventsMark) and when. */
+  const eventsWritten = new Map<string, { mark: string; at: number }>();
   let closed = false;
   let lastWritten = 0;
   /** What this owner did, logged at close (the benchmark's breakdown). */
@@ -282,8 +289,15 @@ export async function openOwner(
       work.entries++;
       if (!node) continue;
       const c = counters.get(id) ?? { records: 0, duplicates: 0, gap: 0 };
-      const entry: NodeEntry = { v: 1, p, by: options.collectorId, node, ...c };
-      writes.push(writeEntry(id, p, encodeEntry(entry)));
+      const entry: NodeEntry = { v: 2, p, by: options.collectorId, node, ...c };
+      writes.push(writeEntry(nodeKey(id), id, p, encodeEntry(entry), () => view.entry(id)?.revision));
+      // The events only when they changed (their own entry: most node writes carry new results only).
+      const mark = eventsMark(node.events), was = eventsWritten.get(id);
+      if (!was || was.mark !== mark || now - was.at >= options.eventsRefresh) {
+        eventsWritten.set(id, { mark, at: now });
+        if (eventsWritten.size > 100_000) eventsWritten.clear(); // a miss rewrites the events once
+        writes.push(writeEntry(eventsKey(id), id, p, encodeEvents({ v: 2, id, by: options.collectorId, events: node.events }), () => view.eventsRevision(id)));
+      }
       if (writes.length >= 256) await Promise.all(writes.splice(0));
     }
     await Promise.all(writes);
@@ -293,10 +307,9 @@ export async function openOwner(
    * Compare-and-set on the revision this collector last wrote or saw, so a collector that lost
    * its lease and has not noticed yet cannot overwrite what the new owner wrote.
    */
-  const writeEntry = async (id: string, p: number, data: Uint8Array) => {
-    const key = nodeKey(id);
+  const writeEntry = async (key: string, id: string, p: number, data: Uint8Array, seen: () => number | undefined) => {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const rev = revisions.get(key) ?? view.entry(id)?.revision;
+      const rev = revisions.get(key) ?? seen();
       try {
         const r = rev ? await kv.update(key, data, rev) : await kv.create(key, data);
         revisions.set(key, r);
@@ -305,6 +318,7 @@ export async function openOwner(
         return;
       } catch (e) {
         revisions.delete(key);
+        if (key !== nodeKey(id)) eventsWritten.delete(id); // written again at the next change
         if (!held.has(p)) return;
         const cur = await kv.get(key).catch(() => null);
         if (cur) revisions.set(key, cur.revision);
