@@ -56,8 +56,15 @@ export interface OwnerOptions {
 export interface Owner {
   acquire(p: number): Promise<void>;
   release(p: number, why: string): Promise<void>;
-  /** A batch this collector just published: its owner here (if any) skips the second decode. */
-  published(streamSeq: number, partition: number, batch: Batch): void;
+  /**
+   * A batch this collector is about to publish under `msgId`: its owner here (if any) applies it
+   * without decoding it again. Told before the publish, because the stream often delivers the
+   * message to the owner before the publish ack returns (two thirds of one collector's batches were
+   * decoded again in bench/nats.ts when this was told after it).
+   */
+  publishing(msgId: string, partition: number, batch: Batch, receivedAt: number): void;
+  /** The publish of `msgId` ended: stored at `streamSeq`, or not stored (a duplicate, a failure). */
+  published(msgId: string, partition: number, streamSeq: number | undefined): void;
   /** Stream sequence applied per held partition, and whether each caught up (tests, /metrics). */
   status(): { readonly partition: number; readonly applied: number; readonly live: boolean }[];
   /** Write every changed node now. */
@@ -115,8 +122,8 @@ export async function openOwner(
     lastKnown: number;
   }
   const held = new Map<number, Held>();
-  /** Batches this collector published, by stream sequence, until their owner here applies them. */
-  const own = new Map<number, Batch>();
+  /** Batches this collector publishes, by Nats-Msg-Id, until their owner here applies them. */
+  const own = new Map<string, { batch: Batch; receivedAt: number }>();
   /** Per node: counters since this collector rebuilt its partition, and whether it changed since the last flush. */
   const counters = new Map<string, { records: number; duplicates: number; gap: number }>();
   const dirty = new Set<string>();
@@ -163,15 +170,16 @@ export async function openOwner(
   const partitionOfAgent = (agentId: string) => partitionOf(encodeToken(agentId), options.partitions);
 
   const apply = (p: number) => async (m: JsMsg) => {
-    const seq = m.info.streamSequence;
-    let batch = own.get(seq);
-    own.delete(seq);
+    const id = m.headers?.get("Nats-Msg-Id");
+    const mine = id ? own.get(id) : undefined;
+    if (mine) own.delete(id!);
     work.batches++;
+    let batch = mine?.batch;
     if (!batch) {
       batch = decodeBatch(m.data);
       work.decoded++;
     }
-    const receivedAt = Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6;
+    const receivedAt = mine?.receivedAt ?? (Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6);
     const out = await gathered(batch, receivedAt, options.raw ? m.data : undefined);
     const c = counters.get(batch.agentId) ?? seedCounters(batch.agentId, p);
     c.records += out.stored;
@@ -348,12 +356,15 @@ export async function openOwner(
   return {
     acquire,
     release,
-    published(seq, p, batch) {
+    publishing(msgId, p, batch, receivedAt) {
+      if (!held.has(p)) return;
+      if (own.size >= 100_000) own.clear(); // a stalled partition: decode again rather than grow
+      own.set(msgId, { batch, receivedAt });
+    },
+    published(msgId, p, seq) {
       const h = held.get(p);
-      if (!h) return;
-      if (seq > h.lastKnown) h.lastKnown = seq;
-      if (seq > h.follower.applied()) own.set(seq, batch);
-      if (own.size > 100_000) own.clear(); // a stalled partition: decode again rather than grow
+      if (seq === undefined || !h || seq <= h.follower.applied()) own.delete(msgId);
+      if (h && seq !== undefined && seq > h.lastKnown) h.lastKnown = seq;
     },
     status: () => [...held].map(([partition, h]) => ({ partition, applied: h.follower.applied(), live: h.live })),
     flush: () => flush(true),

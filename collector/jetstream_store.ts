@@ -110,7 +110,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   });
   await leases.tick();
 
-  const ingest = createIngest(js, kv, options, (seq, p, batch) => owner!.published(seq, p, batch));
+  const ingest = createIngest(js, kv, options, owner);
   let closed = false;
 
   /** Ask the owner of partition `p`. @throws {Error} "Cannot read … partition p has no owner" */

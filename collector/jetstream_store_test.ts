@@ -110,7 +110,7 @@ describe("node entries and the fleet view", () => {
     const changes = entryChanges(first, next);
     assert.deepEqual(changes[0], { type: "probe-state", node: "upf-1", probe: "n4", from: "healthy", to: "unhealthy", at: 8 });
     assert.deepEqual(changes.slice(1).map((c) => (c as Extract<FleetChange, { type: "event" }>).event.seq), [7, 9], "new events, oldest first");
-    assert.deepEqual(entryChanges(next, detail({ ...next, verdict: "degraded" })).map((c) => c.type), ["node"]);
+    assert.deepEqual(entryChanges(next, detail({ ...next, verdict: "DEGRADED" })).map((c) => c.type), ["node"]);
   });
   it("answers fleet, node, probes and stats from the entries and publishes their changes", () => {
     const v = createFleetView({ log: () => {} });
