@@ -18,6 +18,8 @@ export interface NodeEntry {
   readonly p: number;
   /** Collector that wrote it. */
   readonly by: string;
+  /** 1: a routine entry (only new results since the previous one). */
+  readonly r?: 1;
   /** The node without its events (version 2; `events` is `[]` there). */
   readonly node: NodeDetail;
   /** Records the owners applied for this node, replays of a range already applied, and seqs skipped. */
@@ -37,10 +39,15 @@ export interface EventsEntry {
 const dec = new TextDecoder();
 const enc = new TextEncoder();
 
-/** Version 2: the node is written without its events (they go to `encodeEvents`). */
-export const encodeEntry = (e: NodeEntry): Uint8Array => {
+/**
+ * Version 2: the node is written without its events (they go to `encodeEvents`). A `routine`
+ * entry (the owner saw only new results: no state, verdict, event or boot change) begins with
+ * `{"r":1,`, so a view can keep it unparsed until it is read (collector/jetstream_view.ts).
+ */
+export const encodeEntry = (e: NodeEntry, routine = false): Uint8Array => {
   const { events: _e, ...node } = e.node;
-  return enc.encode(JSON.stringify({ ...e, v: 2, node }));
+  const { r: _r, ...rest } = e;
+  return enc.encode(JSON.stringify(routine ? { r: 1, ...rest, v: 2, node } : { ...rest, v: 2, node }));
 };
 
 export const encodeEvents = (e: EventsEntry): Uint8Array => enc.encode(JSON.stringify(e));

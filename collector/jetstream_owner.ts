@@ -277,6 +277,7 @@ export async function openOwner(
     const now = Date.now();
     work.flushes++;
     const ids = all ? [...dirty] : [...urgent].filter((id) => dirty.has(id));
+    const changed = new Set(ids.filter((id) => urgent.has(id)));
     for (const id of ids) {
       dirty.delete(id);
       urgent.delete(id);
@@ -298,9 +299,11 @@ export async function openOwner(
       if (!node) continue;
       const c = counters.get(id) ?? { records: 0, duplicates: 0, gap: 0 };
       const entry: NodeEntry = { v: 2, p, by: options.collectorId, node, ...c };
-      writes.push(writeEntry(nodeKey(id), id, p, encodeEntry(entry), () => view.entry(id)?.revision));
       // The events only when they changed (their own entry: most node writes carry new results only).
       const mark = eventsMark(node.events), was = eventsWritten.get(id);
+      // Routine: only new results since this owner's last write of the node (views parse it when read).
+      const routine = !changed.has(id) && was !== undefined;
+      writes.push(writeEntry(nodeKey(id), id, p, encodeEntry(entry, routine), () => view.entry(id)?.revision));
       if (!was || was.mark !== mark || now - was.at >= options.eventsRefresh) {
         eventsWritten.set(id, { mark, at: now });
         if (eventsWritten.size > 100_000) eventsWritten.clear(); // a miss rewrites the events once

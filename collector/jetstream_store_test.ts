@@ -112,7 +112,7 @@ describe("node entries and the fleet view", () => {
     assert.deepEqual(changes.slice(1).map((c) => (c as Extract<FleetChange, { type: "event" }>).event.seq), [7, 9], "new events, oldest first");
     assert.deepEqual(entryChanges(next, detail({ ...next, verdict: "DEGRADED" })).map((c) => c.type), ["node"]);
   });
-  it("answers fleet, node, probes and stats from the entries and publishes their changes", () => {
+  it("answers fleet, node, probes and stats from the entries and publishes their changes", async () => {
     const v = createFleetView({ log: () => {} });
     const seen: FleetChange[] = [];
     v.subscribe((c) => seen.push(c));
@@ -134,6 +134,27 @@ describe("node entries and the fleet view", () => {
     assert.deepEqual(seen.filter((c) => c.type === "event").map((c) => (c as Extract<FleetChange, { type: "event" }>).event.seq), [2, 9], "only the new event is published");
     v.apply("upf-1.ev", encodeEvents({ v: 2, id: "upf-1", by: "c1", events: more }), 10);
     assert.equal(seen.filter((c) => c.type === "event").length, 2, "an unchanged events entry publishes nothing");
+    // A routine entry (new results only) is kept as bytes and parsed when read.
+    const logged: string[] = [];
+    const w = createFleetView({ log: (m) => logged.push(m) });
+    const ws: FleetChange[] = [];
+    w.subscribe((c) => ws.push(c));
+    w.apply("upf-1", encodeEntry(entry(detail())), 5);
+    assert.equal(new TextDecoder().decode(encodeEntry(entry(detail({ lastSeen: 9 })), true)).slice(0, 7), '{"r":1,');
+    w.apply("upf-1", encodeEntry(entry(detail({ lastSeen: 9 }), 4), true), 6);
+    w.apply("upf-1", new TextEncoder().encode('{"r":1,"v":2,'), 7); // not JSON: kept unparsed, superseded below
+    w.apply("upf-1", encodeEntry(entry(detail({ lastSeen: 11 }), 5), true), 8);
+    assert.deepEqual(logged, [], "routine entries are not parsed on arrival");
+    assert.equal(w.node("upf-1")!.lastSeen, 11, "the newest routine entry answers the read");
+    assert.deepEqual(w.stats(), { nodes: 1, records: 5, duplicates: 0, gapRecords: 0 });
+    w.apply("upf-2", encodeEntry(entry(detail({ id: "upf-2" })), true), 9);
+    assert.deepEqual(w.fleet().map((n) => n.id), ["upf-1", "upf-2"], "a routine entry of a node not in view yet is parsed at once");
+    const before = ws.length;
+    w.apply("upf-1", encodeEntry(entry(detail({ lastSeen: 12, verdict: "DEGRADED" }), 5), true), 10);
+    assert.equal(w.fleet().find((n) => n.id === "upf-1")!.verdict, "DEGRADED");
+    assert.equal(ws.length, before, "changes found in a routine entry are published after the read, not inside it");
+    await Promise.resolve();
+    assert.deepEqual(ws.slice(before).map((c) => c.type), ["node"]);
     v.apply("upf-1", undefined, 11);
     assert.deepEqual(v.fleet().map((n) => n.id), ["upf-0"]);
     assert.equal(v.prune(3), 1, "a node not seen since before the cut is forgotten");

@@ -29,11 +29,20 @@ export interface FleetView {
 interface Held {
   entry?: NodeEntry;
   revision: number;
+  /** A routine entry (new results only) kept as bytes until a read or the next entry needs it. */
+  routine?: Uint8Array;
   events?: readonly EventView[];
   evRevision: number;
 }
 
 const EV = ".ev";
+/** How a routine node entry begins (collector/jetstream_entry.ts `encodeEntry`). */
+const ROUTINE = new TextEncoder().encode('{"r":1,');
+const isRoutine = (b: Uint8Array) => {
+  if (b.length < ROUTINE.length) return false;
+  for (let i = 0; i < ROUTINE.length; i++) if (b[i] !== ROUTINE[i]) return false;
+  return true;
+};
 
 export function createFleetView(deps: { log: (msg: string, fields: Record<string, unknown>) => void }): FleetView {
   /** By agent id. */
@@ -55,6 +64,35 @@ export function createFleetView(deps: { log: (msg: string, fields: Record<string
     }
   };
   const eventsOf = (h: Held) => h.events ?? h.entry?.node.events ?? [];
+  /** Nodes holding a routine entry not parsed yet. */
+  const lazy = new Set<Held>();
+  /**
+   * Parse the node's routine entry. Its changes (normally none: the owner marks an entry routine
+   * only when no state, verdict, event or boot changed) are published after the read that asked,
+   * never inside it.
+   */
+  const settle = (h: Held) => {
+    const bytes = h.routine;
+    if (!bytes) return;
+    h.routine = undefined;
+    lazy.delete(h);
+    let entry: NodeEntry;
+    try {
+      entry = decodeEntry(bytes);
+    } catch (e) {
+      deps.log("collector: skipping a node entry that does not decode", { error: (e as Error).message });
+      return;
+    }
+    const prev = h.entry;
+    h.entry = entry;
+    if (listeners.size > 0 && prev) {
+      const changes = nodeChanges(prev.node, entry.node);
+      if (changes.length > 0) queueMicrotask(() => emit(changes));
+    }
+  };
+  const settleAll = () => {
+    for (const h of [...lazy]) settle(h);
+  };
   const held = (id: string) => {
     let h = nodes.get(id);
     if (!h) nodes.set(id, h = { revision: 0, evRevision: 0 });
@@ -91,8 +129,21 @@ export function createFleetView(deps: { log: (msg: string, fields: Record<string
       if (key.endsWith(EV)) return applyEvents(key, bytes, rev);
       if (!bytes) {
         const id = byKey.get(key);
+        const h = id === undefined ? undefined : nodes.get(id);
+        if (h) lazy.delete(h);
         if (id !== undefined) nodes.delete(id);
         byKey.delete(key);
+        return;
+      }
+      // A routine entry of a node in view: kept unparsed (each collector parsed every node write of
+      // the cluster, about one per batch in bench/fleet); the newest one is parsed when read.
+      const known = byKey.get(key);
+      const k = known === undefined ? undefined : nodes.get(known);
+      if (k?.entry && isRoutine(bytes)) {
+        if (k.revision >= rev) return;
+        k.routine = bytes;
+        k.revision = rev;
+        lazy.add(k);
         return;
       }
       let entry: NodeEntry;
@@ -104,6 +155,7 @@ export function createFleetView(deps: { log: (msg: string, fields: Record<string
       }
       const h = held(entry.node.id);
       if (h.entry && h.revision >= rev) return;
+      settle(h);
       const prev = h.entry;
       h.entry = entry;
       h.revision = rev;
@@ -118,6 +170,7 @@ export function createFleetView(deps: { log: (msg: string, fields: Record<string
     },
     entry: (id) => {
       const h = nodes.get(id);
+      if (h) settle(h);
       return h?.entry ? { entry: h.entry, revision: h.revision } : undefined;
     },
     eventsRevision: (id) => {
@@ -125,15 +178,18 @@ export function createFleetView(deps: { log: (msg: string, fields: Record<string
       return h?.events ? h.evRevision : undefined;
     },
     fleet: () => {
+      settleAll();
       const out: NodeSummary[] = [];
       for (const h of nodes.values()) if (h.entry) out.push(summaryOf(h.entry.node));
       return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     node: (id) => {
       const h = nodes.get(id);
+      if (h) settle(h);
       return h?.entry ? { ...h.entry.node, events: eventsOf(h) } : undefined;
     },
     probes: () => {
+      settleAll();
       const out: { node: string; probe: ProbeView }[] = [];
       for (const id of [...nodes.keys()].sort()) {
         const e = nodes.get(id)!.entry;
@@ -142,6 +198,7 @@ export function createFleetView(deps: { log: (msg: string, fields: Record<string
       return out;
     },
     stats: () => {
+      settleAll();
       let n = 0, records = 0, duplicates = 0, gapRecords = 0;
       for (const { entry } of nodes.values()) {
         if (!entry) continue;
@@ -153,6 +210,7 @@ export function createFleetView(deps: { log: (msg: string, fields: Record<string
       return { nodes: n, records, duplicates, gapRecords };
     },
     prune(before) {
+      settleAll();
       let n = 0;
       for (const [id, { entry }] of nodes) {
         if (!entry || entry.node.lastSeen < before) {
