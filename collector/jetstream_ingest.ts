@@ -59,14 +59,17 @@ const enc = new TextEncoder();
 const CACHE_MAX = 100_000;
 
 /**
- * @param published told of every batch this collector stored in the stream (its partition's owner
- *   here, if any, applies it without decoding it again).
+ * @param owner told of every batch this collector publishes, before and after (its partition's
+ *   owner here, if any, applies it without decoding it again).
  */
 export function createIngest(
   js: JetStreamClient,
   kv: KV,
   options: IngestOptions,
-  published: (streamSeq: number, partition: number, batch: Batch) => void,
+  owner: {
+    publishing(msgId: string, partition: number, batch: Batch, receivedAt: number): void;
+    published(msgId: string, partition: number, streamSeq: number | undefined): void;
+  },
 ): (batch: Batch, receivedAt: number, wire?: Uint8Array) => Promise<IngestOutcome> {
   const acks = new Map<string, { value: SharedAck; revision: number }>();
   /** agentId → region token, learnt from agent-start records of batches ingested here. */
@@ -83,18 +86,23 @@ export function createIngest(
     return { value: JSON.parse(e.string()) as SharedAck, revision: e.revision };
   };
 
-  const publish = (batch: Batch, fresh: readonly TelemetryRecord[], whole: boolean, wire: Uint8Array | undefined, region: string, receivedAt: number) => {
+  const publish = async (batch: Batch, fresh: readonly TelemetryRecord[], whole: boolean, wire: Uint8Array | undefined, region: string, receivedAt: number, partition: number) => {
     const first = fresh[0].seq, last = fresh[fresh.length - 1].seq;
     const h = headers();
     h.set(RECEIVED_AT_HEADER, String(receivedAt));
     const body = whole && wire ? wire : encodeBatch({ agentId: batch.agentId, bootId: batch.bootId, records: fresh });
-    return js.publish(batchSubject(options.subjectPrefix, options.partitions, region, batch.agentId), body, {
-      // Includes the last seq: a retry that carries more records than the first attempt is a
-      // different message, so the records beyond the first attempt are never dropped as duplicates.
-      msgID: `${batch.agentId}/${batch.bootId}/${first}-${last}`,
-      headers: h,
-      timeout: options.timeout,
-    });
+    // Includes the last seq: a retry that carries more records than the first attempt is a
+    // different message, so the records beyond the first attempt are never dropped as duplicates.
+    const msgID = `${batch.agentId}/${batch.bootId}/${first}-${last}`;
+    owner.publishing(msgID, partition, whole ? batch : { agentId: batch.agentId, bootId: batch.bootId, records: fresh }, receivedAt);
+    let seq: number | undefined;
+    try {
+      const pa = await js.publish(batchSubject(options.subjectPrefix, options.partitions, region, batch.agentId), body, { msgID, headers: h, timeout: options.timeout });
+      if (!pa.duplicate) seq = pa.seq;
+      return pa;
+    } finally {
+      owner.published(msgID, partition, seq);
+    }
   };
 
   return async (batch, receivedAt, wire) => {
@@ -130,14 +138,12 @@ export function createIngest(
       if (regions.size > CACHE_MAX) regions.clear();
       const first = fresh[0].seq, last = fresh[fresh.length - 1].seq;
       if (!published_ || published_.first !== first || published_.last !== last) {
-        let pa;
         try {
-          pa = await publish(batch, fresh, duplicates === 0, wire, region, receivedAt);
+          await publish(batch, fresh, duplicates === 0, wire, region, receivedAt, partition);
         } catch (e) {
           throw new Error(`Cannot publish telemetry batch of ${agentId}/${bootId} to stream ${options.stream}: ${(e as Error).message}`, { cause: e });
         }
         published_ = { first, last };
-        if (!pa.duplicate) published(pa.seq, partition, duplicates === 0 ? batch : { agentId, bootId, records: fresh });
       }
       const n = admitted.next;
       const value: SharedAck = { acked: n.acked, region, drops: n.drops, gaps: n.gaps, ...(n.hole ? { hole: n.hole } : {}) };

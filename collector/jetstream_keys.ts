@@ -38,6 +38,12 @@ export function partitionOf(agentToken: string, n: number): number {
 export const ackKey = (agentId: string, bootId: string) => `ack.${encodeToken(agentId)}.${encodeToken(bootId)}`;
 /** `node.<agent>`: one node's shared view, written by the owner of its partition. */
 export const nodeKey = (agentId: string) => `node.${encodeToken(agentId)}`;
+/**
+ * `node.<agent>.ev`: the node's recent events, rewritten only when they change. Under `node.`, so
+ * the one filter `node.>` of every collector's fleet view follows both (nats-server 2.9 has no
+ * multi-filter consumers); an agent token never holds a `.` (encodeToken escapes it).
+ */
+export const eventsKey = (agentId: string) => `node.${encodeToken(agentId)}.ev`;
 /** `pos.<p>`: the stream sequence up to which the owner of partition p has applied it. */
 export const positionKey = (partition: number) => `pos.${partition}`;
 /** `p.<p>` in the lease bucket: who owns partition p (expires with the bucket's TTL). */

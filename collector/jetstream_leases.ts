@@ -7,10 +7,15 @@
  * Keys: `m.<collector>` (a live member, rewritten every tick) and `p.<partition>` (the owner,
  * renewed every tick by compare-and-set on its revision). An entry that is not rewritten within
  * the TTL is removed by the server (stream max_age), so `create` succeeds for the next collector.
+ * A tick lists the keys with one stream-info request (`subjects_filter`), not a key listing (which
+ * creates and deletes a consumer: with three collectors ticking every 500 ms that was a third of
+ * an idle cluster's CPU, bench/nats_idle.ts); so a lease handed back is purged up to its revision
+ * (no delete marker, which the listing would count as held), never deleted.
  * Every tick (TTL/8) a collector renews what it holds, counts the live members, and takes free partitions
  * until it holds its share `ceil(partitions / members)`, or hands back those above its share.
  */
 import type { KV } from "@nats-io/kv";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { LogFn } from "../common/mod.ts";
 import { leaseKey, memberKey } from "./jetstream_keys.ts";
 
@@ -46,8 +51,24 @@ export function preferenceOrder(collectorId: string, partitions: number): number
   return Array.from({ length: partitions }, (_, i) => (h + i) % partitions);
 }
 
-export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): Leases {
+/**
+ * The lease bucket: its KV handle, and a stream manager (both with a short request timeout) with the
+ * bucket's stream name (`KV_<bucket>`) for the listing and the purges.
+ */
+export interface LeaseBucket {
+  readonly kv: KV;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+}
+
+export function startLeases(bucket: LeaseBucket, options: LeaseOptions, hooks: LeaseHooks): Leases {
+  const { kv, jsm, stream } = bucket;
   const { partitions, collectorId, ttlMs } = options;
+  /** Subject prefix of the bucket's keys: `$KV.<bucket>.` (ADR-8). */
+  const prefix = `$KV.${stream.slice(3)}.`;
+  /** Remove this collector's entry `key` up to its `revision`: an entry another collector wrote since stays. */
+  const purge = (key: string, revision?: number) =>
+    jsm.streams.purge(stream, revision === undefined ? { filter: prefix + key } : { filter: prefix + key, seq: revision + 1 }).then(() => {}, () => {});
   const held = new Map<number, { revision: number; renewedAt: number }>();
   const value = () => enc.encode(JSON.stringify({ owner: collectorId, at: Date.now() }));
   let closed = false;
@@ -85,7 +106,9 @@ export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): L
     await member;
     const members = new Set<string>();
     const owners = new Set<number>();
-    for await (const k of await kv.keys()) {
+    const info = await jsm.streams.info(stream, { subjects_filter: `${prefix}>` });
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      const k = subject.slice(prefix.length);
       if (k.startsWith("m.")) members.add(k);
       else if (k.startsWith("p.")) owners.add(Number(k.slice(2)));
     }
@@ -96,7 +119,7 @@ export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): L
       for (const p of extra) {
         const h = held.get(p)!;
         await lose(p, "handover");
-        await kv.delete(leaseKey(p), { previousSeq: h.revision }).catch(() => {});
+        await purge(leaseKey(p), h.revision);
       }
       return;
     }
@@ -113,7 +136,7 @@ export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): L
       } catch (e) {
         hooks.log("warn", "collector: cannot start consuming a partition; handing it back", { partition: p, error: (e as Error).message });
         held.delete(p);
-        await kv.delete(leaseKey(p), { previousSeq: revision }).catch(() => {});
+        await purge(leaseKey(p), revision);
       }
     }
   };
@@ -137,9 +160,9 @@ export function startLeases(kv: KV, options: LeaseOptions, hooks: LeaseHooks): L
       await running;
       for (const [p, h] of [...held]) {
         await lose(p, "close");
-        await kv.delete(leaseKey(p), { previousSeq: h.revision }).catch(() => {});
+        await purge(leaseKey(p), h.revision);
       }
-      await kv.delete(memberKey(collectorId)).catch(() => {});
+      await purge(memberKey(collectorId));
     },
   };
 }

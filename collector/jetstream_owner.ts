@@ -17,9 +17,9 @@ import { type Database, openDatabase } from "../runtime/mod.ts";
 import { decodeBatch } from "../telemetry/mod.ts";
 import type { Batch } from "../telemetry/mod.ts";
 import { deserializeSketch, mergeInto, newSketch, serializeSketch } from "./sketch.ts";
-import { encodeEntry, type NodeEntry } from "./jetstream_entry.ts";
+import { encodeEntry, encodeEvents, eventsMark, type NodeEntry } from "./jetstream_entry.ts";
 import { type Follower, follow } from "./jetstream_follow.ts";
-import { nodeKey, partitionFilter, partitionOf, querySubject, encodeToken } from "./jetstream_keys.ts";
+import { encodeToken, eventsKey, nodeKey, partitionFilter, partitionOf, querySubject } from "./jetstream_keys.ts";
 import type { FleetView } from "./jetstream_view.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
 import type { IngestOutcome, Store } from "./store.ts";
@@ -43,6 +43,11 @@ export interface OwnerOptions {
   readonly flushEvery: number;
   /** How often nodes whose only change is new results (totals, last result) are written. */
   readonly routineEvery: number;
+  /**
+   * How often a node's unchanged events entry is rewritten anyway, so that it does not expire
+   * (keyTtl) while the node lives: the store passes min(10 min, keyTtl / 2).
+   */
+  readonly eventsRefresh: number;
   /** The read model's checkpoint (collector/sqlite_store.ts): how stale its minute rows may be. */
   readonly checkpointMs: number;
   readonly timeout: number;
@@ -51,8 +56,15 @@ export interface OwnerOptions {
 export interface Owner {
   acquire(p: number): Promise<void>;
   release(p: number, why: string): Promise<void>;
-  /** A batch this collector just published: its owner here (if any) skips the second decode. */
-  published(streamSeq: number, partition: number, batch: Batch): void;
+  /**
+   * A batch this collector is about to publish under `msgId`: its owner here (if any) applies it
+   * without decoding it again. Told before the publish, because the stream often delivers the
+   * message to the owner before the publish ack returns (two thirds of one collector's batches were
+   * decoded again in bench/nats.ts when this was told after it).
+   */
+  publishing(msgId: string, partition: number, batch: Batch, receivedAt: number): void;
+  /** The publish of `msgId` ended: stored at `streamSeq`, or not stored (a duplicate, a failure). */
+  published(msgId: string, partition: number, streamSeq: number | undefined): void;
   /** Stream sequence applied per held partition, and whether each caught up (tests, /metrics). */
   status(): { readonly partition: number; readonly applied: number; readonly live: boolean }[];
   /** Write every changed node now. */
@@ -110,8 +122,8 @@ export async function openOwner(
     lastKnown: number;
   }
   const held = new Map<number, Held>();
-  /** Batches this collector published, by stream sequence, until their owner here applies them. */
-  const own = new Map<number, Batch>();
+  /** Batches this collector publishes, by Nats-Msg-Id, until their owner here applies them. */
+  const own = new Map<string, { batch: Batch; receivedAt: number }>();
   /** Per node: counters since this collector rebuilt its partition, and whether it changed since the last flush. */
   const counters = new Map<string, { records: number; duplicates: number; gap: number }>();
   const dirty = new Set<string>();
@@ -124,6 +136,8 @@ export async function openOwner(
   const urgent = new Set<string>();
   const unsubscribe = readModel.subscribe((c) => urgent.add(c.type === "node" ? c.node.id : c.node));
   const revisions = new Map<string, number>();
+  /** Per node: the events last written (eventsMark) and when. */
+  const eventsWritten = new Map<string, { mark: string; at: number }>();
   let closed = false;
   let lastWritten = 0;
   /** What this owner did, logged at close (the benchmark's breakdown). */
@@ -156,15 +170,16 @@ export async function openOwner(
   const partitionOfAgent = (agentId: string) => partitionOf(encodeToken(agentId), options.partitions);
 
   const apply = (p: number) => async (m: JsMsg) => {
-    const seq = m.info.streamSequence;
-    let batch = own.get(seq);
-    own.delete(seq);
+    const id = m.headers?.get("Nats-Msg-Id");
+    const mine = id ? own.get(id) : undefined;
+    if (mine) own.delete(id!);
     work.batches++;
+    let batch = mine?.batch;
     if (!batch) {
       batch = decodeBatch(m.data);
       work.decoded++;
     }
-    const receivedAt = Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6;
+    const receivedAt = mine?.receivedAt ?? (Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6);
     const out = await gathered(batch, receivedAt, options.raw ? m.data : undefined);
     const c = counters.get(batch.agentId) ?? seedCounters(batch.agentId, p);
     c.records += out.stored;
@@ -262,6 +277,7 @@ export async function openOwner(
     const now = Date.now();
     work.flushes++;
     const ids = all ? [...dirty] : [...urgent].filter((id) => dirty.has(id));
+    const changed = new Set(ids.filter((id) => urgent.has(id)));
     for (const id of ids) {
       dirty.delete(id);
       urgent.delete(id);
@@ -282,8 +298,17 @@ export async function openOwner(
       work.entries++;
       if (!node) continue;
       const c = counters.get(id) ?? { records: 0, duplicates: 0, gap: 0 };
-      const entry: NodeEntry = { v: 1, p, by: options.collectorId, node, ...c };
-      writes.push(writeEntry(id, p, encodeEntry(entry)));
+      const entry: NodeEntry = { v: 2, p, by: options.collectorId, node, ...c };
+      // The events only when they changed (their own entry: most node writes carry new results only).
+      const mark = eventsMark(node.events), was = eventsWritten.get(id);
+      // Routine: only new results since this owner's last write of the node (views parse it when read).
+      const routine = !changed.has(id) && was !== undefined;
+      writes.push(writeEntry(nodeKey(id), id, p, encodeEntry(entry, routine), () => view.entry(id)?.revision));
+      if (!was || was.mark !== mark || now - was.at >= options.eventsRefresh) {
+        eventsWritten.set(id, { mark, at: now });
+        if (eventsWritten.size > 100_000) eventsWritten.clear(); // a miss rewrites the events once
+        writes.push(writeEntry(eventsKey(id), id, p, encodeEvents({ v: 2, id, by: options.collectorId, events: node.events }), () => view.eventsRevision(id)));
+      }
       if (writes.length >= 256) await Promise.all(writes.splice(0));
     }
     await Promise.all(writes);
@@ -293,10 +318,9 @@ export async function openOwner(
    * Compare-and-set on the revision this collector last wrote or saw, so a collector that lost
    * its lease and has not noticed yet cannot overwrite what the new owner wrote.
    */
-  const writeEntry = async (id: string, p: number, data: Uint8Array) => {
-    const key = nodeKey(id);
+  const writeEntry = async (key: string, id: string, p: number, data: Uint8Array, seen: () => number | undefined) => {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const rev = revisions.get(key) ?? view.entry(id)?.revision;
+      const rev = revisions.get(key) ?? seen();
       try {
         const r = rev ? await kv.update(key, data, rev) : await kv.create(key, data);
         revisions.set(key, r);
@@ -305,6 +329,7 @@ export async function openOwner(
         return;
       } catch (e) {
         revisions.delete(key);
+        if (key !== nodeKey(id)) eventsWritten.delete(id); // written again at the next change
         if (!held.has(p)) return;
         const cur = await kv.get(key).catch(() => null);
         if (cur) revisions.set(key, cur.revision);
@@ -334,12 +359,15 @@ export async function openOwner(
   return {
     acquire,
     release,
-    published(seq, p, batch) {
+    publishing(msgId, p, batch, receivedAt) {
+      if (!held.has(p)) return;
+      if (own.size >= 100_000) own.clear(); // a stalled partition: decode again rather than grow
+      own.set(msgId, { batch, receivedAt });
+    },
+    published(msgId, p, seq) {
       const h = held.get(p);
-      if (!h) return;
-      if (seq > h.lastKnown) h.lastKnown = seq;
-      if (seq > h.follower.applied()) own.set(seq, batch);
-      if (own.size > 100_000) own.clear(); // a stalled partition: decode again rather than grow
+      if (seq === undefined || !h || seq <= h.follower.applied()) own.delete(msgId);
+      if (h && seq !== undefined && seq > h.lastKnown) h.lastKnown = seq;
     },
     status: () => [...held].map(([partition, h]) => ({ partition, applied: h.follower.applied(), live: h.live })),
     flush: () => flush(true),

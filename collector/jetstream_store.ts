@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { LogFn } from "../common/mod.ts";
 import { deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR } from "./sketch.ts";
 import { follow } from "./jetstream_follow.ts";
@@ -24,7 +25,7 @@ import { type SetupOptions, setupNats } from "./jetstream_setup.ts";
 import { createFleetView } from "./jetstream_view.ts";
 import type { HistoryPoint, LatencySummary, Store } from "./store.ts";
 
-export { ackKey, encodeToken, nodeKey } from "./jetstream_keys.ts";
+export { ackKey, encodeToken, eventsKey, nodeKey } from "./jetstream_keys.ts";
 export { RECEIVED_AT_HEADER } from "./jetstream_owner.ts";
 
 export interface JetstreamStoreOptions extends Omit<SetupOptions, "keyTtl"> {
@@ -76,7 +77,9 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   const kvStream = `KV_${options.bucket}`;
   const kvPrefix = `$KV.${options.bucket}.node.`;
   const viewer = follow(js, { stream: kvStream, filter: `${kvPrefix}>`, lastPerSubject: true, after: 0, name: "fleet view" }, (m) => {
-    const op = m.headers?.get("KV-Operation");
+    // A delete or purge marker has no body: the headers (parsed by the client on access, a few µs
+    // per message on every collector) are read only then.
+    const op = m.data.length === 0 ? m.headers?.get("KV-Operation") : undefined;
     view.apply(m.subject.slice(kvPrefix.length), op === "DEL" || op === "PURGE" ? undefined : m.data, m.info.streamSequence);
   }, { log, lastKnown: () => owner?.lastWritten() ?? 0 });
   // Serve only with the whole fleet in view (bounded: a bucket that does not answer is logged).
@@ -96,16 +99,18 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   }
   owner = await openOwner(nc, js, kv, view, {
     stream: options.stream, subjectPrefix: options.subjectPrefix, partitions: options.partitions, collectorId,
-    readModel, raw: options.raw, flushEvery: Math.max(20, options.stateEvery), routineEvery: Math.max(1000, 4 * options.stateEvery), checkpointMs: options.readModelCheckpointMs ?? 5000, timeout: options.timeout,
+    readModel, raw: options.raw, flushEvery: Math.max(20, options.stateEvery), routineEvery: Math.max(1000, 4 * options.stateEvery), checkpointMs: options.readModelCheckpointMs ?? 5000, eventsRefresh: Math.min(600_000, keyTtl / 2), timeout: options.timeout,
   }, { log });
-  const leases: Leases = startLeases(leaseKv, { partitions: options.partitions, collectorId, ttlMs: options.leaseTtl }, {
+  // Lease requests give up after at most 1 s, as the lease bucket's (collector/jetstream_setup.ts).
+  const leaseJsm = await jetstreamManager(nc, { timeout: Math.min(options.timeout, 1000), checkAPI: false });
+  const leases: Leases = startLeases({ kv: leaseKv, jsm: leaseJsm, stream: `KV_${options.bucket}_leases` }, { partitions: options.partitions, collectorId, ttlMs: options.leaseTtl }, {
     acquire: (p) => owner!.acquire(p),
     release: (p, why) => owner!.release(p, why),
     log,
   });
   await leases.tick();
 
-  const ingest = createIngest(js, kv, options, (seq, p, batch) => owner!.published(seq, p, batch));
+  const ingest = createIngest(js, kv, options, owner);
   let closed = false;
 
   /** Ask the owner of partition `p`. @throws {Error} "Cannot read … partition p has no owner" */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { join, relative } from "node:path";
 import { ackKey, batchSubject, encodeToken, nodeKey, partitionOf } from "./jetstream_keys.ts";
-import { decodeEntry, encodeEntry, entryChanges, type NodeEntry } from "./jetstream_entry.ts";
+import { decodeEntry, decodeEvents, encodeEntry, encodeEvents, entryChanges, type NodeEntry } from "./jetstream_entry.ts";
 import { createFleetView } from "./jetstream_view.ts";
 import { preferenceOrder } from "./jetstream_leases.ts";
 import type { FleetChange, NodeDetail } from "./store.ts";
@@ -87,7 +87,11 @@ const entry = (node: NodeDetail, records = 3): NodeEntry => ({ v: 1, p: 0, by: "
 describe("node entries and the fleet view", () => {
   it("round-trips an entry and refuses what is not one", () => {
     const e = entry(detail());
-    assert.deepEqual(decodeEntry(encodeEntry(e)), e);
+    assert.deepEqual(decodeEntry(encodeEntry(e)), { ...e, v: 2, node: { ...e.node, events: [] } }, "version 2: the events travel in their own entry");
+    assert.deepEqual(decodeEntry(new TextEncoder().encode(JSON.stringify(e))), e, "a version 1 entry (events inside) is still read");
+    const ev = { v: 2 as const, id: "upf-1", by: "c1", events: e.node.events };
+    assert.deepEqual(decodeEvents(encodeEvents(ev)), ev);
+    assert.throws(() => decodeEvents(new TextEncoder().encode('{"v":1}')), /Cannot decode events entry: unknown shape/);
     assert.throws(() => decodeEntry(new TextEncoder().encode("{")), /Cannot decode node entry: not JSON/);
     assert.throws(() => decodeEntry(new TextEncoder().encode('{"v":2}')), /Cannot decode node entry: unknown shape/);
   });
@@ -106,9 +110,9 @@ describe("node entries and the fleet view", () => {
     const changes = entryChanges(first, next);
     assert.deepEqual(changes[0], { type: "probe-state", node: "upf-1", probe: "n4", from: "healthy", to: "unhealthy", at: 8 });
     assert.deepEqual(changes.slice(1).map((c) => (c as Extract<FleetChange, { type: "event" }>).event.seq), [7, 9], "new events, oldest first");
-    assert.deepEqual(entryChanges(next, detail({ ...next, verdict: "degraded" })).map((c) => c.type), ["node"]);
+    assert.deepEqual(entryChanges(next, detail({ ...next, verdict: "DEGRADED" })).map((c) => c.type), ["node"]);
   });
-  it("answers fleet, node, probes and stats from the entries and publishes their changes", () => {
+  it("answers fleet, node, probes and stats from the entries and publishes their changes", async () => {
     const v = createFleetView({ log: () => {} });
     const seen: FleetChange[] = [];
     v.subscribe((c) => seen.push(c));
@@ -121,9 +125,39 @@ describe("node entries and the fleet view", () => {
     assert.equal(v.probes().length, 2);
     assert.deepEqual(v.stats(), { nodes: 2, records: 7, duplicates: 0, gapRecords: 0 });
     assert.equal(seen.filter((c) => c.type === "node").length, 2);
-    v.apply("upf-1", undefined, 7);
+    const ev = detail().events;
+    const more = [{ seq: 9, bootId: "b1", at: 8, type: "peer-restart", probe: "n4", detail: {} }, ...ev];
+    v.apply("upf-1.ev", encodeEvents({ v: 2, id: "upf-1", by: "c1", events: ev }), 8);
+    assert.deepEqual(v.node("upf-1")!.events, ev, "the node page joins the node entry and its events entry");
+    assert.equal(seen.filter((c) => c.type === "event").length, 1, "the events a node shows when it appears, once");
+    v.apply("upf-1.ev", encodeEvents({ v: 2, id: "upf-1", by: "c1", events: more }), 9);
+    assert.deepEqual(seen.filter((c) => c.type === "event").map((c) => (c as Extract<FleetChange, { type: "event" }>).event.seq), [2, 9], "only the new event is published");
+    v.apply("upf-1.ev", encodeEvents({ v: 2, id: "upf-1", by: "c1", events: more }), 10);
+    assert.equal(seen.filter((c) => c.type === "event").length, 2, "an unchanged events entry publishes nothing");
+    // A routine entry (new results only) is kept as bytes and parsed when read.
+    const logged: string[] = [];
+    const w = createFleetView({ log: (m) => logged.push(m) });
+    const ws: FleetChange[] = [];
+    w.subscribe((c) => ws.push(c));
+    w.apply("upf-1", encodeEntry(entry(detail())), 5);
+    assert.equal(new TextDecoder().decode(encodeEntry(entry(detail({ lastSeen: 9 })), true)).slice(0, 7), '{"r":1,');
+    w.apply("upf-1", encodeEntry(entry(detail({ lastSeen: 9 }), 4), true), 6);
+    w.apply("upf-1", new TextEncoder().encode('{"r":1,"v":2,'), 7); // not JSON: kept unparsed, superseded below
+    w.apply("upf-1", encodeEntry(entry(detail({ lastSeen: 11 }), 5), true), 8);
+    assert.deepEqual(logged, [], "routine entries are not parsed on arrival");
+    assert.equal(w.node("upf-1")!.lastSeen, 11, "the newest routine entry answers the read");
+    assert.deepEqual(w.stats(), { nodes: 1, records: 5, duplicates: 0, gapRecords: 0 });
+    w.apply("upf-2", encodeEntry(entry(detail({ id: "upf-2" })), true), 9);
+    assert.deepEqual(w.fleet().map((n) => n.id), ["upf-1", "upf-2"], "a routine entry of a node not in view yet is parsed at once");
+    const before = ws.length;
+    w.apply("upf-1", encodeEntry(entry(detail({ lastSeen: 12, verdict: "DEGRADED" }), 5), true), 10);
+    assert.equal(w.fleet().find((n) => n.id === "upf-1")!.verdict, "DEGRADED");
+    assert.equal(ws.length, before, "changes found in a routine entry are published after the read, not inside it");
+    await Promise.resolve();
+    assert.deepEqual(ws.slice(before).map((c) => c.type), ["node"]);
+    v.apply("upf-1", undefined, 11);
     assert.deepEqual(v.fleet().map((n) => n.id), ["upf-0"]);
     assert.equal(v.prune(3), 1, "a node not seen since before the cut is forgotten");
-    assert.equal(v.revision(), 7);
+    assert.equal(v.revision(), 11);
   });
 });

@@ -31,11 +31,19 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export async function startCollectorProcess(dir: string, name: string, port: number, yaml: string): Promise<CollectorProcess> {
   const conf = join(dir, `${name}.yaml`);
   fs.writeFileSync(conf, `listen: "127.0.0.1:${port}"\n${yaml}`);
-  // BENCH_COLLECTOR_ARGS: runtime flags for the collector (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+  // BENCH_COLLECTOR_ARGS: runtime flags for the collector (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p");
+  // BENCH_PROFILE_DIR: each collector writes a CPU profile (markdown) there at exit.
   const extra = (process.env.BENCH_COLLECTOR_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...extra, "cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const prof = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.md`] : [];
+  const child = spawn(process.execPath, [...extra, ...prof, "cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => void (err = (err + d.toString()).slice(-4000)));
+  // BENCH_LOG_DIR: each collector's log lines are kept there (<name>.log).
+  if (process.env.BENCH_LOG_DIR) {
+    const log = fs.createWriteStream(join(process.env.BENCH_LOG_DIR, `${name}.log`));
+    child.stdout!.on("data", (d: Buffer) => log.write(d));
+    child.stderr!.on("data", (d: Buffer) => log.write(d));
+  }
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`Cannot start collector ${name}: ${err}`)), 60_000);
     child.stdout!.on("data", (d: Buffer) => {

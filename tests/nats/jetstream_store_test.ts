@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { connect, headers } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { ackKey, type JetstreamStore, nodeKey, openJetstreamStore, RECEIVED_AT_HEADER } from "../../collector/jetstream_store.ts";
+import { ackKey, eventsKey, type JetstreamStore, nodeKey, openJetstreamStore, RECEIVED_AT_HEADER } from "../../collector/jetstream_store.ts";
 import { batchSubject } from "../../collector/jetstream_keys.ts";
 import { encodeBatch } from "../../telemetry/codec.ts";
 import type { Batch, TelemetryRecord } from "../../telemetry/record.ts";
@@ -171,8 +171,10 @@ describe("JetStream store on one nats-server", () => {
       const ack = await kv.get(ackKey("n1", "boot1"));
       assert.deepEqual(JSON.parse(ack!.string()), { acked: 161, region: "north", drops: 10, gaps: 10 });
       const entry = JSON.parse((await kv.get(nodeKey("n1")))!.string());
-      assert.equal(entry.v, 1);
-      assert.deepEqual(entry.node, await b.node("n1", T0), "the view is the entry");
+      assert.equal(entry.v, 2);
+      const events = JSON.parse((await kv.get(eventsKey("n1")))!.string());
+      assert.deepEqual({ ...entry.node, events: events.events }, await b.node("n1", T0), "the view is the node entry and its events entry");
+      assert.ok(events.events.length > 0);
       const p1 = entry.node.probeList.find((p: { name: string }) => p.name === "p1");
       // seq 160 is p1 (160 % 3 = 1) and a timeout (160 % 10 = 0).
       assert.equal(p1.last.ok, false);
