@@ -11,7 +11,8 @@
  *   bun bench/probe_cost.ts --cpu-prof DIR           # Bun only: a .cpuprofile of the agent
  *
  * Options: --probes N, --seconds S, --runs R, --core C (the agent's core, default 0; the
- * listener stays in this process, pin it elsewhere with taskset), --base-port P (P and P+1).
+ * listener stays in this process, pin it elsewhere with taskset), --base-port P (P and P+1),
+ * --root DIR (the source tree to run; given twice or more, the trees take turns run by run).
  * Prints one line per run and the median; `--json` prints the figures as JSON.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -24,6 +25,8 @@ export interface ProbeCostOptions {
   /** The compiled binary; absent: the source (cli/main.ts) on `runtime`. */
   readonly binary?: string;
   readonly runtime?: "bun" | "deno";
+  /** The source tree to run (another worktree, to compare two versions back to back). @default "." */
+  readonly root?: string;
   readonly probes: number;
   readonly seconds: number;
   /** The core the agent is pinned to (taskset). */
@@ -132,10 +135,10 @@ export async function measureProbeCost(o: ProbeCostOptions): Promise<ProbeCost> 
   const cmd = o.binary
     ? [o.binary, "agent", "--config", cfg]
     : o.runtime === "deno"
-    ? ["node_modules/.bin/deno", "run", "-A", "--no-check", "cli/main.ts", "agent", "--config", cfg]
+    ? [join(process.cwd(), "node_modules/.bin/deno"), "run", "-A", "--no-check", "cli/main.ts", "agent", "--config", cfg]
     : [bun, ...(o.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`] : []), "cli/main.ts", "agent", "--config", cfg];
   // taskset execs the agent, so the PID is the agent's own.
-  const agent = spawn("taskset", ["-c", String(o.core), ...cmd], { stdio: ["ignore", "ignore", "inherit"] });
+  const agent = spawn("taskset", ["-c", String(o.core), ...cmd], { stdio: ["ignore", "ignore", "inherit"], cwd: o.root });
   try {
     const t0 = performance.now();
     while ((await get(o.port, "/healthz"))?.status !== 200) {
@@ -164,6 +167,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(argv: string[]) {
   let binary: string | undefined, runtime: "bun" | "deno" = "bun", cpuProfDir: string | undefined;
+  const roots: string[] = [];
   let probes = 1000, seconds = 10, runs = 3, core = 0, port = 23400, json = false;
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
@@ -178,6 +182,7 @@ async function main(argv: string[]) {
       if (v !== "bun" && v !== "deno") throw new Error(`Cannot parse --runtime: expected bun or deno, got ${JSON.stringify(v)}`);
       (runtime = v, i++);
     } else if (k === "--cpu-prof") (cpuProfDir = v, i++);
+    else if (k === "--root") (roots.push(v), i++);
     else if (k === "--probes") probes = num();
     else if (k === "--seconds") seconds = num();
     else if (k === "--runs") runs = num();
@@ -186,16 +191,22 @@ async function main(argv: string[]) {
     else if (k === "--json") json = true;
     else throw new Error(`Cannot parse arguments: unknown option ${k}`);
   }
-  const what = binary ?? `source on ${runtime}`;
-  const all: ProbeCost[] = [];
+  // Several --root: the trees take turns, run by run, so a busy machine weighs on each alike.
+  const trees = roots.length ? roots : ["."];
+  const all = new Map<string, ProbeCost[]>(trees.map((t) => [t, []]));
   for (let r = 1; r <= runs; r++) {
-    const c = await measureProbeCost({ binary, runtime, probes, seconds, core, port, cpuProfDir });
-    all.push(c);
-    if (!json) console.log(`run ${r}: ${c.us.toFixed(1)} µs CPU per TCP probe (user ${c.userUs.toFixed(1)}, system ${c.systemUs.toFixed(1)}); ${c.runs} runs in ${seconds} s, ${(c.share * 100).toFixed(1)}% of a core`);
+    for (const root of trees) {
+      const c = await measureProbeCost({ binary, runtime, root, probes, seconds, core, port, cpuProfDir });
+      all.get(root)!.push(c);
+      if (!json) console.log(`run ${r}${trees.length > 1 ? ` ${root}` : ""}: ${c.us.toFixed(1)} µs CPU per TCP probe (user ${c.userUs.toFixed(1)}, system ${c.systemUs.toFixed(1)}); ${c.runs} runs in ${seconds} s, ${(c.share * 100).toFixed(1)}% of a core`);
+    }
   }
-  const m = median(all.map((c) => c.us));
-  if (json) console.log(JSON.stringify({ what, probes, seconds, median: m, runs: all }));
-  else console.log(`${what}, ${probes} probes: median ${m.toFixed(1)} µs CPU per TCP probe (goal ≤ 60 µs)`);
+  for (const [root, cs] of all) {
+    const what = binary ?? `${root === "." ? "source" : root} on ${runtime}`;
+    const m = median(cs.map((c) => c.us));
+    if (json) console.log(JSON.stringify({ what, probes, seconds, median: m, runs: cs }));
+    else console.log(`${what}, ${probes} probes: median ${m.toFixed(1)} µs CPU per TCP probe (goal ≤ 60 µs)`);
+  }
 }
 
 if (import.meta.main) await main(process.argv.slice(2));
