@@ -119,4 +119,33 @@ describe("createScheduler()", () => {
     assert.deepEqual(starts.b, [0, 1750, 2750]);
     await s.stop();
   });
+
+  it("loops due in the same slot share one timer; remove() and stop() leave none armed", async () => {
+    const clock = createManualClock();
+    let armed = 0, set = 0;
+    const counting = {
+      ...clock,
+      setTimeout(fn: () => void, ms: number) {
+        armed++, set++;
+        const h = clock.setTimeout(() => (armed--, fn()), ms);
+        return h;
+      },
+      clearTimeout(h: unknown) {
+        armed--;
+        clock.clearTimeout(h);
+      },
+    };
+    const starts: number[] = [];
+    const s = createScheduler({ clock: counting, random: () => 0, spread: true, onResult: () => {} });
+    for (let i = 0; i < 100; i++) s.add({ name: `p${i}`, intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts) });
+    await clock.advance(2000);
+    assert.equal(starts.length, 300, "100 loops, 3 cycles each");
+    // One timer per distinct due time (0, 1000, 2000 and the next), not one per loop and cycle.
+    assert.ok(set <= 6, `timers set: ${set}`);
+    assert.equal(armed, 1);
+    await s.remove("p0");
+    assert.equal(armed, 1, "other loops are still queued");
+    await s.stop();
+    assert.equal(armed, 0);
+  });
 });

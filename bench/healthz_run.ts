@@ -22,6 +22,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import net from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { measureProbeCost } from "./probe_cost.ts";
 
 interface Options {
   binary: string;
@@ -40,6 +41,8 @@ interface Options {
   go?: string;
   /** Skip the 1,000-probe p99 and the CPU-per-probe phases. */
   quick: boolean;
+  /** Only the 1,000-probe p99 and the CPU-per-probe phases (nginx still runs, as the yardstick). */
+  probesOnly: boolean;
   /** Extra HTTP/1.1 servers to load with wrk, NAME=COMMAND (COMMAND gets PORT in env). */
   extra: Array<{ name: string; command: string; proto: "http/1.1" | "h2c" }>;
 }
@@ -58,6 +61,7 @@ function parseOptions(argv: string[]): Options {
     rounds: 3,
     basePort: 32600,
     quick: false,
+    probesOnly: false,
     extra: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -81,6 +85,7 @@ function parseOptions(argv: string[]): Options {
     else if (k === "--base-port") o.basePort = num();
     else if (k === "--go") (o.go = v, i++);
     else if (k === "--quick") o.quick = true;
+    else if (k === "--probes-only") o.probesOnly = true;
     else if (k === "--extra" || k === "--extra-h2c") {
       const eq = v?.indexOf("=") ?? -1;
       if (eq < 1) throw new Error(`Cannot parse ${k}: expected NAME=COMMAND, got ${JSON.stringify(v)}`);
@@ -419,21 +424,10 @@ async function probesVsP99(o: Options, ports: Ports, dir: string, nginxPids: num
  * a tcp_connect module driven over /probe by wrk, CPU divided by the probes answered.
  */
 async function cpuPerProbe(o: Options, ports: Ports, dir: string) {
-  const cfg = join(dir, "cpu.yaml");
-  writeFileSync(cfg, agentConfig(ports.cpuAgent, ports.accept, ports.silent, 1000, 0));
-  const agent = spawnAgent(o, cfg);
-  let agentUs: number;
-  try {
-    await waitFor200(ports.cpuAgent, 20_000);
-    await sleep(3000);
-    const [r0, c0] = [await totalRuns(ports.cpuAgent), cpuSeconds(agent.pid!)];
-    await sleep(10_000);
-    const [c1, r1] = [cpuSeconds(agent.pid!), await totalRuns(ports.cpuAgent)];
-    agentUs = ((c1 - c0) * 1e6) / (r1 - r0);
-    console.log(`CPU per TCP probe: edgeprobe ${f1(agentUs)} µs (${r1 - r0} runs in 10 s, ${f1((c1 - c0) * 10)}% of a core)`);
-  } finally {
-    await stopChild(agent);
-  }
+  // bench/probe_cost.ts (runnable alone, without nginx, wrk or h2load) does the measuring.
+  const c = await measureProbeCost({ binary: o.binary, probes: 1000, seconds: 10, core: o.serverCore, port: ports.cpuAgent, acceptPort: ports.accept });
+  const agentUs = c.us;
+  console.log(`CPU per TCP probe: edgeprobe ${f1(agentUs)} µs (user ${f1(c.userUs)}, system ${f1(c.systemUs)}; ${c.runs} runs in 10 s, ${f1(c.share * 100)}% of a core)`);
   let blackboxUs: number | undefined;
   const bb = await exec("sh", ["-c", "command -v prometheus-blackbox-exporter || true"], 5000).then((x) => x.trim());
   if (bb) {
@@ -454,6 +448,24 @@ async function cpuPerProbe(o: Options, ports: Ports, dir: string) {
     }
   }
   return { agentUs, blackboxUs };
+}
+
+/** `--probes-only`: the 1,000-probe p99 beside nginx and the CPU per TCP probe, nothing else. */
+async function probePhasesOnly(o: Options, ports: Ports, dir: string, agent: ChildProcess, nginxPids: number[]) {
+  await stopChild(agent);
+  const isolation = await probesVsP99(o, ports, dir, nginxPids);
+  const perProbe = await cpuPerProbe(o, ports, dir);
+  console.log("goals (ratios: median over rounds of back-to-back pairs):");
+  const goals: Array<readonly [string, string, boolean]> = [
+    ["p99 with 1,000 probes ≤ 1.5× nginx", `${f2(isolation.ratio1000)}× (${f2(isolation.p99With1000)} vs nginx ${f2(isolation.p99Nginx)} ms; no probes ${f2(isolation.p99With0)} ms)`, isolation.ratio1000 <= 1.5],
+    ["CPU per TCP probe ≤ 60 µs", `${f1(perProbe.agentUs)} µs (blackbox_exporter ${perProbe.blackboxUs ? f1(perProbe.blackboxUs) + " µs" : "not installed"})`, perProbe.agentUs <= 60],
+  ];
+  for (const [g, v, ok] of goals) console.log(`  ${ok ? "MET    " : "NOT MET"} ${g.padEnd(40)} ${v}`);
+  console.log(`load average at the end: ${loadAverage()} (${cpus().length} cores; other work on the machine skews every figure)`);
+  mkdirSync("bench/out", { recursive: true });
+  const out = `bench/out/healthz-probes-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), options: o, isolation, perProbe, goals }, null, 2));
+  console.log(`figures written to ${out}`);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -529,6 +541,7 @@ async function main() {
     await sleep(200);
     const nginxPids = (await exec("pgrep", ["-P", String(nginx.pid)], 5000)).split(/\s+/).filter(Boolean).map(Number).concat(nginx.pid!);
     const nginxRssIdle = nginxPids.reduce((a, p) => a + rssMiB(p), 0);
+    if (o.probesOnly) return await probePhasesOnly(o, ports, dir, agent, nginxPids);
 
     // ---- the Go health service (net/http + x/net/http2 h2c), one OS thread for Go code -------
     let goPid: number | undefined;

@@ -94,8 +94,10 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
       runtime: runtimeVersion(),
       target: buildTarget(),
       createUplink: telemetryHooks.createUplink,
-      // Spans and metrics through @opentelemetry/api: a no-op unless `otel:` registered an SDK.
-      createSinks: ({ probeConfig }) => [createTracingSink({ describe: probeConfig, kinds: probeKinds, version: VERSION })],
+      // Spans and metrics through @opentelemetry/api, only when `otel:` registered an SDK (a
+      // start-only section, agent/reload_plan.ts): without one every span and point is a no-op
+      // that still cost a few µs of CPU per probe run (docs/benchmarks.md "CPU per TCP probe").
+      createSinks: otel ? ({ probeConfig }) => [createTracingSink({ describe: probeConfig, kinds: probeKinds, version: VERSION })] : undefined,
       readFile: (p) => readPem(p),
       extraMetrics: () => renderProcessFaults(faults),
     });

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { classifyError, runProbe } from "./run_probe.ts";
+import { classifyError, runProbe, startProbeRun } from "./run_probe.ts";
 import { DecodeError, ProbeFailureError } from "./errors.ts";
 import { systemClock } from "../runtime/clock.ts";
 import type { ProbeInstance } from "./types.ts";
@@ -53,5 +53,27 @@ describe("runProbe()", () => {
     ac.abort(new DOMException("stop", "AbortError"));
     const r = await p;
     assert.equal(r.ok, false);
+  });
+  it("startProbeRun().abort() ends a run at once, aborting the probe's signal with the reason", async () => {
+    let seen: unknown;
+    const run = startProbeRun(probe((signal) => new Promise((_, rej) => signal.addEventListener("abort", () => rej(seen = signal.reason)))), 10_000, systemClock);
+    const reason = new DOMException("probe removed", "AbortError");
+    run.abort(reason);
+    const r = await run.result;
+    assert.equal(seen, reason);
+    assert.equal(r.ok, false);
+    assert.equal(r.failure?.kind, "timeout");
+    assert.equal(r.failure?.message, "probe removed");
+  });
+  it("the timeout aborts the probe's signal with a TimeoutError, and a run that ends first is not touched by it", async () => {
+    let reason: unknown;
+    const r = await runProbe(probe((signal) => new Promise((_, rej) => signal.addEventListener("abort", () => rej(reason = signal.reason)))), 30, systemClock);
+    assert.equal((reason as Error).name, "TimeoutError");
+    assert.equal(r.failure?.message, "Cannot get an answer: no response within 30ms");
+    let signal!: AbortSignal;
+    const fast = await runProbe(probe((s) => (signal = s, Promise.resolve({ ok: true }))), 30, systemClock);
+    assert.equal(fast.ok, true);
+    await new Promise((res) => setTimeout(res, 60));
+    assert.equal(signal.aborted, false, "the timer is cleared when the run ends");
   });
 });
