@@ -115,8 +115,8 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
   io.out(`edgeprobe agent ${config.agent.id} listening on ${agent.hostname}:${agent.port} (${detectRuntime()})\n`);
   // The strict parse costs tens of ms for a large config, so it runs once the agent serves.
   const warnDuplicates = (f: ConfigFile) =>
-    setTimeout(() => {
-      const problems = duplicateKeyProblems(f, path);
+    setTimeout(async () => {
+      const problems = await duplicateKeyProblems(f, path);
       if (problems.length) log("warn", "config has duplicate keys; the last of each is used (edgeprobe check refuses them)", { event: "config-duplicate-keys", problems });
     }, 200);
   warnDuplicates(file);
