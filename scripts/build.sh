@@ -100,9 +100,11 @@ for t in "${targets[@]}"; do
   # --no-compile-autoload-*: a binary on a box must not pick up a stray .env or bunfig.toml
   # from its working directory.
   # --compile-jit-policy: JavaScriptCore's tier-up thresholds ×10,000, so start-up code and the
-  # agent's light steady work stay in the interpreter instead of being compiled by the JIT tiers:
-  # measured with 200 probes, idle RSS 84 → 66 MiB before the trim (runtime/trim_memory.ts) and
-  # the probes' CPU unchanged (their cost is in native socket code); docs/binary.md.
+  # agent's light steady work stay in the interpreter instead of being compiled by the JIT tiers
+  # (their compiled code, profiles and compiler memory were ~20 MiB of the agent's RSS). Measured
+  # with 200 probes, both with the trim after start (runtime/trim_memory.ts): idle VmRSS 58.6 MiB
+  # at policy 1, 48.6 at 100, 45.6 at 10,000; the probes' CPU share unchanged at 10-12 % of a
+  # core (their cost is in native socket code); docs/binary.md.
   "$bun" build cli/main.ts --compile \
     --target="$(bun_target_of "$t")" \
     --compile-executable-path="$base" \
