@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { ConfigError, parseAgentConfig } from "./config.ts";
-import { parseConfigText } from "./load_config.ts";
+import { parseConfigText } from "./strict_yaml.ts";
 import { telemetrySchema } from "../telemetry/telemetry_config.ts";
 import { formatIssues } from "../common/zod_issues.ts";
 

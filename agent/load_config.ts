@@ -1,24 +1,10 @@
 /** @module Read a config file (YAML or JSON; JSON is YAML 1.2) and hand it to a validator. */
 import { readFile } from "node:fs/promises";
-import { parse, YAMLParseError } from "yaml";
 import { nativeYamlParser } from "../runtime/native_yaml.ts";
 import { ConfigError } from "./config.ts";
 
-/**
- * Parse YAML/JSON text strictly with the `yaml` package: a syntax error names the line and
- * column, and a duplicate key is an error.
- */
-export function parseConfigText(text: string, source: string): unknown {
-  try {
-    return parse(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (e) {
-    if (e instanceof YAMLParseError) {
-      const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "syntax";
-      throw new ConfigError(source, [`${where}: ${e.message.split("\n")[0]}`]);
-    }
-    throw e;
-  }
-}
+/** The strict parser (the `yaml` package), loaded on first use: the agent starts without it. */
+const strict = () => import("./strict_yaml.ts");
 
 export interface ConfigFile {
   readonly text: string;
@@ -37,7 +23,8 @@ async function readText(path: string, signal?: AbortSignal): Promise<string> {
 
 /** Read and parse strictly (`edgeprobe check`, the collector). */
 export async function readConfigFile(path: string, signal?: AbortSignal): Promise<unknown> {
-  return parseConfigText(await readText(path, signal), path);
+  const text = await readText(path, signal);
+  return (await strict()).parseConfigText(text, path);
 }
 
 /**
@@ -55,12 +42,13 @@ export async function readConfigFileFast(path: string, signal?: AbortSignal): Pr
       // fall through: the strict parser names the line and column
     }
   }
-  return { text, doc: parseConfigText(text, path), fast: false };
+  return { text, doc: (await strict()).parseConfigText(text, path), fast: false };
 }
 
 /** Problems the strict parser finds in text the fast parser accepted (duplicate keys). */
-export function duplicateKeyProblems(file: ConfigFile, source: string): string[] {
+export async function duplicateKeyProblems(file: ConfigFile, source: string): Promise<string[]> {
   if (!file.fast) return [];
+  const { parseConfigText } = await strict();
   try {
     parseConfigText(file.text, source);
     return [];

@@ -28,7 +28,7 @@ describe("readConfigFileFast()", () => {
       // No native parser on this runtime: the strict parser already refused it.
       assert.match(fast.problems[0], /Map keys must be unique/);
     } else {
-      assert.match(duplicateKeyProblems(fast, p)[0], /line 2, column \d+: Map keys must be unique/);
+      assert.match((await duplicateKeyProblems(fast, p))[0], /line 2, column \d+: Map keys must be unique/);
     }
     await assert.rejects(readConfigFile(p), (e) => e instanceof ConfigError && /unique/.test(e.problems[0]));
   });

@@ -9,6 +9,7 @@ import { createLifecycle, type ProcessFaults, recordProcessFault, renderProcessF
 import { systemClock } from "../runtime/clock.ts";
 import { detectRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { platformNet } from "../runtime/net.ts";
+import { trimMemory } from "../runtime/trim_memory.ts";
 import { parseArgs } from "./args.ts";
 import type { CommandIO } from "./io.ts";
 import { buildTarget, VERSION } from "./version.ts";
@@ -28,6 +29,12 @@ Options:
   --config FILE   agent config, YAML or JSON (docs/config.md)
   --help          this text
 `;
+
+/**
+ * When to trim after start: past the first probe round (a run's timeout is at most a few
+ * seconds in practice) and the first tier-up of the code that runs all the time.
+ */
+const TRIM_AFTER_MS = 3000;
 
 /** Strict: duplicate keys are errors (`edgeprobe check`). */
 export async function loadAgentConfig(path: string, env: CommandIO["env"]): Promise<AgentConfig> {
@@ -110,11 +117,26 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
   io.out(`edgeprobe agent ${config.agent.id} listening on ${agent.hostname}:${agent.port} (${detectRuntime()})\n`);
   // The strict parse costs tens of ms for a large config, so it runs once the agent serves.
   const warnDuplicates = (f: ConfigFile) =>
-    setTimeout(() => {
-      const problems = duplicateKeyProblems(f, path);
+    setTimeout(async () => {
+      const problems = await duplicateKeyProblems(f, path);
       if (problems.length) log("warn", "config has duplicate keys; the last of each is used (edgeprobe check refuses them)", { event: "config-duplicate-keys", problems });
     }, 200);
   warnDuplicates(file);
+  // Once start-up (and the first probe round) is behind us, give back what only it needed:
+  // its garbage and the executable's start-up-only pages (runtime/trim_memory.ts, measured in
+  // docs/benchmarks.md "RSS"). Again after each reload, which runs the config code once more.
+  let trimTimer: ReturnType<typeof setTimeout> | undefined;
+  const trimSoon = () => {
+    clearTimeout(trimTimer);
+    trimTimer = setTimeout(() => {
+      trimMemory().then(
+        (t) => t.rssBeforeKb && log("debug", "start-up memory released", { event: "memory-trim", ...t }),
+        (e) => log("warn", "Cannot release start-up memory", { error: String(e) }),
+      );
+    }, TRIM_AFTER_MS);
+    (trimTimer as { unref?: () => void }).unref?.();
+  };
+  trimSoon();
   const a = agent;
   life.started({
     async reload() {
@@ -122,6 +144,7 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
         const next = await loadAgentConfigFast(path, io.env);
         await a.reload(next.config);
         warnDuplicates(next.file);
+        trimSoon();
       } catch (e) {
         a.reloadFailed();
         // The old config keeps running (docs/config.md "Reload").
@@ -132,7 +155,10 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
       }
     },
     // One bound for the whole stop: drain, then the last spans and metrics (design.md SIGTERM).
-    stop: (sig, bound) => a.stop(sig, bound).then(() => otel?.shutdown(bound)),
+    stop: (sig, bound) => {
+      clearTimeout(trimTimer);
+      return a.stop(sig, bound).then(() => otel?.shutdown(bound));
+    },
   });
   await life.done;
   return 0;

@@ -15,6 +15,8 @@ export { platformNet } from "./net.ts";
 export { type BunHttpOptions, type BunHttpServer, startBunHttp, type StaticAnswer } from "./bun_http_serve.ts";
 export { listenTcp, type TcpServer, type TcpServerOptions } from "./node_tcp_server.ts";
 export { nativeYamlParser } from "./native_yaml.ts";
+export { type Trimmed, trimMemory } from "./trim_memory.ts";
+export { type CodeMapping, parseSmaps, releasableMappings, releaseCodePages, type Released } from "./release_code_pages.ts";
 export { type Database, openDatabase, type OpenOptions, type Row, type SqlValue, type Statement } from "./sqlite.ts";
 export { niceThisThread } from "./thread_priority.ts";
 export { type HttpHandler, type HttpServer, serveHttp, type ServeHttpOptions } from "./serve_http.ts";
