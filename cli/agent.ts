@@ -103,7 +103,7 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
       createUplink: telemetryHooks.createUplink,
       // Spans and metrics through @opentelemetry/api, only when `otel:` registered an SDK (a
       // start-only section, agent/reload_plan.ts): without one every span and point is a no-op
-      // that still cost a few µs of CPU per probe run (docs/benchmarks.md "CPU per TCP probe").
+      // that still costs 0.1-0.6 µs and a few objects per probe run (`bench:otel`).
       createSinks: otel ? ({ probeConfig }) => [createTracingSink({ describe: probeConfig, kinds: probeKinds, version: VERSION })] : undefined,
       readFile: (p) => readPem(p),
       extraMetrics: () => renderProcessFaults(faults),
