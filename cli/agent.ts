@@ -115,16 +115,18 @@ export async function agentCommand(argv: readonly string[], io: CommandIO): Prom
     return 1;
   }
   io.out(`edgeprobe agent ${config.agent.id} listening on ${agent.hostname}:${agent.port} (${detectRuntime()})\n`);
-  // The strict parse costs tens of ms for a large config, so it runs once the agent serves.
+  // The strict parse costs 60-140 ms for a 200-probe config (140 in the binary, whose JavaScript
+  // stays in the interpreter: docs/binary.md), so it runs once the agent serves.
   const warnDuplicates = (f: ConfigFile) =>
     setTimeout(async () => {
-      const problems = await duplicateKeyProblems(f, path);
+      const problems = await duplicateKeyProblems(f, path).catch((e) => [`Cannot look for duplicate keys: ${(e as Error).message}`]);
       if (problems.length) log("warn", "config has duplicate keys; the last of each is used (edgeprobe check refuses them)", { event: "config-duplicate-keys", problems });
     }, 200);
   warnDuplicates(file);
   // Once start-up (and the first probe round) is behind us, give back what only it needed:
-  // its garbage and the executable's start-up-only pages (runtime/trim_memory.ts, measured in
-  // docs/benchmarks.md "RSS"). Again after each reload, which runs the config code once more.
+  // its garbage and the executable's start-up-only pages (runtime/trim_memory.ts; measured in
+  // docs/binary.md and docs/benchmarks.md). Again after each reload, which runs the config code
+  // once more.
   let trimTimer: ReturnType<typeof setTimeout> | undefined;
   const trimSoon = () => {
     clearTimeout(trimTimer);
