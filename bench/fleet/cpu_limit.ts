@@ -57,9 +57,15 @@ function cgroupLimit(pid: number, cores: number, root: string, v2: boolean): Cpu
       if (released) return;
       released = true;
       tryWrite(`${root}/cgroup.procs`, String(pid));
-      try {
-        fs.rmdirSync(dir);
-      } catch { /* still holds a task that is exiting: the kernel frees it with the last one */ }
+      // rmdir fails (EBUSY) while a moved or exiting thread is still counted: retry for 2 s.
+      const remove = (left: number) => {
+        try {
+          fs.rmdirSync(dir);
+        } catch {
+          if (left > 0) setTimeout(() => remove(left - 1), 100).unref?.();
+        }
+      };
+      remove(20);
     },
   };
 }

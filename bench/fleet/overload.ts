@@ -134,8 +134,8 @@ async function withCollector<T>(o: OverloadOptions, maxIngestInFlight: number, r
   try {
     return { ...(await run(c)), limit: `${limit.method} ${limit.cores} core` };
   } finally {
-    limit.release();
     await c.stop();
+    limit.release();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -91,9 +91,10 @@ describe("overload", () => {
     assert.ok(refused > 0, `nothing shed: ${figures}`);
     assert.equal(t.retryAfterHonoured, t.failed, `every refusal carried a Retry-After the agents waited for: ${figures}`);
     assert.equal(t.byStatus.timeout ?? 0, 0, figures);
-    // The fleet API answered every request, in bounded time, while the collector was saturated.
+    // The fleet API answered every request, in bounded time, while the collector was saturated
+    // (a tenth of a core runs 2 ms in every 20: one run measured p99 819 ms; the bench's quarter core 413 ms).
     assert.equal(t.fleetApiMs.statuses["200"], t.fleetApiMs.n, figures);
-    assert.ok(t.fleetApiMs.p99 < 1000, `fleet API p99 ${t.fleetApiMs.p99} ms: ${figures}`);
+    assert.ok(t.fleetApiMs.p99 < 2000, `fleet API p99 ${t.fleetApiMs.p99} ms: ${figures}`);
     // The load drops: the backlog drains and every record is stored exactly once.
     assert.ok(t.drain.backlogRecords > 0, figures);
     assert.equal(t.drain.pending, 0, `drained: ${figures}`);
