@@ -8,6 +8,7 @@ import type { OtelHandle } from "../common/otel_export.ts";
 import { instrumentCollector } from "../collector/otel_metrics.ts";
 import { detectRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { VERSION } from "./version.ts";
+import { restoreJit } from "../runtime/jit_policy.ts";
 
 export function collectorUsage(): string {
   return `Usage: edgeprobe collector --config FILE
@@ -24,6 +25,8 @@ Options:
 }
 
 export async function collectorCommand(argv: readonly string[], io: CommandIO): Promise<number> {
+  // The binary starts with the agent's JIT policy; the collector's work is heavy JavaScript.
+  restoreJit();
   const { flags, positionals } = parseArgs(argv);
   if (flags.help || flags.h) {
     io.out(collectorUsage());

@@ -8,6 +8,7 @@ import { parseArgs } from "./args.ts";
 import type { CommandIO } from "./io.ts";
 import { telemetryHooks } from "./telemetry_hooks.ts";
 import { buildTarget, VERSION } from "./version.ts";
+import { restoreJit } from "../runtime/jit_policy.ts";
 
 export const DEMO_USAGE = `Usage: edgeprobe demo [--port-base N] [--verbose]
 
@@ -21,6 +22,8 @@ Options:
 `;
 
 export async function demoCommand(argv: readonly string[], io: CommandIO): Promise<number> {
+  // The demo runs a collector in this process (runtime/jit_policy.ts).
+  restoreJit();
   const { flags } = parseArgs(argv);
   if (flags.help || flags.h) {
     io.out(DEMO_USAGE);

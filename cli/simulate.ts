@@ -4,6 +4,7 @@ import { parseArgs } from "./args.ts";
 import { parseDuration } from "../common/duration.ts";
 import { startSimulation, type SimulationStats } from "../simulate/mod.ts";
 import { sleep } from "../common/abortable.ts";
+import { restoreJit } from "../runtime/jit_policy.ts";
 
 export function simulateUsage(): string {
   return `Usage: edgeprobe simulate --agents N --collector URL[,URL...] [options]
@@ -48,6 +49,8 @@ function line(s: SimulationStats, prev: SimulationStats | undefined): string {
 }
 
 export async function simulateCommand(argv: readonly string[], io: CommandIO): Promise<number> {
+  // Emulating thousands of agents is heavy JavaScript (runtime/jit_policy.ts).
+  restoreJit();
   const { flags, positionals } = parseArgs(argv, new Set(["json", "help", "h", "calm"]));
   if (flags.help || flags.h) {
     io.out(simulateUsage());

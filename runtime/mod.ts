@@ -16,6 +16,7 @@ export { type BunHttpOptions, type BunHttpServer, startBunHttp, type StaticAnswe
 export { listenTcp, type TcpServer, type TcpServerOptions } from "./node_tcp_server.ts";
 export { nativeYamlParser } from "./native_yaml.ts";
 export { type Trimmed, trimMemory } from "./trim_memory.ts";
+export { restoreJit } from "./jit_policy.ts";
 export { type CodeMapping, parseSmaps, releasableMappings, releaseCodePages, type Released } from "./release_code_pages.ts";
 export { type Database, openDatabase, type OpenOptions, type Row, type SqlValue, type Statement } from "./sqlite.ts";
 export { niceThisThread } from "./thread_priority.ts";

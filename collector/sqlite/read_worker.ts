@@ -10,6 +10,7 @@
  */
 import { openDatabase } from "../../runtime/sqlite.ts";
 import { niceThisThread } from "../../runtime/thread_priority.ts";
+import { restoreJit } from "../../runtime/jit_policy.ts";
 import { answerBody, type HeavyQuery, historyPoints, latencySummary, type ReadStatements, prepareReadStatements } from "./heavy_reads.ts";
 
 interface Port {
@@ -66,6 +67,7 @@ port.onmessage = async (e: MessageEvent) => {
     // reads wait (their admission queue is bounded, collector/read_limits.ts). CFS gives nice 10
     // about a tenth of the weight of nice 0 (sched(7)).
     niceThisThread(READ_THREAD_NICE);
+    restoreJit();
     try {
       stmts = prepareReadStatements(await openDatabase(m.open, { readonly: true }));
       port.postMessage({ ready: true });
