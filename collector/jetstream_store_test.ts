@@ -35,8 +35,9 @@ describe("encodeToken()", () => {
 
 describe("NATS boundary", () => {
   // The NATS client is loaded only when the config asks for JetStream: by the store's modules and
-  // by the alarm list's shared bucket (collector/alarms/mod.ts imports its repo lazily).
-  it("only collector/jetstream_*.ts and collector/alarms/jetstream_repo.ts (plus tests/nats and bench) import the NATS client", () => {
+  // by the alarm list's shared bucket (collector/alarms/mod.ts imports its repo lazily), both
+  // through collector/nats_connect.ts, which only they import.
+  it("only collector/jetstream_*.ts, collector/nats_connect.ts and collector/alarms/jetstream_repo.ts (plus tests/nats and bench) import the NATS client", () => {
     const files: string[] = [];
     const walk = (d: string) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -48,8 +49,11 @@ describe("NATS boundary", () => {
     };
     walk(ROOT);
     const offenders = files.filter((f) => /from\s+["']@nats-io\//.test(fs.readFileSync(join(ROOT, f), "utf8")))
-      .filter((f) => !/^collector\/jetstream_[a-z_]+\.ts$/.test(f) && f !== "collector/alarms/jetstream_repo.ts" && !f.startsWith("tests/nats/") && !f.startsWith("bench/"));
+      .filter((f) => !/^collector\/jetstream_[a-z_]+\.ts$/.test(f) && f !== "collector/nats_connect.ts" && f !== "collector/alarms/jetstream_repo.ts" && !f.startsWith("tests/nats/") && !f.startsWith("bench/"));
     assert.deepEqual(offenders, []);
+    const connectors = files.filter((f) => /from\s+["'][./]*nats_connect\.ts["']/.test(fs.readFileSync(join(ROOT, f), "utf8")))
+      .filter((f) => !/^collector\/jetstream_[a-z_]+\.ts$/.test(f) && f !== "collector/alarms/jetstream_repo.ts" && !f.endsWith("_test.ts"));
+    assert.deepEqual(connectors, []);
   });
 });
 

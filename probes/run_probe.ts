@@ -80,10 +80,13 @@ export function startProbeRun(probe: ProbeInstance, timeoutMs: number, clock: Cl
     settle(failureResult(e, ctrl.signal, timeoutMs, startedAt, clock.monotonic() - t0));
   };
   const abort = (reason: unknown) => {
-    if (done) return;
+    if (done || ctrl.signal.aborted) return;
     ctrl.abort(reason);
-    // A probe that hangs past its signal must not hang the scheduler: the run ends here.
-    fail(ctrl.signal.reason);
+    // The result is the abort's failure either way, but it settles once the probe has reacted to
+    // its signal (a Diameter or SIP probe closes its connection and sets its backoff in its own
+    // handlers, which the next run must see), or at the next macrotask for a probe that hangs
+    // past its signal: such a probe must not hang the scheduler.
+    setTimeout(() => fail(ctrl.signal.reason), 0);
   };
   const timer = setTimeout(() => abort(new DOMException("The operation timed out.", "TimeoutError")), timeoutMs);
   let running: Promise<ProbeOutcome>;
@@ -94,11 +97,12 @@ export function startProbeRun(probe: ProbeInstance, timeoutMs: number, clock: Cl
   }
   running.then((outcome) => {
     if (done) return;
+    if (ctrl.signal.aborted) return fail(ctrl.signal.reason);
     done = true;
     clearTimeout(timer);
     const elapsed = clock.monotonic() - t0;
     settle({ ...outcome, startedAt, latencyMs: roundMs(outcome.latencyMs ?? elapsed) });
-  }, fail);
+  }, (e) => fail(ctrl.signal.aborted ? ctrl.signal.reason : e));
   return { result, abort: (reason) => abort(reason ?? new DOMException("The operation was aborted", "AbortError")) };
 }
 
