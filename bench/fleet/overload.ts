@@ -141,8 +141,8 @@ async function withCollector<T>(o: OverloadOptions, maxIngestInFlight: number, r
 }
 
 /** Start the simulator at `perSec` records/s offered; resolve the window's figures. */
-async function feed(o: OverloadOptions, c: CollectorProcess, perSec: number, signal: AbortSignal) {
-  const speed = perSec / (o.agents * recordsPerAgentSecond(o.probes));
+async function feed(o: OverloadOptions, c: CollectorProcess, perSec: number, signal: AbortSignal, speedGiven?: number) {
+  const speed = speedGiven ?? perSec / (o.agents * recordsPerAgentSecond(o.probes));
   const sim = startSimulation({
     agents: o.agents, collectors: [c.url], token: TOKEN, probesPerAgent: o.probes, behaviour: { ...CALM, speed },
     concurrency: o.concurrency ?? 256, requestTimeoutMs: 30_000, backoffMs: { initial: 250, max: 5000 }, signal,
@@ -180,7 +180,10 @@ export async function overloadAtTwice(o: OverloadOptions) {
   const C = cap.storedPerSec;
   const twice = await withCollector(o, o.maxIngestInFlight, async (c) => {
     const ac = new AbortController();
-    const { sim, speed } = await feed(o, c, 2 * C, ac.signal);
+    // The capacity phase's measured records per unit of speed (agent-start and state records on
+    // top of the probe results) sets the speed for 2 × C, rather than the nominal probe rate.
+    const measured = "speed" in cap && cap.offeredPerSec > 0 ? (cap.speed * 2 * C) / cap.offeredPerSec : undefined;
+    const { sim, speed } = await feed(o, c, 2 * C, ac.signal, measured);
     try {
       await sleep(o.warmMs);
       const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
