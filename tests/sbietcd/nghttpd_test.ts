@@ -32,6 +32,11 @@ describe("http and sbi probes against nghttpd", () => {
     const p = mk(http, `http://127.0.0.1:${H2C}/healthz.json`, { protocol: "h2c" });
     await waitFor("nghttpd to listen", 5000, async () => (await runProbe(p, 500, systemClock)).ok || undefined);
     await p.close();
+    // The TLS instance starts on its own (key and certificate read first): wait for it too, or the
+    // first TLS test can meet a port not yet listening (seen once in a CI run: ECONNREFUSED).
+    const s = mk(http, `https://127.0.0.1:${H2}/healthz.json`, { protocol: "h2", tls: { ca: CRT } });
+    await waitFor("nghttpd over TLS to listen", 5000, async () => (await runProbe(s, 500, systemClock)).ok || undefined);
+    await s.close();
   });
   after(async () => {
     await clear?.stop();
