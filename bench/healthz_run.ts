@@ -22,7 +22,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import net from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { measureProbeCost } from "./probe_cost.ts";
+import { measureProbeCost, stopChild } from "./probe_cost.ts";
 
 interface Options {
   binary: string;
@@ -306,18 +306,6 @@ async function h2load(o: Options, url: string, pids: number[], dir: string): Pro
   rmSync(log, { force: true });
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
   return { rps, p50Ms: q(0.5), p99Ms: q(0.99), non2xx: Number(codes[3]) + Number(codes[4]) + Number(codes[2]), rssPeakMiB: peak, ...cpuPerReq(pids, cpu, (performance.now() - t0) / 1000, requests) };
-}
-
-function stopChild(c: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    const t = setTimeout(() => c.kill("SIGKILL"), 5000);
-    c.once("exit", () => {
-      clearTimeout(t);
-      resolve();
-    });
-    c.kill("SIGTERM");
-  });
 }
 
 async function waitFor200(port: number, withinMs: number, path = "/healthz"): Promise<{ ms: number; body: string }> {

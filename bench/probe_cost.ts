@@ -112,7 +112,8 @@ export function probeCostConfig(port: number, acceptPort: number, probes: number
   return lines.join("\n") + "\n";
 }
 
-function stop(c: ChildProcess): Promise<void> {
+/** SIGTERM, SIGKILL after 5 s; resolves once the process has exited (bench/healthz_run.ts too). */
+export function stopChild(c: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (c.exitCode !== null || c.signalCode !== null) return resolve();
     const t = setTimeout(() => c.kill("SIGKILL"), 5000);
@@ -157,7 +158,7 @@ export async function measureProbeCost(o: ProbeCostOptions): Promise<ProbeCost> 
     const user = c1.user - c0.user, system = c1.system - c0.system;
     return { us: ((user + system) * 1e6) / runs, userUs: (user * 1e6) / runs, systemUs: (system * 1e6) / runs, runs, share: (user + system) / wall };
   } finally {
-    await stop(agent);
+    await stopChild(agent);
     stopAcceptor();
     rmSync(dir, { recursive: true, force: true });
   }
