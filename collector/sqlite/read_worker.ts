@@ -9,7 +9,7 @@
  * `{ id, error }`.
  */
 import { openDatabase } from "../../runtime/sqlite.ts";
-import { niceThisThread } from "../../runtime/thread_priority.ts";
+import { idleThisThread, niceThisThread } from "../../runtime/thread_priority.ts";
 import { restoreJit } from "../../runtime/jit_policy.ts";
 import { answerSteps, type HeavyQuery, historyPoints, latencySummary, type ReadStatements, prepareReadStatements } from "./heavy_reads.ts";
 
@@ -83,6 +83,8 @@ port.onmessage = async (e: MessageEvent) => {
     // reads wait (their admission queue is bounded, collector/read_limits.ts). CFS gives nice 10
     // about a tenth of the weight of nice 0 (sched(7)).
     niceThisThread(READ_THREAD_NICE);
+    // And preempted at once when the ingest thread wakes (runtime/thread_priority.ts).
+    idleThisThread();
     restoreJit();
     try {
       stmts = prepareReadStatements(await openDatabase(m.open, { readonly: true }));
