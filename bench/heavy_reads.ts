@@ -32,16 +32,27 @@ function mainThreadCpuMs(): number {
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
-/** CPU ms of a process's threads: its main thread (tid = pid) and all the others together. */
-function threadsCpuMs(pid: number): { main: number; others: number } {
-  let main = 0, others = 0;
+/** CPU ms of a process's threads by kind: its main thread (tid = pid), the read Worker, the
+ * garbage collector's helpers (JSC "HeapHelper", not niced with the Worker), and the rest. */
+function threadsCpuMs(pid: number): Record<"main" | "worker" | "gc" | "others", number> {
+  const out = { main: 0, worker: 0, gc: 0, others: 0 };
   for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
-    const f = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8").split(") ")[1].split(" ");
+    let f: string[], comm: string;
+    try {
+      f = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8").split(") ")[1].split(" ");
+      comm = fs.readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim();
+    } catch {
+      continue; // the thread ended meanwhile
+    }
     const ms = (Number(f[11]) + Number(f[12])) * 10;
-    if (Number(t) === pid) main += ms;
-    else others += ms;
+    out[Number(t) === pid ? "main" : comm === "Worker" ? "worker" : comm === "HeapHelper" ? "gc" : "others"] += ms;
   }
-  return { main, others };
+  return out;
+}
+
+/** ms the process's main thread spent runnable but waiting for a CPU (proc(5) schedstat, field 2). */
+function mainRunDelayMs(pid: number): number {
+  return Number(fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
 }
 
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
@@ -64,7 +75,8 @@ const READS: [string, (s: S) => Promise<unknown>][] = [
 ];
 const N = quick ? 4 : 10;
 const inProcess: Record<string, Record<string, number>> = {};
-for (const readThread of [false, true]) {
+const threadOnly = process.argv.includes("--thread-only");
+for (const readThread of threadOnly ? [] : [false, true]) {
   const s = await openSqliteStore({ path: db, readThread, onReadThreadError: (e) => console.log(`read thread: ${e.message}`) });
   await READS[0][1](s); // start the thread and warm the page cache
   for (const [name, read] of READS) {
@@ -76,7 +88,7 @@ for (const readThread of [false, true]) {
   }
   await s.close();
 }
-console.log("\nCPU of the ingest thread per read (ms), read thread off → on; wall ms per read off → on");
+if (!threadOnly) console.log("\nCPU of the ingest thread per read (ms), read thread off → on; wall ms per read off → on");
 for (const [name, r] of Object.entries(inProcess)) {
   console.log(`  ${name.padEnd(58)} main ${r.mainMsInline.toFixed(1).padStart(6)} → ${r.mainMsThread.toFixed(1).padStart(5)}   wall ${r.wallMsInline.toFixed(1).padStart(6)} → ${r.wallMsThread.toFixed(1).padStart(6)}`);
 }
@@ -96,28 +108,31 @@ const fleetP99 = async (url: string, n: number) => {
 
 console.log("\nfleet API p99 (ms), idle → 20 clients hammering history 720h step 5m");
 const proc: Record<string, unknown> = {};
-for (const readThread of [false, true]) {
+for (const readThread of threadOnly ? [true] : [false, true]) {
   const c = await startCollectorProcess(dir, `reads-${readThread}`, 0, [
     `auth: { sharedToken: "${TOKEN}", apiTokens: { noc: { token: "${TOKEN}" }, hammer: { token: "${TOKEN}x" } } }`,
     `store: { path: "${db}", readThread: ${readThread} }`,
   ].join("\n") + "\n");
   try {
     await fleetP99(c.url, 50);
+    const iw0 = mainRunDelayMs(c.child.pid!), it0 = performance.now();
     const idle = await fleetP99(c.url, quick ? 100 : 300);
+    const idleRunDelay = +((mainRunDelayMs(c.child.pid!) - iw0) / ((performance.now() - it0) / 1000)).toFixed(1);
     const hammer = spawn("nice", ["-n", "19", process.execPath, "tests/collector/_hammer.ts", JSON.stringify({ url: c.url, token: `${TOKEN}x`, clients: 20, ms: quick ? 6000 : 12_000, path: `/api/v1/nodes/hist-0/probes/p0/history?from=-720h&step=5m` })], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
     const exited = new Promise((r) => hammer.on("exit", r));
     let out = "";
     hammer.stdout!.on("data", (d: Buffer) => void (out += d.toString()));
     await new Promise((r) => setTimeout(r, 1000));
-    const cpu0 = threadsCpuMs(c.child.pid!), t0 = performance.now();
+    const cpu0 = threadsCpuMs(c.child.pid!), wait0 = mainRunDelayMs(c.child.pid!), t0 = performance.now();
     const busy = await fleetP99(c.url, quick ? 100 : 300);
     const cpu1 = threadsCpuMs(c.child.pid!), secs = (performance.now() - t0) / 1000;
-    const share = { mainThreadPct: Math.round((cpu1.main - cpu0.main) / secs / 10), otherThreadsPct: Math.round((cpu1.others - cpu0.others) / secs / 10) };
+    const pct = (k: keyof typeof cpu0) => Math.round((cpu1[k] - cpu0[k]) / secs / 10);
+    const share = { mainThreadPct: pct("main"), workerPct: pct("worker"), gcHelperPct: pct("gc"), otherThreadsPct: pct("others"), mainRunDelayMsPerS: +((mainRunDelayMs(c.child.pid!) - wait0) / secs).toFixed(1) };
     await exited;
     // Idle again after the hammer: how far two idle p99s differ on this machine (the noise).
     const idle2 = await fleetP99(c.url, quick ? 100 : 300);
-    proc[readThread ? "thread" : "inline"] = { idleP99: +idle.toFixed(2), idleAgainP99: +idle2.toFixed(2), hammerP99: +busy.toFixed(2), ratio: +(busy / idle).toFixed(2), hammer: JSON.parse(out.trim() || "{}"), ...share };
-    console.log(`  read thread ${readThread ? "on " : "off"}: ${idle.toFixed(2)} → ${busy.toFixed(2)} ms (${(busy / idle).toFixed(2)}×; goal ≤ 2×), idle again ${idle2.toFixed(2)} ms; hammer answers by status ${out.trim()}; collector CPU under the hammer: main thread ${share.mainThreadPct} %, other threads ${share.otherThreadsPct} %`);
+    proc[readThread ? "thread" : "inline"] = { idleP99: +idle.toFixed(2), idleAgainP99: +idle2.toFixed(2), hammerP99: +busy.toFixed(2), ratio: +(busy / idle).toFixed(2), idleRunDelayMsPerS: idleRunDelay, hammer: JSON.parse(out.trim() || "{}"), ...share };
+    console.log(`  read thread ${readThread ? "on " : "off"}: ${idle.toFixed(2)} → ${busy.toFixed(2)} ms (${(busy / idle).toFixed(2)}×; goal ≤ 2×), idle again ${idle2.toFixed(2)} ms; hammer answers by status ${out.trim()}; collector CPU under the hammer: main thread ${share.mainThreadPct} %, read worker ${share.workerPct} %, GC helper ${share.gcHelperPct} %, others ${share.otherThreadsPct} %; main thread waited for a CPU ${share.mainRunDelayMsPerS} ms/s (idle ${idleRunDelay})`);
   } finally {
     await c.stop();
   }

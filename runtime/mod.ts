@@ -19,6 +19,6 @@ export { type Trimmed, trimMemory } from "./trim_memory.ts";
 export { restoreJit } from "./jit_policy.ts";
 export { type CodeMapping, parseSmaps, releasableMappings, releaseCodePages, type Released } from "./release_code_pages.ts";
 export { type Database, openDatabase, type OpenOptions, type Row, type SqlValue, type Statement } from "./sqlite.ts";
-export { niceThisThread } from "./thread_priority.ts";
+export { idleThisThread, niceThisThread } from "./thread_priority.ts";
 export { type HttpHandler, type HttpServer, serveHttp, type ServeHttpOptions } from "./serve_http.ts";
 export { type FetchFn, tlsFetch, type TlsFetchOptions } from "./tls_fetch.ts";

@@ -125,15 +125,25 @@ const partFromRow = (r: Row): Part => ({
 });
 
 /** The aggregates of one RowsQuery by step start: the rows, then the memory slots over them. */
-export function partsOf(s: ReadStatements, q: RowsQuery): Map<number, Part> {
+export function partsOf(s: ReadStatements, q: RowsQuery, from = q.from, to = q.to): Map<number, Part> {
   const out = new Map<number, Part>();
   const rows = q.node === undefined
-    ? { minutes: s.fleetOf_minutes, hours: s.fleetOf_hours, days: s.fleetOf_days }[q.level].all(q.probe, q.from, q.to)
-    : { minutes: s.minutesOf, hours: s.hoursOf, days: s.daysOf }[q.level].all(q.node, q.probe, q.from, q.to);
+    ? { minutes: s.fleetOf_minutes, hours: s.fleetOf_hours, days: s.fleetOf_days }[q.level].all(q.probe, from, to)
+    : { minutes: s.minutesOf, hours: s.hoursOf, days: s.daysOf }[q.level].all(q.node, q.probe, from, to);
   for (const r of rows) out.set(num(r.minute), partFromRow(r));
-  for (const m of q.mem) out.set(m.t, slotAgg({ count: m.count, ok: m.ok, failures: m.failures, hist: m.hist, dirty: false }));
+  for (const m of q.mem) if (m.t >= from && m.t < to) out.set(m.t, slotAgg({ count: m.count, ok: m.ok, failures: m.failures, hist: m.hist, dirty: false }));
   return out;
 }
+
+/**
+ * Rows one chunk of a history read holds at once. The whole window at once (41,760 minute rows
+ * for 30 days at 5-minute steps) kept every row alive until the end, so each garbage collection
+ * the read caused had all of them to trace, on the collector's GC helper thread at normal
+ * priority (bench:reads: the read thread's GC helper took ~15-20 % of a core). By chunks, a
+ * chunk's rows are garbage before the next is read, and the read thread pauses between chunks
+ * (collector/sqlite/read_worker.ts).
+ */
+export const CHUNK_ROWS = 2880;
 
 export function summarize(parts: Iterable<Part>): LatencySummary {
   const s = newSketch();
@@ -152,16 +162,29 @@ export function summarize(parts: Iterable<Part>): LatencySummary {
   return { ...out, p50, p90, p99 };
 }
 
-export function historyPoints(s: ReadStatements, q: HistoryQuery): HistoryPoint[] {
-  const groups = new Map<number, Part[]>();
-  const from = q.rows.from, step = q.stepMs;
-  for (const [m, part] of partsOf(s, q.rows)) {
-    const t = from + Math.floor((m - from) / step) * step;
-    const g = groups.get(t);
-    if (g) g.push(part);
-    else groups.set(t, [part]);
+/**
+ * A history read's points, chunk by chunk (each about CHUNK_ROWS rows, a whole number of steps,
+ * so no step spans two chunks): in time order, each chunk's points sorted.
+ */
+export function* historyChunks(s: ReadStatements, q: HistoryQuery): Generator<HistoryPoint[]> {
+  const from = q.rows.from, to = q.rows.to, step = q.stepMs;
+  const chunkMs = Math.max(1, Math.floor((CHUNK_ROWS * UNIT[q.rows.level]) / step)) * step;
+  for (let cf = from; cf < to; cf += chunkMs) {
+    const groups = new Map<number, Part[]>();
+    for (const [m, part] of partsOf(s, q.rows, cf, Math.min(to, cf + chunkMs))) {
+      const t = from + Math.floor((m - from) / step) * step;
+      const g = groups.get(t);
+      if (g) g.push(part);
+      else groups.set(t, [part]);
+    }
+    yield [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([t, parts]) => ({ t, ...summarize(parts) }));
   }
-  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([t, parts]) => ({ t, ...summarize(parts) }));
+}
+
+export function historyPoints(s: ReadStatements, q: HistoryQuery): HistoryPoint[] {
+  const out: HistoryPoint[] = [];
+  for (const points of historyChunks(s, q)) for (const p of points) out.push(p);
+  return out;
 }
 
 export function latencySummary(s: ReadStatements, rows: readonly RowsQuery[]): LatencySummary {
@@ -170,10 +193,29 @@ export function latencySummary(s: ReadStatements, rows: readonly RowsQuery[]): L
   return summarize(all);
 }
 
-/** The query's answer as the route's JSON body (collector/read_bodies.ts). */
-export function answerBody(s: ReadStatements, q: HeavyQuery): string {
+/**
+ * The query's answer as the route's JSON body (collector/read_bodies.ts), step by step: it
+ * yields between the chunks of a history read (where the read thread may pause) and returns
+ * the body.
+ */
+export function* answerSteps(s: ReadStatements, q: HeavyQuery): Generator<void, string> {
   if (q.kind === "history") {
-    return historyBody({ node: q.node, probe: q.probe, window: q.window, step: q.step, summary: latencySummary(s, [q.summary]), points: historyPoints(s, q) });
+    const summary = latencySummary(s, [q.summary]);
+    const points: HistoryPoint[] = [];
+    for (const chunk of historyChunks(s, q)) {
+      for (const p of chunk) points.push(p);
+      yield;
+    }
+    return historyBody({ node: q.node, probe: q.probe, window: q.window, step: q.step, summary, points });
   }
   return latencyBody(q.probe, q.window, q.nodes, latencySummary(s, q.rows));
+}
+
+/** The query's answer as the route's JSON body, at once. */
+export function answerBody(s: ReadStatements, q: HeavyQuery): string {
+  const steps = answerSteps(s, q);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }

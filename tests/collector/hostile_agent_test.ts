@@ -47,8 +47,6 @@ const RECORDS = 2000;
 /** Long enough to last through every attack and both measurements under attack (asserted). */
 const HAMMER_MS = 25_000;
 const HEAVIEST = "/api/v1/nodes/hist-0/probes/p0/history?from=-720h&step=5m";
-/** Allowance on the fleet API's p99 goal for this machine's noise (measured; see its use). */
-const NOISE_MS = 2;
 /** The bound this suite holds the collector to, stated in docs/security.md. */
 const RSS_BOUND_MIB = 256;
 
@@ -218,9 +216,9 @@ describe("hostile agent against a real collector", () => {
     // The goal (docs/security.md "Bounded reads"): heavy reads run in the collector's read thread
     // (collector/sqlite/read_thread.ts), so they do not hold the thread that answers this.
     assert.ok(measuredUnderHammer, "the fleet API and ingest were measured while the hammer ran");
-    // NOISE_MS: on this shared 2-core box the idle p99 itself moves between two idle windows of
-    // one run by 0.6, 1.7 and 3.2 ms (three runs, 2026-11-30); 2 ms is below that spread.
-    assert.ok(attackP99 <= 2 * idleP99 + NOISE_MS, `fleet API p99 ${attackP99.toFixed(1)} ms under attack vs ${idleP99.toFixed(1)} ms idle (goal 2x, + ${NOISE_MS} ms noise)`);
+    // No allowance for noise: with the read thread under SCHED_IDLE and paced by chunks, four
+    // runs on this shared 2-core box measured 0.96x, 1.88x, 1.16x and 1.57x (2026-11-30, docs/security.md).
+    assert.ok(attackP99 <= 2 * idleP99, `fleet API p99 ${attackP99.toFixed(1)} ms under attack vs ${idleP99.toFixed(1)} ms idle (goal 2x)`);
     assert.ok(attackIngest >= idleIngest / 2, `ingest ${attackIngest.toFixed(0)} records/s under attack vs ${idleIngest.toFixed(0)} idle`);
 
     // The honest agents finish and every one of their records is stored exactly once.
