@@ -22,7 +22,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import net from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { measureProbeCost, stopChild } from "./probe_cost.ts";
+import { measureProbeCost, rawGet, stopChild } from "./probe_cost.ts";
 
 interface Options {
   binary: string;
@@ -118,26 +118,6 @@ function rssMiB(pid: number, field: "VmRSS" | "RssAnon" = "VmRSS"): number {
 
 function loadAverage(): string {
   return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-}
-
-/** One raw HTTP/1.1 GET; resolves with the status code, or undefined if nothing listens yet. */
-function rawGet(port: number, path: string): Promise<{ status: number; body: string } | undefined> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1");
-    let buf = "";
-    const done = (v: { status: number; body: string } | undefined) => {
-      s.destroy();
-      resolve(v);
-    };
-    s.on("error", () => done(undefined));
-    s.on("connect", () => s.write(`GET ${path} HTTP/1.1\r\nhost: bench\r\nconnection: close\r\n\r\n`));
-    s.on("data", (d) => (buf += d.toString("latin1")));
-    s.on("close", () => {
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(buf);
-      const i = buf.indexOf("\r\n\r\n");
-      done(m ? { status: Number(m[1]), body: i >= 0 ? buf.slice(i + 4) : "" } : undefined);
-    });
-  });
 }
 
 /** Peers for the 200 probes: one listener accepts, one accepts and never speaks (TLS times out). */

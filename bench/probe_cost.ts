@@ -59,23 +59,28 @@ function cpuOf(pid: number): { user: number; system: number } {
   return { user: Number(f[11]) / CLK_TCK, system: Number(f[12]) / CLK_TCK };
 }
 
-function get(port: number, path: string): Promise<{ status: number; body: string } | undefined> {
+/** One raw HTTP/1.1 GET; resolves with the status code, or undefined if nothing listens yet (bench/healthz_run.ts too). */
+export function rawGet(port: number, path: string): Promise<{ status: number; body: string } | undefined> {
   return new Promise((resolve) => {
     const s = net.connect(port, "127.0.0.1");
     let buf = "";
-    s.on("error", () => resolve(undefined));
+    const done = (v: { status: number; body: string } | undefined) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.on("error", () => done(undefined));
     s.on("connect", () => s.write(`GET ${path} HTTP/1.1\r\nhost: bench\r\nconnection: close\r\n\r\n`));
     s.on("data", (d) => (buf += d.toString("latin1")));
     s.on("close", () => {
       const m = /^HTTP\/1\.1 (\d{3})/.exec(buf);
       const i = buf.indexOf("\r\n\r\n");
-      resolve(m ? { status: Number(m[1]), body: i >= 0 ? buf.slice(i + 4) : "" } : undefined);
+      done(m ? { status: Number(m[1]), body: i >= 0 ? buf.slice(i + 4) : "" } : undefined);
     });
   });
 }
 
 async function totalRuns(port: number): Promise<number> {
-  const r = await get(port, "/status");
+  const r = await rawGet(port, "/status");
   if (r?.status !== 200) throw new Error(`Cannot read /status on port ${port}: ${r?.status ?? "no answer"}`);
   return (JSON.parse(r.body).probes as Array<{ runs: number }>).reduce((a, x) => a + x.runs, 0);
 }
@@ -142,7 +147,7 @@ export async function measureProbeCost(o: ProbeCostOptions): Promise<ProbeCost> 
   const agent = spawn("taskset", ["-c", String(o.core), ...cmd], { stdio: ["ignore", "ignore", "inherit"], cwd: o.root });
   try {
     const t0 = performance.now();
-    while ((await get(o.port, "/healthz"))?.status !== 200) {
+    while ((await rawGet(o.port, "/healthz"))?.status !== 200) {
       if (performance.now() - t0 > 20_000) throw new Error(`Cannot get 200 from the agent on port ${o.port} within 20 s`);
       await sleep(20);
     }
