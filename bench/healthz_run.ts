@@ -143,7 +143,12 @@ function startPeers(acceptPort: number, silentPort: number): Promise<() => void>
   });
 }
 
-function agentConfig(port: number, acceptPort: number, silentPort: number, ok = 100, timingOut = 100): string {
+/**
+ * `idle`: the timing-out probes run once at start (24 h interval, no jitter) and fail at once
+ * (`fall: 1`), so /healthz carries the same DEGRADED body as the 200-probe agent's but nothing
+ * runs while it is loaded: the agent's own serving cost, without its probes' work.
+ */
+function agentConfig(port: number, acceptPort: number, silentPort: number, ok = 100, timingOut = 100, idle = false): string {
   const lines = [
     "agent: { id: bench }",
     `server: { listen: "127.0.0.1:${port}", limits: { maxConnections: 4096, idleTimeout: 60s } }`,
@@ -156,7 +161,7 @@ function agentConfig(port: number, acceptPort: number, silentPort: number, ok = 
   }
   for (let i = 0; i < timingOut; i++) {
     // A TLS handshake against a peer that never answers: each run ends in a timeout.
-    lines.push(`  - { name: to${String(i).padStart(3, "0")}, kind: tcp, target: "127.0.0.1:${silentPort}", interval: 1s, timeout: 500ms, critical: false, options: { tls: true, verify: false } }`);
+    lines.push(`  - { name: to${String(i).padStart(3, "0")}, kind: tcp, target: "127.0.0.1:${silentPort}", interval: ${idle ? "24h, jitter: 0, fall: 1" : "1s"}, timeout: 500ms, critical: false, options: { tls: true, verify: false } }`);
   }
   return lines.join("\n") + "\n";
 }
@@ -204,26 +209,45 @@ interface LoadResult {
   cpuUsPerReq: number;
   /** The same without the agent's background work (its idle CPU share × the run's wall time). */
   netCpuUsPerReq: number;
+  /** `cpuUsPerReq` split: user time (the server's own code) and system time (the kernel's). */
+  userUsPerReq: number;
+  sysUsPerReq: number;
 }
 
 /** The agent's idle CPU share (its probes); set once measured, charged only to its own runs. */
 const background = new Map<number, number>();
 
-function cpuPerReq(pids: number[], cpuS: number, wallS: number, requests: number): { cpuUsPerReq: number; netCpuUsPerReq: number } {
+function cpuPerReq(pids: number[], cpu: Cpu, wallS: number, requests: number): Pick<LoadResult, "cpuUsPerReq" | "netCpuUsPerReq" | "userUsPerReq" | "sysUsPerReq"> {
+  const cpuS = cpu.user + cpu.sys;
   const bg = pids.reduce((a, p) => a + (background.get(p) ?? 0), 0) * wallS;
-  return { cpuUsPerReq: (cpuS * 1e6) / requests, netCpuUsPerReq: (Math.max(0, cpuS - bg) * 1e6) / requests };
+  const us = (s: number) => (s * 1e6) / requests;
+  return { cpuUsPerReq: us(cpuS), netCpuUsPerReq: us(Math.max(0, cpuS - bg)), userUsPerReq: us(cpu.user), sysUsPerReq: us(cpu.sys) };
 }
 
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64 and arm64
 
-/** User + system CPU seconds a process has used so far (/proc/PID/stat fields 14 and 15). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+interface Cpu {
+  user: number;
+  sys: number;
 }
 
-const cpuOf = (pids: number[]) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
+/** User and system CPU seconds a process has used so far (/proc/PID/stat fields 14 and 15). */
+function cpuSplit(pid: number): Cpu {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK };
+}
+
+function cpuSeconds(pid: number): number {
+  const c = cpuSplit(pid);
+  return c.user + c.sys;
+}
+
+const cpuOf = (pids: number[]): Cpu => pids.map(cpuSplit).reduce((a, c) => ({ user: a.user + c.user, sys: a.sys + c.sys }), { user: 0, sys: 0 });
+const cpuSince = (pids: number[], c0: Cpu): Cpu => {
+  const c1 = cpuOf(pids);
+  return { user: c1.user - c0.user, sys: c1.sys - c0.sys };
+};
 
 function toMs(v: string): number {
   const m = /^([\d.]+)(us|ms|s|m)$/.exec(v.trim());
@@ -257,7 +281,7 @@ async function wrk(o: Options, url: string, pids: number[]): Promise<LoadResult>
   const cpu0 = cpuOf(pids);
   const t0 = performance.now();
   const [out, peak] = await sampled(pids, exec("taskset", ["-c", String(o.loadCore), "wrk", "-t1", `-c${o.connections}`, `-d${o.durationS}s`, "--latency", url], (o.durationS + 30) * 1000));
-  const cpu = cpuOf(pids) - cpu0;
+  const cpu = cpuSince(pids, cpu0);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = /^\s+50%\s+(\S+)/m.exec(out)?.[1];
@@ -276,7 +300,7 @@ async function h2load(o: Options, url: string, pids: number[], dir: string): Pro
   const cpu0 = cpuOf(pids);
   const t0 = performance.now();
   const [out, peak] = await sampled(pids, exec("taskset", [...base, `-D${o.durationS}`, `--log-file=${log}`, url], (o.durationS + 30) * 1000));
-  const cpu = cpuOf(pids) - cpu0;
+  const cpu = cpuSince(pids, cpu0);
   const requests = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(out)?.[1]);
   const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]);
   const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out);
@@ -323,7 +347,7 @@ function spawnAgent(o: Options, configPath: string): ChildProcess {
   return c;
 }
 
-type Ports = Record<"agent" | "nginxH1" | "accept" | "silent" | "agent1000" | "agent0" | "blackbox" | "cpuAgent", number>;
+type Ports = Record<"agent" | "nginxH1" | "accept" | "silent" | "agent1000" | "agent0" | "blackbox" | "cpuAgent" | "bunStatic" | "agentIdle", number>;
 
 /** Sum of every probe's runs, from /status. */
 async function totalRuns(port: number): Promise<number> {
@@ -443,7 +467,7 @@ const f2 = (n: number) => n.toFixed(2);
 async function main() {
   const o = parseOptions(process.argv.slice(2));
   const p = o.basePort;
-  const ports = { agent: p, nginxH1: p + 1, nginxH2: p + 2, accept: p + 3, silent: p + 4, go: p + 5, agent1000: p + 6, agent0: p + 7, blackbox: p + 8, cpuAgent: p + 9, extra: p + 10 };
+  const ports = { agent: p, nginxH1: p + 1, nginxH2: p + 2, accept: p + 3, silent: p + 4, go: p + 5, agent1000: p + 6, agent0: p + 7, blackbox: p + 8, cpuAgent: p + 9, bunStatic: p + 10, agentIdle: p + 11, extra: p + 12 };
   const dir = mkdtempSync(join(tmpdir(), "edgeprobe-bench-"));
   const children: ChildProcess[] = [];
   let stopPeers = () => {};
@@ -524,7 +548,24 @@ async function main() {
     // While one server is loaded the other is stopped (SIGSTOP), so the agent's 200 probes do
     // not steal the core from nginx's runs, and rounds alternate to spread out machine noise.
     const pause = (pids: number[], sig: "SIGSTOP" | "SIGCONT") => pids.forEach((pid) => process.kill(pid, sig));
-    // Experimental fronts (e.g. runtime/bun_front.ts): HTTP/1.1 only, same core, same body.
+    // ---- where a gap to nginx comes from: Bun's bare static route (bench/bun_static_healthz.ts)
+    // and the agent with its probes idle, both with the same body, beside the agent and nginx.
+    const bunStatic = spawn("taskset", ["-c", String(o.serverCore), process.execPath, "bench/bun_static_healthz.ts"], {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, PORT: String(ports.bunStatic), BODY: settled.body },
+    });
+    children.push(bunStatic);
+    if ((await waitFor200(ports.bunStatic, 15_000)).body !== settled.body) throw new Error("Cannot benchmark: the bare Bun.serve's body differs from the agent's");
+    const idleConfig = join(dir, "agent-idle.yaml");
+    writeFileSync(idleConfig, agentConfig(ports.agentIdle, ports.accept, ports.silent, 0, 100, true));
+    const agentIdle = spawnAgent(o, idleConfig);
+    children.push(agentIdle);
+    await waitFor200(ports.agentIdle, 10_000);
+    for (let t0 = performance.now(); (await rawGet(ports.agentIdle, "/healthz"))?.body !== settled.body;) {
+      if (performance.now() - t0 > 10_000) throw new Error("Cannot benchmark: the agent with idle probes never answered the 200-probe agent's body");
+      await sleep(50);
+    }
+    // Extra servers (--extra / --extra-h2c): same core, same body.
     const extras: Array<{ name: string; port: number; pid: number; proto: "http/1.1" | "h2c" }> = [];
     for (const [i, x] of o.extra.entries()) {
       const port = ports.extra + 2 * i;
@@ -539,18 +580,20 @@ async function main() {
     }
     const rounds: Array<Record<string, LoadResult>> = [];
     const show = (name: string, r: LoadResult) =>
-      console.log(`  ${name.padEnd(26)} ${f1(r.rps).padStart(10)} req/s  p50 ${f2(r.p50Ms)} ms  p99 ${f2(r.p99Ms)} ms  CPU ${f1(r.cpuUsPerReq)} µs/req${r.netCpuUsPerReq < r.cpuUsPerReq - 0.05 ? ` (${f1(r.netCpuUsPerReq)} without probes)` : ""}  RSS peak ${f1(r.rssPeakMiB)} MiB${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}`);
+      console.log(`  ${name.padEnd(30)} ${f1(r.rps).padStart(10)} req/s  p50 ${f2(r.p50Ms)} ms  p99 ${f2(r.p99Ms)} ms  CPU ${f1(r.cpuUsPerReq)} µs/req (user ${f2(r.userUsPerReq)}, sys ${f2(r.sysUsPerReq)})${r.netCpuUsPerReq < r.cpuUsPerReq - 0.05 ? ` (${f1(r.netCpuUsPerReq)} without probes)` : ""}  RSS peak ${f1(r.rssPeakMiB)} MiB${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}`);
     const cases: Array<[string, () => Promise<LoadResult>, number[]]> = [
       ["edgeprobe http/1.1", () => wrk(o, `http://127.0.0.1:${ports.agent}/healthz`, [agent.pid!]), [agent.pid!]],
       ["nginx http/1.1", () => wrk(o, `http://127.0.0.1:${ports.nginxH1}/healthz`, nginxPids), nginxPids],
       ...(goPid ? [["go http/1.1", () => wrk(o, `http://127.0.0.1:${ports.go}/healthz`, [goPid!]), [goPid!]] as [string, () => Promise<LoadResult>, number[]]] : []),
+      ["bun static http/1.1", () => wrk(o, `http://127.0.0.1:${ports.bunStatic}/healthz`, [bunStatic.pid!]), [bunStatic.pid!]],
+      ["edgeprobe probes idle http/1.1", () => wrk(o, `http://127.0.0.1:${ports.agentIdle}/healthz`, [agentIdle.pid!]), [agentIdle.pid!]],
       ...extras.filter((x) => x.proto === "http/1.1").map((x) => [`${x.name} http/1.1`, () => wrk(o, `http://127.0.0.1:${x.port}/healthz`, [x.pid]), [x.pid]] as [string, () => Promise<LoadResult>, number[]]),
       ["edgeprobe h2c", () => h2load(o, `http://127.0.0.1:${ports.agent}/healthz`, [agent.pid!], dir), [agent.pid!]],
       ...extras.filter((x) => x.proto === "h2c").map((x) => [`${x.name} h2c`, () => h2load(o, `http://127.0.0.1:${x.port}/healthz`, [x.pid], dir), [x.pid]] as [string, () => Promise<LoadResult>, number[]]),
       ["nginx h2c", () => h2load(o, `http://127.0.0.1:${ports.nginxH2}/healthz`, nginxPids, dir), nginxPids],
       ...(goPid ? [["go h2c", () => h2load(o, `http://127.0.0.1:${ports.go}/healthz`, [goPid!], dir), [goPid!]] as [string, () => Promise<LoadResult>, number[]]] : []),
     ];
-    const allPids = [agent.pid!, ...nginxPids, ...(goPid ? [goPid] : []), ...extras.map((x) => x.pid)];
+    const allPids = [agent.pid!, ...nginxPids, ...(goPid ? [goPid] : []), bunStatic.pid!, agentIdle.pid!, ...extras.map((x) => x.pid)];
     for (let round = 1; round <= o.rounds; round++) {
       console.log(`load, round ${round}/${o.rounds} (load average ${loadAverage()}):`);
       const results: Record<string, LoadResult> = {};
@@ -583,12 +626,22 @@ async function main() {
         rssPeakMiB: Math.max(...rs.map((r) => r.rssPeakMiB)),
         cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)),
         netCpuUsPerReq: median(rs.map((r) => r.netCpuUsPerReq)),
+        userUsPerReq: median(rs.map((r) => r.userUsPerReq)),
+        sysUsPerReq: median(rs.map((r) => r.sysUsPerReq)),
       };
     }
     console.log(`medians of ${o.rounds} round(s) (RSS: the peak):`);
     for (const [name] of cases) show(name, results[name]);
     /** Ratio to nginx per round (each pair ran back to back), then the median. */
     const ratio = (a: string, b: string, k: "rps" | "p99Ms" | "cpuUsPerReq" | "netCpuUsPerReq") => median(rounds.map((r) => r[a][k] / r[b][k]));
+    // The HTTP/1.1 gap, piece by piece (CPU per request, net of the 200 probes' idle share;
+    // per-round ratios of back-to-back runs, then the median).
+    const perRound = (a: string, b: string) => rounds.map((r) => f2(r[b].netCpuUsPerReq / r[a].netCpuUsPerReq)).join(", ");
+    const split = (n: string) => `${f2(results[n].userUsPerReq)} user + ${f2(results[n].sysUsPerReq)} sys µs`;
+    console.log("HTTP/1.1 by CPU per request (capacity ratio; per round):");
+    console.log(`  bun static vs nginx:            ${f2(1 / ratio("bun static http/1.1", "nginx http/1.1", "netCpuUsPerReq"))}× (${perRound("bun static http/1.1", "nginx http/1.1")}); ${split("bun static http/1.1")} vs ${split("nginx http/1.1")}`);
+    console.log(`  agent, probes idle vs bun static: ${f2(1 / ratio("edgeprobe probes idle http/1.1", "bun static http/1.1", "netCpuUsPerReq"))}× (${perRound("edgeprobe probes idle http/1.1", "bun static http/1.1")})`);
+    console.log(`  agent, 200 probes (net) vs idle:  ${f2(1 / ratio("edgeprobe http/1.1", "edgeprobe probes idle http/1.1", "netCpuUsPerReq"))}× (${perRound("edgeprobe http/1.1", "edgeprobe probes idle http/1.1")}); p99 ${f2(ratio("edgeprobe http/1.1", "edgeprobe probes idle http/1.1", "p99Ms"))}× the idle agent's`);
     for (const x of extras) {
       const [me, ng] = [`${x.name} ${x.proto}`, `nginx ${x.proto}`];
       console.log(`  ${me} vs nginx: ${f2(ratio(me, ng, "rps"))}× req/s, p99 ${f2(ratio(me, ng, "p99Ms"))}×, capacity by CPU/req ${f2(1 / ratio(me, ng, "cpuUsPerReq"))}×`);
