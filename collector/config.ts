@@ -81,7 +81,7 @@ export const jetstreamStoreSchema = z.strictObject({
    * changing it needs a new stream. @default 16
    */
   partitions: z.number().int().min(1).max(1024).default(16),
-  /** A dead collector's partitions are taken over after this (lease TTL) plus one tick (TTL/8). @default 4s */
+  /** A dead collector's partitions are taken over after this (lease TTL) plus one tick (TTL/4). @default 4s */
   leaseTtl: duration.refine((v) => v >= 1000, "leaseTtl must be at least 1s").default(4000),
   /** Lifetime of `ack.*` and `node.*` entries not rewritten. @default retention.history */
   keyTtl: duration.optional(),

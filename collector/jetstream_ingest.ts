@@ -59,6 +59,28 @@ const enc = new TextEncoder();
 const CACHE_MAX = 100_000;
 
 /**
+ * Most ms a batch's publish, and then its ack's compare-and-set, waits for others to go out in
+ * the same socket write. The NATS client writes once per event-loop turn that queued something
+ * (nats-core `sendCommand`), and a collector that is not busy turns once per HTTP request or
+ * reply: socket writes were the second largest part of what 3 unsaturated collectors cost more
+ * than one (bench/fleet.ts --only jetstream profiles, docs/scale-out.md). An ingest answer
+ * waits at most 2 × 10 ms longer; a busy collector loses nothing (its window fills anyway).
+ */
+const WINDOW_MS = 10;
+
+/** A shared wait of up to `ms`: every caller within it continues in the same turn. */
+const windowed = (ms: number) => {
+  let next: Promise<void> | undefined;
+  return (): Promise<void> =>
+    next ??= new Promise<void>((resolve) =>
+      setTimeout(() => {
+        next = undefined;
+        resolve();
+      }, ms)
+    );
+};
+
+/**
  * @param owner told of every batch this collector publishes, before and after (its partition's
  *   owner here, if any, applies it without decoding it again).
  */
@@ -72,6 +94,8 @@ export function createIngest(
   },
 ): (batch: Batch, receivedAt: number, wire?: Uint8Array) => Promise<IngestOutcome> {
   const acks = new Map<string, { value: SharedAck; revision: number }>();
+  const publishWindow = windowed(WINDOW_MS);
+  const ackWindow = windowed(WINDOW_MS);
   /** agentId → region token, learnt from agent-start records of batches ingested here. */
   const regions = new Map<string, string>();
 
@@ -97,6 +121,7 @@ export function createIngest(
     owner.publishing(msgID, partition, whole ? batch : { agentId: batch.agentId, bootId: batch.bootId, records: fresh }, receivedAt);
     let seq: number | undefined;
     try {
+      await publishWindow();
       const pa = await js.publish(batchSubject(options.subjectPrefix, options.partitions, region, batch.agentId), body, { msgID, headers: h, timeout: options.timeout });
       if (!pa.duplicate) seq = pa.seq;
       return pa;
@@ -149,6 +174,7 @@ export function createIngest(
       const value: SharedAck = { acked: n.acked, region, drops: n.drops, gaps: n.gaps, ...(n.hole ? { hole: n.hole } : {}) };
       try {
         const data = enc.encode(JSON.stringify(value));
+        await ackWindow();
         const revision = cur ? await kv.update(key, data, cur.revision) : await kv.create(key, data);
         // One entry per boot ever seen: drop the cache wholesale when it gets big (a miss costs one read).
         if (acks.size > CACHE_MAX) acks.clear();

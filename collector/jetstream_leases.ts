@@ -11,7 +11,7 @@
  * creates and deletes a consumer: with three collectors ticking every 500 ms that was a third of
  * an idle cluster's CPU, bench/nats_idle.ts); so a lease handed back is purged up to its revision
  * (no delete marker, which the listing would count as held), never deleted.
- * Every tick (TTL/8) a collector renews what it holds, counts the live members, and takes free partitions
+ * Every tick (TTL/4) a collector renews what it holds, counts the live members, and takes free partitions
  * until it holds its share `ceil(partitions / members)`, or hands back those above its share.
  */
 import type { KV } from "@nats-io/kv";
@@ -22,7 +22,7 @@ import { leaseKey, memberKey } from "./jetstream_keys.ts";
 export interface LeaseOptions {
   readonly partitions: number;
   readonly collectorId: string;
-  /** The lease bucket's TTL; a tick runs every ttl/8. */
+  /** The lease bucket's TTL; a tick runs every ttl/4. */
   readonly ttlMs: number;
 }
 
@@ -148,7 +148,11 @@ export function startLeases(bucket: LeaseBucket, options: LeaseOptions, hooks: L
       .finally(() => (running = undefined));
     return running;
   };
-  const timer = setInterval(() => void tick(), Math.max(100, Math.floor(ttlMs / 8)));
+  // Every TTL/4, not TTL/8: a tick is one request per held partition plus two per collector, the
+  // part of an idle cluster's CPU that lease renewals are (bench/nats_idle.ts, docs/scale-out.md);
+  // takeover stays within TTL + TTL/4 (5 s by default) plus NATS's own recovery, and a renewal
+  // still has four tries before its lease expires.
+  const timer = setInterval(() => void tick(), Math.max(100, Math.floor(ttlMs / 4)));
   (timer as { unref?: () => void }).unref?.();
 
   return {

@@ -28,8 +28,16 @@ import type { IngestOutcome, Store } from "./store.ts";
 export const RECEIVED_AT_HEADER = "Edgeprobe-Received-At";
 
 const MINUTE = 60_000;
-/** Most ms a stream message waits to be applied with others (one read-model transaction). */
-const APPLY_EVERY = 20;
+/**
+ * Most ms a stream message waits to be applied with others (one read-model transaction; 256
+ * batches apply at once). 100 ms, not 20: a collector that is not busy committed a transaction for
+ * every few batches, and the read model's commits and node rows (rewritten per transaction) were
+ * the largest part of what 3 unsaturated collectors cost more than one (bench/fleet.ts --only
+ * jetstream profiles, docs/scale-out.md). The view's lag grows by at most 80 ms (stateEvery 250 ms).
+ */
+const APPLY_EVERY = 100;
+/** How often the applied position per partition is saved (a restart resumes there; replay is idempotent). */
+const SAVE_EVERY = 5000;
 
 export interface OwnerOptions {
   readonly stream: string;
@@ -141,7 +149,7 @@ export async function openOwner(
   let closed = false;
   let lastWritten = 0;
   /** What this owner did, logged at close (the benchmark's breakdown). */
-  const work = { batches: 0, decoded: 0, flushes: 0, entries: 0, ms: 0 };
+  const work = { batches: 0, decoded: 0, flushes: 0, entries: 0, routine: 0, events: 0, ms: 0 };
 
   /**
    * Batches from every held partition handed to the read model together, every APPLY_EVERY ms:
@@ -273,6 +281,7 @@ export async function openOwner(
   };
 
   let flushing: Promise<void> | undefined;
+  let savedAt = 0;
   const flushOnce = async (all: boolean) => {
     const now = Date.now();
     work.flushes++;
@@ -303,16 +312,27 @@ export async function openOwner(
       const mark = eventsMark(node.events), was = eventsWritten.get(id);
       // Routine: only new results since this owner's last write of the node (views parse it when read).
       const routine = !changed.has(id) && was !== undefined;
+      if (routine) work.routine++;
       writes.push(writeEntry(nodeKey(id), id, p, encodeEntry(entry, routine), () => view.entry(id)?.revision));
       if (!was || was.mark !== mark || now - was.at >= options.eventsRefresh) {
         eventsWritten.set(id, { mark, at: now });
+        work.events++;
         if (eventsWritten.size > 100_000) eventsWritten.clear(); // a miss rewrites the events once
         writes.push(writeEntry(eventsKey(id), id, p, encodeEvents({ v: 2, id, by: options.collectorId, events: node.events }), () => view.eventsRevision(id)));
       }
       if (writes.length >= 256) await Promise.all(writes.splice(0));
     }
     await Promise.all(writes);
-    if (all) for (const [p, h] of held) savePosition(p, h);
+    if (all && now - savedAt >= SAVE_EVERY) {
+      // One transaction for every partition (each save was a commit of its own, every second).
+      savedAt = now;
+      db.exec("BEGIN");
+      try {
+        for (const [p, h] of held) savePosition(p, h);
+      } finally {
+        db.exec("COMMIT");
+      }
+    }
   };
   /**
    * Compare-and-set on the revision this collector last wrote or saw, so a collector that lost

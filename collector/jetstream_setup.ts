@@ -67,7 +67,7 @@ export async function setupNats(options: SetupOptions, log: LogFn): Promise<Nats
       const kv = await openBucket(kvm, jsm, options.bucket, options.replicas, options.keyTtl, log);
       // Lease requests give up after at most 1 s: during a NATS leader election a request goes
       // unanswered, and a tick whose steps each waited `timeout` (3-5 s) pushed the takeover past
-      // 10 s in tests/nats/failover_test.ts. The next tick retries a TTL/8 later.
+      // 10 s in tests/nats/failover_test.ts. The next tick retries a TTL/4 later.
       const leaseKvm = new Kvm(jetstream(nc, { timeout: Math.min(options.timeout, 1000) }));
       const leases = await openBucket(leaseKvm, jsm, `${options.bucket}_leases`, options.replicas, options.leaseTtl, log, Math.min(options.timeout, 1000));
       return { nc, js, jsm, kv, leases };

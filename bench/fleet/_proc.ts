@@ -34,7 +34,10 @@ export async function startCollectorProcess(dir: string, name: string, port: num
   // BENCH_COLLECTOR_ARGS: runtime flags for the collector (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p");
   // BENCH_PROFILE_DIR: each collector writes a CPU profile (markdown) there at exit.
   const extra = (process.env.BENCH_COLLECTOR_ARGS ?? "").split(" ").filter(Boolean);
-  const prof = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.md`] : [];
+  // BENCH_PROFILE_JSON=1: a .cpuprofile (samples, one per ms of CPU) instead; the markdown's self
+  // times are wall-clock deltas between samples, so an idle process's share is inflated.
+  const json = process.env.BENCH_PROFILE_JSON === "1";
+  const prof = process.env.BENCH_PROFILE_DIR ? [json ? "--cpu-prof" : "--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.${json ? "cpuprofile" : "md"}`] : [];
   const child = spawn(process.execPath, [...extra, ...prof, "cli/main.ts", "collector", "--config", conf], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => void (err = (err + d.toString()).slice(-4000)));
