@@ -113,9 +113,9 @@ class BunConn implements TcpConn {
 
 /**
  * Key exchange groups a probe offers: the classical ones. Bun's BoringSSL offers X25519MLKEM768
- * first by default and sends its 1,216-byte key share in every ClientHello; generating it is most
- * of a TLS probe's CPU before the server answers (measured, Bun 1.4.5, 500 handshakes a second to
- * a peer that never answers: 321-358 µs of CPU a run by default, 241-255 µs with X25519 only,
+ * first by default and sends its 1,216-byte key share in every ClientHello; generating it costs
+ * a quarter of a TLS probe's CPU (measured, Bun 1.4.5, 500 handshakes a second to a peer that
+ * never answers: 321-358 µs of CPU a run by default, 241-255 µs with X25519 only,
  * docs/benchmarks.md "The probe path, third pass"). A probe carries no secret worth a
  * post-quantum exchange; P-256 and P-384 stay for peers without X25519 (answered with a
  * HelloRetryRequest, RFC 8446 §4.1.4; measured against `openssl s_server -groups P-256`).
