@@ -148,4 +148,60 @@ describe("createScheduler()", () => {
     await s.stop();
     assert.equal(armed, 0);
   });
+  describe("with a turn of the event loop (clock.turn)", () => {
+    // The turns are queued here and run by the test, one at a time, like the event loop would.
+    function turningClock() {
+      const clock = createManualClock();
+      const turns: Array<() => void> = [];
+      return { clock: { ...clock, turn: (fn: () => void) => void turns.push(fn) }, advance: clock.advance, turns, manual: clock };
+    }
+
+    it("starts the runs of one wake-up one per turn, in due order", async () => {
+      const { clock, advance, turns, manual } = turningClock();
+      const starts: string[] = [];
+      const s = createScheduler({ clock, random: () => 0, onResult: () => {} });
+      for (const name of ["a", "b", "c"]) {
+        s.add({ name, intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: { run: () => (starts.push(name), Promise.resolve({ ok: true })), close: () => Promise.resolve() } });
+      }
+      await advance(0);
+      assert.deepEqual(starts, ["a"], "the first run starts from the timer itself");
+      assert.equal(turns.length, 1, "one turn asked for at a time");
+      turns.shift()!();
+      assert.deepEqual(starts, ["a", "b"]);
+      turns.shift()!();
+      assert.deepEqual(starts, ["a", "b", "c"]);
+      assert.equal(turns.length, 0);
+      await advance(1000);
+      assert.deepEqual(starts, ["a", "b", "c", "a"]);
+      while (turns.length) turns.shift()!();
+      assert.deepEqual(starts, ["a", "b", "c", "a", "b", "c"]);
+      assert.equal(s.stats("c")!.runs, 1, "the second cycle's result is not in yet");
+      await manual.advance(0);
+      assert.equal(s.stats("c")!.runs, 2);
+      await s.stop();
+    });
+
+    it("a loop removed or rescheduled while waiting for its turn does not start, nor start twice", async () => {
+      const { clock, advance, turns } = turningClock();
+      const starts: string[] = [];
+      const s = createScheduler({ clock, random: () => 0, onResult: () => {} });
+      for (const name of ["a", "b", "c"]) {
+        s.add({ name, intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: { run: () => (starts.push(name), Promise.resolve({ ok: true })), close: () => Promise.resolve() } });
+      }
+      await advance(0);
+      while (turns.length) turns.shift()!();
+      starts.length = 0;
+      await advance(1000);
+      assert.deepEqual(starts, ["a"]);
+      await s.remove("b");
+      s.setInterval("c", 300);
+      while (turns.length) turns.shift()!();
+      assert.deepEqual(starts, ["a"], "b is gone, c waits for its new due time");
+      await advance(300);
+      while (turns.length) turns.shift()!();
+      assert.deepEqual(starts, ["a", "c"]);
+      assert.deepEqual(s.names(), ["a", "c"]);
+      await s.stop();
+    });
+  });
 });

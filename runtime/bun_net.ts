@@ -12,7 +12,7 @@
 import { constants } from "node:crypto";
 import { isIP } from "node:net";
 import { openTcp, openUdp } from "./node_net.ts";
-import type { Net, SocketAddress, TcpConn, TcpOptions } from "./types.ts";
+import type { Net, SocketAddress, TcpConn, TcpOptions, TlsClientOptions } from "./types.ts";
 import { abortReason, addAbortListener } from "../common/abortable.ts";
 
 interface BunSocket {
@@ -111,19 +111,64 @@ class BunConn implements TcpConn {
   }
 }
 
+/**
+ * Key exchange groups a probe offers: the classical ones. Bun's BoringSSL offers X25519MLKEM768
+ * first by default and sends its 1,216-byte key share in every ClientHello; generating it costs
+ * a quarter of a TLS probe's CPU (measured, Bun 1.4.5, 500 handshakes a second to a peer that
+ * never answers: 321-358 µs of CPU a run by default, 241-255 µs with X25519 only,
+ * docs/benchmarks.md "The probe path, third pass"). A probe carries no secret worth a
+ * post-quantum exchange; P-256 and P-384 stay for peers without X25519 (answered with a
+ * HelloRetryRequest, RFC 8446 §4.1.4; measured against `openssl s_server -groups P-256`).
+ */
+const PROBE_GROUPS = "X25519:P-256:P-384";
+
+type BunTls = Record<string, unknown>;
+// The options objects handed to Bun.connect, one per distinct set: Bun keeps what it derives from
+// an options object (measured: the same object for every connect costs 50-60 µs of CPU less
+// per TLS connect than an equal new one). Bounded: cleared past TLS_CACHE_MAX sets (a set per
+// distinct server name and key material in the config, so a handful in practice).
+const tlsCache = new Map<unknown, unknown>();
+let tlsCached = 0;
+const TLS_CACHE_MAX = 1024;
+
+function tlsOptions(t: TlsClientOptions, serverName: string | undefined): BunTls {
+  const verify = t.verify ?? true;
+  // Nested by each part: strings by value, byte arrays by identity (a config's are reused).
+  const parts: unknown[] = [verify, serverName, t.ca, t.cert, t.key];
+  let m = tlsCache;
+  for (let i = 0; i < parts.length - 1; i++) {
+    let next = m.get(parts[i]) as Map<unknown, unknown> | undefined;
+    if (!next) m.set(parts[i], next = new Map());
+    m = next;
+  }
+  const last = parts[parts.length - 1];
+  let o = m.get(last) as BunTls | undefined;
+  if (o) return o;
+  if (tlsCached >= TLS_CACHE_MAX) {
+    tlsCache.clear();
+    tlsCached = 0;
+    return tlsOptions(t, serverName);
+  }
+  o = {
+    rejectUnauthorized: verify,
+    serverName,
+    ca: t.ca,
+    cert: t.cert,
+    key: t.key,
+    secureOptions: constants.SSL_OP_NO_TLSv1 | constants.SSL_OP_NO_TLSv1_1,
+    ecdhCurve: PROBE_GROUPS,
+  };
+  m.set(last, o);
+  tlsCached++;
+  return o;
+}
+
 export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<TcpConn> {
   const t = options.tls;
   if (options.localAddress || t?.alpn) return openTcp(options, signal);
   if (signal.aborted) return Promise.reject(abortReason(signal));
   const bun = (globalThis as unknown as { Bun: BunConnectApi }).Bun;
-  const tls = t && {
-    rejectUnauthorized: t.verify ?? true,
-    serverName: t.servername ?? (isIP(options.host) ? undefined : options.host),
-    ca: t.ca,
-    cert: t.cert,
-    key: t.key,
-    secureOptions: constants.SSL_OP_NO_TLSv1 | constants.SSL_OP_NO_TLSv1_1,
-  };
+  const tls = t && tlsOptions(t, t.servername ?? (isIP(options.host) ? undefined : options.host));
   return new Promise((resolve, reject) => {
     const state: ConnState = { closed: false, out: [] };
     let socket: BunSocket | undefined;

@@ -75,6 +75,11 @@ export interface Clock {
   monotonic(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Run `fn` in a later macrotask, after the event loop has polled for I/O (`setImmediate`), so
+   * sockets ready meanwhile are served first. Absent (the manual clock): callers run `fn` at once.
+   */
+  turn?(fn: () => void): void;
 }
 
 export type RuntimeName = "bun" | "deno" | "node";

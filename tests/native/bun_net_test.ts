@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import { bunNet } from "../../runtime/bun_net.ts";
 import { classifyError } from "../../probes/run_probe.ts";
 
@@ -96,4 +97,42 @@ describe("bunNet.tcp with tls", () => {
     assert.equal(classifyError(e), "timeout");
     assert.ok(performance.now() - t0 < 1000);
   });
+
+  it("keeps each server name's verification apart (the options objects are shared per set)", async () => {
+    const ok = await bunNet.tcp({ host: "127.0.0.1", port, tls: { servername: "localhost", ca: cert } }, AbortSignal.timeout(2000));
+    ok.close();
+    const e = await bunNet.tcp({ host: "127.0.0.1", port, tls: { servername: "other.example", ca: cert } }, AbortSignal.timeout(2000)).then(() => undefined, (e) => e);
+    assert.match(String(e?.code ?? e), /ALTNAME|HOSTNAME|mismatch/i);
+    const again = await bunNet.tcp({ host: "127.0.0.1", port, tls: { servername: "localhost", ca: cert } }, AbortSignal.timeout(2000));
+    again.close();
+  });
+
+  // The probes offer X25519, P-256 and P-384 only (runtime/bun_net.ts PROBE_GROUPS): a server
+  // without X25519 must still complete the handshake (HelloRetryRequest, RFC 8446 §4.1.4).
+  for (const [group, openssl, at] of [["P-256", "secp256r1", 20440], ["P-384", "secp384r1", 20441]] as const) {
+    it(`completes the handshake with a server that only takes ${group} (openssl s_server)`, async () => {
+      const p: ChildProcess = spawn("openssl", ["s_server", "-accept", `127.0.0.1:${at}`, "-cert", certDir + "localhost.crt", "-key", certDir + "localhost.key", "-groups", group, "-www", "-quiet"], { stdio: "ignore" });
+      try {
+        let c;
+        for (let i = 0; i < 50 && !c; i++) {
+          c = await bunNet.tcp({ host: "127.0.0.1", port: at, tls: { servername: "localhost", ca: cert } }, AbortSignal.timeout(2000)).catch((e) => {
+            if (!/REFUSED/.test(String(e?.code ?? e))) throw e;
+            return new Promise<undefined>((r) => setTimeout(r, 100));
+          });
+        }
+        assert.ok(c, "openssl s_server did not listen");
+        const got: string[] = [];
+        const closed = new Promise<void>((r) => c.onClose(() => r()));
+        c.onData((d) => got.push(new TextDecoder().decode(d)));
+        c.write(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+        await closed;
+        assert.match(got.join(""), /^HTTP\/1\.0 200/);
+        // s_server's status page: what the client offered and what the two share.
+        assert.match(got.join(""), /Supported groups: x25519:secp256r1:secp384r1\n/);
+        assert.match(got.join(""), new RegExp(`Shared groups: ${openssl}\n`));
+      } finally {
+        p.kill();
+      }
+    });
+  }
 });
