@@ -95,10 +95,17 @@ export interface SqliteStoreOptions {
   readonly readThread?: boolean;
   /** Told when the read thread cannot start (the reads then run on this thread). */
   readonly onReadThreadError?: (e: Error) => void;
+  /**
+   * Longest wait of a batch for others to share its transaction (ms); 0: the batches that
+   * arrived while the last group was written (the next macrotask). @default 0
+   */
+  readonly groupWaitMs?: number;
 }
 
 /** Most batches in one group commit. */
 const MAX_GROUP = 256;
+/** Most wire bytes in one group commit: bounds one transaction's size and what it holds in memory. */
+const MAX_GROUP_BYTES = 8 * 1024 * 1024;
 /**
  * Dirty nodes written per ingest transaction, and per idle tick: enough to keep up (10,000 nodes
  * every 15 s is 667 nodes/s) without a pause of seconds in any one transaction.
@@ -328,7 +335,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         for (const e of d.events) emit({ type: "event", node: id, event: e });
       }
     },
-  }, MAX_GROUP);
+  }, {
+    maxGroup: MAX_GROUP,
+    maxBytes: MAX_GROUP_BYTES,
+    // Without the wire bytes (in-process callers) a record is about 20 bytes (docs/telemetry.md).
+    sizeOf: (it) => it.wire?.length ?? it.batch.records.length * 20,
+    maxWaitMs: options.groupWaitMs ?? 0,
+  });
 
   /** Write one node's whole unwritten state (streams, node, probes, minutes): a replay skips what it covers by the ack. */
   const writeNode = (n: NodeMem) => {
