@@ -238,8 +238,8 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
       }
       addToSlot(slot, agg);
       slot.dirty = true;
-      addToLevel(p.hours, minute - (minute % HOUR), agg, (t) => loadMinute("hours", a.agentId, name, t));
-      addToLevel(p.days, minute - (minute % DAY), agg, (t) => loadMinute("days", a.agentId, name, t));
+      addToLevel(p.hours, minute - (minute % HOUR), agg, loadMinute, "hours", a.agentId, name);
+      addToLevel(p.days, minute - (minute % DAY), agg, loadMinute, "days", a.agentId, name);
     }
     n.dirtyMinutes.add(p);
   }
@@ -248,10 +248,13 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
 
 const emptySlot = (): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, hist: newDenseSketch(), dirty: false });
 
-function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: (t: number) => MinuteAgg | undefined): void {
+type LevelLoad = (level: Level, node: string, probe: string, t: number) => MinuteAgg | undefined;
+
+/** Add to the level's slot at t, read from its table first when it may be there (no closure per call: this runs per probe and minute of every batch). */
+function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: LevelLoad, level: Level, node: string, probe: string): void {
   let slot = l.slots.get(t);
   if (!slot) {
-    const stored = t <= l.persistedMax ? load(t) : undefined;
+    const stored = t <= l.persistedMax ? load(level, node, probe, t) : undefined;
     l.slots.set(t, slot = stored ? slotFromAgg(stored) : emptySlot());
   }
   addToSlot(slot, d);
@@ -264,6 +267,7 @@ function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: (t: number)
  * across restarts.
  */
 export function applyFleet(m: ReadModel, d: BatchDelta, load: (level: Level, probe: string, t: number) => MinuteAgg | undefined): void {
+  const fleetLoad: LevelLoad = (level, _node, probe, t) => load(level, probe, t);
   for (const [name, pd] of d.probes) {
     if (pd.minutes.size === 0) continue;
     let f = m.fleet.get(name);
@@ -272,9 +276,9 @@ export function applyFleet(m: ReadModel, d: BatchDelta, load: (level: Level, pro
       m.fleet.set(name, f);
     }
     for (const [minute, agg] of pd.minutes) {
-      addToLevel(f.minutes, minute, agg, (t) => load("minutes", name, t));
-      addToLevel(f.hours, minute - (minute % HOUR), agg, (t) => load("hours", name, t));
-      addToLevel(f.days, minute - (minute % DAY), agg, (t) => load("days", name, t));
+      addToLevel(f.minutes, minute, agg, fleetLoad, "minutes", "", name);
+      addToLevel(f.hours, minute - (minute % HOUR), agg, fleetLoad, "hours", "", name);
+      addToLevel(f.days, minute - (minute % DAY), agg, fleetLoad, "days", "", name);
     }
   }
 }

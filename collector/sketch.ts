@@ -72,14 +72,15 @@ export function quantiles(s: Sketch, qs: readonly number[]): (number | undefined
 
 /** Compact storage form: Int32 [zero, index, count, index, count, ...] as bytes. */
 export function serializeSketch(s: Sketch): Uint8Array {
-  const a = new Int32Array(1 + 2 * s.buckets.size);
+  const buf = new ArrayBuffer(4 * (1 + 2 * s.buckets.size));
+  const a = new Int32Array(buf);
   a[0] = s.zero;
   let j = 1;
   for (const [i, c] of s.buckets) {
     a[j++] = i;
     a[j++] = c;
   }
-  return new Uint8Array(a.buffer);
+  return new Uint8Array(buf);
 }
 
 /**
@@ -190,7 +191,10 @@ export function serializeDense(d: DenseSketch): Uint8Array {
   const c = d.counts;
   let n = 0;
   for (let j = 0; j < c.length; j++) if (c[j] !== 0) n++;
-  const a = new Int32Array(1 + 2 * n);
+  // Over an ArrayBuffer of its own: reading `.buffer` of a small typed array made without one
+  // costs a copy in JavaScriptCore (15 % of a node's checkpoint in a bun --cpu-prof profile).
+  const buf = new ArrayBuffer(4 * (1 + 2 * n));
+  const a = new Int32Array(buf);
   a[0] = d.zero;
   let k = 1;
   for (let j = 0; j < c.length; j++) {
@@ -198,5 +202,5 @@ export function serializeDense(d: DenseSketch): Uint8Array {
     a[k++] = d.lo + j;
     a[k++] = c[j];
   }
-  return new Uint8Array(a.buffer);
+  return new Uint8Array(buf);
 }

@@ -51,6 +51,7 @@ import {
   num,
   prepareStatements,
   probeFromRow,
+  rowsUpsert,
   probesFromJson,
   probesJson,
   SCHEMA,
@@ -349,13 +350,24 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     q.putNode.run(...nodeParams(n));
     q.putNodeProbes.run(n.id, probesJson(n));
     for (const p of n.dirtyMinutes) {
-      for (const [put, slots] of [[q.putMinute, p.minutes], [q.putHour, p.hours.slots], [q.putDay, p.days.slots]] as const) {
+      for (const [put, slots] of [[slotRows.minutes, p.minutes], [slotRows.hours, p.hours.slots], [slotRows.days, p.days.slots]] as const) {
         for (const [t, slot] of slots) {
-          if (!slot.dirty) continue;
-          put.run(...slotParams(p.node, p.name, t, slot));
+          if (slot.dirty) put.add(slotParams(p.node, p.name, t, slot));
         }
       }
     }
+  };
+  // A node's minute, hour and day rows, gathered over the nodes of one writeDirty: a few statements for all.
+  const slotCols = (t: string) => ["agent_id", "probe", t, "count", "ok", "failures", "sketch"];
+  const slotRows = {
+    minutes: rowsUpsert(db, "minutes", slotCols("minute"), ["agent_id", "probe", "minute"]),
+    hours: rowsUpsert(db, "hours", slotCols("t"), ["agent_id", "probe", "t"]),
+    days: rowsUpsert(db, "days", slotCols("t"), ["agent_id", "probe", "t"]),
+  };
+  const flushSlotRows = () => {
+    slotRows.minutes.flush();
+    slotRows.hours.flush();
+    slotRows.days.flush();
   };
   /** After the transaction that wrote them committed. */
   const settleNode = (n: NodeMem) => {
@@ -375,14 +387,20 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // `dirty` is in rowid order and what is written is a prefix of it: the mark goes just below
     // the first node left dirty.
     let mark = lastRowid;
-    for (const [id, d] of model.dirty) {
-      if (written.length >= max || d.at > before) {
-        mark = d.rowid - 1;
-        break;
+    try {
+      for (const [id, d] of model.dirty) {
+        if (written.length >= max || d.at > before) {
+          mark = d.rowid - 1;
+          break;
+        }
+        const n = model.nodes.get(id)!;
+        writeNode(n);
+        written.push(n);
       }
-      const n = model.nodes.get(id)!;
-      writeNode(n);
-      written.push(n);
+      flushSlotRows();
+    } catch (e) {
+      for (const r of Object.values(slotRows)) r.discard();
+      throw e;
     }
     if (written.length === 0 || mark <= checkpointed) return;
     q.putCheckpoint.run(mark);

@@ -3,5 +3,6 @@ export { SCHEMA, SCHEMA_UPGRADES } from "./schema.ts";
 export { prepareStatements, type Statements } from "./statements.ts";
 export * from "./rows.ts";
 export { type GroupCommit, groupCommit, type GroupWriter } from "./group_commit.ts";
+export { type RowsUpsert, rowsUpsert } from "./rows_upsert.ts";
 export * from "./heavy_reads.ts";
 export { type ReadThread, startReadThread } from "./read_thread.ts";
