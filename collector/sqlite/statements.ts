@@ -21,6 +21,8 @@ export function prepareStatements(db: Database) {
     insEvent: db.prepare("INSERT INTO events (agent_id, boot_id, seq, at, type, probe, body) VALUES (?, ?, ?, ?, ?, ?, ?)"),
     eventsOf: db.prepare("SELECT * FROM events WHERE agent_id = ? ORDER BY at DESC, seq DESC LIMIT 50"),
     getMinute: db.prepare("SELECT count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute = ?"),
+    // The minutes of an open hour or day written after its row (read_model.ts rollupWrite).
+    minutesAfter: db.prepare("SELECT minute, count, ok, failures, sketch FROM minutes WHERE agent_id = ? AND probe = ? AND minute > ? AND minute < ?"),
     // The minute, hour and day rows are upserted many per statement (rows_upsert.ts). A rowid table
     // with an (agent, probe, minute) upsert measured 3-6x faster than WITHOUT ROWID with the
     // sketch blob in the key's b-tree (bun:sqlite, 30 rows per transaction).
@@ -55,8 +57,10 @@ export function prepareStatements(db: Database) {
 function rollup<T extends "hours" | "days", N extends string>(db: Database, table: T, name: N) {
   const cols = "count, ok, failures, sketch";
   return {
-    [`get${name}`]: db.prepare(`SELECT ${cols} FROM ${table} WHERE agent_id = ? AND probe = ? AND t = ?`),
-  } as Record<`get${N}`, Statement>;
+    [`get${name}`]: db.prepare(`SELECT ${cols}, through FROM ${table} WHERE agent_id = ? AND probe = ? AND t = ?`),
+    // Open rows (SCHEMA_INDEXES) of periods over before the given time.
+    [`ended${name}`]: db.prepare(`SELECT agent_id, probe, t FROM ${table} WHERE through IS NOT NULL AND t < ?`),
+  } as Record<`get${N}` | `ended${N}`, Statement>;
 }
 
 /** get/put/prune for one fleet-wide rollup table (`fleet_minutes`, `fleet_hours`, `fleet_days`). */
