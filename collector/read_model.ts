@@ -114,8 +114,10 @@ export function slotFromAgg(a: MinuteAgg | StoredRollup): MinuteSlot {
  */
 export function rollupWrite(s: MinuteSlot, t: number, span: number, newest: boolean, now: number, checkpoint: boolean): "full" | "asis" | "partial" | undefined {
   const through = s.rowThrough ?? -Infinity;
-  if (!s.late && !((s.maxMinute ?? -Infinity) > through)) return undefined;
-  if (!newest || t + span <= now) return "full";
+  const due = s.late || (s.maxMinute ?? -Infinity) > through;
+  // Over: written whole once, so its row leaves the open rows' index (schema.ts SCHEMA_INDEXES).
+  if (!newest || t + span <= now) return due || through < t + span - 1 ? "full" : undefined;
+  if (!due) return undefined;
   if (checkpoint || through === -Infinity) return "asis";
   return s.late ? "partial" : undefined;
 }
