@@ -494,10 +494,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     q.putFleetMark.run(lastRowid);
     fleetMarkAfterCommit = lastRowid;
   };
-  /** Everything dirty, in one transaction (open, prune, close). */
+  /**
+   * Everything dirty, in one transaction (open, prune, close); also when nothing is, since hours
+   * and days may be due by the clock alone (read_model.ts rollupWrite).
+   */
   const checkpoint = () => {
     writer.flush();
-    if (model.dirty.size === 0 && !pendingMark) return;
     db.exec("BEGIN IMMEDIATE");
     try {
       fullCheckpoint = true;
