@@ -67,12 +67,59 @@ export interface MinuteSlot {
   failures: Record<string, number> | undefined;
   readonly hist: DenseSketch;
   dirty: boolean;
+  /**
+   * A node's hour or day only (see `rollupWrite`): its table row holds exactly the minutes up to
+   * this time (minute starts ≤ rowThrough); -Infinity or absent: no row.
+   */
+  rowThrough?: number;
+  /** The newest minute added to the slot. */
+  maxMinute?: number;
+  /** A minute the row already holds got more (a late record): the row must be written again. */
+  late?: boolean;
 }
 
-export function slotFromAgg(a: MinuteAgg): MinuteSlot {
+/** A stored hour or day as read back: its row plus the minute rows written after it. */
+export interface StoredRollup extends MinuteAgg {
+  readonly rowThrough?: number;
+  readonly maxMinute?: number;
+}
+
+export function slotFromAgg(a: MinuteAgg | StoredRollup): MinuteSlot {
   const hist = newDenseSketch();
   mergeIntoDense(hist, a.sketch);
-  return { count: a.count, ok: a.ok, failures: a.failures, hist, dirty: false };
+  const r = a as StoredRollup;
+  return {
+    count: a.count, ok: a.ok, failures: a.failures, hist, dirty: false,
+    ...(r.rowThrough !== undefined ? { rowThrough: r.rowThrough } : {}), ...(r.maxMinute !== undefined ? { maxMinute: r.maxMinute } : {}),
+  };
+}
+
+/**
+ * How a node's hour or day slot is written at a node's checkpoint, if at all. Rewriting every
+ * open hour and day row with each node (every 15 s) was two thirds of a checkpoint's rows and
+ * ~20 % of ingest CPU with the simulator's 5 s batches (docs/benchmarks.md). An open hour or day
+ * is instead what its row holds plus the minute rows after `rowThrough`, which are written with
+ * the node anyway; reading a slot back (sqlite_store.ts) merges the two, so nothing is lost.
+ *
+ * - "full": the period is over (by the wall clock, or a later one has begun): the whole slot,
+ *   rowThrough = the period's last ms (NULL in the table: complete).
+ * - "asis": the period has no row yet, or a full checkpoint (prune, retire, close): the whole
+ *   slot, rowThrough = its newest minute. Every period with data thus has a row, and a restart
+ *   reads an open one back with the row and the few minute rows after it.
+ * - "partial": a late record reached a minute the row holds: the slot without its newest minute
+ *   (still open, so it may get more), rowThrough = just before that minute.
+ * - undefined: the row plus the minute rows after it already hold the slot.
+ * So an open hour or day is written about twice (when it begins, and when the same minute got
+ * more after that) plus at each full checkpoint, instead of with each node write.
+ */
+export function rollupWrite(s: MinuteSlot, t: number, span: number, newest: boolean, now: number, checkpoint: boolean): "full" | "asis" | "partial" | undefined {
+  const through = s.rowThrough ?? -Infinity;
+  const due = s.late || (s.maxMinute ?? -Infinity) > through;
+  // Over: written whole once, so its row leaves the open rows' index (schema.ts SCHEMA_INDEXES).
+  if (!newest || t + span <= now) return due || through < t + span - 1 ? "full" : undefined;
+  if (!due) return undefined;
+  if (checkpoint || through === -Infinity) return "asis";
+  return s.late ? "partial" : undefined;
 }
 
 /** The slot as an aggregate (a fresh sketch: the caller may keep or merge it). */
@@ -181,7 +228,7 @@ export interface Applied {
  * @returns whether the node's summary changed in a way subscribers hear about (new node, boot,
  *   verdict, version, running).
  */
-export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: (level: Level, node: string, probe: string, t: number) => MinuteAgg | undefined): boolean {
+export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: LevelLoad): boolean {
   const key = streamKey(a.agentId, a.bootId);
   let s = m.streams.get(key);
   if (!s) m.streams.set(key, s = { agentId: a.agentId, bootId: a.bootId, acked: 0, drops: 0, firstSeen: a.receivedAt, lastSeen: a.receivedAt, gap: 0 });
@@ -238,8 +285,8 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
       }
       addToSlot(slot, agg);
       slot.dirty = true;
-      addToLevel(p.hours, minute - (minute % HOUR), agg, (t) => loadMinute("hours", a.agentId, name, t));
-      addToLevel(p.days, minute - (minute % DAY), agg, (t) => loadMinute("days", a.agentId, name, t));
+      addToRollup(addToLevel(p.hours, minute - (minute % HOUR), agg, loadMinute, "hours", a.agentId, name), minute);
+      addToRollup(addToLevel(p.days, minute - (minute % DAY), agg, loadMinute, "days", a.agentId, name), minute);
     }
     n.dirtyMinutes.add(p);
   }
@@ -248,14 +295,24 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
 
 const emptySlot = (): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, hist: newDenseSketch(), dirty: false });
 
-function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: (t: number) => MinuteAgg | undefined): void {
+type LevelLoad = (level: Level, node: string, probe: string, t: number) => MinuteAgg | StoredRollup | undefined;
+
+/** Add to the level's slot at t, read from its table first when it may be there (no closure per call: this runs per probe and minute of every batch). */
+function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: LevelLoad, level: Level, node: string, probe: string): MinuteSlot {
   let slot = l.slots.get(t);
   if (!slot) {
-    const stored = t <= l.persistedMax ? load(t) : undefined;
+    const stored = t <= l.persistedMax ? load(level, node, probe, t) : undefined;
     l.slots.set(t, slot = stored ? slotFromAgg(stored) : emptySlot());
   }
   addToSlot(slot, d);
   slot.dirty = true;
+  return slot;
+}
+
+/** What `rollupWrite` needs: the newest minute, and whether the row already held this one. */
+function addToRollup(s: MinuteSlot, minute: number): void {
+  if (minute <= (s.rowThrough ?? -Infinity)) s.late = true;
+  if (minute > (s.maxMinute ?? -Infinity)) s.maxMinute = minute;
 }
 
 /**
@@ -264,6 +321,7 @@ function addToLevel(l: RollupLevel, t: number, d: MinuteDelta, load: (t: number)
  * across restarts.
  */
 export function applyFleet(m: ReadModel, d: BatchDelta, load: (level: Level, probe: string, t: number) => MinuteAgg | undefined): void {
+  const fleetLoad: LevelLoad = (level, _node, probe, t) => load(level, probe, t);
   for (const [name, pd] of d.probes) {
     if (pd.minutes.size === 0) continue;
     let f = m.fleet.get(name);
@@ -272,9 +330,9 @@ export function applyFleet(m: ReadModel, d: BatchDelta, load: (level: Level, pro
       m.fleet.set(name, f);
     }
     for (const [minute, agg] of pd.minutes) {
-      addToLevel(f.minutes, minute, agg, (t) => load("minutes", name, t));
-      addToLevel(f.hours, minute - (minute % HOUR), agg, (t) => load("hours", name, t));
-      addToLevel(f.days, minute - (minute % DAY), agg, (t) => load("days", name, t));
+      addToLevel(f.minutes, minute, agg, fleetLoad, "minutes", "", name);
+      addToLevel(f.hours, minute - (minute % HOUR), agg, fleetLoad, "hours", "", name);
+      addToLevel(f.days, minute - (minute % DAY), agg, fleetLoad, "days", "", name);
     }
   }
 }

@@ -2,8 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { TelemetryRecord } from "../telemetry/record.ts";
 import { aggregateBatch, MINUTE, newMinuteAgg } from "./batch_aggregate.ts";
-import { applyBatch, newReadModel, nodeSummary, probeView, settleMinutes, slotAgg } from "./read_model.ts";
-import { addValue, deserializeSketch, quantile, serializeDense } from "./sketch.ts";
+import { applyBatch, HOUR, type MinuteSlot, newReadModel, nodeSummary, probeView, rollupWrite, settleMinutes, slotAgg } from "./read_model.ts";
+import { addDense, addValue, deserializeSketch, newDenseSketch, quantile, serializeDense } from "./sketch.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 7, 0, 0);
 const probe = (seq: number, at: number, ok = true, latencyUs = 1000): TelemetryRecord =>
@@ -60,5 +60,32 @@ describe("read model", () => {
     const after = deserializeSketch(serializeDense(slot.hist));
     assert.equal(after.count, 4);
     for (const q of [0, 0.5, 0.99]) assert.equal(quantile(after, q), quantile(before.sketch, q));
+  });
+  it("rollupWrite(): an open hour is written when it begins, when a minute its row holds gets more, at full checkpoints and once over", () => {
+    const H = T0; // an hour start
+    const slot = (o: Partial<MinuteSlot>): MinuteSlot => ({ count: 1, ok: 1, failures: undefined, hist: newDenseSketch(), dirty: true, ...o });
+    const open = H + 10 * MINUTE; // the wall clock, inside the hour
+    const cases: [string, MinuteSlot, boolean, number, boolean, ReturnType<typeof rollupWrite>][] = [
+      ["new period, no row yet", slot({ maxMinute: H }), true, open, false, "asis"],
+      ["the row holds all of it", slot({ rowThrough: H + 2 * MINUTE, maxMinute: H + 2 * MINUTE }), true, open, false, undefined],
+      ["a later minute: the minute rows hold it", slot({ rowThrough: H + 2 * MINUTE - 1, maxMinute: H + 3 * MINUTE }), true, open, false, undefined],
+      ["a minute the row holds got more", slot({ rowThrough: H + 2 * MINUTE, maxMinute: H + 2 * MINUTE, late: true }), true, open, false, "partial"],
+      ["full checkpoint with minutes after the row", slot({ rowThrough: H + 2 * MINUTE - 1, maxMinute: H + 3 * MINUTE }), true, open, true, "asis"],
+      ["full checkpoint, nothing after the row", slot({ rowThrough: H + 3 * MINUTE, maxMinute: H + 3 * MINUTE }), true, open, true, undefined],
+      ["a later hour began", slot({ rowThrough: H + 2 * MINUTE - 1, maxMinute: H + 3 * MINUTE }), false, open, false, "full"],
+      ["over by the wall clock, row holds it all but is open", slot({ rowThrough: H + 3 * MINUTE, maxMinute: H + 3 * MINUTE }), true, H + HOUR, false, "full"],
+      ["over and written whole", slot({ rowThrough: H + HOUR - 1, maxMinute: H + 59 * MINUTE }), false, H + HOUR, false, undefined],
+      ["over, written whole, then a late record", slot({ rowThrough: H + HOUR - 1, maxMinute: H + 59 * MINUTE, late: true }), false, H + 2 * HOUR, false, "full"],
+    ];
+    for (const [name, s, newest, now, checkpoint, want] of cases) assert.equal(rollupWrite(s, H, HOUR, newest, now, checkpoint), want, name);
+  });
+
+  it("serializeDense() less a histogram it contains: the open hour without its open minute", () => {
+    const hour = newDenseSketch(), minute = newDenseSketch(), rest = newDenseSketch();
+    for (const v of [0, 900, 1000, 1000, 250_000]) addDense(hour, v);
+    for (const v of [0, 1000, 250_000]) addDense(minute, v);
+    for (const v of [900, 1000]) addDense(rest, v);
+    assert.deepEqual(serializeDense(hour, minute), serializeDense(rest));
+    assert.equal(deserializeSketch(serializeDense(hour, minute)).count, 2);
   });
 });

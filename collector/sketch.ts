@@ -72,14 +72,15 @@ export function quantiles(s: Sketch, qs: readonly number[]): (number | undefined
 
 /** Compact storage form: Int32 [zero, index, count, index, count, ...] as bytes. */
 export function serializeSketch(s: Sketch): Uint8Array {
-  const a = new Int32Array(1 + 2 * s.buckets.size);
+  const buf = new ArrayBuffer(4 * (1 + 2 * s.buckets.size));
+  const a = new Int32Array(buf);
   a[0] = s.zero;
   let j = 1;
   for (const [i, c] of s.buckets) {
     a[j++] = i;
     a[j++] = c;
   }
-  return new Uint8Array(a.buffer);
+  return new Uint8Array(buf);
 }
 
 /**
@@ -185,18 +186,35 @@ export function denseToSketch(d: DenseSketch): Sketch {
   return s;
 }
 
-/** serializeSketch's bytes for this histogram, without building a Sketch. */
-export function serializeDense(d: DenseSketch): Uint8Array {
-  const c = d.counts;
+/**
+ * serializeSketch's bytes for this histogram, without building a Sketch; with `minus`, for the
+ * histogram less another one it contains (an open hour without its open minute).
+ */
+export function serializeDense(d: DenseSketch, minus?: DenseSketch): Uint8Array {
+  const c = minus ? denseMinus(d, minus) : d.counts;
   let n = 0;
   for (let j = 0; j < c.length; j++) if (c[j] !== 0) n++;
-  const a = new Int32Array(1 + 2 * n);
-  a[0] = d.zero;
+  // Over an ArrayBuffer of its own: reading `.buffer` of a small typed array made without one
+  // costs a copy in JavaScriptCore (15 % of a node's checkpoint in a bun --cpu-prof profile).
+  const buf = new ArrayBuffer(4 * (1 + 2 * n));
+  const a = new Int32Array(buf);
+  a[0] = d.zero - (minus?.zero ?? 0);
   let k = 1;
   for (let j = 0; j < c.length; j++) {
     if (c[j] === 0) continue;
     a[k++] = d.lo + j;
     a[k++] = c[j];
   }
-  return new Uint8Array(a.buffer);
+  return new Uint8Array(buf);
+}
+
+/** d's counts less those of `minus` (over d's span: `minus` holds no bucket d does not). */
+function denseMinus(d: DenseSketch, minus: DenseSketch): Uint32Array {
+  const out = d.counts.slice();
+  const m = minus.counts;
+  for (let k = 0; k < m.length; k++) {
+    const j = minus.lo + k - d.lo;
+    if (j >= 0 && j < out.length) out[j] -= m[k];
+  }
+  return out;
 }

@@ -22,20 +22,23 @@
 import { type Database, openDatabase } from "../runtime/sqlite.ts";
 import type { Batch } from "../telemetry/record.ts";
 import { decodeBatch, encodeBatch } from "../telemetry/codec.ts";
-import { serializeDense } from "./sketch.ts";
+import { mergeInto, serializeDense } from "./sketch.ts";
 import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch_aggregate.ts";
 import {
   applyBatch,
   applyFleet,
   DAY,
   type Level,
+  type MinuteSlot,
   type NodeMem,
   newReadModel,
   nodeSummary,
   type ProbeMem,
   probeView,
   retireFromModel,
+  rollupWrite,
   settleFleet,
+  type StoredRollup,
   settleMinutes,
   slotAgg,
   streamKey,
@@ -50,10 +53,14 @@ import {
   nodeParams,
   num,
   prepareStatements,
+  minuteParams,
   probeFromRow,
+  rollupParams,
+  rowsUpsert,
   probesFromJson,
   probesJson,
   SCHEMA,
+  SCHEMA_INDEXES,
   SCHEMA_UPGRADES,
   slotParams,
   streamFromRow,
@@ -95,10 +102,19 @@ export interface SqliteStoreOptions {
   readonly readThread?: boolean;
   /** Told when the read thread cannot start (the reads then run on this thread). */
   readonly onReadThreadError?: (e: Error) => void;
+  /**
+   * Longest wait of a batch for others to share its transaction (ms); 0: the batches that
+   * arrived while the last group was written (the next macrotask). @default 0
+   */
+  readonly groupWaitMs?: number;
+  /** Wall clock deciding when an hour or day is over (read_model.ts rollupWrite). @default Date.now */
+  readonly clock?: () => number;
 }
 
 /** Most batches in one group commit. */
 const MAX_GROUP = 256;
+/** Most wire bytes in one group commit: bounds one transaction's size and what it holds in memory. */
+const MAX_GROUP_BYTES = 8 * 1024 * 1024;
 /**
  * Dirty nodes written per ingest transaction, and per idle tick: enough to keep up (10,000 nodes
  * every 15 s is 667 nodes/s) without a pause of seconds in any one transaction.
@@ -135,6 +151,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   for (const [table, column, type] of SCHEMA_UPGRADES) {
     if (!db.prepare(`PRAGMA table_info(${table})`).all().some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
   }
+  db.exec(SCHEMA_INDEXES);
   const raw = options.raw ?? true;
   const q = prepareStatements(db);
   const model = newReadModel();
@@ -162,9 +179,31 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
 
   const getRow = { minutes: q.getMinute, hours: q.getHour, days: q.getDay };
-  const loadMinute = (level: Level, node: string, probe: string, t: number): MinuteAgg | undefined => {
+  /**
+   * A stored minute; or a node's hour or day: its row (which holds the minutes up to its
+   * `through`; NULL: all of them) plus the minute rows after that (read_model.ts rollupWrite).
+   */
+  const loadMinute = (level: Level, node: string, probe: string, t: number): MinuteAgg | StoredRollup | undefined => {
     const r = getRow[level].get(node, probe, t);
-    return r ? minuteFromRow(r) : undefined;
+    if (level === "minutes") return r ? minuteFromRow(r) : undefined;
+    const end = t + UNIT[level];
+    const rowThrough = !r ? -Infinity : r.through === null || r.through === undefined ? end - 1 : num(r.through);
+    let agg = r ? minuteFromRow(r) : undefined;
+    let maxMinute = rowThrough;
+    if (rowThrough < end - 1) {
+      for (const m of q.minutesAfter.all(node, probe, Math.max(rowThrough, t - 1), end)) {
+        const a = minuteFromRow(m);
+        if (!agg) agg = a;
+        else {
+          agg.count += a.count;
+          agg.ok += a.ok;
+          for (const k in a.failures) agg.failures[k] = (agg.failures[k] ?? 0) + a.failures[k];
+          mergeInto(agg.sketch, a.sketch);
+        }
+        maxMinute = Math.max(maxMinute, num(m.minute));
+      }
+    }
+    return agg ? { ...agg, rowThrough, maxMinute } : undefined;
   };
 
   /** Stream state as this group sees it: acks of earlier batches of the same group count. */
@@ -264,6 +303,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
     rollback: () => {
       written = [];
+      rollupMarks = [];
       markAfterCommit = 0;
       fleetMarkAfterCommit = 0;
       db.exec("ROLLBACK");
@@ -328,7 +368,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         for (const e of d.events) emit({ type: "event", node: id, event: e });
       }
     },
-  }, MAX_GROUP);
+  }, {
+    maxGroup: MAX_GROUP,
+    maxBytes: MAX_GROUP_BYTES,
+    // Without the wire bytes (in-process callers) a record is about 20 bytes (docs/telemetry.md).
+    sizeOf: (it) => it.wire?.length ?? it.batch.records.length * 20,
+    maxWaitMs: options.groupWaitMs ?? 0,
+  });
 
   /** Write one node's whole unwritten state (streams, node, probes, minutes): a replay skips what it covers by the ack. */
   const writeNode = (n: NodeMem) => {
@@ -336,13 +382,62 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     q.putNode.run(...nodeParams(n));
     q.putNodeProbes.run(n.id, probesJson(n));
     for (const p of n.dirtyMinutes) {
-      for (const [put, slots] of [[q.putMinute, p.minutes], [q.putHour, p.hours.slots], [q.putDay, p.days.slots]] as const) {
-        for (const [t, slot] of slots) {
-          if (!slot.dirty) continue;
-          put.run(...slotParams(p.node, p.name, t, slot));
-        }
+      for (const [t, slot] of p.minutes) if (slot.dirty) slotRows.minutes.add(slotParams(p.node, p.name, t, slot));
+    }
+    // A full checkpoint looks at every probe's hours and days (writeRollupsAll), not only these.
+    if (!fullCheckpoint) for (const p of n.dirtyMinutes) writeRollups(p, false);
+  };
+  /** Rows whose in-memory marks move once their transaction commits (rollupWrite). */
+  let rollupMarks: { readonly slot: MinuteSlot; readonly through: number }[] = [];
+  let fullCheckpoint = false;
+  /** A probe's hour and day rows that `rollupWrite` says are due (read_model.ts). */
+  const clock = options.clock ?? Date.now;
+  const writeRollups = (p: ProbeMem, checkpoint: boolean) => {
+    const now = clock();
+    for (const [level, put, l] of [["hours", slotRows.hours, p.hours], ["days", slotRows.days, p.days]] as const) {
+      let newest = -Infinity;
+      for (const t of l.slots.keys()) if (t > newest) newest = t;
+      for (const [t, slot] of l.slots) {
+        const how = rollupWrite(slot, t, UNIT[level], t === newest, now, checkpoint);
+        if (!how) continue;
+        const open = how === "partial" ? p.minutes.get(slot.maxMinute!) : undefined;
+        const through = how === "full" ? t + UNIT[level] - 1 : open ? slot.maxMinute! - 1 : slot.maxMinute!;
+        put.add(rollupParams(p.node, p.name, t, slot, how === "full" ? null : through, open));
+        rollupMarks.push({ slot, through });
       }
     }
+  };
+  /**
+   * Inside a full checkpoint's transaction: every probe's due hours and days, as they stand; then
+   * the open rows of periods now over that memory does not hold (a probe silent since a kill),
+   * completed from their minute rows before the minutes' retention can take those.
+   */
+  const writeRollupsAll = () => {
+    for (const n of model.nodes.values()) for (const p of n.probes.values()) writeRollups(p, true);
+    slotRows.hours.flush();
+    slotRows.days.flush();
+    const now = clock();
+    for (const [level, ended, put] of [["hours", q.endedHour, slotRows.hours], ["days", q.endedDay, slotRows.days]] as const) {
+      for (const r of ended.all(now - UNIT[level])) {
+        const node = String(r.agent_id), probe = String(r.probe), t = num(r.t);
+        if (model.nodes.get(node)?.probes.get(probe)?.[level].slots.has(t)) continue;
+        const agg = loadMinute(level, node, probe, t);
+        if (agg) put.add([...minuteParams(node, probe, t, agg), null]);
+      }
+      put.flush();
+    }
+  };
+  // A node's minute, hour and day rows, gathered over the nodes of one writeDirty: a few statements for all.
+  const slotCols = (t: string) => ["agent_id", "probe", t, "count", "ok", "failures", "sketch"];
+  const slotRows = {
+    minutes: rowsUpsert(db, "minutes", slotCols("minute"), ["agent_id", "probe", "minute"]),
+    hours: rowsUpsert(db, "hours", [...slotCols("t"), "through"], ["agent_id", "probe", "t"]),
+    days: rowsUpsert(db, "days", [...slotCols("t"), "through"], ["agent_id", "probe", "t"]),
+  };
+  const flushSlotRows = () => {
+    slotRows.minutes.flush();
+    slotRows.hours.flush();
+    slotRows.days.flush();
   };
   /** After the transaction that wrote them committed. */
   const settleNode = (n: NodeMem) => {
@@ -362,14 +457,21 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // `dirty` is in rowid order and what is written is a prefix of it: the mark goes just below
     // the first node left dirty.
     let mark = lastRowid;
-    for (const [id, d] of model.dirty) {
-      if (written.length >= max || d.at > before) {
-        mark = d.rowid - 1;
-        break;
+    try {
+      for (const [id, d] of model.dirty) {
+        if (written.length >= max || d.at > before) {
+          mark = d.rowid - 1;
+          break;
+        }
+        const n = model.nodes.get(id)!;
+        writeNode(n);
+        written.push(n);
       }
-      const n = model.nodes.get(id)!;
-      writeNode(n);
-      written.push(n);
+      flushSlotRows();
+    } catch (e) {
+      for (const r of Object.values(slotRows)) r.discard();
+      rollupMarks = [];
+      throw e;
     }
     if (written.length === 0 || mark <= checkpointed) return;
     q.putCheckpoint.run(mark);
@@ -392,19 +494,25 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     q.putFleetMark.run(lastRowid);
     fleetMarkAfterCommit = lastRowid;
   };
-  /** Everything dirty, in one transaction (open, prune, close). */
+  /**
+   * Everything dirty, in one transaction (open, prune, close); also when nothing is, since hours
+   * and days may be due by the clock alone (read_model.ts rollupWrite).
+   */
   const checkpoint = () => {
     writer.flush();
-    if (model.dirty.size === 0 && !pendingMark) return;
     db.exec("BEGIN IMMEDIATE");
     try {
+      fullCheckpoint = true;
       writeDirty(Infinity, -Infinity);
+      writeRollupsAll();
       writeFleet();
       q.putCheckpoint.run(lastRowid);
       if (!raw) q.dropJournal.run(lastRowid);
       db.exec("COMMIT");
     } catch (e) {
       written = [];
+      rollupMarks = [];
+      for (const r of Object.values(slotRows)) r.discard();
       markAfterCommit = 0;
       fleetMarkAfterCommit = 0;
       try {
@@ -413,6 +521,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         // already rolled back
       }
       throw new Error(`Cannot checkpoint the collector's read model: ${(e as Error).message}`, { cause: e });
+    } finally {
+      fullCheckpoint = false;
     }
     afterCommit();
     checkpointed = lastRowid;
@@ -420,6 +530,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   };
   let markAfterCommit = 0;
   const afterCommit = () => {
+    for (const { slot, through } of rollupMarks) {
+      slot.rowThrough = through;
+      slot.late = false;
+    }
+    rollupMarks = [];
     for (const n of written) settleNode(n);
     written = [];
     if (markAfterCommit > checkpointed) checkpointed = markAfterCommit;
@@ -444,6 +559,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       if (!raw) q.dropJournal.run(Math.min(checkpointed, fleetMark));
     } catch {
       written = [];
+      rollupMarks = [];
       markAfterCommit = 0;
       fleetMarkAfterCommit = 0;
       try {

@@ -338,4 +338,115 @@ describe("openSqliteStore()", () => {
       await s1.close();
     }
   });
+  // Records an hour and a day ahead of the wall clock: their hour and day are open for the whole test.
+  const FUT = Math.floor((Date.now() + 2 * 86_400_000) / 86_400_000) * 86_400_000 + 10 * 3_600_000;
+  const rowsOf = async (path: string, table: "hours" | "days") => {
+    const db = await openDatabase(path);
+    try {
+      return db.prepare(`SELECT count, through FROM ${table} WHERE agent_id = 'upf-1'`).all().map((r) => [Number(r.count), r.through === null ? null : Number(r.through)]);
+    } finally {
+      db.close();
+    }
+  };
+
+  it("keeps open hours and days out of routine node writes; after a kill they read back whole from their minutes", async () => {
+    const path = dbPath();
+    const s1 = await openSqliteStore({ path, checkpointMs: 0 });
+    let seq = 1;
+    // Four minutes, three batches each; every ingest writes the nodes dirty before it (checkpointMs 0).
+    for (let m = 0; m < 4; m++) {
+      for (let b = 0; b < 3; b++) {
+        await s1.ingest(batch(probes(seq, 5, { at: (i) => FUT + m * 60_000 + (i % 5) * 1000 })), FUT);
+        seq += 5;
+      }
+      await s1.ingest(batch(probes(m + 1, 1), "upf-2"), FUT);
+    }
+    const minutesDb = await openDatabase(path);
+    const minuteRows = Number(minutesDb.prepare("SELECT sum(count) AS n FROM minutes WHERE agent_id = 'upf-1'").get()!.n);
+    minutesDb.close();
+    assert.equal(minuteRows, 60, "the minute rows are written with the node");
+    // Written when it began (minute 0's first batch), again when minute 0 got more (without that
+    // open minute), then never: the minute rows hold the rest.
+    assert.deepEqual(await rowsOf(path, "hours"), [[0, FUT - 1]]);
+    assert.deepEqual(await rowsOf(path, "days"), [[0, FUT - 1]]);
+    // s1 is never closed before s2 opens (a kill): the hour and day come from the minute rows.
+    const s2 = await openSqliteStore({ path });
+    try {
+      const window = { from: FUT - 86_400_000, to: FUT + 2 * 86_400_000 };
+      const before = (await s1.history("upf-1", "n4", window, 86_400_000))!;
+      assert.deepEqual(before.map((d) => d.count), [60]);
+      for (const step of [3_600_000, 86_400_000]) {
+        const h = (await s2.history("upf-1", "n4", window, step))!;
+        assert.deepEqual(h.map((d) => [d.count, d.ok, d.p50, d.p99]), before.map((d) => [d.count, d.ok, d.p50, d.p99]), `step ${step}`);
+      }
+      // More of the open hour after the reopen: added to what was read back, not in place of it.
+      await s2.ingest(batch(probes(seq, 5, { at: (i) => FUT + 4 * 60_000 + (i % 5) * 1000 })), FUT);
+      assert.deepEqual((await s2.history("upf-1", "n4", window, 3_600_000))!.map((d) => d.count), [65]);
+      assert.deepEqual((await s2.latency("n4", window, ["upf-1"])).count, 65);
+    } finally {
+      // The "killed" s1 goes first: its close writes what it held (60), s2's what it holds.
+      await s1.close();
+      await s2.close();
+    }
+    assert.deepEqual(await rowsOf(path, "hours"), [[65, FUT + 4 * 60_000]], "close wrote the open hour as it stood, through its newest minute");
+    const s3 = await openSqliteStore({ path });
+    assert.deepEqual((await s3.history("upf-1", "n4", { from: FUT, to: FUT + 86_400_000 }, 86_400_000))!.map((d) => d.count), [65]);
+    await s3.close();
+  });
+
+  it("a full checkpoint writes open hours and days as they stand; a late record rewrites them without the open minute", async () => {
+    const path = dbPath();
+    const s1 = await openSqliteStore({ path, checkpointMs: 0 });
+    await s1.ingest(batch(probes(1, 10, { at: (i) => FUT + (i <= 6 ? 0 : 60_000) + i })), FUT);
+    // prune runs a full checkpoint first (and here deletes nothing).
+    await s1.prune(0, 0);
+    assert.deepEqual(await rowsOf(path, "hours"), [[10, FUT + 60_000]]);
+    assert.deepEqual(await rowsOf(path, "days"), [[10, FUT + 60_000]]);
+    // A late record for minute 0, which the rows hold, then more of the open minute 1.
+    await s1.ingest(batch(probes(11, 1, { at: () => FUT + 30_000 })), FUT);
+    await s1.ingest(batch(probes(12, 2, { at: (i) => FUT + 60_000 + i })), FUT);
+    await s1.ingest(batch(probes(1, 1), "upf-2"), FUT);
+    // Rewritten with minute 0's 7 records, without minute 1 (6 records, still open).
+    assert.deepEqual(await rowsOf(path, "hours"), [[7, FUT + 60_000 - 1]]);
+    assert.deepEqual(await rowsOf(path, "days"), [[7, FUT + 60_000 - 1]]);
+    const s2 = await openSqliteStore({ path });
+    try {
+      const window = { from: FUT, to: FUT + 86_400_000 };
+      for (const step of [60_000, 3_600_000, 86_400_000]) {
+        const [a, b] = [(await s1.history("upf-1", "n4", window, step))!, (await s2.history("upf-1", "n4", window, step))!];
+        assert.equal(b.reduce((n, d) => n + d.count, 0), 13, `step ${step}`);
+        assert.deepEqual(b.map((d) => [d.count, d.ok, d.p99]), a.map((d) => [d.count, d.ok, d.p99]), `step ${step}`);
+      }
+    } finally {
+      await s2.close();
+      await s1.close();
+    }
+  });
+  it("completes an open hour and day a kill left behind once they are over, before their minutes can be pruned", async () => {
+    const path = dbPath();
+    const s1 = await openSqliteStore({ path, checkpointMs: 0, clock: () => FUT });
+    for (let m = 0; m < 3; m++) {
+      await s1.ingest(batch(probes(1 + m * 4, 4, { at: (i) => FUT + m * 60_000 + i })), FUT);
+      await s1.ingest(batch(probes(m + 1, 1), "upf-2"), FUT);
+    }
+    const open = await rowsOf(path, "hours");
+    assert.equal(open.length, 1);
+    assert.notEqual(open[0][1], null, "the hour's row holds part of it");
+    // Killed; opened again two days on, and upf-1 never reports again.
+    const s2 = await openSqliteStore({ path, clock: () => FUT + 2 * 86_400_000 });
+    try {
+      await s2.prune(0, 0);
+      assert.deepEqual(await rowsOf(path, "hours"), [[12, null]], "completed from its minute rows");
+      assert.deepEqual(await rowsOf(path, "days"), [[12, null]]);
+      // Every minute gone: the hour and the day still answer.
+      await s2.prune(0, FUT + 86_400_000);
+      const window = { from: FUT - 86_400_000, to: FUT + 86_400_000 };
+      assert.equal((await s2.history("upf-1", "n4", window, 60_000))!.length, 0, "minutes pruned");
+      assert.deepEqual((await s2.history("upf-1", "n4", window, 3_600_000))!.map((d) => d.count), [12]);
+      assert.deepEqual((await s2.history("upf-1", "n4", window, 86_400_000))!.map((d) => d.count), [12]);
+    } finally {
+      await s1.close();
+      await s2.close();
+    }
+  });
 });

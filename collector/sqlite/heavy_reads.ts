@@ -95,7 +95,7 @@ interface StatementLike {
 /** The read statements alone (the read thread's connection prepares nothing else). */
 export function prepareReadStatements(db: Database): ReadStatements {
   const cols = "count, ok, failures, sketch";
-  const of = (table: string) => db.prepare(`SELECT t AS minute, ${cols} FROM ${table} WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t`);
+  const of = (table: string) => db.prepare(`SELECT t AS minute, ${cols}, through FROM ${table} WHERE agent_id = ? AND probe = ? AND t >= ? AND t < ? ORDER BY t`);
   const fleet = (table: string) => db.prepare(`SELECT t AS minute, ${cols} FROM ${table} WHERE probe = ? AND t >= ? AND t < ?`);
   return {
     minutesOf: db.prepare(`SELECT minute, ${cols} FROM minutes WHERE agent_id = ? AND probe = ? AND minute >= ? AND minute < ? ORDER BY minute`),
@@ -132,7 +132,33 @@ export function partsOf(s: ReadStatements, q: RowsQuery, from = q.from, to = q.t
     : { minutes: s.minutesOf, hours: s.hoursOf, days: s.daysOf }[q.level].all(q.node, q.probe, from, to);
   for (const r of rows) out.set(num(r.minute), partFromRow(r));
   for (const m of q.mem) if (m.t >= from && m.t < to) out.set(m.t, slotAgg({ count: m.count, ok: m.ok, failures: m.failures, hist: m.hist, dirty: false }));
+  // A node's open hour or day not in memory (after a restart, before its probe reports again):
+  // its row holds the minutes up to `through`, the minute rows the rest (read_model.ts rollupWrite).
+  if (q.node !== undefined && q.level !== "minutes") {
+    const unit = UNIT[q.level];
+    for (const r of rows) {
+      const t = num(r.minute);
+      if (r.through === null || r.through === undefined || num(r.through) >= t + unit - 1 || q.mem.some((m) => m.t === t)) continue;
+      out.set(t, withMinutesAfter(s, q.node, q.probe, out.get(t)!, num(r.through), t + unit));
+    }
+  }
   return out;
+}
+
+/** A rollup row's part plus the minute rows in (through, end). At most one per probe and level: the open one. */
+function withMinutesAfter(s: ReadStatements, node: string, probe: string, row: Part, through: number, end: number): Part {
+  const sketch = newSketch();
+  if (row.bytes) mergeSerializedInto(sketch, row.bytes);
+  let count = row.count, ok = row.ok;
+  let failures = row.failures ? { ...row.failures } : undefined;
+  for (const m of s.minutesOf.all(node, probe, through + 1, end)) {
+    const p = partFromRow(m);
+    count += p.count;
+    ok += p.ok;
+    for (const k in p.failures) (failures ??= {})[k] = (failures[k] ?? 0) + p.failures[k];
+    mergeSerializedInto(sketch, p.bytes!);
+  }
+  return { count, ok, failures, sketch };
 }
 
 /**

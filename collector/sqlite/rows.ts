@@ -111,6 +111,20 @@ export const slotParams = (node: string, probe: string, t: number, s: MinuteSlot
   return [node, probe, t, s.count, s.ok, any ? JSON.stringify(s.failures) : "{}", serializeDense(s.hist)];
 };
 
+/**
+ * A node's hour or day row (read_model.ts rollupWrite): the slot, or the slot less its open
+ * minute (`minus`), holding the minutes up to `through` (null: the whole period).
+ */
+export const rollupParams = (node: string, probe: string, t: number, s: MinuteSlot, through: number | null, minus?: MinuteSlot): SqlValue[] => {
+  if (!minus) return [...slotParams(node, probe, t, s), through];
+  let failures: Record<string, number> | undefined;
+  for (const k in s.failures) {
+    const v = s.failures[k] - (minus.failures?.[k] ?? 0);
+    if (v !== 0) (failures ??= {})[k] = v;
+  }
+  return [node, probe, t, s.count - minus.count, s.ok - minus.ok, failures ? JSON.stringify(failures) : "{}", serializeDense(s.hist, minus.hist), through];
+};
+
 export const minuteParams = (node: string, probe: string, minute: number, m: MinuteAgg): SqlValue[] => {
   let any = false;
   for (const _ in m.failures) {

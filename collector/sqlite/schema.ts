@@ -36,9 +36,9 @@ CREATE INDEX IF NOT EXISTS events_node ON events (agent_id, at);
 CREATE TABLE IF NOT EXISTS minutes (agent_id TEXT NOT NULL, probe TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL,
   ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, minute));
 CREATE TABLE IF NOT EXISTS hours (agent_id TEXT NOT NULL, probe TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL,
-  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, t));
+  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, through INTEGER, UNIQUE (agent_id, probe, t));
 CREATE TABLE IF NOT EXISTS days (agent_id TEXT NOT NULL, probe TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL,
-  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (agent_id, probe, t));
+  ok INTEGER NOT NULL, failures TEXT NOT NULL, sketch BLOB NOT NULL, through INTEGER, UNIQUE (agent_id, probe, t));
 CREATE TABLE IF NOT EXISTS node_probes (agent_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fleet_minutes (probe TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL, ok INTEGER NOT NULL,
   failures TEXT NOT NULL, sketch BLOB NOT NULL, UNIQUE (probe, t));
@@ -54,4 +54,18 @@ INSERT OR IGNORE INTO checkpoint (id, batch_rowid, fleet_rowid) VALUES (1, 0, 0)
 export const SCHEMA_UPGRADES: readonly (readonly [string, string, string])[] = [
   ["streams", "hole_from", "INTEGER"],
   ["streams", "hole_to", "INTEGER"],
+  // An hour's or day's row holds the minutes up to `through` (NULL: the whole period); the
+  // minute rows after it hold the rest (collector/read_model.ts rollupWrite).
+  ["hours", "through", "INTEGER"],
+  ["days", "through", "INTEGER"],
 ];
+
+/**
+ * After SCHEMA_UPGRADES (the columns they index may be new): the open hours and days, whose rows
+ * hold part of their minutes (`through` set); a full checkpoint completes those whose period is
+ * over (collector/sqlite_store.ts), so the index holds about two rows per probe.
+ */
+export const SCHEMA_INDEXES = `
+CREATE INDEX IF NOT EXISTS hours_open ON hours (t) WHERE through IS NOT NULL;
+CREATE INDEX IF NOT EXISTS days_open ON days (t) WHERE through IS NOT NULL;
+`;
