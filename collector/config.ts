@@ -123,7 +123,12 @@ export const collectorConfigSchema = z.strictObject({
     hours: duration.default(2160 * 3_600_000),
     /** How long daily rollups are kept (SQLite store). @default 17520h (2 years) */
     days: duration.default(17520 * 3_600_000),
-  }).default({ raw: 24 * 3_600_000, history: 720 * 3_600_000, pruneEvery: 300_000, hours: 2160 * 3_600_000, days: 17520 * 3_600_000 }),
+  })
+    // An open hour or day row holds its minutes up to its `through`, written at least every
+    // pruneEvery; the minutes after it are read from the minute rows, so those must outlive a
+    // prune interval (docs/telemetry.md "hours and days").
+    .refine((r) => r.history > r.pruneEvery, "retention.history must be longer than retention.pruneEvery")
+    .default({ raw: 24 * 3_600_000, history: 720 * 3_600_000, pruneEvery: 300_000, hours: 2160 * 3_600_000, days: 17520 * 3_600_000 }),
   /** Every bound of work and state, with its default: docs/security.md. */
   limits: z.strictObject({
     /** Largest ingest body; larger ones get 413. @default 1MiB */

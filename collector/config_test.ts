@@ -21,6 +21,14 @@ describe("parseCollectorConfig()", () => {
     });
     assert.throws(() => parseCollectorConfig({ auth: { sharedToken: "${NOPE}" } }, {}), /auth\.sharedToken: environment variable NOPE is not set/);
   });
+  it("refuses a minute history that a prune interval outlasts (open hours and days read their tail from it)", () => {
+    const base = { auth: { sharedToken: "0123456789abcdef0" } };
+    assert.throws(
+      () => parseCollectorConfig({ ...base, retention: { history: "5m", pruneEvery: "10m" } }, {}),
+      /retention: retention\.history must be longer than retention\.pruneEvery/,
+    );
+    assert.equal(parseCollectorConfig({ ...base, retention: { history: "1h", pruneEvery: "10m" } }, {}).retention.history, 3_600_000);
+  });
   it("store: sqlite when kind is omitted, jetstream with its own strict fields", () => {
     const base = { auth: { sharedToken: "0123456789abcdef0" } };
     const a = parseCollectorConfig({ ...base, store: { path: "/tmp/x.db" } }, {});
