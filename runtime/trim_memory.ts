@@ -30,7 +30,7 @@ function vmRssKb(): number {
 
 export async function trimMemory(): Promise<Trimmed> {
   const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  if (!bun) return { droppedKb: 0, pagedOutKb: 0, rssBeforeKb: 0, rssAfterKb: 0 };
+  if (!bun) return { droppedKb: 0, pagedOutKb: 0, faultAroundOff: 0, rssBeforeKb: 0, rssAfterKb: 0 };
   const rssBeforeKb = vmRssKb();
   bun.gc(true);
   const released = await releaseCodePages();
