@@ -5,9 +5,11 @@
  * pages (runtime/release_code_pages.ts).
  *
  * Measured on the compiled agent with 200 probes, Bun 1.4.5 (docs/benchmarks.md "RSS"): the
- * collection took RssAnon from ~36 to ~26 MiB, the pages 43 MiB of file-backed RSS of which
- * ~20 MiB come back within seconds (the code the running agent uses, mapped 64 KiB at a time by
- * the kernel's fault-around). It blocks the JavaScript thread once for ~10-20 ms.
+ * collection took RssAnon from ~36 to ~26 MiB, the pages 43 MiB of file-backed RSS. With the
+ * kernel's fault-around on, ~20 MiB of code came back within seconds (the ~2.4 MiB the running
+ * agent uses, mapped 64 KiB at a time); runtime/fault_around_off.ts turns it off for those
+ * mappings where the kernel allows (Linux 6.7+), and then only the code that runs comes back.
+ * It blocks the JavaScript thread once for ~10-20 ms.
  *
  * Bun only; on other runtimes it does nothing.
  */
@@ -30,7 +32,7 @@ function vmRssKb(): number {
 
 export async function trimMemory(): Promise<Trimmed> {
   const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  if (!bun) return { droppedKb: 0, pagedOutKb: 0, rssBeforeKb: 0, rssAfterKb: 0 };
+  if (!bun) return { droppedKb: 0, pagedOutKb: 0, faultAroundOff: 0, rssBeforeKb: 0, rssAfterKb: 0 };
   const rssBeforeKb = vmRssKb();
   bun.gc(true);
   const released = await releaseCodePages();
