@@ -38,7 +38,11 @@ export interface OverloadOptions {
   readonly drainTimeoutMs: number;
   /** Shedding threshold in the twice-capacity phase. */
   readonly maxIngestInFlight: number;
-  /** The simulator's requests in flight. @default 256 */
+  /**
+   * The simulator's requests in flight in the twice-capacity phase (above `maxIngestInFlight`, so
+   * the excess is shed). The capacity phase runs with exactly `maxIngestInFlight` in flight.
+   * @default 512
+   */
   readonly concurrency?: number;
   /** Fleet-API GETs during the twice-capacity window (one every measureMs / samples). @default 60 */
   readonly apiSamples?: number;
@@ -90,6 +94,64 @@ function sampleApi(url: string, count: number, intervalMs: number): Promise<{ st
   });
 }
 
+/**
+ * The records stored per second over whole service cycles. Acks come in bursts: a group commit
+ * answers every batch of its transaction at once (collector/sqlite/group_commit.ts), and at a
+ * tenth of a core with 256 batches queued one cycle measured 2.3-2.5 s (128,000 records), so a
+ * 6 s window held two or three bursts and the plain window rate moved by a third between runs.
+ * Counted from the last quiet sample before the first burst to the last quiet sample before the
+ * last burst, the window spans whole cycles and every burst in it is counted whole. Where no
+ * sample is quiet (a steady stream of acks) it is the plain window rate.
+ */
+export function wholeCycleRate(samples: readonly { t: number; acked: number }[]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const plain = (samples[n - 1].acked - samples[0].acked) / ((samples[n - 1].t - samples[0].t) / 1000);
+  // A burst starts at sample k when k-1 was quiet (no acks since k-2) and k has acks.
+  const starts: number[] = [];
+  for (let k = 2; k < n; k++) {
+    if (samples[k - 1].acked === samples[k - 2].acked && samples[k].acked > samples[k - 1].acked) starts.push(k - 1);
+  }
+  if (starts.length < 2) return plain;
+  const a = samples[starts[0]], b = samples[starts[starts.length - 1]];
+  // At least half the window, or the estimate rests on too few cycles: the plain rate then.
+  if (b.t - a.t < (samples[n - 1].t - samples[0].t) / 2) return plain;
+  return (b.acked - a.acked) / ((b.t - a.t) / 1000);
+}
+
+/**
+ * Sleep `ms` while sampling every 100 ms: records acknowledged (for wholeCycleRate), and per
+ * 500 ms the collector's CPU share against its limit (a step under 70 % of the limit counts as
+ * idle: CPU to spare and nothing to do), the simulator's requests in flight and the agents
+ * backing off, so a low figure tells idle (too little offered at that moment) from busy (CPU
+ * spent elsewhere than storing).
+ */
+async function sampled(sim: { stats(): SimulationStats }, pid: number, cores: number, ms: number) {
+  const samples: { t: number; acked: number }[] = [];
+  const steps: { cpu: number; stored: number; inFlight: number; backingOff: number }[] = [];
+  const t0 = performance.now();
+  let cpu = cpuSeconds(pid), t = t0, acked = sim.stats().acked;
+  samples.push({ t, acked });
+  for (let k = 1; performance.now() < t0 + ms; k++) {
+    await sleep(Math.max(0, Math.min(t0 + k * 100, t0 + ms) - performance.now()));
+    const s = sim.stats(), n = performance.now();
+    samples.push({ t: n, acked: s.acked });
+    if (k % 5 !== 0) continue;
+    const c = cpuSeconds(pid), dt = (n - t) / 1000;
+    steps.push({ cpu: (c - cpu) / dt, stored: (s.acked - acked) / dt, inFlight: s.inFlight, backingOff: s.backingOff });
+    cpu = c, t = n, acked = s.acked;
+  }
+  const mean = (f: (x: (typeof steps)[number]) => number) => +(steps.reduce((a, x) => a + f(x), 0) / Math.max(1, steps.length)).toFixed(2);
+  return {
+    storedPerSecWholeCycles: Math.round(wholeCycleRate(samples)),
+    steps: steps.length,
+    idleSteps: steps.filter((x) => x.cpu < 0.7 * cores).length,
+    meanCpu: mean((x) => x.cpu), meanInFlight: mean((x) => x.inFlight), meanBackingOff: mean((x) => x.backingOff),
+    /** Thousands of records stored per second in each 500 ms step. */
+    storedPerStep: steps.map((x) => Math.round(x.stored / 1000)),
+  };
+}
+
 interface Window {
   offeredPerSec: number;
   storedPerSec: number;
@@ -127,7 +189,7 @@ async function withCollector<T>(o: OverloadOptions, maxIngestInFlight: number, r
   const c = await startCollectorProcess(dir, "overload", o.port ?? 0, [
     `auth: { sharedToken: "${TOKEN}", apiTokens: { noc: { token: "${VIEWER}" } } }`,
     `store: { path: "${join(dir, "c.db")}" }`,
-    `limits: { maxBodyBytes: 4MiB, maxIngestInFlight: ${maxIngestInFlight}, maxInFlightPerSource: ${(o.concurrency ?? 256) + 64} }`,
+    `limits: { maxBodyBytes: 4MiB, maxIngestInFlight: ${maxIngestInFlight}, maxInFlightPerSource: ${Math.max(o.concurrency ?? 512, o.maxIngestInFlight) + 64} }`,
     "",
   ].join("\n"));
   const limit = limitCpu(c.child.pid!, o.cores);
@@ -141,11 +203,11 @@ async function withCollector<T>(o: OverloadOptions, maxIngestInFlight: number, r
 }
 
 /** Start the simulator at `perSec` records/s offered; resolve the window's figures. */
-async function feed(o: OverloadOptions, c: CollectorProcess, perSec: number, signal: AbortSignal, speedGiven?: number) {
+async function feed(o: OverloadOptions, c: CollectorProcess, perSec: number, concurrency: number, signal: AbortSignal, speedGiven?: number) {
   const speed = speedGiven ?? perSec / (o.agents * recordsPerAgentSecond(o.probes));
   const sim = startSimulation({
     agents: o.agents, collectors: [c.url], token: TOKEN, probesPerAgent: o.probes, behaviour: { ...CALM, speed },
-    concurrency: o.concurrency ?? 256, requestTimeoutMs: 30_000, backoffMs: { initial: 250, max: 5000 }, signal,
+    concurrency, requestTimeoutMs: 30_000, backoffMs: { initial: 250, max: 5000 }, signal,
   });
   return { sim, speed };
 }
@@ -156,13 +218,14 @@ async function capacity(o: OverloadOptions) {
   for (let attempt = 0; ; attempt++) {
     const r = await withCollector(o, 100_000, async (c) => {
       const ac = new AbortController();
-      const { sim, speed } = await feed(o, c, offer, ac.signal);
+      const { sim, speed } = await feed(o, c, offer, o.maxIngestInFlight, ac.signal);
       try {
         await sleep(o.warmMs);
         const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
-        await sleep(o.measureMs);
+        const timeline = await sampled(sim, c.child.pid!, o.cores, o.measureMs);
         const b = sim.stats(), cpuB = cpuSeconds(c.child.pid!);
-        return { speed: +speed.toFixed(2), ...windowOf(a, b, cpuA, cpuB), rssMiB: rssMiB(c.child.pid!) };
+        const w = windowOf(a, b, cpuA, cpuB);
+        return { speed: +speed.toFixed(2), ...w, storedPerSec: timeline.storedPerSecWholeCycles, windowStoredPerSec: w.storedPerSec, timeline, rssMiB: rssMiB(c.child.pid!) };
       } finally {
         await sim.stop();
         ac.abort();
@@ -183,15 +246,16 @@ export async function overloadAtTwice(o: OverloadOptions) {
     // The capacity phase's measured records per unit of speed (agent-start and state records on
     // top of the probe results) sets the speed for 2 × C, rather than the nominal probe rate.
     const measured = "speed" in cap && cap.offeredPerSec > 0 ? (cap.speed * 2 * C) / cap.offeredPerSec : undefined;
-    const { sim, speed } = await feed(o, c, 2 * C, ac.signal, measured);
+    const { sim, speed } = await feed(o, c, 2 * C, o.concurrency ?? 512, ac.signal, measured);
     try {
       await sleep(o.warmMs);
       const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
       const samples = o.apiSamples ?? 60;
       const api = sampleApi(c.url, samples, Math.floor(o.measureMs / samples));
-      await sleep(o.measureMs);
+      const timeline = await sampled(sim, c.child.pid!, o.cores, o.measureMs);
       const b = sim.stats(), cpuB = cpuSeconds(c.child.pid!);
-      const w = windowOf(a, b, cpuA, cpuB);
+      const w = { ...windowOf(a, b, cpuA, cpuB), storedPerSec: timeline.storedPerSecWholeCycles };
+      const windowStoredPerSec = windowOf(a, b, cpuA, cpuB).storedPerSec;
       const fleetApi = await api;
       const rss = rssMiB(c.child.pid!);
       // The load drops: no new records; what the spools hold goes to the collector.
@@ -203,7 +267,7 @@ export async function overloadAtTwice(o: OverloadOptions) {
       // The same fleet-API request once the collector is idle again (every node loaded), for comparison.
       const idle = await sampleApi(c.url, 20, 100);
       return {
-        speed: +speed.toFixed(2), ...w, storedVsCapacity: +(w.storedPerSec / C).toFixed(2), fleetApiMs: fleetApi, fleetApiIdleMs: idle, rssMiB: rss,
+        speed: +speed.toFixed(2), ...w, windowStoredPerSec, timeline, storedVsCapacity: +(w.storedPerSec / C).toFixed(2), fleetApiMs: fleetApi, fleetApiIdleMs: idle, rssMiB: rss,
         drain: {
           backlogRecords: backlog, ms: drainMs, pending: end.pending, generated: end.generated, acked: end.acked, dropped: end.dropped,
           collectorStored: m.records, collectorDuplicates: m.duplicates, collectorBatches: m.batches,

@@ -81,6 +81,7 @@ describe("overload", () => {
     const { capacity: cap, twice: t } = r;
     const figures = JSON.stringify({ C: cap.storedPerSec, capCpu: cap.collectorCpuShare, offered: t.offeredPerSec, stored: t.storedPerSec, ratio: t.storedVsCapacity, by: t.byStatus, api: t.fleetApiMs, drainMs: t.drain.ms });
     console.log(`overload at 2 × capacity: ${figures}`);
+    console.log(`timelines: capacity ${JSON.stringify("timeline" in cap ? cap.timeline : undefined)} twice ${JSON.stringify(t.timeline)} cpu ${t.collectorCpuShare} perBatch ${"recordsPerBatch" in cap ? cap.recordsPerBatch : "?"}/${t.recordsPerBatch}`);
     // The capacity phase saturated the limited collector (it stored less than it was offered).
     assert.ok(cap.storedPerSec < 0.9 * cap.offeredPerSec, `capacity phase not saturated: ${figures}`);
     assert.ok(t.offeredPerSec >= 1.7 * cap.storedPerSec, `offered about 2 × C: ${figures}`);
