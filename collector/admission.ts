@@ -14,6 +14,11 @@
  *
  * Retry-After is the time the batches in flight need at the recently measured service time,
  * times two, between 1 and 30 s: a fleet told to come back spreads over that window by jitter.
+ * It is stretched while refusals outnumber half the admissions (over the last seconds): a
+ * refusal is not free (measured ~0.2-0.3 ms of collector CPU at a tenth of a core, against ~1.7
+ * ms per stored 500-record batch, docs/scale-out.md), and an agent told 1 s came back into a
+ * full collector again and again. Longer waits for the refused do not leave the collector idle
+ * at overload: an admitted agent with more spooled sends again at once (agent/uplink.ts).
  */
 export interface Admission {
   /** Reserve a slot for a body of `bytes`; false when the collector is at capacity. */
@@ -27,17 +32,38 @@ export interface Admission {
   readonly shed: number;
 }
 
-export function createAdmission(maxInFlight: number, maxBytes = Infinity): Admission {
+/** Refusals per admission above which Retry-After is stretched (see the module note). */
+export const REFUSALS_PER_ADMISSION = 0.5;
+
+/**
+ * @param maxInFlight batches admitted at once
+ * @param maxBytes bytes of their bodies at once
+ * @param now a clock in ms (the refusal ratio is taken per second of it)
+ */
+export function createAdmission(maxInFlight: number, maxBytes = Infinity, now: () => number = () => performance.now()): Admission {
   let inFlight = 0, bytesInFlight = 0, shed = 0;
   // Exponentially weighted service time of admitted requests (α = 1/16), ms; starts at 10 ms.
   let ewmaMs = 10;
+  // Refusals per admission, per second, weighted over the last seconds (α = 1/2).
+  let windowStart = now(), windowShed = 0, windowAdmitted = 0, ratio = 0;
+  const roll = () => {
+    const t = now();
+    if (t - windowStart < 1000) return;
+    // A second with nothing at all (t - windowStart ≥ 2 s) counts as a calm one.
+    const r = t - windowStart >= 2000 ? 0 : windowShed / Math.max(1, windowAdmitted);
+    ratio += (r - ratio) / 2;
+    windowStart = t, windowShed = 0, windowAdmitted = 0;
+  };
   return {
     tryEnter(bytes = 0) {
+      roll();
       if (inFlight >= maxInFlight || (inFlight > 0 && bytesInFlight + bytes > maxBytes)) {
         shed++;
+        windowShed++;
         return false;
       }
       inFlight++;
+      windowAdmitted++;
       bytesInFlight += bytes;
       return true;
     },
@@ -48,7 +74,8 @@ export function createAdmission(maxInFlight: number, maxBytes = Infinity): Admis
     },
     retryAfterSeconds() {
       // Requests in flight are served concurrently (group commit): the backlog drains in about one service time.
-      return Math.min(30, Math.max(1, Math.ceil((2 * ewmaMs) / 1000)));
+      const stretch = Math.max(1, ratio / REFUSALS_PER_ADMISSION);
+      return Math.min(30, Math.max(1, Math.ceil((2 * ewmaMs * stretch) / 1000)));
     },
     get inFlight() {
       return inFlight;

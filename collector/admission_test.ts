@@ -37,4 +37,34 @@ describe("createAdmission()", () => {
     for (let i = 0; i < 200; i++) (a.tryEnter(), a.leave(60_000));
     assert.equal(a.retryAfterSeconds(), 30);
   });
+
+  it("stretches Retry-After while refusals outnumber half the admissions, and relaxes when they stop", () => {
+    let t = 0;
+    const a = createAdmission(2, Infinity, () => t);
+    for (let i = 0; i < 200; i++) (a.tryEnter(), a.leave(400));
+    assert.equal(a.retryAfterSeconds(), 1, "2 × 0.4 s, nothing refused");
+    // Three seconds of 1.5 refusals per admission: the weighted ratio tends to 1.5, Retry-After to 3 × 0.8 s.
+    for (let s = 0; s < 3; s++) {
+      t += 1000;
+      for (let i = 0; i < 10; i++) {
+        assert.ok(a.tryEnter());
+        a.tryEnter();
+        assert.equal(a.tryEnter(), false);
+        assert.equal(a.tryEnter(), false);
+        assert.equal(a.tryEnter(), false);
+        a.leave(400);
+        a.leave(400);
+      }
+    }
+    t += 1000;
+    a.tryEnter(), a.leave(400);
+    const stretched = a.retryAfterSeconds();
+    assert.ok(stretched >= 3 && stretched <= 5, `stretched to ${stretched} s`);
+    // A calm stretch (nothing refused; then a quiet gap): back to the service-time wait.
+    for (let s = 0; s < 6; s++) {
+      t += 1000;
+      a.tryEnter(), a.leave(400);
+    }
+    assert.equal(a.retryAfterSeconds(), 1);
+  });
 });

@@ -85,12 +85,9 @@ describe("overload", () => {
     // The capacity phase saturated the limited collector (it stored less than it was offered).
     assert.ok(cap.storedPerSec < 0.9 * cap.offeredPerSec, `capacity phase not saturated: ${figures}`);
     assert.ok(t.offeredPerSec >= 1.7 * cap.storedPerSec, `offered about 2 × C: ${figures}`);
-    // Storing at twice the load: at this size (a tenth of a core, 400 agents, where accepting and
-    // refusing connections is a larger share of the little CPU) runs measured 0.81, 0.62, 0.67,
-    // 0.64 and 0.66 × C, the bench's quarter core 0.89 (docs/scale-out.md). The test guards
-    // against collapse (before admission, stored work fell towards nothing under resends); 0.5
-    // leaves room for this shared 2-core machine's noise, the bench carries the figure.
-    assert.ok(t.storedVsCapacity >= 0.5, `stored ${t.storedPerSec}/s at 2 × C = ${2 * cap.storedPerSec}/s offered: ${figures}`);
+    // Storing at twice the load, against C measured with as many batches in flight as admission
+    // lets in (bench/fleet/overload.ts) over whole group-commit cycles: docs/scale-out.md has the runs.
+    assert.ok(t.storedVsCapacity >= 0.8, `stored ${t.storedPerSec}/s at 2 × C = ${2 * cap.storedPerSec}/s offered: ${figures}`);
     // Shed early: 503 with Retry-After (the per-source cap's 429 would count too), honoured by the agents; nothing waited into a timeout.
     const refused = (t.byStatus["503"] ?? 0) + (t.byStatus["429"] ?? 0);
     assert.ok(refused > 0, `nothing shed: ${figures}`);

@@ -1,0 +1,68 @@
+/**
+ * The collector's memory under load (docs/scale-out.md, "Collector memory"): a collector process
+ * fed by the fleet simulator past its capacity (2,000 agents × 30 probes at 8× speed: 60,000
+ * probes, more records than one core stores, so batches queue and the byte budget is in play)
+ * stays within its stated bound: the RSS it had when it started, plus 4 KiB per (node, probe) the
+ * read model holds (measured 3.0-3.4 KB of JS heap each: three open rollup slots with dense
+ * histograms, three Maps, the probe's own state), plus 160 MiB for what ingest holds in flight
+ * (limits.maxIngestBytesInFlight, 64 MiB here, and one group commit of decoded batches) and the
+ * heap's free room. Sampled every 500 ms; the peak is asserted.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSimulation } from "../../simulate/mod.ts";
+import { rssMiB, startCollectorProcess } from "../../bench/fleet/_proc.ts";
+
+const TOKEN = "fleet-memory-token-0123456789abcdef";
+const VIEWER = "fleet-memory-viewer-0123456789abcdef";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Bytes per (node, probe) in the read model, with room over the measured 3.0-3.4 KB. */
+export const BYTES_PER_PROBE = 4096;
+/** Ingest in flight (64 MiB of bodies by the default budget, a group of decoded batches) and the heap's free room. */
+const IN_FLIGHT_AND_SLACK_MIB = 160;
+
+describe("collector memory under load", () => {
+  it("stays within its start RSS + 4 KiB per probe + 160 MiB past its capacity", async () => {
+    const agents = 2000, probes = 30;
+    const dir = fs.mkdtempSync(join(tmpdir(), "ep-fleet-memory-"));
+    const c = await startCollectorProcess(dir, "memory", 0, [
+      `auth: { sharedToken: "${TOKEN}", apiTokens: { noc: { token: "${VIEWER}" } } }`,
+      `store: { path: "${join(dir, "c.db")}" }`,
+      // One source address for the whole simulated fleet: the per-source cap lifted to its requests in flight.
+      "limits: { maxInFlightPerSource: 1024 }",
+      "",
+    ].join("\n"));
+    const base = rssMiB(c.child.pid!);
+    const ac = new AbortController();
+    const sim = startSimulation({
+      agents, collectors: [c.url], token: TOKEN, probesPerAgent: probes, concurrency: 256,
+      behaviour: { failRate: 0.01, episodesPerProbeHour: 0, peerRestartsPerProbeHour: 0, silencesPerAgentHour: 0, speed: 8 }, signal: ac.signal,
+    });
+    let peak = base;
+    try {
+      const end = Date.now() + 20_000;
+      while (Date.now() < end) {
+        await sleep(500);
+        peak = Math.max(peak, rssMiB(c.child.pid!));
+      }
+      const s = sim.stats();
+      const grid = await (await fetch(`${c.url}/api/v1/fleet/grid`, { headers: { authorization: `Bearer ${VIEWER}` } })).json() as { nodes: unknown[]; profiles: number[][] };
+      const bound = base + (agents * probes * BYTES_PER_PROBE) / 2 ** 20 + IN_FLIGHT_AND_SLACK_MIB;
+      const figures = JSON.stringify({ baseMiB: base, peakMiB: peak, boundMiB: Math.round(bound), acked: s.acked, pending: s.pending, failed: s.batches.failed, byStatus: s.batches.byStatus, nodes: grid.nodes.length });
+      console.log(`collector memory: ${figures}`);
+      // Loaded: every agent reached the read model with its 30 probes, and more was offered than stored.
+      assert.equal(grid.nodes.length, agents, figures);
+      assert.ok(grid.profiles.some((p) => p.length === probes), figures);
+      assert.ok(s.pending > 0, `not past capacity: ${figures}`);
+      assert.ok(peak <= bound, `peak RSS ${peak} MiB > ${Math.round(bound)} MiB: ${figures}`);
+    } finally {
+      await sim.stop();
+      ac.abort();
+      await c.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, { timeout: 120_000 });
+});
