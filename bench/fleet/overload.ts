@@ -3,14 +3,19 @@
  * held to a fraction of a core (bench/fleet/cpu_limit.ts), fed by the fleet simulator in this
  * process.
  *
- * 1. Capacity C: the collector with shedding out of the way (`maxIngestInFlight` above the
- *    simulator's requests in flight, so excess queues instead) is offered more than it takes;
- *    C = records stored per second over the measured window, with its CPU at the limit. If it
- *    stored nearly all it was offered, the offer is doubled and the phase run again.
- * 2. Twice C: a fresh collector, the same limit, shedding on (`maxIngestInFlight`), offered 2 × C.
- *    Measured: records stored per second (against C), batches shed (503) and refused by the
- *    per-source cap (429), every refusal carrying a Retry-After the agents waited for, request
- *    timeouts, and the fleet API's answer times from another process.
+ * 1. Capacity C: the collector with exactly `maxIngestInFlight` batches in flight (the simulator
+ *    runs that many requests, so nothing is shed and the collector is never short of work), is
+ *    offered more than it takes while the fleet API is read as in phase 2; C = records stored per
+ *    second over whole group-commit cycles (wholeCycleRate), with its CPU at the limit. If it
+ *    stored nearly all it was offered, the offer is doubled and the phase run again. Measured this
+ *    way, C is what the collector as configured can store, and phase 2 differs from phase 1 only
+ *    by the excess offered (docs/scale-out.md has why: with 256 batches queued instead, group
+ *    commit wrote larger transactions and C was 1.5 × what 32 admitted batches allowed).
+ * 2. Twice C: a fresh collector, the same limit, shedding on (`maxIngestInFlight`), offered 2 × C
+ *    with `concurrency` requests in flight. Measured: records stored per second (against C, the
+ *    same way), batches shed (503) and refused by the per-source cap (429), every refusal carrying
+ *    a Retry-After the agents waited for, request timeouts, and the fleet API's answer times from
+ *    another process.
  * 3. The load drops (the simulator stops producing) and the backlog drains: its time, then every
  *    record the agents produced acknowledged and stored exactly once (the collector's own count).
  *
@@ -154,6 +159,8 @@ async function sampled(sim: { stats(): SimulationStats }, pid: number, cores: nu
 
 interface Window {
   offeredPerSec: number;
+  /** Records the simulator counted as produced in the window (see offeredOf). */
+  generatedPerSec: number;
   storedPerSec: number;
   recordsPerBatch: number;
   collectorCpuShare: number;
@@ -164,13 +171,24 @@ interface Window {
   simulatorCpuShare: number;
 }
 
-function windowOf(a: SimulationStats, b: SimulationStats, cpuA: number, cpuB: number): Window {
+/**
+ * Records/s the fleet produces at `speed` (calm: no silences, so every agent runs every probe).
+ * Taken as the offered load: the simulator counts a record when it next visits its agent, so an
+ * agent waiting on an answer or a Retry-After produces in arrears and the counted rate over a few
+ * seconds swings with the waits (a 6 s window counted 1.68 × C at a nominal 2 × C).
+ */
+function offeredOf(o: OverloadOptions, speed: number): number {
+  return Math.round(speed * o.agents * recordsPerAgentSecond(o.probes));
+}
+
+function windowOf(a: SimulationStats, b: SimulationStats, cpuA: number, cpuB: number, offered: number): Window {
   const wall = (b.elapsedMs - a.elapsedMs) / 1000;
   const byStatus: Record<string, number> = {};
   for (const [k, v] of Object.entries(b.batches.byStatus)) byStatus[k] = v - (a.batches.byStatus[k] ?? 0);
   const ok = b.batches.ok - a.batches.ok;
   return {
-    offeredPerSec: Math.round((b.generated - a.generated) / wall),
+    offeredPerSec: offered,
+    generatedPerSec: Math.round((b.generated - a.generated) / wall),
     storedPerSec: Math.round((b.acked - a.acked) / wall),
     recordsPerBatch: +((b.acked - a.acked) / Math.max(1, ok)).toFixed(1),
     collectorCpuShare: +((cpuB - cpuA) / wall).toFixed(3),
@@ -203,8 +221,8 @@ async function withCollector<T>(o: OverloadOptions, maxIngestInFlight: number, r
 }
 
 /** Start the simulator at `perSec` records/s offered; resolve the window's figures. */
-async function feed(o: OverloadOptions, c: CollectorProcess, perSec: number, concurrency: number, signal: AbortSignal, speedGiven?: number) {
-  const speed = speedGiven ?? perSec / (o.agents * recordsPerAgentSecond(o.probes));
+async function feed(o: OverloadOptions, c: CollectorProcess, perSec: number, concurrency: number, signal: AbortSignal) {
+  const speed = perSec / (o.agents * recordsPerAgentSecond(o.probes));
   const sim = startSimulation({
     agents: o.agents, collectors: [c.url], token: TOKEN, probesPerAgent: o.probes, behaviour: { ...CALM, speed },
     concurrency, requestTimeoutMs: 30_000, backoffMs: { initial: 250, max: 5000 }, signal,
@@ -222,10 +240,13 @@ async function capacity(o: OverloadOptions) {
       try {
         await sleep(o.warmMs);
         const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
+        // The same fleet-API reads as in phase 2: C is what the collector stores while answering them.
+        const samples = o.apiSamples ?? 60;
+        const api = sampleApi(c.url, samples, Math.floor(o.measureMs / samples));
         const timeline = await sampled(sim, c.child.pid!, o.cores, o.measureMs);
         const b = sim.stats(), cpuB = cpuSeconds(c.child.pid!);
-        const w = windowOf(a, b, cpuA, cpuB);
-        return { speed: +speed.toFixed(2), ...w, storedPerSec: timeline.storedPerSecWholeCycles, windowStoredPerSec: w.storedPerSec, timeline, rssMiB: rssMiB(c.child.pid!) };
+        const w = windowOf(a, b, cpuA, cpuB, offeredOf(o, speed));
+        return { speed: +speed.toFixed(2), ...w, storedPerSec: timeline.storedPerSecWholeCycles, windowStoredPerSec: w.storedPerSec, timeline, fleetApiMs: await api, rssMiB: rssMiB(c.child.pid!) };
       } finally {
         await sim.stop();
         ac.abort();
@@ -243,10 +264,7 @@ export async function overloadAtTwice(o: OverloadOptions) {
   const C = cap.storedPerSec;
   const twice = await withCollector(o, o.maxIngestInFlight, async (c) => {
     const ac = new AbortController();
-    // The capacity phase's measured records per unit of speed (agent-start and state records on
-    // top of the probe results) sets the speed for 2 × C, rather than the nominal probe rate.
-    const measured = "speed" in cap && cap.offeredPerSec > 0 ? (cap.speed * 2 * C) / cap.offeredPerSec : undefined;
-    const { sim, speed } = await feed(o, c, 2 * C, o.concurrency ?? 512, ac.signal, measured);
+    const { sim, speed } = await feed(o, c, 2 * C, o.concurrency ?? 512, ac.signal);
     try {
       await sleep(o.warmMs);
       const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
@@ -254,8 +272,8 @@ export async function overloadAtTwice(o: OverloadOptions) {
       const api = sampleApi(c.url, samples, Math.floor(o.measureMs / samples));
       const timeline = await sampled(sim, c.child.pid!, o.cores, o.measureMs);
       const b = sim.stats(), cpuB = cpuSeconds(c.child.pid!);
-      const w = { ...windowOf(a, b, cpuA, cpuB), storedPerSec: timeline.storedPerSecWholeCycles };
-      const windowStoredPerSec = windowOf(a, b, cpuA, cpuB).storedPerSec;
+      const w = { ...windowOf(a, b, cpuA, cpuB, offeredOf(o, speed)), storedPerSec: timeline.storedPerSecWholeCycles };
+      const windowStoredPerSec = windowOf(a, b, cpuA, cpuB, 0).storedPerSec;
       const fleetApi = await api;
       const rss = rssMiB(c.child.pid!);
       // The load drops: no new records; what the spools hold goes to the collector.

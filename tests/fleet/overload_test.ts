@@ -80,7 +80,7 @@ describe("overload", () => {
     });
     const { capacity: cap, twice: t } = r;
     if (!("offeredPerSec" in cap)) throw new Error("Cannot judge the run: the capacity phase did not run");
-    const figures = JSON.stringify({ C: cap.storedPerSec, capCpu: cap.collectorCpuShare, offered: t.offeredPerSec, stored: t.storedPerSec, ratio: t.storedVsCapacity, by: t.byStatus, api: t.fleetApiMs, drainMs: t.drain.ms });
+    const figures = JSON.stringify({ C: cap.storedPerSec, capCpu: cap.collectorCpuShare, capApiP99: cap.fleetApiMs.p99, offered: t.offeredPerSec, stored: t.storedPerSec, ratio: t.storedVsCapacity, by: t.byStatus, api: t.fleetApiMs, drainMs: t.drain.ms });
     console.log(`overload at 2 × capacity: ${figures}`);
     console.log(`timelines: capacity ${JSON.stringify(cap.timeline)} twice ${JSON.stringify(t.timeline)} cpu ${t.collectorCpuShare} perBatch ${cap.recordsPerBatch}/${t.recordsPerBatch}`);
     // The capacity phase saturated the limited collector (it stored less than it was offered).
