@@ -75,7 +75,7 @@ describe("overload", () => {
 
   it("at twice its measured capacity keeps storing at about that capacity, sheds early, answers the fleet API, loses nothing and drains", { timeout: 150_000 }, async () => {
     const r = await overloadAtTwice({
-      cores: 0.1, agents: 400, probes: 10, capacityOffer: 100_000, warmMs: 6000, measureMs: 6000, drainTimeoutMs: 60_000,
+      cores: 0.1, agents: 400, probes: 10, capacityOffer: 100_000, warmMs: 6000, measureMs: 12_000, drainTimeoutMs: 60_000,
       maxIngestInFlight: 32, concurrency: 256, apiSamples: 40,
     });
     const { capacity: cap, twice: t } = r;
