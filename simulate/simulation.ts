@@ -210,8 +210,11 @@ export function startSimulation(o: SimulationOptions): Simulation {
     if (success) {
       ok++;
       attempts[i] = 0;
-      // A full spool head goes again at once (the uplink's inner loop); otherwise wait for the interval.
-      schedule(i, a.spooled >= maxRecords ? now() : now() + batchInterval);
+      // A full spool head goes again at once (the uplink's inner loop): straight to the ready
+      // queue, not through the next tick (up to tickMs later), which left a collector that answers
+      // a whole group commit at once without work between its groups; otherwise wait for the interval.
+      if (a.spooled >= maxRecords) (dueAt[i] = -1, ready.push(i));
+      else schedule(i, now() + batchInterval);
     } else {
       failed++;
       if (retryAfterMs !== undefined) honoured++;
