@@ -52,7 +52,7 @@ const CALM = { failRate: 0, episodesPerProbeHour: 0, peerRestartsPerProbeHour: 0
  */
 async function feedOne(label: string, port: number, sim: { agents: number; probes: number; speed: number }, warmMs: number, measureMs: number) {
   const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-fleet-"));
-  const c = await startCollectorProcess(dir, "sqlite", port, `auth: { sharedToken: "${TOKEN}" }\nstore: { path: "${join(dir, "c.db")}" }\nlimits: { maxBodyBytes: 4MiB }\n`);
+  const c = await startCollectorProcess(dir, `sqlite-${label.split(":")[0]}`, port, `auth: { sharedToken: "${TOKEN}" }\nstore: { path: "${join(dir, "c.db")}" }\nlimits: { maxBodyBytes: 4MiB }\n`);
   const ac = new AbortController();
   try {
     const s = startSimulation({ agents: sim.agents, collectors: [c.url], token: TOKEN, probesPerAgent: sim.probes, behaviour: { ...CALM, speed: sim.speed }, concurrency: 256, signal: ac.signal });

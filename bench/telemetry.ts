@@ -163,7 +163,7 @@ async function ingestInProcess(agents: number, perBatch: number, rounds: number)
   const worker = async () => {
     while (next < bodies.length) {
       const b = bodies[next++];
-      const res = await handler(new Request("http://c/api/v1/ingest", { method: "POST", body: b as Uint8Array<ArrayBuffer>, headers }));
+      const res = await handler(new Request("http://c/api/v1/ingest", { method: "POST", body: b as Uint8Array<ArrayBuffer>, headers: { ...headers, "content-length": String(b.byteLength) } }));
       const out = await res.json() as { stored: number };
       stored += out.stored; // read after the await: `x += await y` would read x before it
     }

@@ -49,7 +49,7 @@ export interface ReloadResult {
 
 // Everything else is applied at once; these are read when the socket, the store or the SSE hub
 // is made, or are part of a session's cookie.
-const RESTART_KEYS = ["listen", "store", "tls", "otel", "staleAfter", "limits.maxBodyBytes", "limits.maxSseClients", "auth.sessions"] as const;
+const RESTART_KEYS = ["listen", "store", "tls", "otel", "staleAfter", "limits.maxBodyBytes", "limits.maxSseClients", "limits.maxIngestInFlight", "limits.maxIngestBytesInFlight", "auth.sessions"] as const;
 
 function pick(c: CollectorConfig, path: string): unknown {
   let v: unknown = c;
@@ -86,23 +86,29 @@ export function createCollectorHandler(config: CollectorConfig, store: Store, de
     nodeCount: () => guard.nodes(),
     routes: deps.alarms ? [alarmRoutes({ engine: deps.alarms, now: deps.now, operatorGuard: requireRole("operator"), userOf: (c) => principalOf(c)?.name ?? "anonymous" })] : [],
   });
-  const admission = createAdmission(config.limits.maxIngestInFlight);
+  const admission = createAdmission(config.limits.maxIngestInFlight, config.limits.maxIngestBytesInFlight);
   const route: CollectorHandler = (req, info) => {
     // The hot path skips the router: one string compare on the path.
     const url = req.url;
     const p = url.indexOf("/", url.indexOf("//") + 2);
     const path = url.slice(p, url.indexOf("?", p) >>> 0);
     if (path === INGEST_PATH) {
-      // Shed before anything is read or decoded (collector/admission.ts).
-      if (!admission.tryEnter()) {
+      // Shed before anything is read or decoded (collector/admission.ts). A body counts by its
+      // declared length, at most maxBodyBytes (a longer one gets 413 unread); undeclared, as maxBodyBytes.
+      const declared = Number(req.headers.get("content-length") ?? NaN);
+      const bytes = Math.min(config.limits.maxBodyBytes, declared >= 0 ? declared : config.limits.maxBodyBytes);
+      if (!admission.tryEnter(bytes)) {
         counters.batches.shed = (counters.batches.shed ?? 0) + 1;
         return Promise.resolve(problem(
-          { type: "overloaded", title: "Service Unavailable", status: 503, detail: `Cannot accept telemetry now: ${config.limits.maxIngestInFlight} batches in flight; the agent's spool keeps it` },
+          {
+            type: "overloaded", title: "Service Unavailable", status: 503,
+            detail: `Cannot accept telemetry now: ${admission.inFlight} batches (${admission.bytesInFlight} bytes) in flight, limits.maxIngestInFlight = ${config.limits.maxIngestInFlight}, maxIngestBytesInFlight = ${config.limits.maxIngestBytesInFlight}; the agent's spool keeps it`,
+          },
           { "retry-after": String(admission.retryAfterSeconds()) },
         ));
       }
       const started = performance.now();
-      return ingest(req).finally(() => admission.leave(performance.now() - started));
+      return ingest(req).finally(() => admission.leave(performance.now() - started, bytes));
     }
     return Promise.resolve(api.fetch(req, { remoteAddress: info?.remoteAddress, keepOpen: info?.keepOpen }));
   };

@@ -180,6 +180,12 @@ export const collectorConfigSchema = z.strictObject({
      * is read (the agent's spool keeps it). @default 512
      */
     maxIngestInFlight: z.number().int().min(1).default(512),
+    /**
+     * Bytes of ingest bodies being read, decoded and stored at once (by Content-Length, or
+     * maxBodyBytes when undeclared); past it a batch gets 503 with Retry-After before it is read.
+     * One batch always passes when none is in flight. @default 64MiB
+     */
+    maxIngestBytesInFlight: byteSize.default(64 * 1024 * 1024),
   }).prefault({}),
   /** A node is shown offline when nothing arrived for this long. @default 2m */
   staleAfter: duration.default(120_000),

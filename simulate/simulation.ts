@@ -74,6 +74,8 @@ export interface SimulationStats {
   readonly inFlight: number;
   /** Agents with something to send waiting for a free request slot. */
   readonly queued: number;
+  /** Agents waiting out a backoff after a failed send (a 503's Retry-After among them). */
+  readonly backingOff: number;
   /** Ingest round trip of acknowledged batches over the last 4,096, ms. */
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly boots: number;
@@ -208,8 +210,11 @@ export function startSimulation(o: SimulationOptions): Simulation {
     if (success) {
       ok++;
       attempts[i] = 0;
-      // A full spool head goes again at once (the uplink's inner loop); otherwise wait for the interval.
-      schedule(i, a.spooled >= maxRecords ? now() : now() + batchInterval);
+      // A full spool head goes again at once (the uplink's inner loop): straight to the ready
+      // queue, not through the next tick (up to tickMs later), which left a collector that answers
+      // a whole group commit at once without work between its groups; otherwise wait for the interval.
+      if (a.spooled >= maxRecords) (dueAt[i] = -1, ready.push(i));
+      else schedule(i, now() + batchInterval);
     } else {
       failed++;
       if (retryAfterMs !== undefined) honoured++;
@@ -249,8 +254,9 @@ export function startSimulation(o: SimulationOptions): Simulation {
 
   const stats = (): SimulationStats => {
     const c = { generated: 0, probeResults: 0, acked: 0, dropped: 0, boots: 0, stateChanges: 0, verdictChanges: 0, peerRestarts: 0, silences: 0 };
-    let silent = 0, pend = 0;
+    let silent = 0, pend = 0, backingOff = 0;
     const t = now();
+    for (let i = 0; i < agents.length; i++) if (attempts[i] > 0 && dueAt[i] > t) backingOff++;
     for (const a of agents) {
       for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += a.counters[k];
       pend += a.spooled;
@@ -270,6 +276,7 @@ export function startSimulation(o: SimulationOptions): Simulation {
       retryAfterHonoured: honoured,
       inFlight,
       queued: ready.length - readyHead,
+      backingOff,
       latencyMs: { p50: q(0.5), p99: q(0.99), max: n ? +sorted[n - 1].toFixed(2) : 0 },
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     };

@@ -45,7 +45,7 @@ export async function inProcessIngest(agents: number, rounds: number, batchMs = 
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
-      const res = await handler(new Request("http://c/api/v1/ingest", { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers }));
+      const res = await handler(new Request("http://c/api/v1/ingest", { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers: { ...headers, "content-length": String(body.byteLength) } }));
       const out = (await res.json()) as { stored?: number; detail?: string };
       if (!res.ok) throw new Error(`Cannot ingest in-process: ${res.status} ${out.detail}`);
       stored += out.stored!;

@@ -3,14 +3,19 @@
  * held to a fraction of a core (bench/fleet/cpu_limit.ts), fed by the fleet simulator in this
  * process.
  *
- * 1. Capacity C: the collector with shedding out of the way (`maxIngestInFlight` above the
- *    simulator's requests in flight, so excess queues instead) is offered more than it takes;
- *    C = records stored per second over the measured window, with its CPU at the limit. If it
- *    stored nearly all it was offered, the offer is doubled and the phase run again.
- * 2. Twice C: a fresh collector, the same limit, shedding on (`maxIngestInFlight`), offered 2 × C.
- *    Measured: records stored per second (against C), batches shed (503) and refused by the
- *    per-source cap (429), every refusal carrying a Retry-After the agents waited for, request
- *    timeouts, and the fleet API's answer times from another process.
+ * 1. Capacity C: the collector with exactly `maxIngestInFlight` batches in flight (the simulator
+ *    runs that many requests, so nothing is shed and the collector is never short of work), is
+ *    offered more than it takes while the fleet API is read as in phase 2; C = records stored per
+ *    second over whole group-commit cycles (wholeCycleRate), with its CPU at the limit. If it
+ *    stored nearly all it was offered, the offer is doubled and the phase run again. Measured this
+ *    way, C is what the collector as configured can store, and phase 2 differs from phase 1 only
+ *    by the excess offered (docs/scale-out.md has why: with 256 batches queued instead, group
+ *    commit wrote larger transactions and C was 1.5 × what 32 admitted batches allowed).
+ * 2. Twice C: a fresh collector, the same limit, shedding on (`maxIngestInFlight`), offered 2 × C
+ *    with `concurrency` requests in flight. Measured: records stored per second (against C, the
+ *    same way), batches shed (503) and refused by the per-source cap (429), every refusal carrying
+ *    a Retry-After the agents waited for, request timeouts, and the fleet API's answer times from
+ *    another process.
  * 3. The load drops (the simulator stops producing) and the backlog drains: its time, then every
  *    record the agents produced acknowledged and stored exactly once (the collector's own count).
  *
@@ -38,7 +43,11 @@ export interface OverloadOptions {
   readonly drainTimeoutMs: number;
   /** Shedding threshold in the twice-capacity phase. */
   readonly maxIngestInFlight: number;
-  /** The simulator's requests in flight. @default 256 */
+  /**
+   * The simulator's requests in flight in the twice-capacity phase (above `maxIngestInFlight`, so
+   * the excess is shed). The capacity phase runs with exactly `maxIngestInFlight` in flight.
+   * @default 512
+   */
   readonly concurrency?: number;
   /** Fleet-API GETs during the twice-capacity window (one every measureMs / samples). @default 60 */
   readonly apiSamples?: number;
@@ -90,8 +99,68 @@ function sampleApi(url: string, count: number, intervalMs: number): Promise<{ st
   });
 }
 
+/**
+ * The records stored per second over whole service cycles. Acks come in bursts: a group commit
+ * answers every batch of its transaction at once (collector/sqlite/group_commit.ts), and at a
+ * tenth of a core with 256 batches queued one cycle measured 2.3-2.5 s (128,000 records), so a
+ * 6 s window held two or three bursts and the plain window rate moved by a third between runs.
+ * Counted from the last quiet sample before the first burst to the last quiet sample before the
+ * last burst, the window spans whole cycles and every burst in it is counted whole. Where no
+ * sample is quiet (a steady stream of acks) it is the plain window rate.
+ */
+export function wholeCycleRate(samples: readonly { t: number; acked: number }[]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const plain = (samples[n - 1].acked - samples[0].acked) / ((samples[n - 1].t - samples[0].t) / 1000);
+  // A burst starts at sample k when k-1 was quiet (no acks since k-2) and k has acks.
+  const starts: number[] = [];
+  for (let k = 2; k < n; k++) {
+    if (samples[k - 1].acked === samples[k - 2].acked && samples[k].acked > samples[k - 1].acked) starts.push(k - 1);
+  }
+  if (starts.length < 2) return plain;
+  const a = samples[starts[0]], b = samples[starts[starts.length - 1]];
+  // At least half the window, or the estimate rests on too few cycles: the plain rate then.
+  if (b.t - a.t < (samples[n - 1].t - samples[0].t) / 2) return plain;
+  return (b.acked - a.acked) / ((b.t - a.t) / 1000);
+}
+
+/**
+ * Sleep `ms` while sampling every 100 ms: records acknowledged (for wholeCycleRate), and per
+ * 500 ms the collector's CPU share against its limit (a step under 70 % of the limit counts as
+ * idle: CPU to spare and nothing to do), the simulator's requests in flight and the agents
+ * backing off, so a low figure tells idle (too little offered at that moment) from busy (CPU
+ * spent elsewhere than storing).
+ */
+async function sampled(sim: { stats(): SimulationStats }, pid: number, cores: number, ms: number) {
+  const samples: { t: number; acked: number }[] = [];
+  const steps: { cpu: number; stored: number; inFlight: number; backingOff: number }[] = [];
+  const t0 = performance.now();
+  let cpu = cpuSeconds(pid), t = t0, acked = sim.stats().acked;
+  samples.push({ t, acked });
+  for (let k = 1; performance.now() < t0 + ms; k++) {
+    await sleep(Math.max(0, Math.min(t0 + k * 100, t0 + ms) - performance.now()));
+    const s = sim.stats(), n = performance.now();
+    samples.push({ t: n, acked: s.acked });
+    if (k % 5 !== 0) continue;
+    const c = cpuSeconds(pid), dt = (n - t) / 1000;
+    steps.push({ cpu: (c - cpu) / dt, stored: (s.acked - acked) / dt, inFlight: s.inFlight, backingOff: s.backingOff });
+    cpu = c, t = n, acked = s.acked;
+  }
+  const mean = (f: (x: (typeof steps)[number]) => number) => +(steps.reduce((a, x) => a + f(x), 0) / Math.max(1, steps.length)).toFixed(2);
+  return {
+    storedPerSecWholeCycles: Math.round(wholeCycleRate(samples)),
+    steps: steps.length,
+    idleSteps: steps.filter((x) => x.cpu < 0.7 * cores).length,
+    meanCpu: mean((x) => x.cpu), meanInFlight: mean((x) => x.inFlight), meanBackingOff: mean((x) => x.backingOff),
+    /** Thousands of records stored per second in each 500 ms step. */
+    storedPerStep: steps.map((x) => Math.round(x.stored / 1000)),
+  };
+}
+
 interface Window {
   offeredPerSec: number;
+  /** Records the simulator counted as produced in the window (see offeredOf). */
+  generatedPerSec: number;
   storedPerSec: number;
   recordsPerBatch: number;
   collectorCpuShare: number;
@@ -102,13 +171,24 @@ interface Window {
   simulatorCpuShare: number;
 }
 
-function windowOf(a: SimulationStats, b: SimulationStats, cpuA: number, cpuB: number): Window {
+/**
+ * Records/s the fleet produces at `speed` (calm: no silences, so every agent runs every probe).
+ * Taken as the offered load: the simulator counts a record when it next visits its agent, so an
+ * agent waiting on an answer or a Retry-After produces in arrears and the counted rate over a few
+ * seconds swings with the waits (a 6 s window counted 1.68 × C at a nominal 2 × C).
+ */
+function offeredOf(o: OverloadOptions, speed: number): number {
+  return Math.round(speed * o.agents * recordsPerAgentSecond(o.probes));
+}
+
+function windowOf(a: SimulationStats, b: SimulationStats, cpuA: number, cpuB: number, offered: number): Window {
   const wall = (b.elapsedMs - a.elapsedMs) / 1000;
   const byStatus: Record<string, number> = {};
   for (const [k, v] of Object.entries(b.batches.byStatus)) byStatus[k] = v - (a.batches.byStatus[k] ?? 0);
   const ok = b.batches.ok - a.batches.ok;
   return {
-    offeredPerSec: Math.round((b.generated - a.generated) / wall),
+    offeredPerSec: offered,
+    generatedPerSec: Math.round((b.generated - a.generated) / wall),
     storedPerSec: Math.round((b.acked - a.acked) / wall),
     recordsPerBatch: +((b.acked - a.acked) / Math.max(1, ok)).toFixed(1),
     collectorCpuShare: +((cpuB - cpuA) / wall).toFixed(3),
@@ -127,7 +207,7 @@ async function withCollector<T>(o: OverloadOptions, maxIngestInFlight: number, r
   const c = await startCollectorProcess(dir, "overload", o.port ?? 0, [
     `auth: { sharedToken: "${TOKEN}", apiTokens: { noc: { token: "${VIEWER}" } } }`,
     `store: { path: "${join(dir, "c.db")}" }`,
-    `limits: { maxBodyBytes: 4MiB, maxIngestInFlight: ${maxIngestInFlight}, maxInFlightPerSource: ${(o.concurrency ?? 256) + 64} }`,
+    `limits: { maxBodyBytes: 4MiB, maxIngestInFlight: ${maxIngestInFlight}, maxInFlightPerSource: ${Math.max(o.concurrency ?? 512, o.maxIngestInFlight) + 64} }`,
     "",
   ].join("\n"));
   const limit = limitCpu(c.child.pid!, o.cores);
@@ -141,11 +221,11 @@ async function withCollector<T>(o: OverloadOptions, maxIngestInFlight: number, r
 }
 
 /** Start the simulator at `perSec` records/s offered; resolve the window's figures. */
-async function feed(o: OverloadOptions, c: CollectorProcess, perSec: number, signal: AbortSignal, speedGiven?: number) {
-  const speed = speedGiven ?? perSec / (o.agents * recordsPerAgentSecond(o.probes));
+async function feed(o: OverloadOptions, c: CollectorProcess, perSec: number, concurrency: number, signal: AbortSignal) {
+  const speed = perSec / (o.agents * recordsPerAgentSecond(o.probes));
   const sim = startSimulation({
     agents: o.agents, collectors: [c.url], token: TOKEN, probesPerAgent: o.probes, behaviour: { ...CALM, speed },
-    concurrency: o.concurrency ?? 256, requestTimeoutMs: 30_000, backoffMs: { initial: 250, max: 5000 }, signal,
+    concurrency, requestTimeoutMs: 30_000, backoffMs: { initial: 250, max: 5000 }, signal,
   });
   return { sim, speed };
 }
@@ -156,13 +236,17 @@ async function capacity(o: OverloadOptions) {
   for (let attempt = 0; ; attempt++) {
     const r = await withCollector(o, 100_000, async (c) => {
       const ac = new AbortController();
-      const { sim, speed } = await feed(o, c, offer, ac.signal);
+      const { sim, speed } = await feed(o, c, offer, o.maxIngestInFlight, ac.signal);
       try {
         await sleep(o.warmMs);
         const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
-        await sleep(o.measureMs);
+        // The same fleet-API reads as in phase 2: C is what the collector stores while answering them.
+        const samples = o.apiSamples ?? 60;
+        const api = sampleApi(c.url, samples, Math.floor(o.measureMs / samples));
+        const timeline = await sampled(sim, c.child.pid!, o.cores, o.measureMs);
         const b = sim.stats(), cpuB = cpuSeconds(c.child.pid!);
-        return { speed: +speed.toFixed(2), ...windowOf(a, b, cpuA, cpuB), rssMiB: rssMiB(c.child.pid!) };
+        const w = windowOf(a, b, cpuA, cpuB, offeredOf(o, speed));
+        return { speed: +speed.toFixed(2), ...w, storedPerSec: timeline.storedPerSecWholeCycles, windowStoredPerSec: w.storedPerSec, timeline, fleetApiMs: await api, rssMiB: rssMiB(c.child.pid!) };
       } finally {
         await sim.stop();
         ac.abort();
@@ -180,18 +264,16 @@ export async function overloadAtTwice(o: OverloadOptions) {
   const C = cap.storedPerSec;
   const twice = await withCollector(o, o.maxIngestInFlight, async (c) => {
     const ac = new AbortController();
-    // The capacity phase's measured records per unit of speed (agent-start and state records on
-    // top of the probe results) sets the speed for 2 × C, rather than the nominal probe rate.
-    const measured = "speed" in cap && cap.offeredPerSec > 0 ? (cap.speed * 2 * C) / cap.offeredPerSec : undefined;
-    const { sim, speed } = await feed(o, c, 2 * C, ac.signal, measured);
+    const { sim, speed } = await feed(o, c, 2 * C, o.concurrency ?? 512, ac.signal);
     try {
       await sleep(o.warmMs);
       const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
       const samples = o.apiSamples ?? 60;
       const api = sampleApi(c.url, samples, Math.floor(o.measureMs / samples));
-      await sleep(o.measureMs);
+      const timeline = await sampled(sim, c.child.pid!, o.cores, o.measureMs);
       const b = sim.stats(), cpuB = cpuSeconds(c.child.pid!);
-      const w = windowOf(a, b, cpuA, cpuB);
+      const w = { ...windowOf(a, b, cpuA, cpuB, offeredOf(o, speed)), storedPerSec: timeline.storedPerSecWholeCycles };
+      const windowStoredPerSec = windowOf(a, b, cpuA, cpuB, 0).storedPerSec;
       const fleetApi = await api;
       const rss = rssMiB(c.child.pid!);
       // The load drops: no new records; what the spools hold goes to the collector.
@@ -203,7 +285,7 @@ export async function overloadAtTwice(o: OverloadOptions) {
       // The same fleet-API request once the collector is idle again (every node loaded), for comparison.
       const idle = await sampleApi(c.url, 20, 100);
       return {
-        speed: +speed.toFixed(2), ...w, storedVsCapacity: +(w.storedPerSec / C).toFixed(2), fleetApiMs: fleetApi, fleetApiIdleMs: idle, rssMiB: rss,
+        speed: +speed.toFixed(2), ...w, windowStoredPerSec, timeline, storedVsCapacity: +(w.storedPerSec / C).toFixed(2), fleetApiMs: fleetApi, fleetApiIdleMs: idle, rssMiB: rss,
         drain: {
           backlogRecords: backlog, ms: drainMs, pending: end.pending, generated: end.generated, acked: end.acked, dropped: end.dropped,
           collectorStored: m.records, collectorDuplicates: m.duplicates, collectorBatches: m.batches,

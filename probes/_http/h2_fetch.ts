@@ -39,6 +39,9 @@ export function h2Fetch(origin: string, tls?: H2FetchTls): H2Fetch {
     const headers: Record<string, string> = {};
     new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
     const body = init?.body as string | Uint8Array | null | undefined;
+    // The length up front (RFC 9113 §8.1.1 allows it; the peer checks it against the DATA): a
+    // collector admits an ingest body by its declared length, an undeclared one as its largest.
+    if (body != null && !("content-length" in headers)) headers["content-length"] = String(typeof body === "string" ? new TextEncoder().encode(body).byteLength : body.byteLength);
     const r = await client.request(
       { method: init?.method ?? "GET", path: url.pathname + url.search, headers, body: body ?? undefined },
       init?.signal ?? new AbortController().signal,

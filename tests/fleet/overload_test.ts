@@ -73,23 +73,22 @@ describe("overload", () => {
     }
   });
 
-  it("at twice its measured capacity keeps storing at about that capacity, sheds early, answers the fleet API, loses nothing and drains", async () => {
+  it("at twice its measured capacity keeps storing at about that capacity, sheds early, answers the fleet API, loses nothing and drains", { timeout: 150_000 }, async () => {
     const r = await overloadAtTwice({
-      cores: 0.1, agents: 400, probes: 10, capacityOffer: 100_000, warmMs: 6000, measureMs: 6000, drainTimeoutMs: 60_000,
+      cores: 0.1, agents: 400, probes: 10, capacityOffer: 100_000, warmMs: 6000, measureMs: 12_000, drainTimeoutMs: 60_000,
       maxIngestInFlight: 32, concurrency: 256, apiSamples: 40,
     });
     const { capacity: cap, twice: t } = r;
-    const figures = JSON.stringify({ C: cap.storedPerSec, capCpu: cap.collectorCpuShare, offered: t.offeredPerSec, stored: t.storedPerSec, ratio: t.storedVsCapacity, by: t.byStatus, api: t.fleetApiMs, drainMs: t.drain.ms });
+    if (!("offeredPerSec" in cap)) throw new Error("Cannot judge the run: the capacity phase did not run");
+    const figures = JSON.stringify({ C: cap.storedPerSec, capCpu: cap.collectorCpuShare, capApiP99: cap.fleetApiMs.p99, offered: t.offeredPerSec, stored: t.storedPerSec, ratio: t.storedVsCapacity, by: t.byStatus, api: t.fleetApiMs, drainMs: t.drain.ms });
     console.log(`overload at 2 × capacity: ${figures}`);
+    console.log(`timelines: capacity ${JSON.stringify(cap.timeline)} twice ${JSON.stringify(t.timeline)} cpu ${t.collectorCpuShare} perBatch ${cap.recordsPerBatch}/${t.recordsPerBatch}`);
     // The capacity phase saturated the limited collector (it stored less than it was offered).
     assert.ok(cap.storedPerSec < 0.9 * cap.offeredPerSec, `capacity phase not saturated: ${figures}`);
     assert.ok(t.offeredPerSec >= 1.7 * cap.storedPerSec, `offered about 2 × C: ${figures}`);
-    // Storing at twice the load: at this size (a tenth of a core, 400 agents, where accepting and
-    // refusing connections is a larger share of the little CPU) runs measured 0.81, 0.62, 0.67,
-    // 0.64 and 0.66 × C, the bench's quarter core 0.89 (docs/scale-out.md). The test guards
-    // against collapse (before admission, stored work fell towards nothing under resends); 0.5
-    // leaves room for this shared 2-core machine's noise, the bench carries the figure.
-    assert.ok(t.storedVsCapacity >= 0.5, `stored ${t.storedPerSec}/s at 2 × C = ${2 * cap.storedPerSec}/s offered: ${figures}`);
+    // Storing at twice the load, against C measured with as many batches in flight as admission
+    // lets in (bench/fleet/overload.ts) over whole group-commit cycles: docs/scale-out.md has the runs.
+    assert.ok(t.storedVsCapacity >= 0.8, `stored ${t.storedPerSec}/s at 2 × C = ${2 * cap.storedPerSec}/s offered: ${figures}`);
     // Shed early: 503 with Retry-After (the per-source cap's 429 would count too), honoured by the agents; nothing waited into a timeout.
     const refused = (t.byStatus["503"] ?? 0) + (t.byStatus["429"] ?? 0);
     assert.ok(refused > 0, `nothing shed: ${figures}`);
@@ -106,5 +105,5 @@ describe("overload", () => {
     assert.equal(t.drain.acked, t.drain.generated, "nothing lost");
     assert.equal(t.drain.collectorStored, t.drain.acked, "every record stored once (the collector's own count)");
     assert.equal(t.drain.collectorBatches.shed, t.drain.simulatorByStatus["503"], "every shed batch reached its agent as a 503");
-  }, { timeout: 150_000 });
+  });
 });
