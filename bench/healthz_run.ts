@@ -23,6 +23,7 @@ import net from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureProbeCost, rawGet, stopChild } from "./probe_cost.ts";
+import { numberArg } from "./_number_arg.ts";
 
 interface Options {
   binary: string;
@@ -66,12 +67,7 @@ function parseOptions(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
-    const num = () => {
-      i++;
-      const n = Number(v);
-      if (!Number.isFinite(n)) throw new Error(`Cannot parse ${k}: expected a number, got ${JSON.stringify(v)}`);
-      return n;
-    };
+    const num = () => (i++, numberArg(k, v));
     if (k === "--binary") (o.binary = v, i++);
     else if (k === "--server-core") o.serverCore = num();
     else if (k === "--load-core") o.loadCore = num();

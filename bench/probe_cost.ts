@@ -20,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { numberArg } from "./_number_arg.ts";
 
 export interface ProbeCostOptions {
   /** The compiled binary; absent: the source (cli/main.ts) on `runtime`. */
@@ -177,12 +178,7 @@ async function main(argv: string[]) {
   let probes = 1000, seconds = 10, runs = 3, core = 0, port = 23400, json = false;
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
-    const num = () => {
-      i++;
-      const n = Number(v);
-      if (!Number.isFinite(n)) throw new Error(`Cannot parse ${k}: expected a number, got ${JSON.stringify(v)}`);
-      return n;
-    };
+    const num = () => (i++, numberArg(k, v));
     if (k === "--binary") (binary = v, i++);
     else if (k === "--runtime") {
       if (v !== "bun" && v !== "deno") throw new Error(`Cannot parse --runtime: expected bun or deno, got ${JSON.stringify(v)}`);

@@ -21,6 +21,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rawGet, startAcceptor, stopChild } from "./probe_cost.ts";
+import { numberArg } from "./_number_arg.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -145,12 +146,7 @@ async function main(argv: string[]) {
   let times = [5, 10, 30, 60, 120], runs = 1, core = 0, port = 20500, pollMs = 2000, agents = 1, json = false;
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
-    const num = () => {
-      i++;
-      const n = Number(v);
-      if (!Number.isFinite(n)) throw new Error(`Cannot parse ${k}: expected a number, got ${JSON.stringify(v)}`);
-      return n;
-    };
+    const num = () => (i++, numberArg(k, v));
     if (k === "--binary") (binaries.push(v), i++);
     else if (k === "--times") {
       times = String(v).split(",").map(Number);
