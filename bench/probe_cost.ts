@@ -86,14 +86,17 @@ async function totalRuns(port: number): Promise<number> {
   return (JSON.parse(r.body).probes as Array<{ runs: number }>).reduce((a, x) => a + x.runs, 0);
 }
 
-/** A listener that accepts and closes at once (the peer of every probe). */
-export function startAcceptor(port: number): Promise<() => void> {
+/**
+ * A listener that accepts and closes at once (the peer of every probe), or with `silent` accepts
+ * and never answers (the peer of a TLS probe that times out in its handshake).
+ */
+export function startAcceptor(port: number, silent = false): Promise<() => void> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
     s.on("error", () => {});
     s.on("close", () => sockets.delete(s));
-    s.end();
+    if (!silent) s.end();
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -17,7 +17,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rawGet, startAcceptor, stopChild } from "./probe_cost.ts";
@@ -69,23 +68,6 @@ function rss200Config(port: number, acceptPort: number, silentPort: number): str
   for (let i = 0; i < 100; i++) lines.push(`  - { name: ok${i}, kind: tcp, target: "127.0.0.1:${acceptPort}", interval: 1s, timeout: 500ms, critical: true }`);
   for (let i = 0; i < 100; i++) lines.push(`  - { name: to${i}, kind: tcp, target: "127.0.0.1:${silentPort}", interval: 1s, timeout: 500ms, critical: false, options: { tls: true, verify: false } }`);
   return lines.join("\n") + "\n";
-}
-
-function startSilent(port: number): Promise<() => void> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on("error", () => {});
-    s.on("close", () => sockets.delete(s));
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () =>
-      resolve(() => {
-        for (const s of sockets) s.destroy();
-        server.close();
-      }));
-  });
 }
 
 interface RunOptions {
@@ -163,7 +145,7 @@ async function main(argv: string[]) {
   if (!binaries.length) throw new Error("Cannot measure: give --binary PATH (once or more)");
   const acceptPort = port + 10, silentPort = port + 11;
   const stopAcceptor = await startAcceptor(acceptPort);
-  const stopSilent = await startSilent(silentPort);
+  const stopSilent = await startAcceptor(silentPort, true);
   try {
     for (let r = 1; r <= runs; r++) {
       for (const binary of binaries) {
