@@ -230,6 +230,20 @@ async function feed(o: OverloadOptions, c: CollectorProcess, perSec: number, con
   return { sim, speed };
 }
 
+/**
+ * One measured window of a running feed, the same in both phases: warm up, then sample the fleet
+ * API and the stored-records timeline side by side for measureMs. `api` resolves on its own.
+ */
+async function measured(o: OverloadOptions, sim: ReturnType<typeof startSimulation>, c: CollectorProcess, speed: number) {
+  await sleep(o.warmMs);
+  const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
+  const samples = o.apiSamples ?? 60;
+  const api = sampleApi(c.url, samples, Math.floor(o.measureMs / samples));
+  const timeline = await sampled(sim, c.child.pid!, o.cores, o.measureMs);
+  const b = sim.stats(), cpuB = cpuSeconds(c.child.pid!);
+  return { w: windowOf(a, b, cpuA, cpuB, offeredOf(o, speed)), timeline, api, end: b };
+}
+
 /** Phase 1: capacity with shedding out of the way. */
 async function capacity(o: OverloadOptions) {
   let offer = o.capacityOffer;
@@ -238,14 +252,8 @@ async function capacity(o: OverloadOptions) {
       const ac = new AbortController();
       const { sim, speed } = await feed(o, c, offer, o.maxIngestInFlight, ac.signal);
       try {
-        await sleep(o.warmMs);
-        const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
         // The same fleet-API reads as in phase 2: C is what the collector stores while answering them.
-        const samples = o.apiSamples ?? 60;
-        const api = sampleApi(c.url, samples, Math.floor(o.measureMs / samples));
-        const timeline = await sampled(sim, c.child.pid!, o.cores, o.measureMs);
-        const b = sim.stats(), cpuB = cpuSeconds(c.child.pid!);
-        const w = windowOf(a, b, cpuA, cpuB, offeredOf(o, speed));
+        const { w, timeline, api } = await measured(o, sim, c, speed);
         return { speed: +speed.toFixed(2), ...w, storedPerSec: timeline.storedPerSecWholeCycles, windowStoredPerSec: w.storedPerSec, timeline, fleetApiMs: await api, rssMiB: rssMiB(c.child.pid!) };
       } finally {
         await sim.stop();
@@ -266,14 +274,9 @@ export async function overloadAtTwice(o: OverloadOptions) {
     const ac = new AbortController();
     const { sim, speed } = await feed(o, c, 2 * C, o.concurrency ?? 512, ac.signal);
     try {
-      await sleep(o.warmMs);
-      const a = sim.stats(), cpuA = cpuSeconds(c.child.pid!);
-      const samples = o.apiSamples ?? 60;
-      const api = sampleApi(c.url, samples, Math.floor(o.measureMs / samples));
-      const timeline = await sampled(sim, c.child.pid!, o.cores, o.measureMs);
-      const b = sim.stats(), cpuB = cpuSeconds(c.child.pid!);
-      const w = { ...windowOf(a, b, cpuA, cpuB, offeredOf(o, speed)), storedPerSec: timeline.storedPerSecWholeCycles };
-      const windowStoredPerSec = windowOf(a, b, cpuA, cpuB, 0).storedPerSec;
+      const { w: inWindow, timeline, api, end: b } = await measured(o, sim, c, speed);
+      const w = { ...inWindow, storedPerSec: timeline.storedPerSecWholeCycles };
+      const windowStoredPerSec = inWindow.storedPerSec;
       const fleetApi = await api;
       const rss = rssMiB(c.child.pid!);
       // The load drops: no new records; what the spools hold goes to the collector.
