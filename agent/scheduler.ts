@@ -165,9 +165,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const times: number[] = [];
   let armedAt = Infinity;
   let timer: unknown;
-  // Loops due, waiting for a turn of the event loop to start their run (only with clock.turn).
-  const ready: Loop[] = [];
+  // Work waiting for a turn of the event loop (only with clock.turn): loops due to start their
+  // run, and the deadlines of runs in flight that fell due (runClock).
+  const ready: Array<Loop | (() => void)> = [];
   let turning = false;
+
+  // A deadline that falls due waits for a turn too, behind the work already waiting: runs that
+  // started in one slot time out together (one timer phase), and each abort closes a socket and
+  // settles a result (docs/benchmarks.md "The probe path, fourth pass").
+  function later(fn: () => void) {
+    ready.push(fn);
+    if (turning) return;
+    turning = true;
+    clock.turn!(startReady);
+  }
+  const runClock: Clock = clock.turn ? { ...clock, setTimeout: (fn, ms) => clock.setTimeout(() => later(fn), ms) } : clock;
 
   function enqueue(loop: Loop, at: number) {
     let list = queue.get(at);
@@ -241,15 +253,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   // waiting for all of them (p99 3.4-5.2x nginx's, docs/benchmarks.md).
   function startReady() {
     turning = false;
-    const loop = ready.shift();
-    if (!loop) return;
-    const due = loop.readyAt!;
-    loop.readyAt = undefined;
+    const next = ready.shift();
+    if (!next) return;
     if (ready.length) {
       turning = true;
       clock.turn!(startReady);
     }
-    tick(loop, due);
+    if (typeof next === "function") return next();
+    const due = next.readyAt!;
+    next.readyAt = undefined;
+    tick(next, due);
   }
 
   function schedule(loop: Loop) {
@@ -274,7 +287,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const lateness = Math.max(0, clock.monotonic() - due);
     loop.lastLatenessMs = lateness;
     options.onLateness?.(loop.probe.name, lateness);
-    const run = loop.run = startProbeRun(loop.probe.instance, loop.probe.timeoutMs, clock);
+    const run = loop.run = startProbeRun(loop.probe.instance, loop.probe.timeoutMs, runClock);
     loop.running = run.result.then((result) => {
       loop.runs++;
       loop.running = loop.run = undefined;

@@ -169,21 +169,29 @@ describe("createScheduler()", () => {
   it("loops due in the same slot share one timer; remove() and stop() leave none armed", async () => {
     const clock = createManualClock();
     let armed = 0, set = 0;
+    // The runs' own deadlines (777 ms, none of the scheduler's wake-ups) go through the clock
+    // too; they are not counted here.
+    const deadlines = new Set<unknown>();
     const counting = {
       ...clock,
       setTimeout(fn: () => void, ms: number) {
+        if (ms === 777) {
+          const h = clock.setTimeout(fn, ms);
+          deadlines.add(h);
+          return h;
+        }
         armed++, set++;
         const h = clock.setTimeout(() => (armed--, fn()), ms);
         return h;
       },
       clearTimeout(h: unknown) {
-        armed--;
+        if (!deadlines.delete(h)) armed--;
         clock.clearTimeout(h);
       },
     };
     const starts: number[] = [];
     const s = createScheduler({ clock: counting, random: () => 0, spread: true, onResult: () => {} });
-    for (let i = 0; i < 300; i++) s.add({ name: `p${i}`, intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts) });
+    for (let i = 0; i < 300; i++) s.add({ name: `p${i}`, intervalMs: 1000, timeoutMs: 777, jitter: 0, instance: instant(clock, starts) });
     await clock.advance(2000);
     // The first runs at 0, the second cycle at the 100 slots of [1000, 2000), 3 loops each, and
     // the third cycle of slot 0 at 2000.
@@ -227,6 +235,33 @@ describe("createScheduler()", () => {
       assert.equal(s.stats("c")!.runs, 1, "the second cycle's result is not in yet");
       await manual.advance(0);
       assert.equal(s.stats("c")!.runs, 2);
+      await s.stop();
+    });
+
+    it("runs whose deadlines fall due together are aborted one per turn, in order", async () => {
+      const { clock, advance, turns } = turningClock();
+      const results: string[] = [];
+      const aborted: string[] = [];
+      const hanging = (name: string): ProbeInstance => ({
+        run: (signal) => new Promise<ProbeOutcome>((_, reject) => signal.addEventListener("abort", () => (aborted.push(name), reject(signal.reason)))),
+        close: () => Promise.resolve(),
+      });
+      const s = createScheduler({ clock, random: () => 0, onResult: (name, r) => results.push(`${name}:${r.failure?.kind}`) });
+      for (const name of ["a", "b", "c"]) s.add({ name, intervalMs: 1000, timeoutMs: 300, jitter: 0, instance: hanging(name) });
+      await advance(0);
+      while (turns.length) turns.shift()!();
+      await advance(300);
+      assert.deepEqual(aborted, [], "the three deadlines fell due in one timer phase: none aborts there");
+      assert.equal(turns.length, 1, "one turn asked for");
+      turns.shift()!();
+      assert.deepEqual(aborted, ["a"]);
+      turns.shift()!();
+      assert.deepEqual(aborted, ["a", "b"]);
+      turns.shift()!();
+      assert.deepEqual(aborted, ["a", "b", "c"]);
+      assert.equal(turns.length, 0);
+      await new Promise((r) => setTimeout(r, 5));
+      assert.deepEqual(results, ["a:timeout", "b:timeout", "c:timeout"]);
       await s.stop();
     });
 
