@@ -8,7 +8,7 @@
  * keeps the loop from sleeping, and the wrappers cost a little per callback.
  */
 import { writeFileSync } from "node:fs";
-import timers from "node:timers";
+import { createRequire } from "node:module";
 
 const out = process.env.EDGEPROBE_STALL_OUT;
 const STALL_MS = 0.5;
@@ -60,7 +60,9 @@ const globalTimeout = g.setTimeout;
 g.setTimeout = (fn: AnyFn, ms?: number, ...a: unknown[]) => globalTimeout(timed(fn, "timeout"), ms, ...a);
 const globalInterval = g.setInterval;
 g.setInterval = (fn: AnyFn, ms?: number, ...a: unknown[]) => globalInterval(timed(fn, "interval"), ms, ...a);
-const t = timers as unknown as Record<string, AnyFn>;
+// The CommonJS exports object: what `import { setImmediate } from "node:timers"` (runtime/clock.ts)
+// reads when that module loads after this preload (a default import's copy is not).
+const t = createRequire(import.meta.url)("node:timers") as Record<string, AnyFn>;
 const immediate = t.setImmediate;
 t.setImmediate = (fn: AnyFn, ...a: unknown[]) => immediate(timed(fn, "immediate"), ...a);
 g.setImmediate = t.setImmediate;
