@@ -8,6 +8,11 @@
  * docs/benchmarks.md "CPU per TCP probe"). Where the clock offers a turn of the event loop, the
  * runs of one wake-up start one per turn, so the server on the same thread answers between two
  * runs instead of after the whole slot (docs/benchmarks.md "The probe path, third pass").
+ *
+ * With `spread`, loops of one interval are phased evenly: each takes the least-used of the
+ * interval's phase slots (ties go to the first at or after a stable hash of its name), and its
+ * cycles after the first run exactly one interval apart at that phase, with no per-cycle draw
+ * (docs/benchmarks.md "The probe path, fourth pass"; docs/config.md `jitter`).
  */
 import { type ProbeRun, startProbeRun } from "../probes/run_probe.ts";
 import type { ProbeInstance, ProbeResult } from "../probes/types.ts";
@@ -29,6 +34,12 @@ export interface LoopStats {
   /** How late the last run started, after its jittered due time, in ms. */
   readonly lastLatenessMs: number;
   readonly running: boolean;
+  /**
+   * With `spread`: the loop's phase slot (0-based) of `slots` in its interval; its runs after the
+   * first come at this offset of each interval (on the agent's own monotonic clock).
+   */
+  readonly slot?: number;
+  readonly slots?: number;
 }
 
 export interface SchedulerOptions {
@@ -36,8 +47,9 @@ export interface SchedulerOptions {
   /** [0, 1); injectable for deterministic tests. */
   readonly random?: () => number;
   /**
-   * Spread the cycles after the first over the whole interval (a phase drawn once per loop), so
-   * probes added together do not run in one burst every interval. @default false
+   * Spread the cycles after the first evenly over the interval (a phase slot per loop, the
+   * least-used one of its interval), at an exact period: `jitter` then delays only the first
+   * run. Without it, every cycle is jittered. @default false
    */
   readonly spread?: boolean;
   onResult(name: string, result: ProbeResult): void;
@@ -61,8 +73,10 @@ interface Loop {
   probe: ScheduledProbe;
   intervalMs: number;
   base: number;
-  /** Offset of cycles after the first inside the interval, drawn once per loop. */
+  /** Offset of cycles after the first inside the interval (from `base`). */
   phase: number;
+  /** With `spread`: the phase slot held in `phaseSlots` for this interval. */
+  slot?: number;
   cycle: number;
   /** The due time this loop waits under in the queue; undefined when not queued. */
   queuedAt?: number;
@@ -78,15 +92,67 @@ interface Loop {
 }
 
 const SPREAD_SLOT_MS = 10;
+/** Phase slots per interval: one per 10 ms, at most this many (a 60 s interval: 60 ms slots). */
+const MAX_PHASE_SLOTS = 1000;
+
+/** FNV-1a, 32 bits, over the UTF-16 code units: a probe name's preferred phase slot, the same at every start. */
+export function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The least-used slot, the first such at or after `preferred` (circularly): loops added one by
+ * one fill every slot once before any slot gets a second, so N loops of one interval are never
+ * more than one apart per slot, whatever their names; the hash only decides among equals, so the
+ * same configuration gets the same phases at every start.
+ */
+export function pickSlot(counts: readonly number[], preferred: number): number {
+  const n = counts.length;
+  let best = preferred % n;
+  for (let k = 1; k < n; k++) {
+    const i = (preferred + k) % n;
+    if (counts[i] < counts[best]) best = i;
+  }
+  return best;
+}
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { clock } = options;
   const random = options.random ?? Math.random;
   const loops = new Map<string, Loop>();
 
+  // Phase slots in use, per interval (spread only).
+  const phaseSlots = new Map<number, number[]>();
+
+  /** Take the phase slot for a loop of its interval; sets `slot` and `phase` (spread only). */
+  function takeSlot(loop: Loop) {
+    const interval = loop.intervalMs;
+    let counts = phaseSlots.get(interval);
+    if (!counts) phaseSlots.set(interval, counts = new Array(Math.max(1, Math.min(MAX_PHASE_SLOTS, Math.floor(interval / SPREAD_SLOT_MS)))).fill(0));
+    const slot = pickSlot(counts, nameHash(loop.probe.name) % counts.length);
+    counts[slot]++;
+    loop.slot = slot;
+    // The slot's offset on the interval's grid of the clock, as an offset from this loop's base:
+    // loops in one slot then fall due in the same wake-up, whenever they were added.
+    const at = (slot * interval) / counts.length;
+    loop.phase = (((at - loop.base) % interval) + interval) % interval;
+  }
+
+  function releaseSlot(loop: Loop) {
+    if (loop.slot === undefined) return;
+    const counts = phaseSlots.get(loop.intervalMs)!;
+    counts[loop.slot]--;
+    loop.slot = undefined;
+    if (counts.every((c) => c === 0)) phaseSlots.delete(loop.intervalMs);
+  }
+
   function dueAt(loop: Loop): number {
-    const jitterMs = loop.probe.jitter * loop.intervalMs;
-    const at = loop.base + loop.cycle * loop.intervalMs + (loop.cycle > 0 ? loop.phase : 0) + random() * jitterMs;
+    // With spread, cycles after the first keep their phase exactly (the period is the interval):
+    // a draw per cycle would put ~Poisson counts back into the slots the phases evened out.
+    const jitterMs = options.spread && loop.cycle > 0 ? 0 : loop.probe.jitter * loop.intervalMs;
+    const at = loop.base + loop.cycle * loop.intervalMs + (loop.cycle > 0 ? loop.phase : 0) + (jitterMs ? random() * jitterMs : 0);
     // Spread runs still share 10 ms slots: one event-loop wake-up then starts several probes.
     // Measured with 1,000 TCP probes a second: a wake-up per probe cost ~80 µs of CPU per probe
     // more than batches did (docs/benchmarks.md).
@@ -99,9 +165,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const times: number[] = [];
   let armedAt = Infinity;
   let timer: unknown;
-  // Loops due, waiting for a turn of the event loop to start their run (only with clock.turn).
-  const ready: Loop[] = [];
+  // Work waiting for a turn of the event loop (only with clock.turn): loops due to start their
+  // run, and the deadlines of runs in flight that fell due (runClock).
+  const ready: Array<Loop | (() => void)> = [];
   let turning = false;
+
+  // A deadline that falls due waits for a turn too, behind the work already waiting: runs that
+  // started in one slot time out together (one timer phase), and each abort closes a socket and
+  // settles a result (docs/benchmarks.md "The probe path, fourth pass").
+  function later(fn: () => void) {
+    ready.push(fn);
+    if (turning) return;
+    turning = true;
+    clock.turn!(startReady);
+  }
+  const runClock: Clock = clock.turn ? { ...clock, setTimeout: (fn, ms) => clock.setTimeout(() => later(fn), ms) } : clock;
 
   function enqueue(loop: Loop, at: number) {
     let list = queue.get(at);
@@ -175,15 +253,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   // waiting for all of them (p99 3.4-5.2x nginx's, docs/benchmarks.md).
   function startReady() {
     turning = false;
-    const loop = ready.shift();
-    if (!loop) return;
-    const due = loop.readyAt!;
-    loop.readyAt = undefined;
+    const next = ready.shift();
+    if (!next) return;
     if (ready.length) {
       turning = true;
       clock.turn!(startReady);
     }
-    tick(loop, due);
+    if (typeof next === "function") return next();
+    const due = next.readyAt!;
+    next.readyAt = undefined;
+    tick(next, due);
   }
 
   function schedule(loop: Loop) {
@@ -208,7 +287,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const lateness = Math.max(0, clock.monotonic() - due);
     loop.lastLatenessMs = lateness;
     options.onLateness?.(loop.probe.name, lateness);
-    const run = loop.run = startProbeRun(loop.probe.instance, loop.probe.timeoutMs, clock);
+    const run = loop.run = startProbeRun(loop.probe.instance, loop.probe.timeoutMs, runClock);
     loop.running = run.result.then((result) => {
       loop.runs++;
       loop.running = loop.run = undefined;
@@ -228,14 +307,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         // every interval, holding the event loop that also answers /healthz (measured: 1,000
         // probes in a 100 ms window each second put /healthz p99 at 48-119 ms, docs/benchmarks.md).
         // The first run stays prompt (a verdict within one cycle, docs/health.md); later cycles
-        // are spread over the whole interval.
-        phase: options.spread ? random() * probe.intervalMs : 0,
+        // are spread over the whole interval (takeSlot below).
+        phase: 0,
         cycle: 0,
         runs: 0,
         overruns: 0,
         lastLatenessMs: 0,
         stopped: false,
       };
+      if (options.spread) takeSlot(loop);
       loops.set(probe.name, loop);
       schedule(loop);
     },
@@ -245,6 +325,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       loops.delete(name);
       loop.stopped = true;
       dequeue(loop);
+      releaseSlot(loop);
       loop.run?.abort(new DOMException("probe removed", "AbortError"));
       await loop.running;
     },
@@ -252,16 +333,19 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const loop = loops.get(name);
       if (!loop || !(intervalMs > 0) || intervalMs === loop.intervalMs) return;
       dequeue(loop);
+      releaseSlot(loop);
       loop.intervalMs = intervalMs;
-      loop.phase = options.spread ? random() * intervalMs : 0;
       loop.base = clock.monotonic();
+      if (options.spread) takeSlot(loop);
       loop.cycle = 1;
       schedule(loop);
     },
     has: (name) => loops.has(name),
     stats(name) {
       const l = loops.get(name);
-      return l && { runs: l.runs, overruns: l.overruns, lastLatenessMs: l.lastLatenessMs, running: Boolean(l.running) };
+      if (!l) return undefined;
+      const stats: LoopStats = { runs: l.runs, overruns: l.overruns, lastLatenessMs: l.lastLatenessMs, running: Boolean(l.running) };
+      return l.slot === undefined ? stats : { ...stats, slot: l.slot, slots: phaseSlots.get(l.intervalMs)!.length };
     },
     names: () => [...loops.keys()],
     async stop() {

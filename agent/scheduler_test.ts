@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createScheduler } from "./scheduler.ts";
+import { createScheduler, nameHash, pickSlot } from "./scheduler.ts";
 import { createManualClock } from "../runtime/manual_clock.ts";
 import type { ProbeInstance, ProbeOutcome } from "../probes/types.ts";
 
@@ -106,42 +106,99 @@ describe("createScheduler()", () => {
     await s.stop();
   });
 
-  it("spread: keeps the first run prompt and spreads later cycles over the interval", async () => {
+  it("spread: keeps the first run prompt, then runs each loop at its own phase, exactly one interval apart", async () => {
     const clock = createManualClock();
     const starts: Record<string, number[]> = { a: [], b: [] };
-    const draws = [0.25, 0, 0.75]; // a: phase, a: first jitter draw, b: phase; then 0
-    let r = 0;
-    const s = createScheduler({ clock, random: () => draws[r++] ?? 0, spread: true, onResult: () => {} });
-    s.add({ name: "a", intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts.a) });
-    s.add({ name: "b", intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts.b) });
-    await clock.advance(3000);
-    assert.deepEqual(starts.a, [0, 1250, 2250]);
-    assert.deepEqual(starts.b, [0, 1750, 2750]);
+    const s = createScheduler({ clock, random: () => 0.5, spread: true, onResult: () => {} });
+    s.add({ name: "a", intervalMs: 1000, timeoutMs: 500, jitter: 0.1, instance: instant(clock, starts.a) });
+    s.add({ name: "b", intervalMs: 1000, timeoutMs: 500, jitter: 0.1, instance: instant(clock, starts.b) });
+    await clock.advance(4000);
+    const slotA = s.stats("a")!.slot!, slotB = s.stats("b")!.slot!;
+    assert.equal(s.stats("a")!.slots, 100, "a 1 s interval has 100 phase slots of 10 ms");
+    assert.equal(slotA, nameHash("a") % 100, "the first loop takes the slot its name hashes to");
+    assert.notEqual(slotA, slotB);
+    // The first run within the jitter (50 ms: 0.5 of 10 % of 1 s), then the slot's offset of
+    // each following interval, with no per-cycle draw.
+    assert.deepEqual(starts.a, [50, 1000 + slotA * 10, 2000 + slotA * 10, 3000 + slotA * 10]);
+    assert.deepEqual(starts.b, [50, 1000 + slotB * 10, 2000 + slotB * 10, 3000 + slotB * 10]);
     await s.stop();
+  });
+
+  it("spread: phases loops of one interval evenly, whatever their names, and reuses freed slots", async () => {
+    const clock = createManualClock();
+    const starts: number[] = [];
+    const s = createScheduler({ clock, random: () => 0, spread: true, onResult: () => {} });
+    // 1,000 loops of 1 s added over 1.5 s (as a reload would): 10 runs in every 10 ms slot.
+    for (let i = 0; i < 1000; i++) {
+      if (i % 100 === 0) await clock.advance(150);
+      s.add({ name: `gnb-${i}`, intervalMs: 1000, timeoutMs: 500, jitter: 0.1, instance: instant(clock, starts) });
+    }
+    await clock.advance(3000);
+    starts.length = 0;
+    await clock.advance(1000);
+    const perSlot = new Map<number, number>();
+    for (const t of starts) perSlot.set(t, (perSlot.get(t) ?? 0) + 1);
+    assert.equal(starts.length, 1000);
+    assert.equal(perSlot.size, 100, "every slot of the second is used");
+    assert.deepEqual([...new Set(perSlot.values())], [10], "each holds 10 runs");
+    const slots = new Map<number, number>();
+    for (let i = 0; i < 1000; i++) slots.set(s.stats(`gnb-${i}`)!.slot!, (slots.get(s.stats(`gnb-${i}`)!.slot!) ?? 0) + 1);
+    assert.deepEqual([...new Set(slots.values())], [10]);
+    // A removed loop's slot is the least used one: the next loop of that interval takes it.
+    const freed = s.stats("gnb-7")!.slot!;
+    await s.remove("gnb-7");
+    s.add({ name: "gnb-new", intervalMs: 1000, timeoutMs: 500, jitter: 0.1, instance: instant(clock, []) });
+    assert.equal(s.stats("gnb-new")!.slot, freed);
+    await s.stop();
+  });
+
+  it("spread: the same probes get the same phases at every start", () => {
+    const clock = createManualClock();
+    const slotsOf = () => {
+      const s = createScheduler({ clock, random: Math.random, spread: true, onResult: () => {} });
+      for (const name of ["amf-n2", "smf-n4", "upf-n3", "nrf", "pcf"]) s.add({ name, intervalMs: 5000, timeoutMs: 500, jitter: 0.1, instance: instant(clock, []) });
+      const slots = s.names().map((n) => s.stats(n)!.slot);
+      void s.stop();
+      return slots;
+    };
+    assert.deepEqual(slotsOf(), slotsOf());
+    assert.deepEqual(pickSlot([1, 0, 1, 0], 2), 3, "the first least-used slot at or after the preferred one");
+    assert.deepEqual(pickSlot([1, 0, 1, 1], 2), 1, "circularly");
   });
 
   it("loops due in the same slot share one timer; remove() and stop() leave none armed", async () => {
     const clock = createManualClock();
     let armed = 0, set = 0;
+    // The runs' own deadlines (777 ms, none of the scheduler's wake-ups) go through the clock
+    // too; they are not counted here.
+    const deadlines = new Set<unknown>();
     const counting = {
       ...clock,
       setTimeout(fn: () => void, ms: number) {
+        if (ms === 777) {
+          const h = clock.setTimeout(fn, ms);
+          deadlines.add(h);
+          return h;
+        }
         armed++, set++;
         const h = clock.setTimeout(() => (armed--, fn()), ms);
         return h;
       },
       clearTimeout(h: unknown) {
-        armed--;
+        if (!deadlines.delete(h)) armed--;
         clock.clearTimeout(h);
       },
     };
     const starts: number[] = [];
     const s = createScheduler({ clock: counting, random: () => 0, spread: true, onResult: () => {} });
-    for (let i = 0; i < 100; i++) s.add({ name: `p${i}`, intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: instant(clock, starts) });
+    for (let i = 0; i < 300; i++) s.add({ name: `p${i}`, intervalMs: 1000, timeoutMs: 777, jitter: 0, instance: instant(clock, starts) });
     await clock.advance(2000);
-    assert.equal(starts.length, 300, "100 loops, 3 cycles each");
-    // One timer per distinct due time (0, 1000, 2000 and the next), not one per loop and cycle.
-    assert.ok(set <= 6, `timers set: ${set}`);
+    // The first runs at 0, the second cycle at the 100 slots of [1000, 2000), 3 loops each, and
+    // the third cycle of slot 0 at 2000.
+    assert.equal(starts.length, 300 + 300 + 3);
+    // About one timer per distinct due time (0, the 100 slots, 2000 and the next: 103, plus a
+    // few re-arms), not one per loop and cycle (603).
+    assert.ok(set <= 120, `timers set: ${set}`);
     assert.equal(armed, 1);
     await s.remove("p0");
     assert.equal(armed, 1, "other loops are still queued");
@@ -178,6 +235,33 @@ describe("createScheduler()", () => {
       assert.equal(s.stats("c")!.runs, 1, "the second cycle's result is not in yet");
       await manual.advance(0);
       assert.equal(s.stats("c")!.runs, 2);
+      await s.stop();
+    });
+
+    it("runs whose deadlines fall due together are aborted one per turn, in order", async () => {
+      const { clock, advance, turns } = turningClock();
+      const results: string[] = [];
+      const aborted: string[] = [];
+      const hanging = (name: string): ProbeInstance => ({
+        run: (signal) => new Promise<ProbeOutcome>((_, reject) => signal.addEventListener("abort", () => (aborted.push(name), reject(signal.reason)))),
+        close: () => Promise.resolve(),
+      });
+      const s = createScheduler({ clock, random: () => 0, onResult: (name, r) => results.push(`${name}:${r.failure?.kind}`) });
+      for (const name of ["a", "b", "c"]) s.add({ name, intervalMs: 1000, timeoutMs: 300, jitter: 0, instance: hanging(name) });
+      await advance(0);
+      while (turns.length) turns.shift()!();
+      await advance(300);
+      assert.deepEqual(aborted, [], "the three deadlines fell due in one timer phase: none aborts there");
+      assert.equal(turns.length, 1, "one turn asked for");
+      turns.shift()!();
+      assert.deepEqual(aborted, ["a"]);
+      turns.shift()!();
+      assert.deepEqual(aborted, ["a", "b"]);
+      turns.shift()!();
+      assert.deepEqual(aborted, ["a", "b", "c"]);
+      assert.equal(turns.length, 0);
+      await new Promise((r) => setTimeout(r, 5));
+      assert.deepEqual(results, ["a:timeout", "b:timeout", "c:timeout"]);
       await s.stop();
     });
 

@@ -57,7 +57,8 @@ export function statusView(m: StatusInput) {
       latencyMs: recentQuantiles(s),
       lastError: s.lastError && { ...s.lastError, at: new Date(s.lastError.at).toISOString() },
       facts: s.facts,
-      scheduler: loop && { overruns: loop.overruns, lastLatenessMs: roundMs(loop.lastLatenessMs) },
+      // The phase slot: where in each interval this probe runs (docs/config.md `interval`).
+      scheduler: loop && { overruns: loop.overruns, lastLatenessMs: roundMs(loop.lastLatenessMs), ...(loop.slot === undefined ? {} : { phaseSlot: loop.slot, phaseSlots: loop.slots }) },
     })),
     uplink: m.uplink,
   };

@@ -44,6 +44,10 @@ interface Options {
   quick: boolean;
   /** Only the 1,000-probe p99 and the CPU-per-probe phases (nginx still runs, as the yardstick). */
   probesOnly: boolean;
+  /** Fixed request rates (req/s) for the open-loop p99 / p99.9 beside the 1,000-probe wrk run; empty: skipped. */
+  fixedRates: number[];
+  /** Connections the fixed rate is spread over. */
+  fixedConnections: number;
   /** Extra HTTP/1.1 servers to load with wrk, NAME=COMMAND (COMMAND gets PORT in env). */
   extra: Array<{ name: string; command: string; proto: "http/1.1" | "h2c" }>;
 }
@@ -63,6 +67,8 @@ function parseOptions(argv: string[]): Options {
     basePort: 32600,
     quick: false,
     probesOnly: false,
+    fixedRates: [2000, 5000],
+    fixedConnections: 8,
     extra: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -82,6 +88,8 @@ function parseOptions(argv: string[]): Options {
     else if (k === "--go") (o.go = v, i++);
     else if (k === "--quick") o.quick = true;
     else if (k === "--probes-only") o.probesOnly = true;
+    else if (k === "--fixed-rates") (o.fixedRates = v ? v.split(",").map((x) => numberArg(k, x)) : [], i++);
+    else if (k === "--fixed-connections") o.fixedConnections = num();
     else if (k === "--extra" || k === "--extra-h2c") {
       const eq = v?.indexOf("=") ?? -1;
       if (eq < 1) throw new Error(`Cannot parse ${k}: expected NAME=COMMAND, got ${JSON.stringify(v)}`);
@@ -308,6 +316,38 @@ async function h2load(o: Options, url: string, pids: number[], dir: string): Pro
   return { rps, p50Ms: q(0.5), p99Ms: q(0.99), non2xx: Number(codes[3]) + Number(codes[4]) + Number(codes[2]), rssPeakMiB: peak, ...cpuPerReq(pids, cpu, (performance.now() - t0) / 1000, requests) };
 }
 
+interface FixedRateResult {
+  /** Requests answered per second (the offered rate, if the server kept up). */
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  failed: number;
+}
+
+/**
+ * An open-loop load like a load balancer's health checks and a service mesh's traffic: a fixed
+ * request rate well below saturation (h2load --h1 --rps, spread over `fixedConnections`
+ * connections), percentiles from its per-request log. h2load sends a connection's next request
+ * when its slot comes, or when the answer before it arrives if that is later, and times it from
+ * the send: a stall longer than one connection's spacing (8 connections at 5,000 req/s: 1.6 ms)
+ * delays the requests queued behind it without counting that wait, so the tail here is a lower
+ * bound when stalls are long (coordinated omission); at these rates and spacings it rarely is.
+ */
+async function fixedRate(o: Options, url: string, rate: number, dir: string): Promise<FixedRateResult> {
+  const log = join(dir, "h2load-rate.log");
+  const perConn = Math.max(1, Math.round(rate / o.fixedConnections));
+  const out = await exec("taskset", ["-c", String(o.loadCore), "h2load", "--h1", "-t1", `-c${o.fixedConnections}`, `--rps=${perConn}`, `-D${o.durationS}`, `--log-file=${log}`, url], (o.durationS + 30) * 1000);
+  const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]);
+  const failed = Number(/(\d+) failed/.exec(out)?.[1] ?? 0);
+  const lat = readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => Number(l.split("\t")[2]) / 1000).sort((a, b) => a - b);
+  rmSync(log, { force: true });
+  if (!lat.length || !Number.isFinite(rps)) throw new Error(`Cannot parse h2load output:\n${out}`);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  return { rps, p50Ms: q(0.5), p99Ms: q(0.99), p999Ms: q(0.999), maxMs: lat[lat.length - 1], failed };
+}
+
 async function waitFor200(port: number, withinMs: number, path = "/healthz"): Promise<{ ms: number; body: string }> {
   const t0 = performance.now();
   for (;;) {
@@ -375,6 +415,7 @@ async function probesVsP99(o: Options, ports: Ports, dir: string, nginxPids: num
     console.log(`1,000 probes (500 timing out in TLS): the agent's CPU for its probes ${f1(probeShare * 100)}% of a core`);
     const all = [a1000.pid!, a0.pid!, ...nginxPids];
     const runs: Array<Record<string, LoadResult>> = [];
+    const fixed: Array<Record<string, FixedRateResult>> = [];
     for (let round = 1; round <= o.rounds; round++) {
       const r: Record<string, LoadResult> = {};
       for (const [name, port, own] of [["1000 probes", ports.agent1000, [a1000.pid!]], ["nginx", ports.nginxH1, nginxPids], ["no probes", ports.agent0, [a0.pid!]]] as const) {
@@ -390,6 +431,22 @@ async function probesVsP99(o: Options, ports: Ports, dir: string, nginxPids: num
         console.log(`  p99 round ${round}: ${name.padEnd(12)} ${f2(r[name].p99Ms)} ms  p50 ${f2(r[name].p50Ms)} ms  ${f1(r[name].rps)} req/s`);
       }
       runs.push(r);
+      // The same servers at fixed rates below saturation (open loop), each alone on the core.
+      const fr: Record<string, FixedRateResult> = {};
+      for (const rate of o.fixedRates) {
+        for (const [name, port, own] of [["1000 probes", ports.agent1000, [a1000.pid!]], ["nginx", ports.nginxH1, nginxPids], ["no probes", ports.agent0, [a0.pid!]]] as const) {
+          const others = all.filter((p) => !own.includes(p));
+          others.forEach((p) => process.kill(p, "SIGSTOP"));
+          try {
+            fr[`${name} @${rate}`] = await fixedRate(o, `http://127.0.0.1:${port}/healthz`, rate, dir);
+          } finally {
+            others.forEach((p) => process.kill(p, "SIGCONT"));
+          }
+          const x = fr[`${name} @${rate}`];
+          console.log(`  fixed ${rate} req/s round ${round}: ${name.padEnd(12)} p99 ${f2(x.p99Ms)} ms  p99.9 ${f2(x.p999Ms)} ms  p50 ${f2(x.p50Ms)} ms  max ${f2(x.maxMs)} ms  ${f1(x.rps)} req/s${x.failed ? `  failed ${x.failed}` : ""}`);
+        }
+      }
+      fixed.push(fr);
     }
     return {
       p99With1000: median(runs.map((r) => r["1000 probes"].p99Ms)),
@@ -399,6 +456,18 @@ async function probesVsP99(o: Options, ports: Ports, dir: string, nginxPids: num
       ratio0: median(runs.map((r) => r["no probes"].p99Ms / r.nginx.p99Ms)),
       probeCpuShare: probeShare,
       runs,
+      // Per rate: medians over rounds of p99 and p99.9, and the ratios to nginx's of each round.
+      fixedRates: o.fixedRates.map((rate) => {
+        const k = (n: string) => `${n} @${rate}`;
+        const med = (n: string, f: "p99Ms" | "p999Ms") => median(fixed.map((r) => r[k(n)][f]));
+        const ratio = (n: string, f: "p99Ms" | "p999Ms") => median(fixed.map((r) => r[k(n)][f] / r[k("nginx")][f]));
+        return {
+          rate,
+          p99: { with1000: med("1000 probes", "p99Ms"), nginx: med("nginx", "p99Ms"), with0: med("no probes", "p99Ms"), ratio1000: ratio("1000 probes", "p99Ms"), ratio0: ratio("no probes", "p99Ms") },
+          p999: { with1000: med("1000 probes", "p999Ms"), nginx: med("nginx", "p999Ms"), with0: med("no probes", "p999Ms"), ratio1000: ratio("1000 probes", "p999Ms"), ratio0: ratio("no probes", "p999Ms") },
+        };
+      }),
+      fixed,
     };
   } finally {
     await stopChild(a1000);
@@ -449,11 +518,23 @@ async function probePhasesOnly(o: Options, ports: Ports, dir: string, agent: Chi
     ["CPU per TCP probe ≤ 60 µs", `${f1(perProbe.agentUs)} µs (blackbox_exporter ${perProbe.blackboxUs ? f1(perProbe.blackboxUs) + " µs" : "not installed"})`, perProbe.agentUs <= 60],
   ];
   for (const [g, v, ok] of goals) console.log(`  ${ok ? "MET    " : "NOT MET"} ${g.padEnd(40)} ${v}`);
+  printFixedRates(isolation.fixedRates);
   console.log(`load average at the end: ${loadAverage()} (${cpus().length} cores; other work on the machine skews every figure)`);
   mkdirSync("bench/out", { recursive: true });
   const out = `bench/out/healthz-probes-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
   writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), options: o, isolation, perProbe, goals }, null, 2));
   console.log(`figures written to ${out}`);
+}
+
+/** The open-loop figures beside the saturating ones (no goal of their own: what a load balancer sees). */
+function printFixedRates(rates: Awaited<ReturnType<typeof probesVsP99>>["fixedRates"]) {
+  if (!rates.length) return;
+  console.log(`fixed rates, open loop (medians over rounds; ratio: median of per-round pairs to nginx):`);
+  for (const r of rates) {
+    for (const [label, x] of [["p99", r.p99], ["p99.9", r.p999]] as const) {
+      console.log(`  ${String(r.rate).padStart(5)} req/s ${label.padEnd(5)}: 1,000 probes ${f2(x.with1000)} ms (${f2(x.ratio1000)}× nginx), nginx ${f2(x.nginx)} ms, no probes ${f2(x.with0)} ms (${f2(x.ratio0)}×)`);
+    }
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -680,6 +761,7 @@ async function main() {
     goals.splice(3, 0, ["h2c by CPU per request ≥ 2× nginx", `${f2(k2)}×`, k2 >= 2]);
     console.log("goals (ratios: median over rounds of back-to-back pairs):");
     for (const [g, v, ok] of goals) console.log(`  ${ok ? "MET    " : "NOT MET"} ${g.padEnd(40)} ${v}`);
+    if (isolation) printFixedRates(isolation.fixedRates);
     if (goPid) console.log(`  Go service RSS ${f1(goRssIdle)} MiB`);
     console.log(`RSS: agent idle ${f1(rssIdle)} MiB (anon ${f1(anonIdle)}), peak under load ${f1(Math.max(e1.rssPeakMiB, e2.rssPeakMiB))} MiB, after load ${f1(rssAfter)} MiB (anon ${f1(anonAfter)}); nginx (master + worker) idle ${f1(nginxRssIdle)} MiB`);
     console.log(`load average at the end: ${loadAverage()} (${cpus().length} cores; other work on the machine skews every figure)`);

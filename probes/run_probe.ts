@@ -76,7 +76,7 @@ export function startProbeRun(probe: ProbeInstance, timeoutMs: number, clock: Cl
   const fail = (e: unknown) => {
     if (done) return;
     done = true;
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     settle(failureResult(e, ctrl.signal, timeoutMs, startedAt, clock.monotonic() - t0));
   };
   const abort = (reason: unknown) => {
@@ -88,7 +88,9 @@ export function startProbeRun(probe: ProbeInstance, timeoutMs: number, clock: Cl
     // past its signal: such a probe must not hang the scheduler.
     setTimeout(() => fail(ctrl.signal.reason), 0);
   };
-  const timer = setTimeout(() => abort(new DOMException("The operation timed out.", "TimeoutError")), timeoutMs);
+  // The caller's clock arms the deadline: the scheduler's lets deadlines that fall due together
+  // abort one per turn of the event loop (agent/scheduler.ts).
+  const timer = clock.setTimeout(() => abort(new DOMException("The operation timed out.", "TimeoutError")), timeoutMs);
   let running: Promise<ProbeOutcome>;
   try {
     running = probe.run(ctrl.signal);
@@ -99,7 +101,7 @@ export function startProbeRun(probe: ProbeInstance, timeoutMs: number, clock: Cl
     if (done) return;
     if (ctrl.signal.aborted) return fail(ctrl.signal.reason);
     done = true;
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     const elapsed = clock.monotonic() - t0;
     settle({ ...outcome, startedAt, latencyMs: roundMs(outcome.latencyMs ?? elapsed) });
   }, (e) => fail(ctrl.signal.aborted ? ctrl.signal.reason : e));
