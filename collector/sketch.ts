@@ -168,6 +168,31 @@ export function addDense(d: DenseSketch, v: number, n = 1): void {
   d.counts[i - d.lo] += n;
 }
 
+/** addDense for a value > 0 whose bucket is already known (one log for several histograms). */
+export function addDenseAt(d: DenseSketch, i: number): void {
+  d.count++;
+  if (i < d.lo || i >= d.lo + d.counts.length) reach(d, i);
+  d.counts[i - d.lo]++;
+}
+
+/** Add one dense histogram's counts into another. */
+export function mergeDense(d: DenseSketch, from: DenseSketch): void {
+  d.zero += from.zero;
+  d.count += from.count;
+  const c = from.counts;
+  let first = -1, last = -1;
+  for (let j = 0; j < c.length; j++) {
+    if (c[j] === 0) continue;
+    if (first < 0) first = j;
+    last = j;
+  }
+  if (first < 0) return;
+  // Both ends first: the span grows at most twice, and then every bucket is in range.
+  reach(d, from.lo + first);
+  reach(d, from.lo + last);
+  for (let j = first; j <= last; j++) if (c[j] !== 0) d.counts[from.lo + j - d.lo] += c[j];
+}
+
 export function mergeIntoDense(d: DenseSketch, s: Sketch): void {
   d.zero += s.zero;
   d.count += s.zero;

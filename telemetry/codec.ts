@@ -294,8 +294,12 @@ export function decodeBatch(bytes: Uint8Array, limits: DecodeBatchLimits = DECOD
   if (top[0] !== WIRE_VERSION) throw new WireVersionError(top[0]);
   if (top.length !== 7) fail("batch", `expected 7 elements in a v1 batch, got ${top.length}`);
   const [, agentId, bootId, baseSeq, baseTime, strings, wire] = top;
-  const header = batchHeaderSchema.safeParse({ agentId, bootId });
-  if (!header.success) fail("batch", `header: ${header.error.issues[0].path.join(".")}: ${header.error.issues[0].message}`);
+  // The header schema's rules checked directly (zod's safeParse was ~2 % of ingest CPU with
+  // 5 s batches, bun --cpu-prof); anything they refuse goes through the schema for its error.
+  if (!(typeof agentId === "string" && agentId.length >= 1 && agentId.length <= 253 && typeof bootId === "string" && bootId.length >= 1 && bootId.length <= 64)) {
+    const header = batchHeaderSchema.safeParse({ agentId, bootId });
+    if (!header.success) fail("batch", `header: ${header.error.issues[0].path.join(".")}: ${header.error.issues[0].message}`);
+  }
   if (!isInt(baseSeq) || baseSeq < 0 || !isInt(baseTime) || baseTime < 0) fail("batch", "baseSeq and baseTime must be unsigned integers");
   if (!Array.isArray(strings) || !strings.every((s) => typeof s === "string")) fail("batch", "the string table must be an array of text strings");
   if (!Array.isArray(wire)) fail("batch", "records must be an array");
@@ -315,7 +319,7 @@ export function decodeBatch(bytes: Uint8Array, limits: DecodeBatchLimits = DECOD
     const body = fromWire(wire[i], deref, time, lastFacts, seq) as RecordBody & { seq?: number };
     records[i] = (body.seq === seq ? body : { ...body, seq }) as TelemetryRecord;
   }
-  return { agentId: header.data.agentId, bootId: header.data.bootId, records };
+  return { agentId: agentId as string, bootId: bootId as string, records };
 }
 
 /** Encode one record on its own (the spool's payload): `[type, at, ...]` with strings inline. */
