@@ -95,6 +95,8 @@ describe("latency sketch", () => {
       assert.equal(back.count, s.count);
       assert.equal(back.zero, s.zero);
       assert.deepEqual(new Map([...back.buckets].sort((a, b) => a[0] - b[0])), new Map([...s.buckets].sort((a, b) => a[0] - b[0])));
+      // The same bytes as serializeSketch (the row format), written word by word.
+      assert.deepEqual(serializeDense(d), serializeSketch(back));
       const bytes = deserializeSketch(serializeDense(d));
       assert.deepEqual([bytes.count, bytes.zero, bytes.buckets.size], [s.count, s.zero, s.buckets.size]);
       for (const [i, c] of s.buckets) assert.equal(bytes.buckets.get(i), c);

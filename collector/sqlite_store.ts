@@ -58,6 +58,7 @@ import {
   probeFromRow,
   rollupParams,
   rowsUpsert,
+  type RowsUpsert,
   probesFromJson,
   probesJson,
   SCHEMA,
@@ -395,17 +396,21 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const clock = options.clock ?? Date.now;
   const writeRollups = (p: ProbeMem, checkpoint: boolean) => {
     const now = clock();
-    for (const [level, put, l] of [["hours", slotRows.hours, p.hours], ["days", slotRows.days, p.days]] as const) {
-      let newest = -Infinity;
-      for (const t of l.slots.keys()) if (t > newest) newest = t;
-      for (const [t, slot] of l.slots) {
-        const how = rollupWrite(slot, t, UNIT[level], t === newest, now, checkpoint);
-        if (!how) continue;
-        const open = how === "partial" ? p.minutes.get(slot.maxMinute!) : undefined;
-        const through = how === "full" ? t + UNIT[level] - 1 : open ? slot.maxMinute! - 1 : slot.maxMinute!;
-        put.add(rollupParams(p.node, p.name, t, slot, how === "full" ? null : through, open));
-        rollupMarks.push({ slot, through });
-      }
+    writeLevel(p, "hours", p.hours.slots, slotRows.hours, now, checkpoint);
+    writeLevel(p, "days", p.days.slots, slotRows.days, now, checkpoint);
+  };
+  // Runs per probe and node write (writeRollups was ~4 % of ingest CPU with 5 s batches, bun
+  // --cpu-prof): no tuple per level and call.
+  const writeLevel = (p: ProbeMem, level: "hours" | "days", slots: Map<number, MinuteSlot>, put: RowsUpsert, now: number, checkpoint: boolean) => {
+    let newest = -Infinity;
+    for (const t of slots.keys()) if (t > newest) newest = t;
+    for (const [t, slot] of slots) {
+      const how = rollupWrite(slot, t, UNIT[level], t === newest, now, checkpoint);
+      if (!how) continue;
+      const open = how === "partial" ? p.minutes.get(slot.maxMinute!) : undefined;
+      const through = how === "full" ? t + UNIT[level] - 1 : open ? slot.maxMinute! - 1 : slot.maxMinute!;
+      put.add(rollupParams(p.node, p.name, t, slot, how === "full" ? null : through, open));
+      rollupMarks.push({ slot, through });
     }
   };
   /**
