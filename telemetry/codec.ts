@@ -15,6 +15,7 @@
 import { Decoder, Encoder } from "cbor-x/encode";
 import { DecodeError } from "../common/decode_error.ts";
 import { scanCbor } from "./cbor_scan.ts";
+import { decodeProbeBatch } from "./batch_fast_decode.ts";
 import {
   type Batch,
   batchHeaderSchema,
@@ -288,6 +289,12 @@ export const DECODE_BATCH_LIMITS: DecodeBatchLimits = { maxRecords: 10_000, maxD
  * @throws {WireVersionError} for a version other than 1; {DecodeError} for anything malformed.
  */
 export function decodeBatch(bytes: Uint8Array, limits: DecodeBatchLimits = DECODE_BATCH_LIMITS): Batch {
+  // Batches of probe results only (nearly all): one pass, the same result (batch_fast_decode.ts).
+  return decodeProbeBatch(bytes, limits) ?? decodeBatchGeneral(bytes, limits);
+}
+
+/** decodeBatch without the one-pass decoder of probe batches (its reference, in tests). */
+export function decodeBatchGeneral(bytes: Uint8Array, limits: DecodeBatchLimits = DECODE_BATCH_LIMITS): Batch {
   scanCbor(bytes, limits);
   const top = cborDecode(bytes, "batch");
   if (!Array.isArray(top) || top.length < 1) fail("batch", "expected a CBOR array [version, ...]");
