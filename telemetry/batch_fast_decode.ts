@@ -130,7 +130,8 @@ export function decodeProbeBatch(bytes: Uint8Array, limits: Limits): { agentId: 
   const baseSeq = r.head(0), baseTime = r.head(0);
   if (baseSeq === OUT || baseTime === OUT) return undefined;
   const nStrings = r.array();
-  if (nStrings === OUT) return undefined;
+  // Every item takes at least a byte: a declared length the bytes cannot hold allocates nothing.
+  if (nStrings === OUT || nStrings > bytes.length - r.p) return undefined;
   const table: string[] = new Array(nStrings);
   for (let i = 0; i < nStrings; i++) {
     const s = r.text();
@@ -138,7 +139,7 @@ export function decodeProbeBatch(bytes: Uint8Array, limits: Limits): { agentId: 
     table[i] = s;
   }
   const nRecords = r.array();
-  if (nRecords === OUT || nRecords > limits.maxRecords) return undefined;
+  if (nRecords === OUT || nRecords > limits.maxRecords || nRecords > bytes.length - r.p) return undefined;
   const ref = (): string | Out => {
     const ib = bytes[r.p];
     if (ib >> 5 === 3) return r.text();
