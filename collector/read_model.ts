@@ -203,6 +203,13 @@ export interface ProbeMem {
 export interface RollupLevel {
   readonly slots: Map<number, MinuteSlot>;
   persistedMax: number;
+  /**
+   * The slot `levelSlot` gave last and its start, while it is in `slots` (settling forgets it):
+   * a probe's batches nearly always add to the same hour and day, and the Map lookups for them
+   * were ~5 % of ingest CPU with 5 s batches (bun --cpu-prof).
+   */
+  cur?: MinuteSlot;
+  curT?: number;
 }
 
 export const HOUR = 3_600_000;
@@ -348,11 +355,14 @@ type LevelLoad = (level: Level, node: string, probe: string, t: number) => Minut
 
 /** The level's slot at t, read from its table first when it may be there (no closure per call: this runs per probe and minute of every batch). */
 function levelSlot(l: RollupLevel, t: number, load: LevelLoad, level: Level, node: string, probe: string): MinuteSlot {
+  if (t === l.curT && l.cur) return l.cur;
   let slot = l.slots.get(t);
   if (!slot) {
     const stored = t <= l.persistedMax ? load(level, node, probe, t) : undefined;
     l.slots.set(t, slot = stored ? slotFromAgg(stored) : emptySlot());
   }
+  l.cur = slot;
+  l.curT = t;
   return slot;
 }
 
@@ -420,6 +430,7 @@ export function settleFleet(f: FleetProbe): void {
   settleSlots(f.minutes.slots, Infinity);
   settleSlots(f.hours.slots, Infinity);
   settleSlots(f.days.slots, Infinity);
+  f.minutes.cur = f.hours.cur = f.days.cur = undefined;
 }
 
 /**
@@ -427,6 +438,13 @@ export function settleFleet(f: FleetProbe): void {
  * @returns the new persisted maximum (+Infinity stays: unknown until a restart's reads are done)
  */
 function settleSlots(slots: Map<number, MinuteSlot>, persistedMax: number): number {
+  if (slots.size === 1) {
+    // The common case: only the newest, nothing to delete.
+    for (const [k, slot] of slots) {
+      slot.dirty = false;
+      return persistedMax !== Infinity && k > persistedMax ? k : persistedMax;
+    }
+  }
   let newest = -Infinity;
   for (const k of slots.keys()) if (k > newest) newest = k;
   for (const [k, slot] of slots) {
@@ -441,6 +459,7 @@ export function settleMinutes(p: ProbeMem): void {
   p.persistedMax = settleSlots(p.minutes, p.persistedMax);
   p.hours.persistedMax = settleSlots(p.hours.slots, p.hours.persistedMax);
   p.days.persistedMax = settleSlots(p.days.slots, p.days.persistedMax);
+  p.hours.cur = p.days.cur = undefined;
 }
 
 export function probeView(p: ProbeMem): ProbeView {
