@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { TelemetryRecord } from "../telemetry/record.ts";
 import { aggregateBatch, MINUTE, newMinuteAgg } from "./batch_aggregate.ts";
-import { applyBatch, HOUR, type MinuteSlot, newReadModel, nodeSummary, probeView, rollupWrite, settleMinutes, slotAgg } from "./read_model.ts";
+import { applyBatch, applyFleet, DAY, foldFleet, HOUR, type MinuteSlot, newReadModel, nodeSummary, probeView, rollupWrite, settleMinutes, slotAgg } from "./read_model.ts";
 import { addDense, addValue, deserializeSketch, newDenseSketch, quantile, serializeDense } from "./sketch.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 7, 0, 0);
@@ -87,5 +87,42 @@ describe("read model", () => {
     for (const v of [900, 1000]) addDense(rest, v);
     assert.deepEqual(serializeDense(hour, minute), serializeDense(rest));
     assert.equal(deserializeSketch(serializeDense(hour, minute)).count, 2);
+  });
+
+  it("fleet rollups: ingest adds to pending minutes only; a fold gives every level what adding each batch to it gave", () => {
+    const m = newReadModel();
+    const stored = newMinuteAgg();
+    stored.count = 2;
+    stored.ok = 1;
+    stored.failures = { refused: 1 };
+    for (const v of [100, 200]) addValue(stored.sketch, v);
+    const loaded: string[] = [];
+    const load = (level: string, _probe: string, t: number) => (loaded.push(`${level}@${t - T0}`), level === "days" ? stored : undefined);
+    const batches = [[probe(1, T0 + 1000, true, 400), probe(2, T0 + 2000, false, 0)], [probe(3, T0 + MINUTE, true, 900)], [probe(4, T0 + HOUR, false, 2_000_000)]];
+    for (const recs of batches.slice(0, 2)) applyFleet(m, aggregateBatch("a", "b", recs, 0));
+    const f = m.fleet.get("n4")!;
+    assert.equal(f.minutes.slots.size + f.hours.slots.size + f.days.slots.size, 0, "nothing folded yet");
+    assert.equal(f.pending.size, 2);
+    assert.equal(foldFleet(m, load), true);
+    applyFleet(m, aggregateBatch("a", "b", batches[2], 0));
+    assert.equal(foldFleet(m, load), true);
+    assert.equal(foldFleet(m, load), false, "nothing pending");
+    assert.deepEqual(loaded, ["minutes@0", "hours@0", `days@${-(T0 % DAY)}`, "minutes@60000", "minutes@3600000", "hours@3600000"], "each slot read once, when first made");
+    const agg = (s: MinuteSlot) => {
+      const a = slotAgg(s);
+      return [a.count, a.ok, a.failures, a.sketch.zero, [...a.sketch.buckets].sort((x, y) => x[0] - y[0])];
+    };
+    const expect = (vs: number[], count: number, ok: number, failures: Record<string, number>) => {
+      const s = newMinuteAgg();
+      for (const v of vs) addValue(s.sketch, v);
+      return [count, ok, failures, s.sketch.zero, [...s.sketch.buckets].sort((x, y) => x[0] - y[0])];
+    };
+    assert.deepEqual(agg(f.minutes.slots.get(T0)!), expect([400, 0], 2, 1, { timeout: 1 }));
+    assert.deepEqual(agg(f.minutes.slots.get(T0 + MINUTE)!), expect([900], 1, 1, {}));
+    assert.deepEqual(agg(f.hours.slots.get(T0)!), expect([400, 0, 900], 3, 2, { timeout: 1 }));
+    assert.deepEqual(agg(f.hours.slots.get(T0 + HOUR)!), expect([2_000_000], 1, 0, { timeout: 1 }));
+    // The day had a stored row: it is merged in once, before the first fold adds to it.
+    assert.deepEqual(agg(f.days.slots.get(T0 - (T0 % DAY))!), expect([100, 200, 400, 0, 900, 2_000_000], 6, 3, { refused: 1, timeout: 2 }));
+    assert.ok([...f.minutes.slots.values()].every((s) => s.dirty));
   });
 });

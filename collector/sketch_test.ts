@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addDense, addValue, denseToSketch, deserializeSketch, mergeInto, mergeIntoDense, mergeSerializedInto, newDenseSketch, newSketch, quantile, quantiles, RELATIVE_ERROR, serializeDense, serializeSketch } from "./sketch.ts";
+import { addDense, addDenseAt, addValue, bucketIndex, denseToSketch, mergeDense, deserializeSketch, mergeInto, mergeIntoDense, mergeSerializedInto, newDenseSketch, newSketch, quantile, quantiles, RELATIVE_ERROR, serializeDense, serializeSketch } from "./sketch.ts";
 
 const exact = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))];
 const within = (est: number, truth: number) => truth === 0 ? est === 0 : Math.abs(est - truth) / truth <= RELATIVE_ERROR + 1e-12;
@@ -95,6 +95,8 @@ describe("latency sketch", () => {
       assert.equal(back.count, s.count);
       assert.equal(back.zero, s.zero);
       assert.deepEqual(new Map([...back.buckets].sort((a, b) => a[0] - b[0])), new Map([...s.buckets].sort((a, b) => a[0] - b[0])));
+      // The same bytes as serializeSketch (the row format), written word by word.
+      assert.deepEqual(serializeDense(d), serializeSketch(back));
       const bytes = deserializeSketch(serializeDense(d));
       assert.deepEqual([bytes.count, bytes.zero, bytes.buckets.size], [s.count, s.zero, s.buckets.size]);
       for (const [i, c] of s.buckets) assert.equal(bytes.buckets.get(i), c);
@@ -108,5 +110,17 @@ describe("latency sketch", () => {
     assert.ok(d.counts.length <= 1846, `${d.counts.length} buckets (bucket of 2^53 µs: 1,837)`);
     assert.equal(d.count, 108);
     assert.equal(denseToSketch(d).buckets.size, 54);
+  });
+
+  it("mergeDense() adds what adding each value does, and addDenseAt() what addDense() does (property)", () => {
+    const values = fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })), { maxLength: 100 });
+    fc.assert(fc.property(values, values, (xs, ys) => {
+      const one = newDenseSketch(), a = newDenseSketch(), b = newDenseSketch();
+      for (const x of xs) (addDense(one, x), addDense(a, x));
+      for (const y of ys) (y > 0 ? addDenseAt(one, bucketIndex(y)) : addDense(one, y), addDense(b, y));
+      mergeDense(a, b);
+      assert.deepEqual(serializeDense(a), serializeDense(one));
+      assert.deepEqual([a.count, a.zero], [one.count, one.zero]);
+    }), { numRuns: 300 });
   });
 });
