@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulation, type SimulationStats } from "../../simulate/mod.ts";
 import { freePorts, startNats } from "../../tests/nats/_nats.ts";
-import { cpuSeconds, rssMiB, startCollectorProcess } from "./_proc.ts";
+import { cpuSeconds, rssMiB, startCollectorProcess, threadCpu } from "./_proc.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CALM = { failRate: 0, episodesPerProbeHour: 0, peerRestartsPerProbeHour: 0, silencesPerAgentHour: 0 };
@@ -47,7 +47,7 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
       await sleep(2500); // leases settle: each collector holds its share of the partitions
       const s = startSimulation({ agents, collectors: collectors.map((c) => c.url), token, probesPerAgent: sim.probes, behaviour: { ...CALM, speed: sim.speed }, concurrency: 256, signal: ac.signal });
       const pids = [...collectors.map((c) => c.child.pid!), nats.child.pid!];
-      const sample = () => ({ sim: s.stats(), cpu: pids.map(cpuSeconds), rss: collectors.map((c) => rssMiB(c.child.pid!)) });
+      const sample = () => ({ sim: s.stats(), cpu: pids.map(cpuSeconds), rss: collectors.map((c) => rssMiB(c.child.pid!)), threads: collectors.map((c) => threadCpu(c.child.pid!)) });
       // The old method: a fixed 6 s warm-up, then the window. It measured a start-up transient:
       // the agents' hysteresis settles each probe's first state 2 runs after its staggered start
       // (up to 3 intervals, 22.5 s for a 30 s probe at 4x), so most node writes in it carried a
@@ -81,6 +81,16 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
         const cpu = b.cpu.map((x, i) => x - a.cpu[i]);
         const collectorCpu = cpu.slice(0, n).reduce((x, y) => x + y, 0);
         const total = collectorCpu + cpu[n];
+        // The collectors' CPU in the window by thread (summed over collectors), user and system.
+        const threads: Record<string, { user: number; system: number }> = {};
+        b.threads.forEach((tb, k) => {
+          for (const [name, t] of Object.entries(tb)) {
+            const ta = a.threads[k][name] ?? { user: 0, system: 0 };
+            const o = threads[name] ??= { user: 0, system: 0 };
+            o.user = +(o.user + t.user - ta.user).toFixed(2);
+            o.system = +(o.system + t.system - ta.system).toFixed(2);
+          }
+        });
         return {
           fromSec: +(a.sim.elapsedMs / 1000).toFixed(1), measuredSec: +wall.toFixed(1),
           offeredPerSec: Math.round((b.sim.generated - a.sim.generated) / wall), recordsPerSec: Math.round(records / wall),
@@ -89,7 +99,7 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
           recordsPerBatch: +(records / Math.max(1, b.sim.batches.ok - a.sim.batches.ok)).toFixed(1),
           collectorCpuSec: +collectorCpu.toFixed(2), natsCpuSec: +cpu[n].toFixed(2),
           clusterUsPerRecord: +(total * 1e6 / Math.max(1, records)).toFixed(2), collectorUsPerRecord: +(collectorCpu * 1e6 / Math.max(1, records)).toFixed(2),
-          collectorRssMiB: b.rss, backlogAtEnd: b.sim.pending, failedSends: b.sim.batches.failed - a.sim.batches.failed,
+          collectorThreadsCpuSec: threads, collectorRssMiB: b.rss, backlogAtEnd: b.sim.pending, failedSends: b.sim.batches.failed - a.sim.batches.failed,
         };
       };
       out.push({
