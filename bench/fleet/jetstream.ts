@@ -71,6 +71,10 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
         }
         await sleep(250);
       }
+      // BENCH_STEADY_FROM_S=N: the steady window starts no sooner than N s after the simulator
+      // (the JIT threads still compile 24 s after a collector's start: 0.3-0.6 s of CPU in a 12 s window).
+      const from = Number(process.env.BENCH_STEADY_FROM_S ?? 0) * 1000;
+      while (s.stats().elapsedMs < from) await sleep(250);
       const newA = sample();
       await sleep(measureMs);
       const newB = sample();
