@@ -76,6 +76,13 @@ export const jetstreamStoreSchema = z.strictObject({
    */
   stateEvery: duration.default(250),
   /**
+   * Most time between two writes of a node whose only change is new results (last result, totals,
+   * lastSeen): what every collector's view shows of those is at most this plus `stateEvery` old
+   * (states, verdicts, events and boots follow within `stateEvery`). An owner with nothing left to
+   * apply writes them at once. @default 15s (three of the simulator's 5 s batch intervals)
+   */
+  routineEvery: duration.optional(),
+  /**
    * Partitions of the agents (subjects `<subjectPrefix>.<partition>.<region>.<agent>`); each is
    * consumed by one collector at a time. Every collector of a fleet must use the same number, and
    * changing it needs a new stream. @default 16

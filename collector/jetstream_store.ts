@@ -59,6 +59,14 @@ export interface JetstreamStore extends Store {
 const dec = new TextDecoder();
 const enc = new TextEncoder();
 const DAY = 86_400_000;
+/**
+ * Default `store.routineEvery`: a node with only new results is written at most this often.
+ * Each node write reaches every collector's view, so at one write per agent batch (1 s before,
+ * shorter than the simulator's 5 s batch interval) it was part of the cost that grows with the
+ * number of collectors. 15 s is three of the simulator's batch intervals and well inside
+ * `staleAfter` (2 min), which decides whether a node shows online (docs/scale-out.md).
+ */
+const ROUTINE_EVERY = 15_000;
 
 /**
  * Connect, create what is missing, load the shared fleet view and start taking partitions.
@@ -99,7 +107,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   }
   owner = await openOwner(nc, js, kv, view, {
     stream: options.stream, subjectPrefix: options.subjectPrefix, partitions: options.partitions, collectorId,
-    readModel, raw: options.raw, flushEvery: Math.max(20, options.stateEvery), routineEvery: Math.max(1000, 4 * options.stateEvery), checkpointMs: options.readModelCheckpointMs ?? 5000, eventsRefresh: Math.min(600_000, keyTtl / 2), timeout: options.timeout,
+    readModel, raw: options.raw, flushEvery: Math.max(20, options.stateEvery), routineEvery: options.routineEvery ?? Math.max(ROUTINE_EVERY, 4 * options.stateEvery), checkpointMs: options.readModelCheckpointMs ?? 5000, eventsRefresh: Math.min(600_000, keyTtl / 2), timeout: options.timeout,
   }, { log });
   // Lease requests give up after at most 1 s, as the lease bucket's (collector/jetstream_setup.ts).
   const leaseJsm = await jetstreamManager(nc, { timeout: Math.min(options.timeout, 1000), checkAPI: false });

@@ -9,6 +9,29 @@ export function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/**
+ * CPU seconds of a process by thread name (proc(5) /proc/<pid>/task/<tid>/stat, comm with digits
+ * folded: "HeapHelper" for every GC helper), user and system apart: what of a collector's CPU is
+ * not its JavaScript thread (GC helpers, JIT, I/O threads) and how much is the kernel's.
+ */
+export function threadCpu(pid: number): Record<string, { user: number; system: number }> {
+  const out: Record<string, { user: number; system: number }> = {};
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // the thread ended
+    }
+    const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/[\d\s]+$/, "");
+    const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    const t = out[name] ??= { user: 0, system: 0 };
+    t.user += Number(f[11]) / 100;
+    t.system += Number(f[12]) / 100;
+  }
+  return out;
+}
+
 /** VmRSS in MiB (proc(5)). */
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));

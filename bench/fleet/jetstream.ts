@@ -6,16 +6,23 @@
  * collector's. With fewer cores than collectors the records/s of n collectors with a core each
  * is estimated as n / that ratio (docs/scale-out.md). A fourth case runs one collector with a
  * third of the agents (the load each of 3 collectors takes).
+ *
+ * Two windows per case, both `measureMs` long: the steady state (the figures at the top level),
+ * which starts once the simulated agents have produced no state, verdict or boot record for a
+ * batch interval plus a second, and the earlier method's (`oldMethod`), after a fixed 6 s
+ * warm-up, which fell in the start-up transient of first states (docs/scale-out.md).
  */
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulation, type SimulationStats } from "../../simulate/mod.ts";
 import { freePorts, startNats } from "../../tests/nats/_nats.ts";
-import { cpuSeconds, rssMiB, startCollectorProcess } from "./_proc.ts";
+import { cpuSeconds, rssMiB, startCollectorProcess, threadCpu } from "./_proc.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CALM = { failRate: 0, episodesPerProbeHour: 0, peerRestartsPerProbeHour: 0, silencesPerAgentHour: 0 };
+/** The simulator's default batch interval (simulate/simulation.ts `batchIntervalMs`). */
+const BATCH_INTERVAL_MS = 5000;
 
 export async function jetstreamScaleOut(token: string, quick: boolean): Promise<Record<string, unknown>[]> {
   const sim = { agents: quick ? 1000 : 2000, probes: 10, speed: 4 };
@@ -39,26 +46,69 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
       }
       await sleep(2500); // leases settle: each collector holds its share of the partitions
       const s = startSimulation({ agents, collectors: collectors.map((c) => c.url), token, probesPerAgent: sim.probes, behaviour: { ...CALM, speed: sim.speed }, concurrency: 256, signal: ac.signal });
-      await sleep(warmMs);
       const pids = [...collectors.map((c) => c.child.pid!), nats.child.pid!];
-      const a: SimulationStats = s.stats();
-      const cpuA = pids.map(cpuSeconds);
+      const sample = () => ({ sim: s.stats(), cpu: pids.map(cpuSeconds), rss: collectors.map((c) => rssMiB(c.child.pid!)), threads: collectors.map((c) => threadCpu(c.child.pid!)) });
+      // The old method: a fixed 6 s warm-up, then the window. It measured a start-up transient:
+      // the agents' hysteresis settles each probe's first state 2 runs after its staggered start
+      // (up to 3 intervals, 22.5 s for a 30 s probe at 4x), so most node writes in it carried a
+      // new state or event (docs/scale-out.md, "Third pass").
+      await sleep(warmMs);
+      const oldA = sample();
       await sleep(measureMs);
-      const b: SimulationStats = s.stats();
-      const cpuB = pids.map(cpuSeconds);
-      const rss = collectors.map((c) => rssMiB(c.child.pid!));
+      const oldB = sample();
+      // The steady state: the window starts once no state, verdict or boot record has been
+      // produced for one batch interval plus a second (the last ones are then acknowledged), with
+      // the old window over; bounded at 60 s (then marked not settled).
+      let changes = -1, changedAt = Date.now(), settled = false;
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const st = s.stats();
+        const c = st.stateChanges + st.verdictChanges + st.boots;
+        if (c !== changes) (changes = c, changedAt = Date.now());
+        if (Date.now() - changedAt >= BATCH_INTERVAL_MS + 1000) {
+          settled = true;
+          break;
+        }
+        await sleep(250);
+      }
+      // BENCH_STEADY_FROM_S=N: the steady window starts no sooner than N s after the simulator
+      // (the JIT threads still compile 24 s after a collector's start: 0.3-0.6 s of CPU in a 12 s window).
+      const from = Number(process.env.BENCH_STEADY_FROM_S ?? 0) * 1000;
+      while (s.stats().elapsedMs < from) await sleep(250);
+      const newA = sample();
+      await sleep(measureMs);
+      const newB = sample();
       await s.stop();
-      const wall = (b.elapsedMs - a.elapsedMs) / 1000;
-      const records = b.acked - a.acked;
-      const cpu = cpuB.map((x, i) => x - cpuA[i]);
-      const collectorCpu = cpu.slice(0, n).reduce((x, y) => x + y, 0);
-      const total = collectorCpu + cpu[n];
+      const figures = (a: ReturnType<typeof sample>, b: ReturnType<typeof sample>) => {
+        const wall = (b.sim.elapsedMs - a.sim.elapsedMs) / 1000;
+        const records = b.sim.acked - a.sim.acked;
+        const cpu = b.cpu.map((x, i) => x - a.cpu[i]);
+        const collectorCpu = cpu.slice(0, n).reduce((x, y) => x + y, 0);
+        const total = collectorCpu + cpu[n];
+        // The collectors' CPU in the window by thread (summed over collectors), user and system.
+        const threads: Record<string, { user: number; system: number }> = {};
+        b.threads.forEach((tb, k) => {
+          for (const [name, t] of Object.entries(tb)) {
+            const ta = a.threads[k][name] ?? { user: 0, system: 0 };
+            const o = threads[name] ??= { user: 0, system: 0 };
+            o.user = +(o.user + t.user - ta.user).toFixed(2);
+            o.system = +(o.system + t.system - ta.system).toFixed(2);
+          }
+        });
+        return {
+          fromSec: +(a.sim.elapsedMs / 1000).toFixed(1), measuredSec: +wall.toFixed(1),
+          offeredPerSec: Math.round((b.sim.generated - a.sim.generated) / wall), recordsPerSec: Math.round(records / wall),
+          // State, verdict and boot records produced in the window (each makes node writes that views parse).
+          changesInWindow: (b.sim.stateChanges + b.sim.verdictChanges + b.sim.boots) - (a.sim.stateChanges + a.sim.verdictChanges + a.sim.boots),
+          recordsPerBatch: +(records / Math.max(1, b.sim.batches.ok - a.sim.batches.ok)).toFixed(1),
+          collectorCpuSec: +collectorCpu.toFixed(2), natsCpuSec: +cpu[n].toFixed(2),
+          clusterUsPerRecord: +(total * 1e6 / Math.max(1, records)).toFixed(2), collectorUsPerRecord: +(collectorCpu * 1e6 / Math.max(1, records)).toFixed(2),
+          collectorThreadsCpuSec: threads, collectorRssMiB: b.rss, backlogAtEnd: b.sim.pending, failedSends: b.sim.batches.failed - a.sim.batches.failed,
+        };
+      };
       out.push({
-        case: `${n} collector${n > 1 ? "s" : ""}, JetStream R1${third ? ", a third of the agents" : ""}`, agents, probesPerAgent: sim.probes, speed: sim.speed, measuredSec: +wall.toFixed(1),
-        offeredPerSec: Math.round((b.generated - a.generated) / wall), recordsPerSec: Math.round(records / wall),
-        collectorCpuSec: +collectorCpu.toFixed(2), natsCpuSec: +cpu[n].toFixed(2),
-        clusterUsPerRecord: +(total * 1e6 / Math.max(1, records)).toFixed(2), collectorUsPerRecord: +(collectorCpu * 1e6 / Math.max(1, records)).toFixed(2),
-        collectorRssMiB: rss, backlogAtEnd: b.pending, failedSends: b.batches.failed - a.batches.failed,
+        case: `${n} collector${n > 1 ? "s" : ""}, JetStream R1${third ? ", a third of the agents" : ""}`, agents, probesPerAgent: sim.probes, speed: sim.speed,
+        settled, ...figures(newA, newB), oldMethod: figures(oldA, oldB),
       });
     } finally {
       ac.abort();
@@ -69,13 +119,20 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  type Case = { case: string; clusterUsPerRecord: number; collectorUsPerRecord: number; cpuPerRecordVsOne?: number; collectorCpuPerRecordVsOne?: number; cpuPerRecordVsOneAtThirdLoad?: number };
-  const one = (out as Case[]).find((c) => c.case === "1 collector, JetStream R1");
-  const third = (out as Case[]).find((c) => c.case.endsWith("a third of the agents"));
-  for (const c of out as Case[]) {
+  type Figures = { clusterUsPerRecord: number; collectorUsPerRecord: number; cpuPerRecordVsOne?: number; collectorCpuPerRecordVsOne?: number; cpuPerRecordVsOneAtThirdLoad?: number };
+  type Case = Figures & { case: string; oldMethod: Figures };
+  const cases = out as Case[];
+  const one = cases.find((c) => c.case === "1 collector, JetStream R1");
+  const third = cases.find((c) => c.case.endsWith("a third of the agents"));
+  const ratios = (c: Figures, one: Figures | undefined, third: Figures | undefined, isThree: boolean) => {
     if (one) c.cpuPerRecordVsOne = +(c.clusterUsPerRecord / one.clusterUsPerRecord).toFixed(2);
     if (one) c.collectorCpuPerRecordVsOne = +(c.collectorUsPerRecord / one.collectorUsPerRecord).toFixed(2);
-    if (third && c.case.startsWith("3 collectors")) c.cpuPerRecordVsOneAtThirdLoad = +(c.clusterUsPerRecord / third.clusterUsPerRecord).toFixed(2);
+    if (third && isThree) c.cpuPerRecordVsOneAtThirdLoad = +(c.clusterUsPerRecord / third.clusterUsPerRecord).toFixed(2);
+  };
+  for (const c of cases) {
+    const isThree = c.case.startsWith("3 collectors");
+    ratios(c, one, third, isThree);
+    ratios(c.oldMethod, one?.oldMethod, third?.oldMethod, isThree);
   }
   return out;
 }

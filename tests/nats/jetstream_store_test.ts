@@ -20,6 +20,8 @@ import { freePorts, type NatsNode, startNats } from "./_nats.ts";
 
 let PORT = 0;
 const PARTITIONS = 8;
+/** store.routineEvery here (15 s by default): a node with only new results is written at most this often. */
+const ROUTINE_EVERY = 2000;
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
 function records(from: number, to: number, start = false): TelemetryRecord[] {
@@ -49,7 +51,7 @@ describe("JetStream store on one nats-server", () => {
   const opts = (name: string) => ({
     servers: [`127.0.0.1:${PORT}`], stream: "EP_TEST", subjectPrefix: "edgeprobe.telemetry", bucket: "ep_test", replicas: 1,
     regionLabel: "region", readModel: join(dir, `${name}.db`), raw: true, timeout: 5000, maxAge: 3_600_000,
-    stateEvery: 50, partitions: PARTITIONS, leaseTtl: 2000, collectorId: name, readModelCheckpointMs: 200,
+    stateEvery: 50, routineEvery: ROUTINE_EVERY, partitions: PARTITIONS, leaseTtl: 2000, collectorId: name, readModelCheckpointMs: 200,
   });
   /** Both collectors' views agree and hold every record applied by the owners. */
   const settled = async (records: number) => {
@@ -213,5 +215,33 @@ describe("JetStream store on one nats-server", () => {
     assert.equal(r.stored, 10, "the victim's records fill the hole and are stored");
     assert.equal(r.duplicates, 0);
     assert.equal(r.ack, 20);
+  });
+
+  it("a node with only new results shows them on every collector within routineEvery + stateEvery under load, and at once when its owner goes idle", async () => {
+    // The bound stated in docs/scale-out.md: states, verdicts, events and boots within stateEvery;
+    // the last result, totals and lastSeen within routineEvery + stateEvery (plus a NATS hop).
+    const results = async (s: JetstreamStore) => (await s.node("busy", T0))?.probeList.reduce((x, p) => x + p.okTotal + p.failTotal, 0) ?? -1;
+    await ingest(a, batch("busy", "bb", 1, 5));
+    await until(async () => (await results(a)) === 4 && (await results(b)) === 4);
+    // A batch every ~50 ms for 5 s: the owner is never idle for 500 ms.
+    let seq = 6, last = 4, lastAt = Date.now(), maxGap = 0, shown = 0;
+    const end = Date.now() + 5000;
+    while (Date.now() < end) {
+      await ingest(seq % 2 ? a : b, batch("busy", "bb", seq, seq + 4));
+      seq += 5;
+      const now = await results(b);
+      if (now !== last) (maxGap = Math.max(maxGap, Date.now() - lastAt), last = now, lastAt = Date.now(), shown++);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    maxGap = Math.max(maxGap, Date.now() - lastAt);
+    // Written at most every ROUTINE_EVERY (2 s): about 2-3 versions in 5 s, not one per batch (~70).
+    assert.ok(shown >= 1 && shown <= 5, `versions of the node seen by the other collector: ${shown}`);
+    // Slack of 1 s for this shared machine (a tick of stateEvery, the apply window, a NATS hop).
+    assert.ok(maxGap <= ROUTINE_EVERY + 50 + 1000, `longest time without a newer result in view: ${maxGap} ms`);
+    // The load stops: the owner writes what is left once idle (500 ms), not ROUTINE_EVERY later.
+    const stopped = Date.now();
+    await until(async () => (await results(a)) === seq - 2 && (await results(b)) === seq - 2, 10_000);
+    const caughtUp = Date.now() - stopped;
+    assert.ok(caughtUp <= 1500, `the last results reached both views ${caughtUp} ms after the load stopped`);
   });
 });
