@@ -5,7 +5,11 @@
  * node:net (the kernel's ~45-50 µs of system time is the same for both), and a `tcp` probe is
  * mostly that; a TLS connect through node:tls costs ~420 µs of CPU (docs/benchmarks.md).
  * `Bun.connect` cannot bind a source address and takes ALPN in another shape, so a connection
- * with `localAddress` or `alpn` keeps node:net / node:tls. TLS 1.2 is the floor, as in
+ * with `localAddress` or `alpn` keeps node:net / node:tls. `terminate()` is an abortive close
+ * (strace: setsockopt SO_LINGER {l_onoff=1, l_linger=0} before the close, so the peer gets a RST
+ * and no TIME_WAIT stays here); `end()` would wait for the peer's FIN with no bound. So
+ * `close: "graceful"` also keeps node:net, whose destroy() closes the descriptor after a FIN and
+ * leaves the rest of the close to the kernel. TLS 1.2 is the floor, as in
  * node_net.ts (SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1; measured: a TLS 1.1-only server fails the
  * handshake with EPROTO).
  */
@@ -106,6 +110,7 @@ class BunConn implements TcpConn {
     if (state.closed) h(state.error);
     else state.onClose = h;
   }
+  /** Abortive (RST) whatever `close` asked: `graceful` never gets here (openBunTcp). */
   close() {
     this.s.terminate();
   }
@@ -165,7 +170,7 @@ function tlsOptions(t: TlsClientOptions, serverName: string | undefined): BunTls
 
 export function openBunTcp(options: TcpOptions, signal: AbortSignal): Promise<TcpConn> {
   const t = options.tls;
-  if (options.localAddress || t?.alpn) return openTcp(options, signal);
+  if (options.localAddress || t?.alpn || options.close === "graceful") return openTcp(options, signal);
   if (signal.aborted) return Promise.reject(abortReason(signal));
   const bun = (globalThis as unknown as { Bun: BunConnectApi }).Bun;
   const tls = t && tlsOptions(t, t.servername ?? (isIP(options.host) ? undefined : options.host));

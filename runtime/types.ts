@@ -60,6 +60,14 @@ export interface TcpOptions {
   readonly port: number;
   readonly localAddress?: string;
   readonly tls?: TlsClientOptions;
+  /**
+   * How `close()` ends the connection. `reset`: an abortive close (SO_LINGER 0, the peer gets a
+   * RST), so this side keeps no TIME_WAIT socket and unsent bytes are dropped. `graceful`: a FIN
+   * (the kernel finishes the close; this side, closing first, holds the 4-tuple in TIME_WAIT for
+   * 60 s on Linux). Absent: the runtime's own close (`Bun.connect`'s terminate() is abortive,
+   * node:net's destroy() graceful; measured with strace and `ss`, docs/config.md "TCP close").
+   */
+  readonly close?: "reset" | "graceful";
 }
 
 /** Sockets a probe may use, nothing more. */
