@@ -114,6 +114,12 @@ export function createIngestGuard(initial: IngestLimits): IngestGuard {
   /** Batches whose probe names were all known at check(): accepted() has nothing to add. */
   const nothingNew = new WeakSet<Batch>();
 
+  /** A probe result's failure text and facts. */
+  const probeSizes = (r: Extract<TelemetryRecord, { type: "probe" }>): string | undefined => {
+    if (r.failure && (!str(r.failure.message) || !str(r.failure.reason))) return `a failure message is longer than limits.maxStringLength = ${l.maxStringLength}`;
+    return r.facts ? factsOk(r.facts) : undefined;
+  };
+
   /**
    * One record: a sentence when it breaks a rule. `seen(name)`: the agent's name was checked by
    * NAME_PATTERN before (names are remembered only after passing it), so it is not tested again.
@@ -124,8 +130,7 @@ export function createIngestGuard(initial: IngestLimits): IngestGuard {
         if (!seen(r.probe) && !NAME_PATTERN.test(r.probe)) return `probe name ${JSON.stringify(r.probe.slice(0, 80))} is not letters, digits, _ . : - (at most 63)`;
         if (!newProbe(r.probe)) return `agent reports more than limits.maxProbesPerAgent = ${l.maxProbesPerAgent} probes, or the collector holds limits.maxProbes = ${l.maxProbes}`;
         if (!kindOk(r.kind)) return `probe kind ${JSON.stringify(r.kind.slice(0, 80))} is not 1-32 lowercase letters, digits, _ -`;
-        if (r.failure && (!str(r.failure.message) || !str(r.failure.reason))) return `a failure message is longer than limits.maxStringLength = ${l.maxStringLength}`;
-        return factsOk(r.facts);
+        return probeSizes(r);
       case "state":
         if (!NAME_PATTERN.test(r.probe)) return `probe name ${JSON.stringify(r.probe.slice(0, 80))} is not letters, digits, _ . : - (at most 63)`;
         return newProbe(r.probe) ? undefined : `agent reports more than limits.maxProbesPerAgent = ${l.maxProbesPerAgent} probes, or the collector holds limits.maxProbes = ${l.maxProbes}`;
@@ -168,10 +173,10 @@ export function createIngestGuard(initial: IngestLimits): IngestGuard {
       let clamped = 0;
       for (let i = 0; i < batch.records.length; i++) {
         const r = batch.records[i];
-        // Nearly every record: a result of a probe the agent named before, of a checked kind,
-        // without failure or facts. recordProblem would find nothing in it; the time is checked below.
-        const plain = r.type === "probe" && r.failure === undefined && r.facts === undefined && known !== undefined && known.has(r.probe) && kindsOk.has(r.kind);
-        const p = plain ? undefined : recordProblem(r, newProbe, seen);
+        // Nearly every record: a result of a probe the agent named before, of a checked kind:
+        // only its sizes are left to check (recordProblem's probe case, without the name and
+        // kind it would find known); the time is checked below.
+        const p = r.type === "probe" && known !== undefined && known.has(r.probe) && kindsOk.has(r.kind) ? probeSizes(r) : recordProblem(r, newProbe, seen);
         if (p) return { violation: p.includes("maxProbesPerAgent") || p.includes("maxFactsPerRecord") || p.includes("maxStringLength") ? over(`record seq ${r.seq}: ${p}`) : bad(`record seq ${r.seq}: ${p}`), clamped: 0 };
         if (r.at < lo || r.at > hi) {
           (r as { at: number }).at = receivedAt;
