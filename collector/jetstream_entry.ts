@@ -5,7 +5,7 @@
  *
  * The recent events (up to 50, about three quarters of a node's JSON with 10 probes) live in
  * their own entry, written only when they change: the node entry, rewritten at every state change
- * and about every second for new results, is then parsed by every collector's view at about a
+ * and at most every `store.routineEvery` for new results, is then parsed by every collector's view at about a
  * third of the cost (34 → 11 µs per node write applied by a view, bench/nats_entry.ts). Version 1
  * entries (events inside the node) are still read.
  */

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulation, type SimulationStats } from "../../simulate/mod.ts";
 import { freePorts, startNats } from "../../tests/nats/_nats.ts";
-import { cpuSeconds, rssMiB, startCollectorProcess, threadCpu } from "./_proc.ts";
+import { type CollectorProcess, cpuSeconds, rssMiB, startCollectorProcess, threadCpu } from "./_proc.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CALM = { failRate: 0, episodesPerProbeHour: 0, peerRestartsPerProbeHour: 0, silencesPerAgentHour: 0 };
@@ -38,7 +38,7 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-fleet-js-"));
     const [natsPort] = await freePorts(1);
     const nats = await startNats(dir, natsPort);
-    const collectors = [];
+    const collectors: CollectorProcess[] = [];
     const ac = new AbortController();
     try {
       for (let k = 0; k < n; k++) {
