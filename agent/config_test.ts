@@ -51,7 +51,8 @@ describe("parseAgentConfig()", () => {
     assert.equal(c.probes[0].interval, 5000);
     assert.equal(c.probes[0].jitter, 0.1);
     assert.equal(c.probes[0].interface, "N4");
-    assert.deepEqual(c.probes[0].options, { tls: false, verify: true });
+    // The tcp probe's defaults, now with its abortive close (docs/config.md "TCP close").
+    assert.deepEqual(c.probes[0].options, { tls: false, verify: true, close: "reset" });
   });
   it("defaults the agent id to the hostname", () => {
     assert.equal(parseAgentConfig({}, "x", { env: {}, hostname: "edge-9" }).agent.id, "edge-9");
