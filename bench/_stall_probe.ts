@@ -16,7 +16,7 @@ const STALL_MS = 0.5;
 const NAMED_MS = 0.05;
 const MAX_STALLS = 200_000;
 
-interface Stall {
+export interface Stall {
   /** Epoch ms at the turn's start. */
   at: number;
   ms: number;

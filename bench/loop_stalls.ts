@@ -18,19 +18,13 @@
  * its wrk figures are not the bench's (bench/healthz.sh).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { rawGet, startAcceptor, stopChild } from "./probe_cost.ts";
 import { numberArg } from "./_number_arg.ts";
-
-interface Stall {
-  at: number;
-  ms: number;
-  jsMs: number;
-  socketCallbacks: number;
-  top: Array<[string, number]>;
-}
+import type { Stall } from "./_stall_probe.ts";
+import { threadCpu } from "./fleet/_proc.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BOUNDS = [0.5, 1, 2, 4, 8, 16, Infinity];
@@ -47,17 +41,6 @@ function config(port: number, acceptPort: number, silentPort: number, probes: nu
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((res, rej) => execFile(cmd, args, { timeout: timeoutMs }, (e, o, err) => e ? rej(new Error(`Cannot run ${cmd}: ${err || e.message}`, { cause: e })) : res(o)));
-}
-
-/** CPU ms per thread of a process so far (/proc/PID/task/TID/stat, user + system). */
-function threadCpu(pid: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    m.set(`${s.slice(s.indexOf("(") + 1, s.lastIndexOf(")"))} ${tid}`, (Number(f[11]) + Number(f[12])) * 10);
-  }
-  return m;
 }
 
 async function main(argv: string[]) {
@@ -118,7 +101,8 @@ async function main(argv: string[]) {
     await stopChild(agent);
     console.log(`${probes} probes, ${wrk ? `wrk -c32 ${seconds} s` : `no load, ${seconds} s`}${binary ? `, ${binary}` : ""}${Object.keys(env).length ? `, ${JSON.stringify(env)}` : ""}`);
     if (wrk) console.log(wrkOut.split("\n").filter((l) => /^\s+(50|90|99)%|Requests\/sec/.test(l)).map((l) => "  wrk " + l.trim()).join("\n"));
-    console.log(`  CPU ms by thread: ${[...cpu1].map(([t, ms]) => [t, ms - (cpu0.get(t) ?? 0)] as const).filter(([, ms]) => ms > 0).map(([t, ms]) => `${t} ${ms}`).join(", ")}`);
+    const threadMs = Object.entries(cpu1).map(([t, c]) => [t, Math.round((c.user + c.system - (cpu0[t] ? cpu0[t].user + cpu0[t].system : 0)) * 1000)] as const);
+    console.log(`  CPU ms by thread: ${threadMs.filter(([, ms]) => ms > 0).map(([t, ms]) => `${t} ${ms}`).join(", ")}`);
     const pauses = gc.filter(([at]) => at >= w0 && at <= w1).map(([, l]) => Number(/ p=([\d.]+)ms/.exec(l)?.[1])).filter((p) => p >= 0);
     const starts = gc.filter(([at, l]) => at >= w0 && at <= w1 && /: START /.test(l)).length;
     const sum = pauses.reduce((a, p) => a + p, 0);
