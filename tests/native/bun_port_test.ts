@@ -212,7 +212,10 @@ describe("agent port on Bun.serve: limits", () => {
   it("closes an idle keep-alive connection after the idle timeout (uWebSockets ticks every 4 s)", async () => {
     const r = await raw(server.port, ["GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"], 8000);
     assert.match(r.text, /^HTTP\/1\.1 200/);
-    assert.ok(r.closed && r.closedAfterMs >= 900 && r.closedAfterMs < 6000, `closed after ${r.closedAfterMs}ms`);
+    // uSockets counts the timeout in 4 s ticks: ceil(seconds / 4) ticks from the current one
+    // (us_socket_timeout), so a 1 s timeout closes at the next tick, 0-4 s after the last activity
+    // (a CI run saw 788 ms). The bound that holds is the upper one.
+    assert.ok(r.closed && r.closedAfterMs < 6000, `closed after ${r.closedAfterMs}ms`);
   });
 
   it("cuts 1,000 slowloris clients (one head byte a second) within 13 s and never delays /healthz", { timeout: 20_000 }, async () => {
