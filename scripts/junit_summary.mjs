@@ -39,9 +39,14 @@ for (const { name: runner, status, file } of runners) {
   const re = /<testcase\s([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
   let m;
   while ((m = re.exec(xml))) {
-    const name = (/name="([^"]*)"/.exec(m[1]) ?? [])[1]?.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(/&amp;/g, "&") ?? "";
+    const attr = (text, key) => (new RegExp(`(?:^|\\s)${key}="([^"]*)"`).exec(text) ?? [])[1]?.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(/&#10;/g, " ").replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+    const name = attr(m[1], "name") ?? "";
     const body = m[3] ?? "";
-    cases.push({ name, failed: /<failure|<error/.test(body), skipped: /<skipped/.test(body) });
+    // Where and why, so the closing lines alone say which suite failed (a CI tail is often all
+    // there is): the describe block (bun's classname), the file, the first 300 characters of the message.
+    const where = [attr(m[1], "classname"), attr(m[1], "file")].filter(Boolean).join(", ");
+    const why = (attr(/<(?:failure|error)\s[^>]*/.exec(body)?.[0] ?? "", "message") ?? "").replace(/\s+/g, " ").slice(0, 300);
+    cases.push({ name, failed: /<failure|<error/.test(body), skipped: /<skipped/.test(body), where, why });
   }
   const names = cases.map((c) => c.name);
   let p = 0, f = 0, s = 0;
@@ -50,7 +55,7 @@ for (const { name: runner, status, file } of runners) {
     if (c.skipped) s++;
     else if (c.failed) {
       f++;
-      failures.push(`${file}: ${c.name}`);
+      failures.push(`${file}: ${c.name}${c.where ? ` [${c.where}]` : ""}${c.why ? `: ${c.why}` : ""}`);
     } else p++;
   }
   console.log(`${file}: ${p} passed, ${f} failed${s ? `, ${s} skipped` : ""}${status ? ` (exit status ${status})` : ""}`);
