@@ -17,8 +17,8 @@ import { launchChromium } from "./_browser.ts";
 import { type GridFleet, LAB_REGION, startGridFleet } from "./_grid_fleet.ts";
 
 const AGENTS = Number(process.env.EDGEPROBE_GRID_AGENTS ?? 10_000);
-/** Port inside this area's range 36000-36999. */
-const PORT = 36100;
+/** Port inside this area's range 36000-36999 (EDGEPROBE_GRID_PORT moves it, for a run beside another). */
+const PORT = Number(process.env.EDGEPROBE_GRID_PORT ?? 36100);
 /** The bounded update run of the heap check (the 10-minute run is in the benchmark). */
 const HEAP_RUN_MS = Number(process.env.EDGEPROBE_GRID_HEAP_MS ?? 60_000);
 const T = HEAP_RUN_MS + 60_000;
