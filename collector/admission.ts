@@ -17,10 +17,9 @@
  * And each refused batch books a slot: the refused are told to come back one after another at the
  * rate the collector admits (batches in flight ÷ service time, Little's law), so a crowd that
  * arrives at once (a fleet starting, or reconnecting after a collector restart) comes back spread
- * over the time the collector needs for it, not all after the same second to be refused again.
- * Measured (bench/fleet/restart.ts, docs/fleet-simulator.md): 10,000 agents joining a collector
- * that admits 8 batches at once took over 60 s with every refused agent told "1 s" (most were
- * refused again and again, their own backoff growing to 30 s).
+ * over the time the collector needs for it, not all after the same second to be refused again
+ * (every one was told "1 s" when the service time was short, however many were waiting; measured
+ * with bench/fleet/restart.ts, docs/fleet-simulator.md "After a collector restart").
  * It is stretched while refusals outnumber half the admissions (over the last seconds): a
  * refusal is not free (28-38 µs of collector CPU when many arrive together, up to ~130 µs alone,
  * measured unthrottled, docs/scale-out.md): 10,000 agents told 1 s and coming back into a full
