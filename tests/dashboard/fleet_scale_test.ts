@@ -10,7 +10,7 @@
  * EDGEPROBE_GRID_AGENTS (default 10000) and EDGEPROBE_GRID_HEAP_MS (default 60000) size the run;
  * EDGEPROBE_GRID_RUNTIME=deno runs the collector on Deno (default bun); EDGEPROBE_GRID_PORT moves
  * the collector's port. Every simulated agent is at the collector within 5 s + 2.5 ms per agent
- * of the start or the run fails naming the missing ones (tests/dashboard/_grid_fleet.ts says why).
+ * (at least 15 s) of the start or the run fails naming the missing ones (tests/dashboard/_grid_fleet.ts says why).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
