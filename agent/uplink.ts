@@ -27,7 +27,7 @@ import { quarantineBatch, refusalReason } from "./uplink_quarantine.ts";
 import { join } from "node:path";
 import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
 import { h2Fetch } from "../probes/mod.ts";
-import { parseRetryAfter, retryDelay } from "../common/retry_after.ts";
+import { parseRetryAfter, retryDelay, streakAttempt } from "../common/retry_after.ts";
 import { sleep } from "../common/abortable.ts";
 
 export interface UplinkDeps {
@@ -290,6 +290,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     const sp = spool;
     if (!sp) return;
     let attempt = 0;
+    // Whether the failures counted by `attempt` carried a Retry-After (common/retry_after.ts streakAttempt).
+    let asked = false;
     while (!loopSignal.aborted) {
       try {
         await sp.waitForRecords(loopSignal);
@@ -327,6 +329,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
           state = "idle";
           log("warn", "uplink: switching to the next collector", { url, error: lastError });
         }
+        attempt = streakAttempt(attempt, asked, retryAfterMs !== undefined);
+        asked = retryAfterMs !== undefined;
         backoffMs = retryDelay(attempt++, config.backoff.initial, config.backoff.max, random, retryAfterMs);
         retryAfterMs = undefined;
         if (state !== "backoff") log("warn", "uplink: cannot reach collector, backing off", { url, error: lastError, backoffMs });

@@ -39,12 +39,18 @@ Options:
 
 const KNOWN = new Set(["agents", "collector", "token", "transport", "probes", "speed", "batchInterval", "maxRecords", "concurrency", "timeout", "duration", "drain", "calm", "seed", "prefix", "report", "json", "help", "h"]);
 
+/** Failed sends by cause (" (503:12 timeout:3)"): a shed and a timeout call for different fixes. */
+function failures(s: SimulationStats): string {
+  const f = Object.entries(s.batches.byStatus).filter(([k]) => !/^2/.test(k));
+  return f.length ? ` (${f.map(([k, n]) => `${k}:${n}`).join(" ")})` : "";
+}
+
 function line(s: SimulationStats, prev: SimulationStats | undefined): string {
   const dt = prev ? (s.elapsedMs - prev.elapsedMs) / 1000 : s.elapsedMs / 1000;
   const rate = prev ? (s.acked - prev.acked) / dt : s.acked / Math.max(dt, 0.001);
   const cpu = prev ? (s.cpuMs - prev.cpuMs) / (s.elapsedMs - prev.elapsedMs) : s.cpuMs / Math.max(s.elapsedMs, 1);
   return `t=${(s.elapsedMs / 1000).toFixed(0)}s acked=${s.acked} (${Math.round(rate)}/s) pending=${s.pending} dropped=${s.dropped} ` +
-    `batches ok=${s.batches.ok} failed=${s.batches.failed} inflight=${s.inFlight} queued=${s.queued} silent=${s.silent} ` +
+    `batches ok=${s.batches.ok} failed=${s.batches.failed}${failures(s)} inflight=${s.inFlight} queued=${s.queued} backoff=${s.backingOff} silent=${s.silent} ` +
     `rtt p50=${s.latencyMs.p50}ms p99=${s.latencyMs.p99}ms cpu=${(cpu * 100).toFixed(0)}%\n`;
 }
 

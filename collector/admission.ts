@@ -14,6 +14,12 @@
  *
  * Retry-After is the time the batches in flight need at the recently measured service time,
  * times two, between 1 and 30 s: a fleet told to come back spreads over that window by jitter.
+ * And each refused batch books a slot: the refused are told to come back one after another at the
+ * rate the collector admits (batches in flight ÷ service time, Little's law), so a crowd that
+ * arrives at once (a fleet starting, or reconnecting after a collector restart) comes back spread
+ * over the time the collector needs for it, not all after the same second to be refused again
+ * (every one was told "1 s" when the service time was short, however many were waiting; measured
+ * with bench/fleet/restart.ts, docs/fleet-simulator.md "After a collector restart").
  * It is stretched while refusals outnumber half the admissions (over the last seconds): a
  * refusal is not free (28-38 µs of collector CPU when many arrive together, up to ~130 µs alone,
  * measured unthrottled, docs/scale-out.md): 10,000 agents told 1 s and coming back into a full
@@ -25,7 +31,10 @@ export interface Admission {
   tryEnter(bytes?: number): boolean;
   /** Release the slot; `serviceMs` is how long the admitted request took, `bytes` as entered. */
   leave(serviceMs: number, bytes?: number): void;
-  /** Whole seconds for Retry-After. */
+  /**
+   * Whole seconds for the Retry-After of one refused batch; books that batch's slot, so call it
+   * once per refusal.
+   */
   retryAfterSeconds(): number;
   readonly inFlight: number;
   readonly bytesInFlight: number;
@@ -34,6 +43,8 @@ export interface Admission {
 
 /** Refusals per admission above which Retry-After is stretched (see the module note). */
 export const REFUSALS_PER_ADMISSION = 0.5;
+/** The longest Retry-After, s: the uplink's default backoff cap (telemetry.backoff.max). */
+export const MAX_RETRY_AFTER_S = 30;
 
 /**
  * @param maxInFlight batches admitted at once
@@ -46,6 +57,8 @@ export function createAdmission(maxInFlight: number, maxBytes = Infinity, now: (
   let ewmaMs = 10;
   // Refusals per admission, per second, weighted over the last seconds (α = 1/2).
   let windowStart = now(), windowShed = 0, windowAdmitted = 0, ratio = 0;
+  // The last slot booked for a refused batch (the `now` clock), at most MAX_RETRY_AFTER_S ahead.
+  let bookedUntil = -Infinity;
   const roll = () => {
     const t = now();
     if (t - windowStart < 1000) return;
@@ -75,7 +88,12 @@ export function createAdmission(maxInFlight: number, maxBytes = Infinity, now: (
     retryAfterSeconds() {
       // Requests in flight are served concurrently (group commit): the backlog drains in about one service time.
       const stretch = Math.max(1, ratio / REFUSALS_PER_ADMISSION);
-      return Math.min(30, Math.max(1, Math.ceil((2 * ewmaMs * stretch) / 1000)));
+      const drain = Math.ceil((2 * ewmaMs * stretch) / 1000);
+      // This batch's slot: one admission time (service time ÷ batches served at once) after the last one booked.
+      const t = now();
+      bookedUntil = Math.min(t + MAX_RETRY_AFTER_S * 1000, Math.max(bookedUntil, t) + ewmaMs / Math.max(1, inFlight));
+      const slot = Math.ceil((bookedUntil - t) / 1000);
+      return Math.min(MAX_RETRY_AFTER_S, Math.max(1, drain, slot));
     },
     get inFlight() {
       return inFlight;

@@ -67,4 +67,28 @@ describe("createAdmission()", () => {
     }
     assert.equal(a.retryAfterSeconds(), 1);
   });
+
+  it("spreads a crowd refused at once over the time the collector needs for it, at its admission rate", () => {
+    let t = 0;
+    const a = createAdmission(8, Infinity, () => t);
+    // 8 batches at once, 10 ms each: 800 admissions a second (Little's law).
+    for (let i = 0; i < 200; i++) (a.tryEnter(), a.leave(10));
+    for (let i = 0; i < 8; i++) assert.ok(a.tryEnter());
+    // 10,000 agents arrive within the same millisecond: each refused one is given its own slot.
+    const told = new Map<number, number>();
+    for (let i = 0; i < 10_000; i++) {
+      assert.equal(a.tryEnter(), false);
+      const s = a.retryAfterSeconds();
+      told.set(s, (told.get(s) ?? 0) + 1);
+    }
+    // 10,000 × 1.25 ms = 12.5 s: 800 per second from 1 s to 13 s.
+    assert.deepEqual([...told.keys()].sort((x, y) => x - y), Array.from({ length: 13 }, (_, i) => i + 1));
+    for (const [s, n] of told) if (s < 13) assert.equal(n, 800, `${n} told ${s} s`);
+    // Never more than 30 s ahead, however many come: a larger crowd is told 30 s and books no further.
+    for (let i = 0; i < 30_000; i++) a.retryAfterSeconds();
+    assert.equal(a.retryAfterSeconds(), 30);
+    // The slots pass with time: 40 s later, a refusal is told the service-time wait again.
+    t += 40_000;
+    assert.equal(a.retryAfterSeconds(), 1);
+  });
 });

@@ -24,3 +24,19 @@ export function retryDelay(attempt: number, initial: number, max: number, random
   if (retryAfterMs === undefined) return Math.round(own);
   return Math.round(Math.max(own, retryAfterMs * (1 + random() * 0.5)));
 }
+
+/**
+ * The attempt a failure's backoff counts from (the `attempt` of retryDelay): consecutive failures
+ * of one kind count up, and a change of kind starts again at 0. The two kinds: the server answered
+ * with a Retry-After (it is up and says when), and no such answer (a refused connection, a
+ * timeout, a 5xx without Retry-After). After an outage an agent's count sits at the cap (30 s by
+ * default); carried over, the returned collector's first 503 made the agent wait 15-30 s again
+ * whatever its Retry-After asked, and a fleet refused once after a collector restart took another
+ * half minute per refusal to come back (docs/fleet-simulator.md "After a collector restart").
+ * @param attempt failures of the previous kind in a row
+ * @param wasAsked whether those carried a Retry-After
+ * @param asked whether this one does
+ */
+export function streakAttempt(attempt: number, wasAsked: boolean, asked: boolean): number {
+  return wasAsked === asked ? attempt : 0;
+}

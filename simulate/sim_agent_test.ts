@@ -98,6 +98,22 @@ describe("emulated agent", () => {
     assert.equal(a.counters.generated, a.counters.acked + a.counters.dropped);
   });
 
+  it("goes silent only after it joined the fleet (a batch acknowledged), however likely silences are", () => {
+    // 3,600 silences an hour: one a second on average, so 60 s without one is chance e^-60.
+    const b: Behaviour = { ...DEFAULT_BEHAVIOUR, silencesPerAgentHour: 3600 };
+    const r = seededRandom(13);
+    const a = newSimAgent("upf-6", labels, probesOf(4), b, T0, r);
+    for (let t = T0; t <= T0 + 60_000; t += 1000) assert.equal(advance(a, b, t, r), true, `silent at +${t - T0} ms before its first ack`);
+    assert.equal(a.counters.silences, 0);
+    assert.equal(a.joined, false);
+    const head = peek(a, 500)!;
+    ack(a, head.bootId, head.records[head.records.length - 1].seq);
+    assert.equal(a.joined, true);
+    let silentAt: number | undefined;
+    for (let t = T0 + 61_000; t <= T0 + 120_000 && silentAt === undefined; t += 1000) if (!advance(a, b, t, r)) silentAt = t;
+    assert.ok(silentAt !== undefined && a.counters.silences === 1, "a silence once joined");
+  });
+
   it("releases by seq on ack, so an ack for records dropped meanwhile is harmless", () => {
     const b: Behaviour = { ...DEFAULT_BEHAVIOUR, silencesPerAgentHour: 0 };
     const r = seededRandom(9);

@@ -14,7 +14,7 @@ import type { FetchFn } from "../runtime/tls_fetch.ts";
 import { h2Fetch, type H2Fetch } from "../probes/mod.ts";
 import { DueQueue } from "./due_queue.ts";
 import { probesOf, type ProbeSpec } from "./probe_mix.ts";
-import { parseRetryAfter, retryDelay } from "../common/retry_after.ts";
+import { parseRetryAfter, retryDelay, streakAttempt } from "../common/retry_after.ts";
 import { addAbortListener } from "../common/abortable.ts";
 import { seededRandom } from "./rng.ts";
 import { ack, advance, type Behaviour, DEFAULT_BEHAVIOUR, newSimAgent, peek, type SimAgent } from "./sim_agent.ts";
@@ -59,6 +59,8 @@ export interface SimulationOptions {
 
 export interface SimulationStats {
   readonly agents: number;
+  /** Agents the collector acknowledged a batch of: nodes of the fleet (none goes silent before). */
+  readonly joined: number;
   readonly silent: number;
   readonly elapsedMs: number;
   /** Records the fleet produced, acknowledged, dropped from full spools, and still spooled. */
@@ -89,6 +91,11 @@ export interface SimulationStats {
 
 export interface Simulation {
   stats(): SimulationStats;
+  /**
+   * Agents with a batch acknowledged at or after `t` (the `now` clock): after a collector
+   * restart at `t`, how many have reconnected and been accepted.
+   */
+  ackedSince(t: number): number;
   /**
    * Stop producing records, end partitions, and send until every spool is empty (or `signal`
    * aborts). Resolves with the final stats.
@@ -139,6 +146,10 @@ export function startSimulation(o: SimulationOptions): Simulation {
   const agents: SimAgent[] = [];
   const collectorOf: number[] = [];
   const attempts: number[] = [];
+  /** Whether each agent's failures in a row carried a Retry-After (common/retry_after.ts streakAttempt). */
+  const asked = new Uint8Array(o.agents);
+  /** When each agent's last batch was acknowledged (the `now` clock); -1 before its first. */
+  const lastAck = new Float64Array(o.agents).fill(-1);
   const queue = new DueQueue();
   for (let i = 0; i < o.agents; i++) {
     const region = `r${String(i % regions).padStart(2, "0")}`;
@@ -195,6 +206,7 @@ export function startSimulation(o: SimulationOptions): Simulation {
       if (res.ok) {
         const answer = JSON.parse(text) as { bootId: string; ack: number };
         ack(a, answer.bootId, answer.ack);
+        lastAck[i] = now();
         success = true;
         lat[latN++ % LAT_RING] = performance.now() - started;
       } else {
@@ -219,6 +231,8 @@ export function startSimulation(o: SimulationOptions): Simulation {
       failed++;
       if (retryAfterMs !== undefined) honoured++;
       if (urls.length > 1) collectorOf[i] = (c + 1) % urls.length;
+      attempts[i] = streakAttempt(attempts[i], asked[i] === 1, retryAfterMs !== undefined);
+      asked[i] = retryAfterMs !== undefined ? 1 : 0;
       schedule(i, now() + retryDelay(attempts[i]++, backoff.initial, backoff.max, random, retryAfterMs));
     }
     pump();
@@ -254,9 +268,12 @@ export function startSimulation(o: SimulationOptions): Simulation {
 
   const stats = (): SimulationStats => {
     const c = { generated: 0, probeResults: 0, acked: 0, dropped: 0, boots: 0, stateChanges: 0, verdictChanges: 0, peerRestarts: 0, silences: 0 };
-    let silent = 0, pend = 0, backingOff = 0;
+    let silent = 0, pend = 0, backingOff = 0, joined = 0;
     const t = now();
-    for (let i = 0; i < agents.length; i++) if (attempts[i] > 0 && dueAt[i] > t) backingOff++;
+    for (let i = 0; i < agents.length; i++) {
+      if (attempts[i] > 0 && dueAt[i] > t) backingOff++;
+      if (lastAck[i] >= 0) joined++;
+    }
     for (const a of agents) {
       for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += a.counters[k];
       pend += a.spooled;
@@ -268,6 +285,7 @@ export function startSimulation(o: SimulationOptions): Simulation {
     const cpu = process.cpuUsage(cpu0);
     return {
       agents: agents.length,
+      joined,
       silent,
       elapsedMs: t - t0,
       ...c,
@@ -293,6 +311,11 @@ export function startSimulation(o: SimulationOptions): Simulation {
 
   return {
     stats,
+    ackedSince(since) {
+      let n = 0;
+      for (let i = 0; i < lastAck.length; i++) if (lastAck[i] >= since) n++;
+      return n;
+    },
     drain(dsignal) {
       draining = true;
       // Partitions end now; restarted agents send what their previous boot left.

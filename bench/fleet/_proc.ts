@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { type ChildProcess, spawn } from "node:child_process";
+import net from "node:net";
 
 /** utime + stime of a process in seconds (USER_HZ = 100, proc(5)). */
 export function cpuSeconds(pid: number): number {
@@ -87,4 +88,20 @@ export async function startCollectorProcess(dir: string, name: string, port: num
       await new Promise((r) => child.on("exit", r));
     },
   };
+}
+
+/**
+ * A loopback port free right now, for a collector that must come back on the same port after a
+ * restart (port 0 would give it another). Fixed ports in 32768-60999 collide with the ephemeral
+ * source ports of earlier connections (Linux ip_local_port_range).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = (srv.address() as net.AddressInfo);
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -99,17 +99,31 @@ export async function startGridFleet(opts: { port: number; agents: number; lab?:
     ] as Omit<TelemetryRecord, "seq">[]);
   }
   const nodes = opts.agents + lab.length;
-  // Every simulated agent has sent its first batch (the simulator spreads them over one interval).
+  // Every simulated agent is at the collector within joinBoundMs of the simulator's start: its
+  // first batch is due within one batch interval (5 s; the simulator spreads them like agents
+  // started at different times), no agent goes silent before it joined (simulate/sim_agent.ts),
+  // nothing is shed (the simulator's 256 requests in flight are below limits.maxIngestInFlight,
+  // 512), and the collector stored 10,000 first batches in 6-7 s on this machine
+  // (docs/fleet-simulator.md "Joining"): 2.5 ms per agent is 400 first batches a second, a quarter
+  // of that, for a busier CI machine; at least 15 s (three batch intervals), so a small fleet
+  // (bench/fleet_dashboard.ts runs 1,000) is not held to a margin of a second or two. Past it
+  // something is wrong, and the error says what.
+  const joinBoundMs = Math.max(15_000, 5_000 + opts.agents * 2.5);
+  let seen = new Set<string>();
   try {
     await eventually(async () => {
       const res = await fetch(`${url}/api/v1/fleet/grid`, { headers: viewer });
       if (!res.ok) throw new Error(`Cannot read the grid: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
-      const g = await res.json() as { nodes: unknown[] };
-      return g.nodes.length >= nodes;
-    }, 120_000, 500);
+      const g = await res.json() as { nodes: (readonly [string, ...unknown[]])[] };
+      seen = new Set(g.nodes.map((r) => r[0]));
+      return seen.size >= nodes;
+    }, joinBoundMs, 500);
   } catch (e) {
+    const width = Math.max(5, String(opts.agents).length);
+    const missing = Array.from({ length: opts.agents }, (_, i) => `sim-${String(i + 1).padStart(width, "0")}`).filter((id) => !seen.has(id));
+    const status = simulator.output().trim().split("\n").filter((l) => l.startsWith("t=")).slice(-2).join("\n");
     await stop();
-    throw e;
+    throw new Error(`Cannot see every agent at the collector within ${joinBoundMs} ms: ${seen.size} of ${nodes} nodes; missing ${missing.length} simulated (${missing.slice(0, 10).join(", ")}); the simulator said:\n${status}`, { cause: e });
   }
   // Lab agents report every few seconds like the rest, so they never go stale.
   const beat = setInterval(() => {

@@ -8,7 +8,9 @@
  * on the page ≤ 1 s); their figures are in docs/dashboard.md (bench/fleet_dashboard.ts).
  *
  * EDGEPROBE_GRID_AGENTS (default 10000) and EDGEPROBE_GRID_HEAP_MS (default 60000) size the run;
- * EDGEPROBE_GRID_RUNTIME=deno runs the collector on Deno (default bun).
+ * EDGEPROBE_GRID_RUNTIME=deno runs the collector on Deno (default bun); EDGEPROBE_GRID_PORT moves
+ * the collector's port. Every simulated agent is at the collector within 5 s + 2.5 ms per agent
+ * (at least 15 s) of the start or the run fails naming the missing ones (tests/dashboard/_grid_fleet.ts says why).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -17,8 +19,8 @@ import { launchChromium } from "./_browser.ts";
 import { type GridFleet, LAB_REGION, startGridFleet } from "./_grid_fleet.ts";
 
 const AGENTS = Number(process.env.EDGEPROBE_GRID_AGENTS ?? 10_000);
-/** Port inside this area's range 36000-36999. */
-const PORT = 36100;
+/** Port inside this area's range 36000-36999 (EDGEPROBE_GRID_PORT moves it, for a run beside another). */
+const PORT = Number(process.env.EDGEPROBE_GRID_PORT ?? 36100);
 /** The bounded update run of the heap check (the 10-minute run is in the benchmark). */
 const HEAP_RUN_MS = Number(process.env.EDGEPROBE_GRID_HEAP_MS ?? 60_000);
 const T = HEAP_RUN_MS + 60_000;

@@ -3,7 +3,6 @@
  * produces is stored once, across collector restarts, on HTTP/1.1 and h2c.
  */
 import { describe, it } from "node:test";
-import net from "node:net";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +10,7 @@ import { join } from "node:path";
 import { parseCollectorConfig, type RunningCollector, startCollector } from "../../collector/mod.ts";
 import { startSimulation } from "../../simulate/mod.ts";
 import { main } from "../../cli/main.ts";
+import { freePort } from "../../bench/fleet/_proc.ts";
 
 const TOKEN = "fleet-sim-token-0123456789abcdef";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,18 +34,6 @@ async function probeRecordsStored(c: RunningCollector): Promise<number> {
   let n = 0;
   for (const { probe } of await c.store.probes()) n += probe.okTotal + probe.failTotal;
   return n;
-}
-
-/** A loopback port free right now (the collector binds it a moment later, and again after a restart). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const busy = { speed: 20, episodesPerProbeHour: 2, silencesPerAgentHour: 6, silenceMs: [10_000, 40_000] as const, peerRestartsPerProbeHour: 1 };
