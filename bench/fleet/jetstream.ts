@@ -41,8 +41,10 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
     const collectors: CollectorProcess[] = [];
     const ac = new AbortController();
     try {
+      // Port 0 unless EDGEPROBE_PORTS gives this job a range (tests/nats/_nats.ts freePorts).
+      const ports = process.env.EDGEPROBE_PORTS ? await freePorts(n) : Array(n).fill(0);
       for (let k = 0; k < n; k++) {
-        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, 0, `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1} }\nlimits: { maxBodyBytes: 4MiB }\n`));
+        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1} }\nlimits: { maxBodyBytes: 4MiB }\n`));
       }
       await sleep(2500); // leases settle: each collector holds its share of the partitions
       const s = startSimulation({ agents, collectors: collectors.map((c) => c.url), token, probesPerAgent: sim.probes, behaviour: { ...CALM, speed: sim.speed }, concurrency: 256, signal: ac.signal });
