@@ -32,6 +32,26 @@ export function threadCpu(pid: number): Record<string, { user: number; system: n
   return out;
 }
 
+/**
+ * Voluntary context switches (proc(5) /proc/<pid>/task/<tid>/status): of the main thread (each
+ * is an event-loop wait that blocked: one wake-up) and of every thread together.
+ */
+export function wakeups(pid: number): { main: number; all: number } {
+  let main = 0, all = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let status: string;
+    try {
+      status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+    } catch {
+      continue; // the thread ended
+    }
+    const v = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    all += v;
+    if (tid === String(pid)) main = v;
+  }
+  return { main, all };
+}
+
 /** VmRSS in MiB (proc(5)). */
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
