@@ -203,7 +203,11 @@ export async function openOwner(
       work.decoded++;
     }
     const receivedAt = mine?.receivedAt ?? (Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6);
-    const out = await gathered(batch, receivedAt, options.raw ? m.data : undefined);
+    // The message's bytes are the batch's records in wire format v1 (the ingest request's body,
+    // or the new records encoded again: collector/jetstream_ingest.ts), which the read model's
+    // journal row takes as they are: without them it encoded every batch again with cbor-x
+    // (1.5-3 % of an owner's CPU samples, bench/fleet.ts --only jetstream; docs/scale-out.md).
+    const out = await gathered(batch, receivedAt, m.data);
     appliedAt = Date.now();
     const c = counters.get(batch.agentId) ?? seedCounters(batch.agentId, p);
     c.records += out.stored;
