@@ -52,6 +52,16 @@ export function wakeups(pid: number): { main: number; all: number } {
   return { main, all };
 }
 
+/**
+ * Write system calls and bytes written by a process (proc(5) /proc/<pid>/io `syscw`, `wchar`):
+ * file writes (a collector's SQLite pages into its WAL and database) and pipe writes, not
+ * socket sends.
+ */
+export function writes(pid: number): { calls: number; bytes: number } {
+  const io = fs.readFileSync(`/proc/${pid}/io`, "utf8");
+  return { calls: Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0), bytes: Number(/wchar:\s+(\d+)/.exec(io)?.[1] ?? 0) };
+}
+
 /** VmRSS in MiB (proc(5)). */
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));

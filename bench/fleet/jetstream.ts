@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulation, type SimulationStats } from "../../simulate/mod.ts";
 import { freePorts, startNats } from "../../tests/nats/_nats.ts";
-import { type CollectorProcess, cpuSeconds, rssMiB, startCollectorProcess, threadCpu, wakeups } from "./_proc.ts";
+import { type CollectorProcess, cpuSeconds, rssMiB, startCollectorProcess, threadCpu, wakeups, writes } from "./_proc.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CALM = { failRate: 0, episodesPerProbeHour: 0, peerRestartsPerProbeHour: 0, silencesPerAgentHour: 0 };
@@ -53,7 +53,7 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
       await sleep(2500); // leases settle: each collector holds its share of the partitions
       const s = startSimulation({ agents, collectors: collectors.map((c) => c.url), token, probesPerAgent: sim.probes, behaviour: { ...CALM, speed: sim.speed }, concurrency: 256, signal: ac.signal });
       const pids = [...collectors.map((c) => c.child.pid!), nats.child.pid!];
-      const sample = () => ({ at: Date.now(), sim: s.stats(), cpu: pids.map(cpuSeconds), rss: collectors.map((c) => rssMiB(c.child.pid!)), threads: collectors.map((c) => threadCpu(c.child.pid!)), wake: pids.map(wakeups) });
+      const sample = () => ({ at: Date.now(), sim: s.stats(), cpu: pids.map(cpuSeconds), rss: collectors.map((c) => rssMiB(c.child.pid!)), threads: collectors.map((c) => threadCpu(c.child.pid!)), wake: pids.map(wakeups), io: collectors.map((c) => writes(c.child.pid!)) });
       // The old method: a fixed 6 s warm-up, then the window. It measured a start-up transient:
       // the agents' hysteresis settles each probe's first state 2 runs after its staggered start
       // (up to 3 intervals, 22.5 s for a 30 s probe at 4x), so most node writes in it carried a
@@ -124,6 +124,9 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
           collectorThreadsCpuSec: threads,
           // Voluntary context switches per second: each collector's main thread (event-loop
           // wake-ups), then nats-server's threads together.
+          // Write system calls per second of the collectors together (their SQLite pages), and KiB written.
+          collectorWritesPerSec: Math.round(b.io.reduce((x, w, i) => x + w.calls - a.io[i].calls, 0) / wall),
+          collectorWriteKiBPerSec: Math.round(b.io.reduce((x, w, i) => x + w.bytes - a.io[i].bytes, 0) / wall / 1024),
           wakeupsPerSec: b.wake.map((w, i) => Math.round((i < n ? w.main - a.wake[i].main : w.all - a.wake[i].all) / wall)), collectorRssMiB: b.rss, backlogAtEnd: b.sim.pending, failedSends: b.sim.batches.failed - a.sim.batches.failed,
         };
       };
