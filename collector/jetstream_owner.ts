@@ -36,6 +36,12 @@ const MINUTE = 60_000;
  * jetstream profiles, docs/scale-out.md). The view's lag grows by at most 80 ms (stateEvery 250 ms).
  */
 const APPLY_EVERY = 100;
+/**
+ * Most nodes one checkpoint tick writes (collector/sqlite_store.ts `nodesPerTick`): 2,000 nodes
+ * due every 5 s need 400 a second; a tick of 1,024 took about 50 ms here (46 µs a node, bench/fleet.ts
+ * --only jetstream profiles), and more nodes than that wait for the next tick.
+ */
+const NODES_PER_TICK = 1024;
 /** How often the applied position per partition is saved (a restart resumes there; replay is idempotent). */
 const SAVE_EVERY = 5000;
 /**
@@ -122,7 +128,11 @@ export async function openOwner(
   deps: { log: LogFn },
 ): Promise<Owner> {
   const { log } = deps;
-  const readModel: Store = await openSqliteStore({ path: options.readModel, raw: options.raw, synchronous: "normal", checkpointMs: options.checkpointMs });
+  // Node checkpoints in the 1 s tick's transaction only, not 32 with each apply window's: an
+  // owner's windows are small (a third of the fleet's batches with 3 collectors), and each one
+  // rewrote the pages its few nodes share with others (2.3x the SQLite page writes of one
+  // collector for the same records, strace; docs/scale-out.md, "Fifth pass").
+  const readModel: Store = await openSqliteStore({ path: options.readModel, raw: options.raw, synchronous: "normal", checkpointMs: options.checkpointMs, nodesPerGroup: 0, nodesPerTick: NODES_PER_TICK });
   // A second connection to the same WAL file: the resume position per partition, and the minute
   // rows for latency merged across partitions (the read model answers in quantiles, which cannot
   // be merged). Those rows are as of the read model's last checkpoint (`checkpointMs`).
@@ -203,7 +213,11 @@ export async function openOwner(
       work.decoded++;
     }
     const receivedAt = mine?.receivedAt ?? (Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6);
-    const out = await gathered(batch, receivedAt, options.raw ? m.data : undefined);
+    // The message's bytes are the batch's records in wire format v1 (the ingest request's body,
+    // or the new records encoded again: collector/jetstream_ingest.ts), which the read model's
+    // journal row takes as they are: without them it encoded every batch again with cbor-x
+    // (1.5-3 % of an owner's CPU samples, bench/fleet.ts --only jetstream; docs/scale-out.md).
+    const out = await gathered(batch, receivedAt, m.data);
     appliedAt = Date.now();
     const c = counters.get(batch.agentId) ?? seedCounters(batch.agentId, p);
     c.records += out.stored;

@@ -109,6 +109,15 @@ export interface SqliteStoreOptions {
    * arrived while the last group was written (the next macrotask). @default 0
    */
   readonly groupWaitMs?: number;
+  /**
+   * Dirty nodes written with each ingest transaction (the oldest first); the 1 s tick writes up
+   * to `nodesPerTick` more in a transaction of its own. 0 leaves them all to the tick: fewer,
+   * larger checkpoint transactions, each rewriting the shared pages of the node, probe and minute
+   * tables once (a JetStream partition owner, whose ingest transactions are small).
+   * @default 32 and 512
+   */
+  readonly nodesPerGroup?: number;
+  readonly nodesPerTick?: number;
   /** Wall clock deciding when an hour or day is over (read_model.ts rollupWrite). @default Date.now */
   readonly clock?: () => number;
 }
@@ -262,6 +271,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   /** Batches committed since the last full checkpoint (the mark can move). */
   let pendingMark = false;
   const checkpointMs = options.checkpointMs ?? 15_000;
+  const nodesPerGroup = options.nodesPerGroup ?? NODES_PER_GROUP, nodesPerTick = options.nodesPerTick ?? NODES_PER_TICK;
   let replayed = 0;
   for (const r of q.journalAfter.all(Math.min(checkpointed, fleetMark))) {
     const batch = decodeBatch(r.body as Uint8Array);
@@ -296,7 +306,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       groupAcks = new Map();
       db.exec("BEGIN IMMEDIATE");
       // Spread the read model's writes over the ingest transactions: the nodes dirty longest.
-      writeDirty(NODES_PER_GROUP, checkpointMs);
+      if (nodesPerGroup > 0) writeDirty(nodesPerGroup, checkpointMs);
       if (Date.now() - fleetWrittenAt >= FLEET_EVERY_MS) writeFleet();
     },
     commit: () => {
@@ -562,7 +572,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     if (first.at > Date.now() - checkpointMs) return;
     try {
       db.exec("BEGIN IMMEDIATE");
-      writeDirty(NODES_PER_TICK, checkpointMs);
+      writeDirty(nodesPerTick, checkpointMs);
       db.exec("COMMIT");
       afterCommit();
       // Without raw retention the journal only needs what the tables do not reflect yet.

@@ -197,6 +197,29 @@ describe("openSqliteStore()", () => {
     await again.close();
   });
 
+  it("with nodesPerGroup 0 ingest writes no node; the 1 s tick writes them, oldest first, up to nodesPerTick", async () => {
+    const path = dbPath();
+    const s = await openSqliteStore({ path, checkpointMs: 0, nodesPerGroup: 0, nodesPerTick: 2 });
+    for (const id of ["upf-1", "upf-2", "upf-3"]) await s.ingest(batch(probes(1, 10), id), T0);
+    const db = await openDatabase(path);
+    const written = () => db.prepare("SELECT agent_id FROM nodes ORDER BY agent_id").all().map((r) => String(r.agent_id));
+    const until = async (n: number) => {
+      for (const end = Date.now() + 5000; written().length < n && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
+      return written();
+    };
+    try {
+      assert.deepEqual(written(), [], "three ingest transactions wrote no node");
+      // Ticks are 1 s apart and this polls every 20 ms: the first tick's two nodes are seen alone.
+      assert.deepEqual(await until(2), ["upf-1", "upf-2"]);
+      assert.deepEqual(await until(3), ["upf-1", "upf-2", "upf-3"]);
+      const minutes = Number(db.prepare("SELECT sum(count) AS n FROM minutes").get()!.n);
+      assert.equal(minutes, 30);
+    } finally {
+      db.close();
+      await s.close();
+    }
+  });
+
   it("without raw retention keeps the journal only until the read model is written", async () => {
     const path = dbPath();
     const s = await openSqliteStore({ path, raw: false });

@@ -33,6 +33,36 @@ export function threadCpu(pid: number): Record<string, { user: number; system: n
   return out;
 }
 
+/**
+ * Voluntary context switches (proc(5) /proc/<pid>/task/<tid>/status): of the main thread (each
+ * is an event-loop wait that blocked: one wake-up) and of every thread together.
+ */
+export function wakeups(pid: number): { main: number; all: number } {
+  let main = 0, all = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let status: string;
+    try {
+      status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+    } catch {
+      continue; // the thread ended
+    }
+    const v = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    all += v;
+    if (tid === String(pid)) main = v;
+  }
+  return { main, all };
+}
+
+/**
+ * Write system calls and bytes written by a process (proc(5) /proc/<pid>/io `syscw`, `wchar`):
+ * file writes (a collector's SQLite pages into its WAL and database) and pipe writes, not
+ * socket sends.
+ */
+export function writes(pid: number): { calls: number; bytes: number } {
+  const io = fs.readFileSync(`/proc/${pid}/io`, "utf8");
+  return { calls: Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0), bytes: Number(/wchar:\s+(\d+)/.exec(io)?.[1] ?? 0) };
+}
+
 /** VmRSS in MiB (proc(5)). */
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));

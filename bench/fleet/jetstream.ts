@@ -13,11 +13,12 @@
  * warm-up, which fell in the start-up transient of first states (docs/scale-out.md).
  */
 import * as fs from "node:fs";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulation, type SimulationStats } from "../../simulate/mod.ts";
 import { freePorts, startNats } from "../../tests/nats/_nats.ts";
-import { type CollectorProcess, cpuSeconds, rssMiB, startCollectorProcess, threadCpu } from "./_proc.ts";
+import { type CollectorProcess, cpuSeconds, rssMiB, startCollectorProcess, threadCpu, wakeups, writes } from "./_proc.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CALM = { failRate: 0, episodesPerProbeHour: 0, peerRestartsPerProbeHour: 0, silencesPerAgentHour: 0 };
@@ -33,21 +34,26 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
   // duplicates from what a less busy process pays per record (fewer messages per wake-up).
   const shapes = [{ n: 1, agents: sim.agents }, { n: 2, agents: sim.agents }, { n: 3, agents: sim.agents }, { n: 1, agents: Math.round(sim.agents / 3), third: true }]
     // BENCH_SHAPES=1,3 runs only those collector counts (profiling).
-    .filter((c) => !process.env.BENCH_SHAPES || process.env.BENCH_SHAPES.split(",").map(Number).includes(c.n));
+    .filter((c) => !process.env.BENCH_SHAPES || process.env.BENCH_SHAPES.split(",").map(Number).includes(c.n))
+    // BENCH_THIRD=0 leaves out the case of one collector with a third of the agents.
+    .filter((c) => !(c.third && process.env.BENCH_THIRD === "0"));
   for (const { n, agents, third } of shapes) {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-fleet-js-"));
     const [natsPort] = await freePorts(1);
     const nats = await startNats(dir, natsPort);
     const collectors: CollectorProcess[] = [];
     const ac = new AbortController();
+    let windowAt: { fromAt: number; toAt: number } | undefined;
     try {
+      // Port 0 unless EDGEPROBE_PORTS gives this job a range (tests/nats/_nats.ts freePorts).
+      const ports = process.env.EDGEPROBE_PORTS ? await freePorts(n) : Array(n).fill(0);
       for (let k = 0; k < n; k++) {
-        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, 0, `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1} }\nlimits: { maxBodyBytes: 4MiB }\n`));
+        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1} }\nlimits: { maxBodyBytes: 4MiB }\n`));
       }
       await sleep(2500); // leases settle: each collector holds its share of the partitions
       const s = startSimulation({ agents, collectors: collectors.map((c) => c.url), token, probesPerAgent: sim.probes, behaviour: { ...CALM, speed: sim.speed }, concurrency: 256, signal: ac.signal });
       const pids = [...collectors.map((c) => c.child.pid!), nats.child.pid!];
-      const sample = () => ({ sim: s.stats(), cpu: pids.map(cpuSeconds), rss: collectors.map((c) => rssMiB(c.child.pid!)), threads: collectors.map((c) => threadCpu(c.child.pid!)) });
+      const sample = () => ({ at: Date.now(), sim: s.stats(), cpu: pids.map(cpuSeconds), rss: collectors.map((c) => rssMiB(c.child.pid!)), threads: collectors.map((c) => threadCpu(c.child.pid!)), wake: pids.map(wakeups), io: collectors.map((c) => writes(c.child.pid!)) });
       // The old method: a fixed 6 s warm-up, then the window. It measured a start-up transient:
       // the agents' hysteresis settles each probe's first state 2 runs after its staggered start
       // (up to 3 intervals, 22.5 s for a 30 s probe at 4x), so most node writes in it carried a
@@ -75,10 +81,22 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
       // (the JIT threads still compile 24 s after a collector's start: 0.3-0.6 s of CPU in a 12 s window).
       const from = Number(process.env.BENCH_STEADY_FROM_S ?? 0) * 1000;
       while (s.stats().elapsedMs < from) await sleep(250);
+      // BENCH_PERF_DIR: `perf record` of each collector and nats-server over the steady window
+      // (native frames: the event loop, syscalls, GC, the allocator; JIT code shows as unknown).
+      // BENCH_STRACE_DIR: `strace -c -f` of each process instead (system calls counted by kind;
+      // it slows them, so the window's CPU figures are not comparable then).
+      const tag = (i: number) => `n${n}${third ? "t" : ""}-${i < n ? `c${i + 1}` : "nats"}`;
+      const perf = process.env.BENCH_PERF_DIR
+        ? pids.map((pid, i) =>
+          spawn("perf", ["record", "-q", "-F", "997", "-g", "-p", String(pid), "-o", join(process.env.BENCH_PERF_DIR!, `${tag(i)}.data`), "--", "sleep", String(measureMs / 1000)], { stdio: "ignore" }))
+        : process.env.BENCH_STRACE_DIR
+        ? pids.map((pid, i) => spawn("timeout", ["-s", "INT", String(measureMs / 1000), "strace", "-c", "-f", "-p", String(pid), "-o", join(process.env.BENCH_STRACE_DIR!, `${tag(i)}.txt`)], { stdio: "ignore" }))
+        : [];
       const newA = sample();
       await sleep(measureMs);
       const newB = sample();
-      await s.stop();
+      windowAt = { fromAt: newA.at, toAt: newB.at };
+      await Promise.all(perf.map((p) => new Promise((r) => p.exitCode !== null ? r(null) : p.on("exit", r))));
       const figures = (a: ReturnType<typeof sample>, b: ReturnType<typeof sample>) => {
         const wall = (b.sim.elapsedMs - a.sim.elapsedMs) / 1000;
         const records = b.sim.acked - a.sim.acked;
@@ -103,18 +121,40 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
           recordsPerBatch: +(records / Math.max(1, b.sim.batches.ok - a.sim.batches.ok)).toFixed(1),
           collectorCpuSec: +collectorCpu.toFixed(2), natsCpuSec: +cpu[n].toFixed(2),
           clusterUsPerRecord: +(total * 1e6 / Math.max(1, records)).toFixed(2), collectorUsPerRecord: +(collectorCpu * 1e6 / Math.max(1, records)).toFixed(2),
-          collectorThreadsCpuSec: threads, collectorRssMiB: b.rss, backlogAtEnd: b.sim.pending, failedSends: b.sim.batches.failed - a.sim.batches.failed,
+          collectorThreadsCpuSec: threads,
+          // Voluntary context switches per second: each collector's main thread (event-loop
+          // wake-ups), then nats-server's threads together.
+          // Write system calls per second of the collectors together (their SQLite pages), and KiB written.
+          collectorWritesPerSec: Math.round(b.io.reduce((x, w, i) => x + w.calls - a.io[i].calls, 0) / wall),
+          collectorWriteKiBPerSec: Math.round(b.io.reduce((x, w, i) => x + w.bytes - a.io[i].bytes, 0) / wall / 1024),
+          wakeupsPerSec: b.wake.map((w, i) => Math.round((i < n ? w.main - a.wake[i].main : w.all - a.wake[i].all) / wall)), collectorRssMiB: b.rss, backlogAtEnd: b.sim.pending, failedSends: b.sim.batches.failed - a.sim.batches.failed,
         };
       };
+      // BENCH_SERIES_S=N: further windows of `measureMs` one after the other until N s after the
+      // simulator's start, each with its CPU per record and the JIT threads' CPU (how long the
+      // JIT keeps compiling in each process).
+      const series: Record<string, unknown>[] = [];
+      for (let a = newB; a.sim.elapsedMs < Number(process.env.BENCH_SERIES_S ?? 0) * 1000;) {
+        await sleep(measureMs);
+        const b = sample();
+        const f = figures(a, b);
+        const cpu = (name: string) => +((f.collectorThreadsCpuSec[name]?.user ?? 0) + (f.collectorThreadsCpuSec[name]?.system ?? 0)).toFixed(2);
+        series.push({ fromSec: f.fromSec, recordsPerSec: f.recordsPerSec, clusterUsPerRecord: f.clusterUsPerRecord, collectorCpuSec: f.collectorCpuSec, mainCpuSec: cpu("main"), jitCpuSec: cpu("JITWorker"), natsCpuSec: f.natsCpuSec });
+        a = b;
+      }
+      await s.stop();
       out.push({
         case: `${n} collector${n > 1 ? "s" : ""}, JetStream R1${third ? ", a third of the agents" : ""}`, agents, probesPerAgent: sim.probes, speed: sim.speed,
-        settled, ...figures(newA, newB), oldMethod: figures(oldA, oldB),
+        settled, ...figures(newA, newB), oldMethod: figures(oldA, oldB), ...(series.length > 0 ? { series } : {}),
       });
     } finally {
       ac.abort();
       // All at once: one by one, each stop handed its partitions to the others, which replayed them
       // from the stream (outside the measured window, but in the collectors' profiles and owner logs).
       await Promise.all(collectors.map((c) => c.stop()));
+      // Wall clock of the steady window and of the collectors' exit: a CPU profile (written at
+      // exit) is cut to the window with them.
+      if (windowAt) out[out.length - 1].wallClock = { ...windowAt, exitAt: Date.now() };
       await nats.stop("SIGTERM");
       fs.rmSync(dir, { recursive: true, force: true });
     }

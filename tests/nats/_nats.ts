@@ -17,6 +17,8 @@ export const NATS_SERVER = process.env.NATS_SERVER ?? "nats-server";
  * connections, and one of them holding a port makes nats-server's bind fail.
  */
 export async function freePorts(n: number): Promise<number[]> {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.EDGEPROBE_PORTS ?? "");
+  if (range) return await freePortsIn(n, Number(range[1]), Number(range[2]));
   const servers = await Promise.all(Array.from({ length: n }, () =>
     new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
       const s = createServer();
@@ -26,6 +28,28 @@ export async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
+}
+
+/**
+ * `n` loopback ports of `from`-`to` free right now, tried from a random point of the range: a
+ * shared host gives each job its own range (EDGEPROBE_PORTS=21000-21999), nats-server's client
+ * and cluster ports included, which cannot be bound to port 0 and read back.
+ */
+async function freePortsIn(n: number, from: number, to: number): Promise<number[]> {
+  const size = to - from + 1;
+  const start = Math.floor(Math.random() * size);
+  const out: number[] = [];
+  for (let i = 0; i < size && out.length < n; i++) {
+    const port = from + (start + i) % size;
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (ok) out.push(port);
+  }
+  if (out.length < n) throw new Error(`Cannot find ${n} free ports in ${from}-${to}: ${out.length} free`);
+  return out;
 }
 
 export interface NatsNode {
