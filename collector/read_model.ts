@@ -12,7 +12,7 @@
  * that row already reflects (collector/sqlite_store.ts).
  */
 import type { Facts } from "../telemetry/record.ts";
-import type { BatchDelta, MinuteAgg, MinuteDelta } from "./batch_aggregate.ts";
+import type { BatchDelta, MinuteAgg, MinuteDelta, ProbeDelta } from "./batch_aggregate.ts";
 import { addDense, addDenseAt, bucketIndex, type DenseSketch, denseToSketch, mergeDense, mergeIntoDense, newDenseSketch } from "./sketch.ts";
 import type { SeqHole, StreamSeq } from "./seq_admit.ts";
 import type { LastResult, NodeSummary, ProbeView } from "./store.ts";
@@ -52,6 +52,24 @@ export interface NodeMem {
   /** Streams and probes with state not yet written. */
   readonly dirtyStreams: Set<StreamMem>;
   readonly dirtyMinutes: Set<ProbeMem>;
+  /**
+   * The node's open minute: the newest minute any of its probe results fell in (-Infinity: none
+   * since the store opened). Its rows wait until it closes (collector/sqlite_store.ts).
+   */
+  newestMinute: number;
+  /**
+   * The journal row of the first batch that added to `newestMinute` since that minute's rows were
+   * last written (undefined: none did): where a replay must start to rebuild the open minute.
+   */
+  newestSince?: number;
+  /**
+   * As last written (the node's row): minutes from `openFrom` on were not written with it; the
+   * journal rows from `openRowid` on hold what of them the tables lack. Undefined: nothing open.
+   */
+  openFrom?: number;
+  openRowid?: number;
+  /** State that is in no journal row (a seq-only change of a stream): written at the next chance. */
+  force?: boolean;
 }
 
 /**
@@ -242,7 +260,7 @@ export function newReadModel(): ReadModel {
 }
 
 export function newNodeMem(id: string, bootId: string, at: number): NodeMem {
-  return { id, labels: {}, bootId, firstSeen: at, lastSeen: at, running: true, spoolDrops: 0, peerRestarts: 0, probes: new Map(), dirtyStreams: new Set(), dirtyMinutes: new Set() };
+  return { id, labels: {}, bootId, firstSeen: at, lastSeen: at, running: true, spoolDrops: 0, peerRestarts: 0, probes: new Map(), dirtyStreams: new Set(), dirtyMinutes: new Set(), newestMinute: -Infinity };
 }
 
 export const streamKey = (agentId: string, bootId: string) => `${agentId}\u0000${bootId}`;
@@ -329,24 +347,49 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
     p.okTotal += pd.ok;
     p.failTotal += pd.fail;
     if (pd.minutes.size === 0) continue;
-    for (const [minute, agg] of pd.minutes) {
-      let slot = p.minutes.get(minute);
-      if (!slot) {
-        const stored = minute <= p.persistedMax ? loadMinute("minutes", a.agentId, name, minute) : undefined;
-        p.minutes.set(minute, slot = stored ? slotFromAgg(stored) : emptySlot());
-      }
-      const h = levelSlot(p.hours, minute - (minute % HOUR), loadMinute, "hours", a.agentId, name);
-      const dd = levelSlot(p.days, minute - (minute % DAY), loadMinute, "days", a.agentId, name);
-      addToSlots3(slot, h, dd, agg);
-      addToRollup(h, minute);
-      addToRollup(dd, minute);
-    }
-    if (!p.queued) {
-      p.queued = true;
-      n.dirtyMinutes.add(p);
-    }
+    addMinutes(n, p, pd, a.rowid, loadMinute);
   }
   return changed;
+}
+
+/** A probe's minutes of one batch into its minute, hour and day slots; the node's open minute follows. */
+function addMinutes(n: NodeMem, p: ProbeMem, pd: ProbeDelta, rowid: number, loadMinute: LevelLoad): void {
+  for (const [minute, agg] of pd.minutes) {
+    let slot = p.minutes.get(minute);
+    if (!slot) {
+      const stored = minute <= p.persistedMax ? loadMinute("minutes", n.id, p.name, minute) : undefined;
+      p.minutes.set(minute, slot = stored ? slotFromAgg(stored) : emptySlot());
+    }
+    const h = levelSlot(p.hours, minute - (minute % HOUR), loadMinute, "hours", n.id, p.name);
+    const dd = levelSlot(p.days, minute - (minute % DAY), loadMinute, "days", n.id, p.name);
+    addToSlots3(slot, h, dd, agg);
+    addToRollup(h, minute);
+    addToRollup(dd, minute);
+    if (minute > n.newestMinute) {
+      n.newestMinute = minute;
+      n.newestSince = rowid;
+    } else if (minute === n.newestMinute && n.newestSince === undefined) n.newestSince = rowid;
+  }
+  if (!p.queued) {
+    p.queued = true;
+    n.dirtyMinutes.add(p);
+  }
+}
+
+/**
+ * Only the minute, hour and day slots of a batch's results (a replay rebuilding the open minutes
+ * from journal rows whose counters and acks the node's written state already holds).
+ */
+export function applyMinutes(m: ReadModel, agentId: string, rowid: number, now: number, d: BatchDelta, loadMinute: LevelLoad): void {
+  const n = m.nodes.get(agentId);
+  if (!n) return;
+  for (const [name, pd] of d.probes) {
+    if (pd.minutes.size === 0) continue;
+    let p = n.probes.get(name);
+    if (!p) n.probes.set(name, p = newProbeMem(agentId, name));
+    addMinutes(n, p, pd, rowid, loadMinute);
+  }
+  if (!m.dirty.has(agentId)) m.dirty.set(agentId, { rowid, at: now });
 }
 
 const emptySlot = (): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, hist: newDenseSketch(), dirty: false });
@@ -454,12 +497,30 @@ function settleSlots(slots: Map<number, MinuteSlot>, persistedMax: number): numb
   return persistedMax !== Infinity && newest > persistedMax ? newest : persistedMax;
 }
 
-/** After every dirty slot of a probe was written: its newest minute, hour and day stay in memory. */
-export function settleMinutes(p: ProbeMem): void {
-  p.persistedMax = settleSlots(p.minutes, p.persistedMax);
+/**
+ * After a probe's dirty slots before `openFrom` were written (the node's open minute waits for
+ * its close, collector/sqlite_store.ts): its newest minute, hour and day stay in memory.
+ * @returns whether a slot is still unwritten (the open minute)
+ */
+export function settleMinutes(p: ProbeMem, openFrom = Infinity): boolean {
+  let open = false;
+  if (openFrom === Infinity) p.persistedMax = settleSlots(p.minutes, p.persistedMax);
+  else {
+    let newest = -Infinity, written = -Infinity;
+    for (const [t, slot] of p.minutes) {
+      if (t > newest) newest = t;
+      if (t < openFrom) {
+        slot.dirty = false;
+        if (t > written) written = t;
+      } else if (slot.dirty) open = true;
+    }
+    for (const t of p.minutes.keys()) if (t !== newest && t < openFrom) p.minutes.delete(t);
+    if (p.persistedMax !== Infinity && written > p.persistedMax) p.persistedMax = written;
+  }
   p.hours.persistedMax = settleSlots(p.hours.slots, p.hours.persistedMax);
   p.days.persistedMax = settleSlots(p.days.slots, p.days.persistedMax);
   p.hours.cur = p.days.cur = undefined;
+  return open;
 }
 
 export function probeView(p: ProbeMem): ProbeView {

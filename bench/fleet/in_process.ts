@@ -12,6 +12,7 @@ import { encodeBatch } from "../../telemetry/mod.ts";
 import { ack, advance, DEFAULT_BEHAVIOUR, newSimAgent, peek } from "../../simulate/sim_agent.ts";
 import { probesOf } from "../../simulate/probe_mix.ts";
 import { seededRandom } from "../../simulate/rng.ts";
+import { threadCpu } from "./_proc.ts";
 
 /**
  * @param checkpointMs the store's node checkpoint interval. The default (15 s) writes no node
@@ -25,25 +26,33 @@ export async function inProcessIngest(agents: number, rounds: number, batchMs = 
   const t0 = Date.now() - rounds * batchMs;
   const sims = Array.from({ length: agents }, (_, i) => newSimAgent(`sim-${i}`, { region: "r1" }, probesOf(30), b, t0, r));
   const bodies: Uint8Array[] = [];
+  const sentAt: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     for (const a of sims) {
       advance(a, b, t0 + round * batchMs, r);
       const h = peek(a, 10_000)!;
       bodies.push(encodeBatch({ agentId: a.id, bootId: h.bootId, records: h.records }));
+      sentAt.push(t0 + round * batchMs);
       ack(a, h.bootId, h.records[h.records.length - 1].seq);
     }
   }
   const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-fleet-ip-"));
   const token = "bench-in-process-token-0123456789";
-  const store = await openSqliteStore({ path: join(dir, "c.db"), ...(checkpointMs !== undefined ? { checkpointMs } : {}) });
+  // The store's clock (when a minute, hour or day is over) follows the agents' time: the run
+  // plays minutes of it in seconds, and with the wall clock every minute but the last would look
+  // long over, as no collector receiving in real time sees them.
+  let agentNow = t0;
+  const store = await openSqliteStore({ path: join(dir, "c.db"), clock: () => agentNow, ...(checkpointMs !== undefined ? { checkpointMs } : {}) });
   const config = parseCollectorConfig({ listen: "127.0.0.1:0", auth: { sharedToken: token }, store: { path: join(dir, "c.db") }, limits: { maxBodyBytes: "4MiB" } }, {});
   const { handler, close } = createCollectorHandler(config, store, { now: Date.now, log: () => {} });
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/vnd.edgeprobe.telemetry+cbor" };
+  const threads0 = threadCpu(process.pid);
   const cpu0 = process.cpuUsage();
   const t = performance.now();
   let next = 0, stored = 0;
   const worker = async () => {
     while (next < bodies.length) {
+      agentNow = sentAt[next];
       const body = bodies[next++];
       const res = await handler(new Request("http://c/api/v1/ingest", { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers: { ...headers, "content-length": String(body.byteLength) } }));
       const out = (await res.json()) as { stored?: number; detail?: string };
@@ -56,8 +65,16 @@ export async function inProcessIngest(agents: number, rounds: number, batchMs = 
   close();
   await store.close();
   const cpu = process.cpuUsage(cpu0);
+  // Which threads the CPU went to (the JS thread, the runtime's GC and helper threads): /proc ticks.
+  const threads1 = threadCpu(process.pid);
+  const threads: Record<string, number> = {};
+  for (const [name, t] of Object.entries(threads1)) {
+    const was = threads0[name] ?? { user: 0, system: 0 };
+    const s = +(t.user + t.system - was.user - was.system).toFixed(2);
+    if (s > 0) threads[name] = s;
+  }
   const wall = (performance.now() - t) / 1000;
   fs.rmSync(dir, { recursive: true, force: true });
   const cpuSec = (cpu.user + cpu.system) / 1e6;
-  return { batchSeconds: batchMs / 1000, ...(checkpointMs !== undefined ? { checkpointMs } : {}), agents, batches: bodies.length, recordsPerBatch: +(stored / bodies.length).toFixed(1), records: stored, wallSec: +wall.toFixed(2), cpuSec: +cpuSec.toFixed(2), recordsPerCpuSec: Math.round(stored / cpuSec), usPerBatch: +(cpuSec * 1e6 / bodies.length).toFixed(1) };
+  return { batchSeconds: batchMs / 1000, ...(checkpointMs !== undefined ? { checkpointMs } : {}), agents, batches: bodies.length, recordsPerBatch: +(stored / bodies.length).toFixed(1), records: stored, wallSec: +wall.toFixed(2), cpuSec: +cpuSec.toFixed(2), recordsPerCpuSec: Math.round(stored / cpuSec), usPerBatch: +(cpuSec * 1e6 / bodies.length).toFixed(1), threads };
 }

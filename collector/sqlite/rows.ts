@@ -41,12 +41,14 @@ export function nodeFromRow(r: Row): NodeMem {
     probes: new Map(),
     dirtyStreams: new Set(),
     dirtyMinutes: new Set(),
+    newestMinute: -Infinity,
+    ...(r.open_from !== null && r.open_from !== undefined ? { openFrom: num(r.open_from), openRowid: num(r.open_rowid) } : {}),
   };
 }
 
 export const nodeParams = (n: NodeMem): SqlValue[] => [
   n.id, JSON.stringify(n.labels), n.version ?? null, n.bootId, n.firstSeen, n.lastSeen, n.lastRecordAt ?? null,
-  n.verdict ?? null, n.running ? 1 : 0, n.spoolDrops, n.peerRestarts,
+  n.verdict ?? null, n.running ? 1 : 0, n.spoolDrops, n.peerRestarts, n.openFrom ?? null, n.openFrom === undefined ? null : n.openRowid ?? null,
 ];
 
 export function probeFromRow(r: Row): ProbeMem {
