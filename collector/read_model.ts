@@ -12,7 +12,7 @@
  * that row already reflects (collector/sqlite_store.ts).
  */
 import type { Facts } from "../telemetry/record.ts";
-import type { BatchDelta, MinuteAgg, MinuteDelta, ProbeDelta } from "./batch_aggregate.ts";
+import { type BatchDelta, MINUTE, type MinuteAgg, type ProbeResult } from "./batch_aggregate.ts";
 import { addDense, addDenseAt, bucketIndex, type DenseSketch, denseToSketch, mergeDense, mergeIntoDense, newDenseSketch } from "./sketch.ts";
 import type { SeqHole, StreamSeq } from "./seq_admit.ts";
 import type { LastResult, NodeSummary, ProbeView } from "./store.ts";
@@ -145,13 +145,9 @@ export function slotAgg(s: MinuteSlot): MinuteAgg {
   return { count: s.count, ok: s.ok, failures: s.failures ?? {}, sketch: denseToSketch(s.hist) };
 }
 
-function addToSlot(s: MinuteSlot, d: MinuteDelta): void {
-  s.count += d.count;
-  s.ok += d.ok;
-  // Most deltas have no failure: no for-in over an empty object (one per slot and batch).
-  if (d.count !== d.ok) addFailures(s, d.failures);
-  const lat = d.latencies;
-  for (let i = 0; i < lat.length; i++) addDense(s.hist, lat[i]);
+function addFailure(s: MinuteSlot, kind: string): void {
+  const f = (s.failures ??= {});
+  f[kind] = (f[kind] ?? 0) + 1;
 }
 
 function addFailures(s: MinuteSlot, f: Record<string, number>): void {
@@ -159,32 +155,30 @@ function addFailures(s: MinuteSlot, f: Record<string, number>): void {
 }
 
 /**
- * A probe's minute, hour and day take the same delta: the counts three times, each latency's
- * bucket computed once (a log) and counted in the three histograms. Measured (bun --cpu-prof,
- * docs/benchmarks.md): three addToSlot calls, each with its own log and for-in, were ~10 % of
- * ingest CPU with 5 s batches.
+ * One result into a probe's minute, hour and day: the counts three times, its latency's bucket
+ * computed once (a log) and counted in the three histograms. Measured (bun --cpu-prof,
+ * docs/benchmarks.md): a log and a for-in per slot were ~10 % of ingest CPU with 5 s batches.
  */
-function addToSlots3(a: MinuteSlot, b: MinuteSlot, c: MinuteSlot, d: MinuteDelta): void {
-  a.count += d.count;
-  b.count += d.count;
-  c.count += d.count;
-  a.ok += d.ok;
-  b.ok += d.ok;
-  c.ok += d.ok;
-  if (d.count !== d.ok) {
-    addFailures(a, d.failures);
-    addFailures(b, d.failures);
-    addFailures(c, d.failures);
+function addTo3(a: MinuteSlot, b: MinuteSlot, c: MinuteSlot, r: ProbeResult): void {
+  a.count++;
+  b.count++;
+  c.count++;
+  if (r.ok) {
+    a.ok++;
+    b.ok++;
+    c.ok++;
+  } else {
+    const kind = r.failure?.kind ?? "local";
+    addFailure(a, kind);
+    addFailure(b, kind);
+    addFailure(c, kind);
   }
-  const lat = d.latencies;
-  for (let k = 0; k < lat.length; k++) {
-    const v = lat[k];
-    if (v <= 0) {
-      addDense(a.hist, v);
-      addDense(b.hist, v);
-      addDense(c.hist, v);
-      continue;
-    }
+  const v = r.latencyUs;
+  if (v <= 0) {
+    addDense(a.hist, v);
+    addDense(b.hist, v);
+    addDense(c.hist, v);
+  } else {
     const i = bucketIndex(v);
     addDenseAt(a.hist, i);
     addDenseAt(b.hist, i);
@@ -216,6 +210,9 @@ export interface ProbeMem {
   readonly days: RollupLevel;
   /** In its node's `dirtyMinutes` (a flag test is cheaper than a Set add per probe and batch). */
   queued: boolean;
+  /** The minute slot the last result went to, and its start (forgotten when slots are dropped). */
+  curT: number;
+  cur?: MinuteSlot;
 }
 
 export interface RollupLevel {
@@ -268,7 +265,7 @@ export const streamKey = (agentId: string, bootId: string) => `${agentId}\u0000$
 export function newProbeMem(node: string, name: string): ProbeMem {
   return {
     node, name, kind: "", state: "unknown", peerRestarts: 0, okTotal: 0, failTotal: 0, minutes: new Map(), persistedMax: -Infinity,
-    hours: { slots: new Map(), persistedMax: -Infinity }, days: { slots: new Map(), persistedMax: -Infinity }, queued: false,
+    hours: { slots: new Map(), persistedMax: -Infinity }, days: { slots: new Map(), persistedMax: -Infinity }, queued: false, curT: NaN,
   };
 }
 
@@ -331,45 +328,51 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
   n.spoolDrops += s.drops - dropsBefore;
   n.peerRestarts += d.peerRestarts;
 
+  const rs = d.results;
+  for (let k = 0; k < rs.length; k++) {
+    const r = rs[k];
+    let p = n.probes.get(r.probe);
+    if (!p) n.probes.set(r.probe, p = newProbeMem(a.agentId, r.probe));
+    p.kind = r.kind;
+    // Two literal shapes, no spread: a small object rather than the record (which holds more).
+    p.last = r.failure ? { at: r.at, ok: r.ok, latencyUs: r.latencyUs, failure: r.failure } : { at: r.at, ok: r.ok, latencyUs: r.latencyUs };
+    if (r.facts) p.facts = r.facts;
+    if (r.ok) p.okTotal++;
+    else p.failTotal++;
+    addResult(n, p, r, a.rowid, loadMinute);
+  }
   for (const [name, pd] of d.probes) {
     let p = n.probes.get(name);
     if (!p) n.probes.set(name, p = newProbeMem(a.agentId, name));
-    if (pd.kind !== undefined) p.kind = pd.kind;
     if (pd.state !== undefined) p.state = pd.state;
     if (pd.stateSince !== undefined) p.stateSince = pd.stateSince;
-    if (pd.last) {
-      const l = pd.last;
-      // Two literal shapes, no spread: one object per probe and batch.
-      p.last = l.failure ? { at: l.at, ok: l.ok, latencyUs: l.latencyUs, failure: l.failure } : { at: l.at, ok: l.ok, latencyUs: l.latencyUs };
-    }
-    if (pd.facts) p.facts = pd.facts;
     p.peerRestarts += pd.restarts;
-    p.okTotal += pd.ok;
-    p.failTotal += pd.fail;
-    if (pd.minutes.size === 0) continue;
-    addMinutes(n, p, pd, a.rowid, loadMinute);
   }
   return changed;
 }
 
-/** A probe's minutes of one batch into its minute, hour and day slots; the node's open minute follows. */
-function addMinutes(n: NodeMem, p: ProbeMem, pd: ProbeDelta, rowid: number, loadMinute: LevelLoad): void {
-  for (const [minute, agg] of pd.minutes) {
-    let slot = p.minutes.get(minute);
+/** A result into its probe's minute, hour and day slots; the node's open minute follows. */
+function addResult(n: NodeMem, p: ProbeMem, r: ProbeResult, rowid: number, loadMinute: LevelLoad): void {
+  const minute = r.at - (r.at % MINUTE);
+  let slot = p.curT === minute ? p.cur : undefined;
+  if (!slot) {
+    slot = p.minutes.get(minute);
     if (!slot) {
       const stored = minute <= p.persistedMax ? loadMinute("minutes", n.id, p.name, minute) : undefined;
       p.minutes.set(minute, slot = stored ? slotFromAgg(stored) : emptySlot());
     }
-    const h = levelSlot(p.hours, minute - (minute % HOUR), loadMinute, "hours", n.id, p.name);
-    const dd = levelSlot(p.days, minute - (minute % DAY), loadMinute, "days", n.id, p.name);
-    addToSlots3(slot, h, dd, agg);
-    addToRollup(h, minute);
-    addToRollup(dd, minute);
-    if (minute > n.newestMinute) {
-      n.newestMinute = minute;
-      n.newestSince = rowid;
-    } else if (minute === n.newestMinute && n.newestSince === undefined) n.newestSince = rowid;
+    p.cur = slot;
+    p.curT = minute;
   }
+  const h = levelSlot(p.hours, minute - (minute % HOUR), loadMinute, "hours", n.id, p.name);
+  const dd = levelSlot(p.days, minute - (minute % DAY), loadMinute, "days", n.id, p.name);
+  addTo3(slot, h, dd, r);
+  addToRollup(h, minute);
+  addToRollup(dd, minute);
+  if (minute > n.newestMinute) {
+    n.newestMinute = minute;
+    n.newestSince = rowid;
+  } else if (minute === n.newestMinute && n.newestSince === undefined) n.newestSince = rowid;
   if (!p.queued) {
     p.queued = true;
     n.dirtyMinutes.add(p);
@@ -383,11 +386,10 @@ function addMinutes(n: NodeMem, p: ProbeMem, pd: ProbeDelta, rowid: number, load
 export function applyMinutes(m: ReadModel, agentId: string, rowid: number, now: number, d: BatchDelta, loadMinute: LevelLoad): void {
   const n = m.nodes.get(agentId);
   if (!n) return;
-  for (const [name, pd] of d.probes) {
-    if (pd.minutes.size === 0) continue;
-    let p = n.probes.get(name);
-    if (!p) n.probes.set(name, p = newProbeMem(agentId, name));
-    addMinutes(n, p, pd, rowid, loadMinute);
+  for (const r of d.results) {
+    let p = n.probes.get(r.probe);
+    if (!p) n.probes.set(r.probe, p = newProbeMem(agentId, r.probe));
+    addResult(n, p, r, rowid, loadMinute);
   }
   if (!m.dirty.has(agentId)) m.dirty.set(agentId, { rowid, at: now });
 }
@@ -423,18 +425,29 @@ function addToRollup(s: MinuteSlot, minute: number): void {
  * probe name and minute, about once a second.
  */
 export function applyFleet(m: ReadModel, d: BatchDelta): void {
-  for (const [name, pd] of d.probes) {
-    if (pd.minutes.size === 0) continue;
-    let f = m.fleet.get(name);
-    if (!f) {
-      f = { minutes: { slots: new Map(), persistedMax: Infinity }, hours: { slots: new Map(), persistedMax: Infinity }, days: { slots: new Map(), persistedMax: Infinity }, pending: new Map() };
-      m.fleet.set(name, f);
+  let name = "", f: FleetProbe | undefined, t = NaN, slot: MinuteSlot | undefined;
+  const rs = d.results;
+  for (let k = 0; k < rs.length; k++) {
+    const r = rs[k];
+    if (r.probe !== name || !f) {
+      name = r.probe;
+      f = m.fleet.get(name);
+      if (!f) {
+        f = { minutes: { slots: new Map(), persistedMax: Infinity }, hours: { slots: new Map(), persistedMax: Infinity }, days: { slots: new Map(), persistedMax: Infinity }, pending: new Map() };
+        m.fleet.set(name, f);
+      }
+      t = NaN;
     }
-    for (const [minute, agg] of pd.minutes) {
-      let slot = f.pending.get(minute);
+    const minute = r.at - (r.at % MINUTE);
+    if (minute !== t || !slot) {
+      t = minute;
+      slot = f.pending.get(minute);
       if (!slot) f.pending.set(minute, slot = emptySlot());
-      addToSlot(slot, agg);
     }
+    slot.count++;
+    if (r.ok) slot.ok++;
+    else addFailure(slot, r.failure?.kind ?? "local");
+    addDense(slot.hist, r.latencyUs);
   }
 }
 
@@ -504,6 +517,8 @@ function settleSlots(slots: Map<number, MinuteSlot>, persistedMax: number): numb
  */
 export function settleMinutes(p: ProbeMem, openFrom = Infinity): boolean {
   let open = false;
+  p.cur = undefined;
+  p.curT = NaN;
   if (openFrom === Infinity) p.persistedMax = settleSlots(p.minutes, p.persistedMax);
   else {
     let newest = -Infinity, written = -Infinity;

@@ -800,7 +800,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       q.fleetPrune_minutes.run(cutoff);
       q.fleetPrune_hours.run(now - (options.hoursRetentionMs ?? 90 * DAY));
       q.fleetPrune_days.run(now - (options.daysRetentionMs ?? 730 * DAY));
-      for (const n of model.nodes.values()) for (const p of n.probes.values()) for (const m of p.minutes.keys()) if (m < cutoff) p.minutes.delete(m);
+      for (const n of model.nodes.values()) {
+        for (const p of n.probes.values()) {
+          for (const m of p.minutes.keys()) if (m < cutoff) p.minutes.delete(m);
+          p.cur = undefined;
+          p.curT = NaN;
+        }
+      }
       return Promise.resolve({ records, minutes });
     },
     subscribe: (l) => {
