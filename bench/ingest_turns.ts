@@ -11,10 +11,15 @@
  *
  * Cases: "steady" (200 agents × 60 rounds of 5 s batches, nodes written as they go with a 175 ms
  * checkpoint interval: one node write per ~3 batches, as a collector writing every 15 s does with
- * 5 s agents), "burst" (2,000 agents × 6 rounds, nodes written at close), "catchup" (600 agents ×
+ * 5 s agents), "warm" (the same after 30 rounds not measured: the runtime's JIT compiles during
+ * those), "burst" (2,000 agents × 6 rounds, nodes written at close), "catchup" (600 agents ×
  * 4 rounds of 60 s batches).
+ *
+ * Both trees run this tree's harness: it is copied into DIR/bench/fleet/_in_process_turns.ts
+ * (and _proc_turns.ts), so only the code under test differs.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +31,7 @@ const base = arg("--base");
 if (!base) throw new Error("Cannot compare: no --base DIR given (another checkout of edgeprobe)");
 const pairs = numberArg("--pairs", arg("--pairs") ?? "3");
 const kase = arg("--case") ?? "steady";
-const CASES: Record<string, string> = { steady: "200, 60, 5000, 175", burst: "2000, 6", catchup: "600, 4, 60000" };
+const CASES: Record<string, string> = { steady: "200, 60, 5000, 175", warm: "200, 90, 5000, 175, 30", burst: "2000, 6", catchup: "600, 4, 60000" };
 if (!CASES[kase]) throw new Error(`Cannot run case ${JSON.stringify(kase)}: one of ${Object.keys(CASES).join(", ")}`);
 
 interface Run {
@@ -35,8 +40,16 @@ interface Run {
   readonly recordsPerBatch: number;
 }
 
+// Both trees run this tree's harness (bench/fleet/in_process.ts), copied beside the base's own:
+// the code under test differs, the way it is driven does not.
+const harness = join(resolve(base), "bench/fleet/_in_process_turns.ts");
+fs.writeFileSync(harness, fs.readFileSync(join(HERE, "bench/fleet/in_process.ts")));
+fs.writeFileSync(join(resolve(base), "bench/fleet/_proc_turns.ts"), fs.readFileSync(join(HERE, "bench/fleet/_proc.ts")));
+fs.writeFileSync(harness, fs.readFileSync(harness, "utf8").replace('from "./_proc.ts"', 'from "./_proc_turns.ts"'));
+
 function once(tree: string): Run {
-  const src = `const { inProcessIngest } = await import(${JSON.stringify(join(tree, "bench/fleet/in_process.ts"))});
+  const file = tree === HERE ? join(tree, "bench/fleet/in_process.ts") : harness;
+  const src = `const { inProcessIngest } = await import(${JSON.stringify(file)});
 console.log(JSON.stringify(await inProcessIngest(${CASES[kase]})));`;
   const r = spawnSync(process.execPath, ["-e", src], { cwd: tree, encoding: "utf8", timeout: 300_000 });
   if (r.status !== 0) throw new Error(`Cannot run the in-process bench in ${tree}: ${r.stderr || r.error?.message}`);

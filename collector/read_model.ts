@@ -13,7 +13,7 @@
  */
 import type { Facts } from "../telemetry/record.ts";
 import { type BatchDelta, MINUTE, type MinuteAgg, type ProbeResult } from "./batch_aggregate.ts";
-import { addDense, addDenseAt, bucketIndex, type DenseSketch, denseToSketch, mergeDense, mergeIntoDense, newDenseSketch } from "./sketch.ts";
+import { addDense, addDenseAt, bucketIndex, type DenseSketch, denseToSketch, mergeDense, mergeIntoDense, newDenseSketch, newDenseSketchLike } from "./sketch.ts";
 import type { SeqHole, StreamSeq } from "./seq_admit.ts";
 import type { LastResult, NodeSummary, ProbeView } from "./store.ts";
 
@@ -353,19 +353,25 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
 
 /** A result into its probe's minute, hour and day slots; the node's open minute follows. */
 function addResult(n: NodeMem, p: ProbeMem, r: ProbeResult, rowid: number, loadMinute: LevelLoad): void {
-  const minute = r.at - (r.at % MINUTE);
-  let slot = p.curT === minute ? p.cur : undefined;
-  if (!slot) {
+  const at = r.at;
+  let slot: MinuteSlot | undefined, minute: number;
+  // Range tests before a modulo: epoch ms are doubles, and their % was a visible share of ingest
+  // (bun --cpu-prof, docs/benchmarks.md); nearly every result goes where the last one went.
+  if (p.cur !== undefined && at >= p.curT && at < p.curT + MINUTE) {
+    slot = p.cur;
+    minute = p.curT;
+  } else {
+    minute = at - (at % MINUTE);
     slot = p.minutes.get(minute);
     if (!slot) {
       const stored = minute <= p.persistedMax ? loadMinute("minutes", n.id, p.name, minute) : undefined;
-      p.minutes.set(minute, slot = stored ? slotFromAgg(stored) : emptySlot());
+      p.minutes.set(minute, slot = stored ? slotFromAgg(stored) : emptySlot(p.cur?.hist));
     }
     p.cur = slot;
     p.curT = minute;
   }
-  const h = levelSlot(p.hours, minute - (minute % HOUR), loadMinute, "hours", n.id, p.name);
-  const dd = levelSlot(p.days, minute - (minute % DAY), loadMinute, "days", n.id, p.name);
+  const h = levelSlot(p.hours, minute, HOUR, loadMinute, "hours", n.id, p.name);
+  const dd = levelSlot(p.days, minute, DAY, loadMinute, "days", n.id, p.name);
   addTo3(slot, h, dd, r);
   addToRollup(h, minute);
   addToRollup(dd, minute);
@@ -394,13 +400,17 @@ export function applyMinutes(m: ReadModel, agentId: string, rowid: number, now: 
   if (!m.dirty.has(agentId)) m.dirty.set(agentId, { rowid, at: now });
 }
 
-const emptySlot = (): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, hist: newDenseSketch(), dirty: false });
+const emptySlot = (like?: DenseSketch): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, hist: like ? newDenseSketchLike(like) : newDenseSketch(), dirty: false });
 
 type LevelLoad = (level: Level, node: string, probe: string, t: number) => MinuteAgg | StoredRollup | undefined;
 
-/** The level's slot at t, read from its table first when it may be there (no closure per call: this runs per probe and minute of every batch). */
-function levelSlot(l: RollupLevel, t: number, load: LevelLoad, level: Level, node: string, probe: string): MinuteSlot {
-  if (t === l.curT && l.cur) return l.cur;
+/**
+ * The level's slot holding `minute` (its period `span` long), read from its table first when it
+ * may be there (no closure per call: this runs per result of every batch).
+ */
+function levelSlot(l: RollupLevel, minute: number, span: number, load: LevelLoad, level: Level, node: string, probe: string): MinuteSlot {
+  if (l.cur && minute >= l.curT! && minute < l.curT! + span) return l.cur;
+  const t = minute - (minute % span);
   let slot = l.slots.get(t);
   if (!slot) {
     const stored = t <= l.persistedMax ? load(level, node, probe, t) : undefined;
@@ -436,13 +446,12 @@ export function applyFleet(m: ReadModel, d: BatchDelta): void {
         f = { minutes: { slots: new Map(), persistedMax: Infinity }, hours: { slots: new Map(), persistedMax: Infinity }, days: { slots: new Map(), persistedMax: Infinity }, pending: new Map() };
         m.fleet.set(name, f);
       }
-      t = NaN;
+      slot = undefined;
     }
-    const minute = r.at - (r.at % MINUTE);
-    if (minute !== t || !slot) {
-      t = minute;
-      slot = f.pending.get(minute);
-      if (!slot) f.pending.set(minute, slot = emptySlot());
+    if (!slot || !(r.at >= t && r.at < t + MINUTE)) {
+      t = r.at - (r.at % MINUTE);
+      slot = f.pending.get(t);
+      if (!slot) f.pending.set(t, slot = emptySlot());
     }
     slot.count++;
     if (r.ok) slot.ok++;
@@ -464,9 +473,9 @@ export function foldFleet(m: ReadModel, load: (level: Level, probe: string, t: n
     if (f.pending.size === 0) continue;
     any = true;
     for (const [minute, add] of f.pending) {
-      mergeSlot(levelSlot(f.minutes, minute, fleetLoad, "minutes", "", name), add);
-      mergeSlot(levelSlot(f.hours, minute - (minute % HOUR), fleetLoad, "hours", "", name), add);
-      mergeSlot(levelSlot(f.days, minute - (minute % DAY), fleetLoad, "days", "", name), add);
+      mergeSlot(levelSlot(f.minutes, minute, MINUTE, fleetLoad, "minutes", "", name), add);
+      mergeSlot(levelSlot(f.hours, minute, HOUR, fleetLoad, "hours", "", name), add);
+      mergeSlot(levelSlot(f.days, minute, DAY, fleetLoad, "days", "", name), add);
     }
     f.pending.clear();
   }
@@ -517,8 +526,6 @@ function settleSlots(slots: Map<number, MinuteSlot>, persistedMax: number): numb
  */
 export function settleMinutes(p: ProbeMem, openFrom = Infinity): boolean {
   let open = false;
-  p.cur = undefined;
-  p.curT = NaN;
   if (openFrom === Infinity) p.persistedMax = settleSlots(p.minutes, p.persistedMax);
   else {
     let newest = -Infinity, written = -Infinity;
@@ -535,6 +542,11 @@ export function settleMinutes(p: ProbeMem, openFrom = Infinity): boolean {
   p.hours.persistedMax = settleSlots(p.hours.slots, p.hours.persistedMax);
   p.days.persistedMax = settleSlots(p.days.slots, p.days.persistedMax);
   p.hours.cur = p.days.cur = undefined;
+  // The last minute stays the cached one while memory holds it (it is the newest, nearly always).
+  if (p.cur !== undefined && p.minutes.get(p.curT) !== p.cur) {
+    p.cur = undefined;
+    p.curT = NaN;
+  }
   return open;
 }
 
