@@ -13,7 +13,8 @@
  * checkpoint interval: one node write per ~3 batches, as a collector writing every 15 s does with
  * 5 s agents), "warm" (the same after 30 rounds not measured: the runtime's JIT compiles during
  * those), "burst" (2,000 agents × 6 rounds, nodes written at close), "catchup" (600 agents ×
- * 4 rounds of 60 s batches).
+ * 4 rounds of 60 s batches), "restart" (steady, and then the journal a kill at the end leaves
+ * and the time to open the store on it).
  *
  * Both trees run this tree's harness: it is copied into DIR/bench/fleet/_in_process_turns.ts
  * (and _proc_turns.ts), so only the code under test differs.
@@ -31,13 +32,14 @@ const base = arg("--base");
 if (!base) throw new Error("Cannot compare: no --base DIR given (another checkout of edgeprobe)");
 const pairs = numberArg("--pairs", arg("--pairs") ?? "3");
 const kase = arg("--case") ?? "steady";
-const CASES: Record<string, string> = { steady: "200, 60, 5000, 175", warm: "200, 90, 5000, 175, 30", burst: "2000, 6", catchup: "600, 4, 60000" };
+const CASES: Record<string, string> = { steady: "200, 60, 5000, 175", warm: "200, 90, 5000, 175, 30", restart: "200, 60, 5000, 175, 0, true", burst: "2000, 6", catchup: "600, 4, 60000" };
 if (!CASES[kase]) throw new Error(`Cannot run case ${JSON.stringify(kase)}: one of ${Object.keys(CASES).join(", ")}`);
 
 interface Run {
   readonly recordsPerCpuSec: number;
   readonly usPerBatch: number;
   readonly recordsPerBatch: number;
+  readonly afterKill?: { journalRows: number; journalRecords: number; reopenMs: number };
 }
 
 // Both trees run this tree's harness (bench/fleet/in_process.ts), copied beside the base's own:
@@ -66,7 +68,7 @@ for (let i = 0; i < pairs; i++) {
   for (const which of order) {
     const r = once(which === "base" ? resolve(base) : HERE);
     runs[which].push(r);
-    console.log(`${which.padEnd(4)} ${String(r.recordsPerCpuSec).padStart(8)} records per CPU-s  ${r.usPerBatch} µs per batch  ${r.recordsPerBatch} records per batch`);
+    console.log(`${which.padEnd(4)} ${String(r.recordsPerCpuSec).padStart(8)} records per CPU-s  ${r.usPerBatch} µs per batch  ${r.recordsPerBatch} records per batch${r.afterKill ? `  after a kill: ${r.afterKill.journalRows} journal rows (${r.afterKill.journalRecords} records) replayed in ${r.afterKill.reopenMs} ms` : ""}`);
   }
 }
 const mb = median(runs.base.map((r) => r.recordsPerCpuSec)), mh = median(runs.head.map((r) => r.recordsPerCpuSec));

@@ -13,6 +13,7 @@ import { ack, advance, DEFAULT_BEHAVIOUR, newSimAgent, peek } from "../../simula
 import { probesOf } from "../../simulate/probe_mix.ts";
 import { seededRandom } from "../../simulate/rng.ts";
 import { threadCpu } from "./_proc.ts";
+import { openDatabase } from "../../runtime/sqlite.ts";
 
 /**
  * @param checkpointMs the store's node checkpoint interval. The default (15 s) writes no node
@@ -22,8 +23,10 @@ import { threadCpu } from "./_proc.ts";
  * @param warmRounds rounds ingested before the measurement starts (0: none, as before
  *   2026-11-30 19:30 UTC). A run of a few seconds spends ~20 % of its CPU in the runtime's JIT
  *   threads (the result's `threads`), which a collector pays once at start.
+ * @param restart also time opening a copy of the store's files taken just before close (as after
+ *   a kill): the journal it replays and how long that takes (not in the CPU figures)
  */
-export async function inProcessIngest(agents: number, rounds: number, batchMs = 5000, checkpointMs?: number, warmRounds = 0) {
+export async function inProcessIngest(agents: number, rounds: number, batchMs = 5000, checkpointMs?: number, warmRounds = 0, restart = false) {
   const b = { ...DEFAULT_BEHAVIOUR, speed: 2, silencesPerAgentHour: 0 };
   const r = seededRandom(1);
   const t0 = Date.now() - rounds * batchMs;
@@ -68,10 +71,15 @@ export async function inProcessIngest(agents: number, rounds: number, batchMs = 
   const cpu0 = process.cpuUsage();
   const t = performance.now();
   await Promise.all(Array.from({ length: 64 }, worker(bodies.length)));
+  // A kill now: the files as they are (no transaction is open between ingests), copied aside.
+  const copyCpu0 = process.cpuUsage();
+  if (restart) for (const f of ["c.db", "c.db-wal"]) if (fs.existsSync(join(dir, f))) fs.copyFileSync(join(dir, f), join(dir, `k${f.slice(1)}`));
+  const copyCpu = process.cpuUsage(copyCpu0);
   // The read model's last writes belong to the cost: close checkpoints what is still dirty.
   close();
   await store.close();
-  const cpu = process.cpuUsage(cpu0);
+  const cpuAll = process.cpuUsage(cpu0);
+  const cpu = { user: cpuAll.user - copyCpu.user, system: cpuAll.system - copyCpu.system };
   // Which threads the CPU went to (the JS thread, the runtime's GC and helper threads): /proc ticks.
   const threads1 = threadCpu(process.pid);
   const threads: Record<string, number> = {};
@@ -81,11 +89,22 @@ export async function inProcessIngest(agents: number, rounds: number, batchMs = 
     if (s > 0) threads[name] = s;
   }
   const wall = (performance.now() - t) / 1000;
+  let afterKill: { journalRows: number; journalRecords: number; reopenMs: number } | undefined;
+  if (restart) {
+    const db = await openDatabase(join(dir, "k.db"));
+    const row = db.prepare("SELECT count(*) AS n, coalesce(sum(last_seq - first_seq + 1), 0) AS r FROM batches WHERE rowid > (SELECT min(batch_rowid, fleet_rowid) FROM checkpoint)").get()!;
+    db.close();
+    const t1 = performance.now();
+    const again = await openSqliteStore({ path: join(dir, "k.db"), clock: () => agentNow, readThread: false });
+    const reopenMs = performance.now() - t1;
+    await again.close();
+    afterKill = { journalRows: Number(row.n), journalRecords: Number(row.r), reopenMs: Math.round(reopenMs) };
+  }
   fs.rmSync(dir, { recursive: true, force: true });
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   return {
     batchSeconds: batchMs / 1000, ...(checkpointMs !== undefined ? { checkpointMs } : {}), agents, ...(warm > 0 ? { warmBatches: warm } : {}), batches: measured,
     recordsPerBatch: +(stored / measured).toFixed(1), records: stored, wallSec: +wall.toFixed(2), cpuSec: +cpuSec.toFixed(2), recordsPerCpuSec: Math.round(stored / cpuSec),
-    usPerBatch: +(cpuSec * 1e6 / measured).toFixed(1), threads,
+    usPerBatch: +(cpuSec * 1e6 / measured).toFixed(1), threads, ...(afterKill ? { afterKill } : {}),
   };
 }
