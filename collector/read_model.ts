@@ -62,6 +62,8 @@ export interface NodeMem {
    * last written (undefined: none did): where a replay must start to rebuild the open minute.
    */
   newestSince?: number;
+  /** The store's clock when `newestSince` was set. */
+  newestSinceAt?: number;
   /**
    * As last written (the node's row): minutes from `openFrom` on were not written with it; the
    * journal rows from `openRowid` on hold what of them the tables lack. Undefined: nothing open.
@@ -257,7 +259,7 @@ export function newNodeMem(id: string, bootId: string, at: number): NodeMem {
   return {
     id, labels: {}, version: undefined, bootId, firstSeen: at, lastSeen: at, lastRecordAt: undefined, verdict: undefined, running: true, spoolDrops: 0, peerRestarts: 0,
     probes: new Map(), dirtyStreams: new Set(), dirtyMinutes: new Set(),
-    newestMinute: -Infinity, newestSince: undefined, openFrom: undefined, openRowid: undefined, force: false,
+    newestMinute: -Infinity, newestSince: undefined, newestSinceAt: undefined, openFrom: undefined, openRowid: undefined, force: false,
   };
 }
 
@@ -287,6 +289,8 @@ export interface Applied {
   readonly rowid: number;
   /** Wall clock, for how long a node stays dirty. */
   readonly now: number;
+  /** The store's clock (when a node's open minute began, for its bound). @default now */
+  readonly clock?: number;
 }
 
 /**
@@ -340,7 +344,7 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
     if (r.facts) p.facts = r.facts;
     if (r.ok) p.okTotal++;
     else p.failTotal++;
-    addResult(n, p, r, a.rowid, loadMinute);
+    addResult(n, p, r, a.rowid, a.clock ?? a.now, loadMinute);
   }
   for (const [name, pd] of d.probes) {
     let p = n.probes.get(name);
@@ -353,7 +357,7 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
 }
 
 /** A result into its probe's minute, hour and day slots; the node's open minute follows. */
-function addResult(n: NodeMem, p: ProbeMem, r: ProbeResult, rowid: number, loadMinute: LevelLoad): void {
+function addResult(n: NodeMem, p: ProbeMem, r: ProbeResult, rowid: number, clock: number, loadMinute: LevelLoad): void {
   const at = r.at;
   let slot: MinuteSlot | undefined, minute: number;
   // Range tests before a modulo: epoch ms are doubles, and their % was a visible share of ingest
@@ -376,10 +380,11 @@ function addResult(n: NodeMem, p: ProbeMem, r: ProbeResult, rowid: number, loadM
   addTo3(slot, h, dd, r);
   addToRollup(h, minute);
   addToRollup(dd, minute);
-  if (minute > n.newestMinute) {
+  if (minute > n.newestMinute || (minute === n.newestMinute && n.newestSince === undefined)) {
     n.newestMinute = minute;
     n.newestSince = rowid;
-  } else if (minute === n.newestMinute && n.newestSince === undefined) n.newestSince = rowid;
+    n.newestSinceAt = clock;
+  }
   if (!p.queued) {
     p.queued = true;
     n.dirtyMinutes.add(p);
@@ -390,13 +395,13 @@ function addResult(n: NodeMem, p: ProbeMem, r: ProbeResult, rowid: number, loadM
  * Only the minute, hour and day slots of a batch's results (a replay rebuilding the open minutes
  * from journal rows whose counters and acks the node's written state already holds).
  */
-export function applyMinutes(m: ReadModel, agentId: string, rowid: number, now: number, d: BatchDelta, loadMinute: LevelLoad): void {
+export function applyMinutes(m: ReadModel, agentId: string, rowid: number, now: number, clock: number, d: BatchDelta, loadMinute: LevelLoad): void {
   const n = m.nodes.get(agentId);
   if (!n) return;
   for (const r of d.results) {
     let p = n.probes.get(r.probe);
     if (!p) n.probes.set(r.probe, p = newProbeMem(agentId, r.probe));
-    addResult(n, p, r, rowid, loadMinute);
+    addResult(n, p, r, rowid, clock, loadMinute);
   }
   if (!m.dirty.has(agentId)) m.dirty.set(agentId, { rowid, at: now });
 }

@@ -163,6 +163,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
   db.exec(SCHEMA_INDEXES);
   const raw = options.raw ?? true;
+  const clock = options.clock ?? Date.now;
   const q = prepareStatements(db);
   const model = newReadModel();
   const listeners = new Set<(c: FleetChange) => void>();
@@ -230,7 +231,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     recordsTotal += out.stored;
     gapTotal += out.gap;
     duplicatesTotal += out.duplicates;
-    return applyBatch(model, { agentId: batch.agentId, bootId: batch.bootId, ack: out.ack, gap: out.gap, seq, receivedAt, rowid, now: Date.now() }, delta, loadMinute);
+    return applyBatch(model, { agentId: batch.agentId, bootId: batch.bootId, ack: out.ack, gap: out.gap, seq, receivedAt, rowid, now: Date.now(), clock: clock() }, delta, loadMinute);
   };
   /**
    * A batch of duplicates may still move the stream (a spool-drop report settling a hole): the
@@ -291,7 +292,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const isFresh = new Set(fresh);
       const open = batch.records.filter((x) => x.type === "probe" && !isFresh.has(x) && x.at - (x.at % MINUTE) >= n.openFrom!);
       if (open.length > 0) {
-        applyMinutes(model, batch.agentId, id, Date.now(), aggregateBatch(batch.agentId, batch.bootId, open, st.drops), loadMinute);
+        applyMinutes(model, batch.agentId, id, Date.now(), clock(), aggregateBatch(batch.agentId, batch.bootId, open, st.drops), loadMinute);
         replayed++;
       }
     }
@@ -423,7 +424,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let rollupMarks: { readonly slot: MinuteSlot; readonly through: number }[] = [];
   let fullCheckpoint = false;
   /** A probe's hour and day rows that `rollupWrite` says are due (read_model.ts). */
-  const clock = options.clock ?? Date.now;
   const writeRollups = (p: ProbeMem, checkpoint: boolean, openFrom = Infinity) => {
     const now = clock();
     writeLevel(p, "hours", p.hours.slots, slotRows.hours, now, checkpoint, openFrom);
@@ -494,7 +494,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     n.dirtyStreams.clear();
     model.dirty.delete(n.id);
     n.force = false;
-    if (openFrom === Infinity) n.newestSince = undefined;
+    if (openFrom === Infinity) n.newestSince = n.newestSinceAt = undefined;
     if (openRowid === Infinity) n.openFrom = n.openRowid = undefined;
     else {
       n.openFrom = openFrom;
@@ -512,9 +512,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let written: WrittenNode[] = [];
   /**
    * Where a node's open minute begins for a routine write: its newest minute, unless the store's
-   * clock says that is over too (Infinity: write everything).
+   * clock says that is over too, or that it began more than a minute and the grace ago (an agent
+   * that fell silent, or whose clock runs ahead: records up to limits.recordTimeWindow, 24 h, from
+   * the receive time are stored as they are, and the journal must not be held that long).
+   * Infinity: write everything.
    */
-  const openBoundary = (n: NodeMem, now: number) => (n.newestMinute === -Infinity || now >= n.newestMinute + MINUTE + MINUTE_GRACE_MS ? Infinity : n.newestMinute);
+  const openBoundary = (n: NodeMem, now: number) =>
+    n.newestMinute === -Infinity || now >= n.newestMinute + MINUTE + MINUTE_GRACE_MS || now - (n.newestSinceAt ?? now) >= MINUTE + MINUTE_GRACE_MS ? Infinity : n.newestMinute;
   /**
    * Inside an open transaction: write up to `max` nodes dirty for at least `ageMs`, oldest
    * first, and move the journal mark below the first row a replay would need. A routine write

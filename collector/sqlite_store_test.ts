@@ -483,6 +483,40 @@ describe("openSqliteStore()", () => {
     }
   });
 
+  it("holds the journal for an agent whose clock runs a day ahead no longer than a minute and the grace", async () => {
+    const path = dbPath();
+    let now = FUT;
+    const s = await openSqliteStore({ path, checkpointMs: 0, clock: () => now });
+    // Within limits.recordTimeWindow (24 h), so stored as it is: its minute is the node's newest.
+    await s.ingest(batch(probes(1, 1, { at: () => FUT + 23 * 3_600_000 })), FUT);
+    await s.ingest(batch(probes(2, 2, { at: (i) => FUT + i * 1000 })), FUT);
+    await s.ingest(batch(probes(1, 1), "upf-2"), FUT);
+    const db = await openDatabase(path);
+    const state = () => ({
+      mark: Number(db.prepare("SELECT batch_rowid FROM checkpoint").get()!.batch_rowid),
+      minutes: Number(db.prepare("SELECT count(*) AS n FROM minutes WHERE agent_id = 'upf-1'").get()!.n),
+    });
+    try {
+      assert.deepEqual(state(), { mark: 0, minutes: 0 });
+      now = FUT + 69_000;
+      await s.ingest(batch(probes(4, 1, { at: () => FUT + 65_000 })), FUT);
+      await s.ingest(batch(probes(2, 1), "upf-2"), FUT);
+      assert.deepEqual(state(), { mark: 0, minutes: 0 }, "its newest minute began 69 s ago by the store's clock");
+      now = FUT + 70_000;
+      await s.ingest(batch(probes(3, 1), "upf-2"), FUT);
+      const after = state();
+      assert.equal(after.minutes, 3, "every minute written, the one a day ahead too");
+      assert.ok(after.mark >= 5, `the mark moved past upf-1's rows (${after.mark})`);
+    } finally {
+      db.close();
+      await s.close();
+    }
+    const again = await openSqliteStore({ path });
+    const h = (await again.history("upf-1", "n4", { from: FUT - 3_600_000, to: FUT + 86_400_000 }, 60_000))!;
+    assert.deepEqual(h.map((p) => [p.t - FUT, p.count]), [[0, 2], [60_000, 1], [23 * 3_600_000, 1]]);
+    await again.close();
+  });
+
   it("a full checkpoint writes open hours and days as they stand; a late record rewrites them without the open minute", async () => {
     const path = dbPath();
     const s1 = await openSqliteStore({ path, checkpointMs: 0 });
