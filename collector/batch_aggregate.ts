@@ -1,12 +1,13 @@
 /**
- * @module What one batch's new records change, computed once and without I/O: per-probe
- * counters and last result, per (probe, minute) latency sketches and outcome counts, the events
- * to keep, the verdict, labels and version an agent-start carried, spool-drop totals.
+ * @module What one batch's new records change, computed once and without I/O: the probe results
+ * (applied one by one to their probe's counters, last result and minute, hour and day by
+ * collector/read_model.ts), per-probe state changes and peer restarts, the events to keep, the
+ * verdict, labels and version an agent-start carried, spool-drop totals.
  *
  * A Store applies the result to its read model after the batch is durable, so a batch that fails
  * to store leaves no trace (collector/sqlite_store.ts). Pure: the same records give the same delta.
  */
-import type { Facts, ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
+import type { ProbeRecord, TelemetryRecord } from "../telemetry/record.ts";
 import { mergeInto, newSketch, type Sketch } from "./sketch.ts";
 import type { EventView, FleetChange, NodeSummary, ProbeView } from "./store.ts";
 
@@ -33,28 +34,28 @@ export function mergeMinute(into: MinuteAgg, from: MinuteAgg): MinuteAgg {
   return into;
 }
 
-/** One probe's results of one batch in one minute; latencies raw (µs), sketched when applied. */
-export interface MinuteDelta {
-  count: number;
-  ok: number;
-  failures: Record<string, number>;
-  readonly latencies: number[];
-}
-
+/**
+ * What a batch's records other than probe results change for one probe (its state, its peer's
+ * restarts); the results themselves are in `BatchDelta.results`.
+ */
 export interface ProbeDelta {
-  kind?: string;
   state?: ProbeView["state"];
   stateSince?: number;
-  last?: ProbeRecord;
-  facts?: Facts;
   restarts: number;
-  ok: number;
-  fail: number;
-  /** (minute start → results) of this batch. */
-  readonly minutes: Map<number, MinuteDelta>;
 }
 
+/** A probe result with its sequence number, as it arrived. */
+export type ProbeResult = ProbeRecord & { readonly seq: number };
+
 export interface BatchDelta {
+  /**
+   * The probe results, in seq order: applied one by one to their probe's minute, hour and day
+   * (collector/read_model.ts). One batch of a steady fleet carries about one result per probe,
+   * so a per-probe, per-minute summary first was objects for nothing: measured (bun --cpu-prof,
+   * docs/benchmarks.md) about 8 % of ingest CPU with 5 s batches, most of it allocation.
+   */
+  readonly results: readonly ProbeResult[];
+  /** Per probe, what the other records change (state changes, peer restarts). */
   readonly probes: Map<string, ProbeDelta>;
   /** Non-probe records as kept for a node's recent events, in seq order. */
   readonly events: EventView[];
@@ -78,6 +79,7 @@ export interface BatchDelta {
  * @param dropsBefore the boot's spool-drop total reported before this batch
  */
 export function aggregateBatch(node: string, bootId: string, fresh: readonly TelemetryRecord[], dropsBefore: number): BatchDelta {
+  const results: ProbeResult[] = [];
   const probes = new Map<string, ProbeDelta>();
   const events: EventView[] = [];
   const stateChanges: Extract<FleetChange, { type: "probe-state" }>[] = [];
@@ -88,30 +90,14 @@ export function aggregateBatch(node: string, bootId: string, fresh: readonly Tel
   let firstAt = Infinity, lastAt = 0;
   const pa = (name: string): ProbeDelta => {
     let p = probes.get(name);
-    if (!p) probes.set(name, p = { restarts: 0, ok: 0, fail: 0, minutes: new Map() });
+    if (!p) probes.set(name, p = { restarts: 0 });
     return p;
   };
   for (const r of fresh) {
     if (r.at > lastAt) lastAt = r.at;
     if (r.at < firstAt) firstAt = r.at;
     if (r.type === "probe") {
-      const p = pa(r.probe);
-      const minute = r.at - (r.at % MINUTE);
-      let m = p.minutes.get(minute);
-      if (!m) p.minutes.set(minute, m = { count: 0, ok: 0, failures: {}, latencies: [] });
-      m.count++;
-      if (r.ok) {
-        m.ok++;
-        p.ok++;
-      } else {
-        const status = r.failure?.kind ?? "local";
-        m.failures[status] = (m.failures[status] ?? 0) + 1;
-        p.fail++;
-      }
-      m.latencies.push(r.latencyUs);
-      p.kind = r.kind;
-      p.last = r;
-      if (r.facts) p.facts = r.facts;
+      results.push(r);
       continue;
     }
     const { seq: _s, type, at, ...detail } = r as TelemetryRecord & Record<string, unknown>;
@@ -143,6 +129,7 @@ export function aggregateBatch(node: string, bootId: string, fresh: readonly Tel
     }
   }
   return {
+    results,
     probes,
     events,
     stateChanges,

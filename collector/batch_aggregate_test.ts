@@ -2,6 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { TelemetryRecord } from "../telemetry/record.ts";
 import { aggregateBatch, MINUTE } from "./batch_aggregate.ts";
+import { applyBatch, newReadModel, slotAgg } from "./read_model.ts";
+import { quantile } from "./sketch.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 7, 0, 0);
 
@@ -20,12 +22,21 @@ describe("aggregateBatch()", () => {
       { seq: 10, type: "agent-stop", at: T0 + MINUTE + 6, reason: "SIGTERM" },
     ];
     const d = aggregateBatch("upf-1", "b1", recs, 3);
-    const p = d.probes.get("n4")!;
-    assert.deepEqual([p.ok, p.fail, p.restarts, p.kind, p.state, p.stateSince], [2, 1, 1, "pfcp", "healthy", T0 + MINUTE + 1]);
-    assert.equal(p.last?.seq, 4);
+    // The results go through as they are; the other records' changes per probe beside them.
+    assert.deepEqual(d.results.map((r) => r.seq), [2, 3, 4]);
+    assert.deepEqual(d.probes.get("n4"), { restarts: 1, state: "healthy", stateSince: T0 + MINUTE + 1 });
+    // Applied to a read model: counts per minute, the last result and the facts.
+    const m = newReadModel();
+    applyBatch(m, { agentId: "upf-1", bootId: "b1", ack: 10, gap: 0, receivedAt: T0, rowid: 1, now: 0 }, d, () => undefined);
+    const p = m.nodes.get("upf-1")!.probes.get("n4")!;
+    assert.deepEqual([p.okTotal, p.failTotal, p.peerRestarts, p.kind, p.state, p.stateSince], [2, 1, 1, "pfcp", "healthy", T0 + MINUTE + 1]);
+    assert.deepEqual(p.last, { at: T0 + MINUTE, ok: true, latencyUs: 1100 });
     assert.deepEqual(p.facts, { recoveryTimeStamp: 7 });
     assert.deepEqual([...p.minutes.keys()], [T0, T0 + MINUTE]);
-    assert.deepEqual(p.minutes.get(T0), { count: 2, ok: 1, failures: { timeout: 1 }, latencies: [900, 2_000_000] });
+    const first = slotAgg(p.minutes.get(T0)!);
+    assert.deepEqual([first.count, first.ok, first.failures, first.sketch.count], [2, 1, { timeout: 1 }, 2]);
+    // The latencies within the sketch's 1 % relative error.
+    for (const [q, v] of [[0, 900], [1, 2_000_000]]) assert.ok(Math.abs(quantile(first.sketch, q)! - v) / v <= 0.01, `q${q}`);
     assert.deepEqual(d.events.map((e) => e.type), ["agent-start", "state", "peer-restart", "spool-drop", "spool-drop", "verdict", "agent-stop"]);
     assert.deepEqual(d.events[1], { seq: 5, bootId: "b1", at: T0 + MINUTE + 1, type: "state", probe: "n4", detail: { probe: "n4", from: "unknown", to: "healthy" } });
     assert.deepEqual(d.stateChanges, [{ type: "probe-state", node: "upf-1", probe: "n4", from: "unknown", to: "healthy", at: T0 + MINUTE + 1 }]);

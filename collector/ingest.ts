@@ -7,6 +7,7 @@
  */
 import { DecodeError } from "../common/decode_error.ts";
 import { decodeBatch, WireVersionError } from "../telemetry/codec.ts";
+import { newStringIntern } from "../telemetry/string_intern.ts";
 import type { LogFn } from "../common/log.ts";
 import { problem } from "./problem.ts";
 import { readBodyCapped } from "../server/read_body.ts";
@@ -50,6 +51,8 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
   const count = (result: string) => void (deps.counters.batches[result] = (deps.counters.batches[result] ?? 0) + 1);
   const unauthorized = { "www-authenticate": 'Bearer realm="edgeprobe-ingest"' };
   const guard = deps.guard ?? createIngestGuard(INGEST_LIMIT_DEFAULTS);
+  // Probe names and kinds as the same strings from batch to batch (bounded: string_intern.ts).
+  const strings = newStringIntern();
 
   return async (req) => {
     if (req.method !== "POST") {
@@ -80,7 +83,7 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
 
     let batch;
     try {
-      batch = decodeBatch(body, guard.decodeLimits());
+      batch = decodeBatch(body, guard.decodeLimits(), strings);
     } catch (e) {
       if (e instanceof WireVersionError) {
         count("unsupported-version");

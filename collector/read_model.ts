@@ -12,8 +12,8 @@
  * that row already reflects (collector/sqlite_store.ts).
  */
 import type { Facts } from "../telemetry/record.ts";
-import type { BatchDelta, MinuteAgg, MinuteDelta } from "./batch_aggregate.ts";
-import { addDense, addDenseAt, bucketIndex, type DenseSketch, denseToSketch, mergeDense, mergeIntoDense, newDenseSketch } from "./sketch.ts";
+import { type BatchDelta, MINUTE, type MinuteAgg, type ProbeResult } from "./batch_aggregate.ts";
+import { addDense, addDenseAt, bucketIndex, type DenseSketch, denseToSketch, mergeDense, mergeIntoDense, newDenseSketch, newDenseSketchLike } from "./sketch.ts";
 import type { SeqHole, StreamSeq } from "./seq_admit.ts";
 import type { LastResult, NodeSummary, ProbeView } from "./store.ts";
 
@@ -52,6 +52,26 @@ export interface NodeMem {
   /** Streams and probes with state not yet written. */
   readonly dirtyStreams: Set<StreamMem>;
   readonly dirtyMinutes: Set<ProbeMem>;
+  /**
+   * The node's open minute: the newest minute any of its probe results fell in (-Infinity: none
+   * since the store opened). Its rows wait until it closes (collector/sqlite_store.ts).
+   */
+  newestMinute: number;
+  /**
+   * The journal row of the first batch that added to `newestMinute` since that minute's rows were
+   * last written (undefined: none did): where a replay must start to rebuild the open minute.
+   */
+  newestSince?: number;
+  /** The store's clock when `newestSince` was set. */
+  newestSinceAt?: number;
+  /**
+   * As last written (the node's row): minutes from `openFrom` on were not written with it; the
+   * journal rows from `openRowid` on hold what of them the tables lack. Undefined: nothing open.
+   */
+  openFrom?: number;
+  openRowid?: number;
+  /** State that is in no journal row (a seq-only change of a stream): written at the next chance. */
+  force?: boolean;
 }
 
 /**
@@ -88,10 +108,7 @@ export function slotFromAgg(a: MinuteAgg | StoredRollup): MinuteSlot {
   const hist = newDenseSketch();
   mergeIntoDense(hist, a.sketch);
   const r = a as StoredRollup;
-  return {
-    count: a.count, ok: a.ok, failures: a.failures, hist, dirty: false,
-    ...(r.rowThrough !== undefined ? { rowThrough: r.rowThrough } : {}), ...(r.maxMinute !== undefined ? { maxMinute: r.maxMinute } : {}),
-  };
+  return { count: a.count, ok: a.ok, failures: a.failures, hist, dirty: false, rowThrough: r.rowThrough, maxMinute: r.maxMinute, late: false };
 }
 
 /**
@@ -127,13 +144,9 @@ export function slotAgg(s: MinuteSlot): MinuteAgg {
   return { count: s.count, ok: s.ok, failures: s.failures ?? {}, sketch: denseToSketch(s.hist) };
 }
 
-function addToSlot(s: MinuteSlot, d: MinuteDelta): void {
-  s.count += d.count;
-  s.ok += d.ok;
-  // Most deltas have no failure: no for-in over an empty object (one per slot and batch).
-  if (d.count !== d.ok) addFailures(s, d.failures);
-  const lat = d.latencies;
-  for (let i = 0; i < lat.length; i++) addDense(s.hist, lat[i]);
+function addFailure(s: MinuteSlot, kind: string): void {
+  const f = (s.failures ??= {});
+  f[kind] = (f[kind] ?? 0) + 1;
 }
 
 function addFailures(s: MinuteSlot, f: Record<string, number>): void {
@@ -141,32 +154,30 @@ function addFailures(s: MinuteSlot, f: Record<string, number>): void {
 }
 
 /**
- * A probe's minute, hour and day take the same delta: the counts three times, each latency's
- * bucket computed once (a log) and counted in the three histograms. Measured (bun --cpu-prof,
- * docs/benchmarks.md): three addToSlot calls, each with its own log and for-in, were ~10 % of
- * ingest CPU with 5 s batches.
+ * One result into a probe's minute, hour and day: the counts three times, its latency's bucket
+ * computed once (a log) and counted in the three histograms. Measured (bun --cpu-prof,
+ * docs/benchmarks.md): a log and a for-in per slot were ~10 % of ingest CPU with 5 s batches.
  */
-function addToSlots3(a: MinuteSlot, b: MinuteSlot, c: MinuteSlot, d: MinuteDelta): void {
-  a.count += d.count;
-  b.count += d.count;
-  c.count += d.count;
-  a.ok += d.ok;
-  b.ok += d.ok;
-  c.ok += d.ok;
-  if (d.count !== d.ok) {
-    addFailures(a, d.failures);
-    addFailures(b, d.failures);
-    addFailures(c, d.failures);
+function addTo3(a: MinuteSlot, b: MinuteSlot, c: MinuteSlot, r: ProbeResult): void {
+  a.count++;
+  b.count++;
+  c.count++;
+  if (r.ok) {
+    a.ok++;
+    b.ok++;
+    c.ok++;
+  } else {
+    const kind = r.failure?.kind ?? "local";
+    addFailure(a, kind);
+    addFailure(b, kind);
+    addFailure(c, kind);
   }
-  const lat = d.latencies;
-  for (let k = 0; k < lat.length; k++) {
-    const v = lat[k];
-    if (v <= 0) {
-      addDense(a.hist, v);
-      addDense(b.hist, v);
-      addDense(c.hist, v);
-      continue;
-    }
+  const v = r.latencyUs;
+  if (v <= 0) {
+    addDense(a.hist, v);
+    addDense(b.hist, v);
+    addDense(c.hist, v);
+  } else {
     const i = bucketIndex(v);
     addDenseAt(a.hist, i);
     addDenseAt(b.hist, i);
@@ -198,6 +209,9 @@ export interface ProbeMem {
   readonly days: RollupLevel;
   /** In its node's `dirtyMinutes` (a flag test is cheaper than a Set add per probe and batch). */
   queued: boolean;
+  /** The minute slot the last result went to, and its start (forgotten when slots are dropped). */
+  curT: number;
+  cur?: MinuteSlot;
 }
 
 export interface RollupLevel {
@@ -242,15 +256,19 @@ export function newReadModel(): ReadModel {
 }
 
 export function newNodeMem(id: string, bootId: string, at: number): NodeMem {
-  return { id, labels: {}, bootId, firstSeen: at, lastSeen: at, running: true, spoolDrops: 0, peerRestarts: 0, probes: new Map(), dirtyStreams: new Set(), dirtyMinutes: new Set() };
+  return {
+    id, labels: {}, version: undefined, bootId, firstSeen: at, lastSeen: at, lastRecordAt: undefined, verdict: undefined, running: true, spoolDrops: 0, peerRestarts: 0,
+    probes: new Map(), dirtyStreams: new Set(), dirtyMinutes: new Set(),
+    newestMinute: -Infinity, newestSince: undefined, newestSinceAt: undefined, openFrom: undefined, openRowid: undefined, force: false,
+  };
 }
 
 export const streamKey = (agentId: string, bootId: string) => `${agentId}\u0000${bootId}`;
 
 export function newProbeMem(node: string, name: string): ProbeMem {
   return {
-    node, name, kind: "", state: "unknown", peerRestarts: 0, okTotal: 0, failTotal: 0, minutes: new Map(), persistedMax: -Infinity,
-    hours: { slots: new Map(), persistedMax: -Infinity }, days: { slots: new Map(), persistedMax: -Infinity }, queued: false,
+    node, name, kind: "", state: "unknown", stateSince: undefined, last: undefined, facts: undefined, peerRestarts: 0, okTotal: 0, failTotal: 0, minutes: new Map(), persistedMax: -Infinity,
+    hours: newLevel(-Infinity), days: newLevel(-Infinity), queued: false, curT: NaN, cur: undefined,
   };
 }
 
@@ -271,6 +289,8 @@ export interface Applied {
   readonly rowid: number;
   /** Wall clock, for how long a node stays dirty. */
   readonly now: number;
+  /** The store's clock (when a node's open minute began, for its bound). @default now */
+  readonly clock?: number;
 }
 
 /**
@@ -313,49 +333,96 @@ export function applyBatch(m: ReadModel, a: Applied, d: BatchDelta, loadMinute: 
   n.spoolDrops += s.drops - dropsBefore;
   n.peerRestarts += d.peerRestarts;
 
+  const rs = d.results;
+  for (let k = 0; k < rs.length; k++) {
+    const r = rs[k];
+    let p = n.probes.get(r.probe);
+    if (!p) n.probes.set(r.probe, p = newProbeMem(a.agentId, r.probe));
+    p.kind = r.kind;
+    // Two literal shapes, no spread: a small object rather than the record (which holds more).
+    p.last = r.failure ? { at: r.at, ok: r.ok, latencyUs: r.latencyUs, failure: r.failure } : { at: r.at, ok: r.ok, latencyUs: r.latencyUs };
+    if (r.facts) p.facts = r.facts;
+    if (r.ok) p.okTotal++;
+    else p.failTotal++;
+    addResult(n, p, r, a.rowid, a.clock ?? a.now, loadMinute);
+  }
   for (const [name, pd] of d.probes) {
     let p = n.probes.get(name);
     if (!p) n.probes.set(name, p = newProbeMem(a.agentId, name));
-    if (pd.kind !== undefined) p.kind = pd.kind;
     if (pd.state !== undefined) p.state = pd.state;
     if (pd.stateSince !== undefined) p.stateSince = pd.stateSince;
-    if (pd.last) {
-      const l = pd.last;
-      // Two literal shapes, no spread: one object per probe and batch.
-      p.last = l.failure ? { at: l.at, ok: l.ok, latencyUs: l.latencyUs, failure: l.failure } : { at: l.at, ok: l.ok, latencyUs: l.latencyUs };
-    }
-    if (pd.facts) p.facts = pd.facts;
     p.peerRestarts += pd.restarts;
-    p.okTotal += pd.ok;
-    p.failTotal += pd.fail;
-    if (pd.minutes.size === 0) continue;
-    for (const [minute, agg] of pd.minutes) {
-      let slot = p.minutes.get(minute);
-      if (!slot) {
-        const stored = minute <= p.persistedMax ? loadMinute("minutes", a.agentId, name, minute) : undefined;
-        p.minutes.set(minute, slot = stored ? slotFromAgg(stored) : emptySlot());
-      }
-      const h = levelSlot(p.hours, minute - (minute % HOUR), loadMinute, "hours", a.agentId, name);
-      const dd = levelSlot(p.days, minute - (minute % DAY), loadMinute, "days", a.agentId, name);
-      addToSlots3(slot, h, dd, agg);
-      addToRollup(h, minute);
-      addToRollup(dd, minute);
-    }
-    if (!p.queued) {
-      p.queued = true;
-      n.dirtyMinutes.add(p);
-    }
   }
   return changed;
 }
 
-const emptySlot = (): MinuteSlot => ({ count: 0, ok: 0, failures: undefined, hist: newDenseSketch(), dirty: false });
+/** A result into its probe's minute, hour and day slots; the node's open minute follows. */
+function addResult(n: NodeMem, p: ProbeMem, r: ProbeResult, rowid: number, clock: number, loadMinute: LevelLoad): void {
+  const at = r.at;
+  let slot: MinuteSlot | undefined, minute: number;
+  // Range tests before a modulo: epoch ms are doubles, and their % was a visible share of ingest
+  // (bun --cpu-prof, docs/benchmarks.md); nearly every result goes where the last one went.
+  if (p.cur !== undefined && at >= p.curT && at < p.curT + MINUTE) {
+    slot = p.cur;
+    minute = p.curT;
+  } else {
+    minute = at - (at % MINUTE);
+    slot = p.minutes.get(minute);
+    if (!slot) {
+      const stored = minute <= p.persistedMax ? loadMinute("minutes", n.id, p.name, minute) : undefined;
+      p.minutes.set(minute, slot = stored ? slotFromAgg(stored) : emptySlot(p.cur?.hist));
+    }
+    p.cur = slot;
+    p.curT = minute;
+  }
+  const h = levelSlot(p.hours, minute, HOUR, loadMinute, "hours", n.id, p.name);
+  const dd = levelSlot(p.days, minute, DAY, loadMinute, "days", n.id, p.name);
+  addTo3(slot, h, dd, r);
+  addToRollup(h, minute);
+  addToRollup(dd, minute);
+  if (minute > n.newestMinute || (minute === n.newestMinute && n.newestSince === undefined)) {
+    n.newestMinute = minute;
+    n.newestSince = rowid;
+    n.newestSinceAt = clock;
+  }
+  if (!p.queued) {
+    p.queued = true;
+    n.dirtyMinutes.add(p);
+  }
+}
+
+/**
+ * Only the minute, hour and day slots of a batch's results (a replay rebuilding the open minutes
+ * from journal rows whose counters and acks the node's written state already holds).
+ */
+export function applyMinutes(m: ReadModel, agentId: string, rowid: number, now: number, clock: number, d: BatchDelta, loadMinute: LevelLoad): void {
+  const n = m.nodes.get(agentId);
+  if (!n) return;
+  for (const r of d.results) {
+    let p = n.probes.get(r.probe);
+    if (!p) n.probes.set(r.probe, p = newProbeMem(agentId, r.probe));
+    addResult(n, p, r, rowid, clock, loadMinute);
+  }
+  if (!m.dirty.has(agentId)) m.dirty.set(agentId, { rowid, at: now });
+}
+
+// Every slot, probe, level and node is made with all its fields, in one order: objects of one
+// shape keep the hot paths' property accesses monomorphic (fields added later were measured as
+// ~3 % of ingest CPU in levelSlot alone, bun --cpu-prof).
+const emptySlot = (like?: DenseSketch): MinuteSlot => ({
+  count: 0, ok: 0, failures: undefined, hist: like ? newDenseSketchLike(like) : newDenseSketch(), dirty: false, rowThrough: undefined, maxMinute: undefined, late: false,
+});
+const newLevel = (persistedMax: number): RollupLevel => ({ slots: new Map(), persistedMax, cur: undefined, curT: undefined });
 
 type LevelLoad = (level: Level, node: string, probe: string, t: number) => MinuteAgg | StoredRollup | undefined;
 
-/** The level's slot at t, read from its table first when it may be there (no closure per call: this runs per probe and minute of every batch). */
-function levelSlot(l: RollupLevel, t: number, load: LevelLoad, level: Level, node: string, probe: string): MinuteSlot {
-  if (t === l.curT && l.cur) return l.cur;
+/**
+ * The level's slot holding `minute` (its period `span` long), read from its table first when it
+ * may be there (no closure per call: this runs per result of every batch).
+ */
+function levelSlot(l: RollupLevel, minute: number, span: number, load: LevelLoad, level: Level, node: string, probe: string): MinuteSlot {
+  if (l.cur && minute >= l.curT! && minute < l.curT! + span) return l.cur;
+  const t = minute - (minute % span);
   let slot = l.slots.get(t);
   if (!slot) {
     const stored = t <= l.persistedMax ? load(level, node, probe, t) : undefined;
@@ -380,18 +447,28 @@ function addToRollup(s: MinuteSlot, minute: number): void {
  * probe name and minute, about once a second.
  */
 export function applyFleet(m: ReadModel, d: BatchDelta): void {
-  for (const [name, pd] of d.probes) {
-    if (pd.minutes.size === 0) continue;
-    let f = m.fleet.get(name);
-    if (!f) {
-      f = { minutes: { slots: new Map(), persistedMax: Infinity }, hours: { slots: new Map(), persistedMax: Infinity }, days: { slots: new Map(), persistedMax: Infinity }, pending: new Map() };
-      m.fleet.set(name, f);
+  let name = "", f: FleetProbe | undefined, t = NaN, slot: MinuteSlot | undefined;
+  const rs = d.results;
+  for (let k = 0; k < rs.length; k++) {
+    const r = rs[k];
+    if (r.probe !== name || !f) {
+      name = r.probe;
+      f = m.fleet.get(name);
+      if (!f) {
+        f = { minutes: newLevel(Infinity), hours: newLevel(Infinity), days: newLevel(Infinity), pending: new Map() };
+        m.fleet.set(name, f);
+      }
+      slot = undefined;
     }
-    for (const [minute, agg] of pd.minutes) {
-      let slot = f.pending.get(minute);
-      if (!slot) f.pending.set(minute, slot = emptySlot());
-      addToSlot(slot, agg);
+    if (!slot || !(r.at >= t && r.at < t + MINUTE)) {
+      t = r.at - (r.at % MINUTE);
+      slot = f.pending.get(t);
+      if (!slot) f.pending.set(t, slot = emptySlot());
     }
+    slot.count++;
+    if (r.ok) slot.ok++;
+    else addFailure(slot, r.failure?.kind ?? "local");
+    addDense(slot.hist, r.latencyUs);
   }
 }
 
@@ -408,9 +485,9 @@ export function foldFleet(m: ReadModel, load: (level: Level, probe: string, t: n
     if (f.pending.size === 0) continue;
     any = true;
     for (const [minute, add] of f.pending) {
-      mergeSlot(levelSlot(f.minutes, minute, fleetLoad, "minutes", "", name), add);
-      mergeSlot(levelSlot(f.hours, minute - (minute % HOUR), fleetLoad, "hours", "", name), add);
-      mergeSlot(levelSlot(f.days, minute - (minute % DAY), fleetLoad, "days", "", name), add);
+      mergeSlot(levelSlot(f.minutes, minute, MINUTE, fleetLoad, "minutes", "", name), add);
+      mergeSlot(levelSlot(f.hours, minute, HOUR, fleetLoad, "hours", "", name), add);
+      mergeSlot(levelSlot(f.days, minute, DAY, fleetLoad, "days", "", name), add);
     }
     f.pending.clear();
   }
@@ -454,12 +531,35 @@ function settleSlots(slots: Map<number, MinuteSlot>, persistedMax: number): numb
   return persistedMax !== Infinity && newest > persistedMax ? newest : persistedMax;
 }
 
-/** After every dirty slot of a probe was written: its newest minute, hour and day stay in memory. */
-export function settleMinutes(p: ProbeMem): void {
-  p.persistedMax = settleSlots(p.minutes, p.persistedMax);
+/**
+ * After a probe's dirty slots before `openFrom` were written (the node's open minute waits for
+ * its close, collector/sqlite_store.ts): its newest minute, hour and day stay in memory.
+ * @returns whether a slot is still unwritten (the open minute)
+ */
+export function settleMinutes(p: ProbeMem, openFrom = Infinity): boolean {
+  let open = false;
+  if (openFrom === Infinity) p.persistedMax = settleSlots(p.minutes, p.persistedMax);
+  else {
+    let newest = -Infinity, written = -Infinity;
+    for (const [t, slot] of p.minutes) {
+      if (t > newest) newest = t;
+      if (t < openFrom) {
+        slot.dirty = false;
+        if (t > written) written = t;
+      } else if (slot.dirty) open = true;
+    }
+    for (const t of p.minutes.keys()) if (t !== newest && t < openFrom) p.minutes.delete(t);
+    if (p.persistedMax !== Infinity && written > p.persistedMax) p.persistedMax = written;
+  }
   p.hours.persistedMax = settleSlots(p.hours.slots, p.hours.persistedMax);
   p.days.persistedMax = settleSlots(p.days.slots, p.days.persistedMax);
   p.hours.cur = p.days.cur = undefined;
+  // The last minute stays the cached one while memory holds it (it is the newest, nearly always).
+  if (p.cur !== undefined && p.minutes.get(p.curT) !== p.cur) {
+    p.cur = undefined;
+    p.curT = NaN;
+  }
+  return open;
 }
 
 export function probeView(p: ProbeMem): ProbeView {

@@ -27,6 +27,7 @@ import { aggregateBatch, type BatchDelta, MINUTE, type MinuteAgg } from "./batch
 import {
   applyBatch,
   applyFleet,
+  applyMinutes,
   foldFleet,
   DAY,
   type Level,
@@ -134,6 +135,13 @@ const NODES_PER_GROUP = 32;
 const NODES_PER_TICK = 512;
 /** How often the fleet-wide rollups (a few rows per probe name) are written. */
 const FLEET_EVERY_MS = 1000;
+/**
+ * A node's newest minute counts as over this long after its end by the store's clock (an agent
+ * that stopped sending): results of a minute keep arriving for about one batch interval after it
+ * (5 s for the simulator's agents, docs/fleet-simulator.md), and a row written before they are in
+ * is written again.
+ */
+const MINUTE_GRACE_MS = 10_000;
 
 interface Item {
   readonly batch: Batch;
@@ -164,6 +172,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
   db.exec(SCHEMA_INDEXES);
   const raw = options.raw ?? true;
+  const clock = options.clock ?? Date.now;
   const q = prepareStatements(db);
   const model = newReadModel();
   const listeners = new Set<(c: FleetChange) => void>();
@@ -231,7 +240,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     recordsTotal += out.stored;
     gapTotal += out.gap;
     duplicatesTotal += out.duplicates;
-    return applyBatch(model, { agentId: batch.agentId, bootId: batch.bootId, ack: out.ack, gap: out.gap, seq, receivedAt, rowid, now: Date.now() }, delta, loadMinute);
+    return applyBatch(model, { agentId: batch.agentId, bootId: batch.bootId, ack: out.ack, gap: out.gap, seq, receivedAt, rowid, now: Date.now(), clock: clock() }, delta, loadMinute);
   };
   /**
    * A batch of duplicates may still move the stream (a spool-drop report settling a hole): the
@@ -251,6 +260,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     const n = model.nodes.get(agentId);
     if (!n) return;
     n.dirtyStreams.add(s);
+    // In no journal row: written at the node's next chance, not left for its open minute to close.
+    n.force = true;
     // Below every later batch's rowid: `dirty` stays in rowid order.
     if (!model.dirty.has(agentId)) model.dirty.set(agentId, { rowid: lastRowid + 1, at: Date.now() });
   };
@@ -282,7 +293,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     const { fresh, duplicates, gap } = admitted;
     // A journal row holds exactly the records that were new when it was written.
     const delta = aggregateBatch(batch.agentId, batch.bootId, batch.records, st.drops);
-    if (num(r.id) > fleetMark) applyFleet(model, delta);
+    const id = num(r.id);
+    if (id > fleetMark) applyFleet(model, delta);
+    // Records the node's written state holds, of its open minute, which its rows do not: into the
+    // minute, hour and day slots only (the counters and the ack have them).
+    const n = model.nodes.get(batch.agentId);
+    if (n?.openFrom !== undefined && id >= n.openRowid! && fresh.length < batch.records.length) {
+      const isFresh = new Set(fresh);
+      const open = batch.records.filter((x) => x.type === "probe" && !isFresh.has(x) && x.at - (x.at % MINUTE) >= n.openFrom!);
+      if (open.length > 0) {
+        applyMinutes(model, batch.agentId, id, Date.now(), clock(), aggregateBatch(batch.agentId, batch.bootId, open, st.drops), loadMinute);
+        replayed++;
+      }
+    }
     if (fresh.length === 0) continue;
     const nodeDelta = fresh.length === batch.records.length ? delta : aggregateBatch(batch.agentId, batch.bootId, fresh, st.drops);
     const outcome = { agentId: batch.agentId, bootId: batch.bootId, ack: admitted.ack, stored: fresh.length, duplicates, gap };
@@ -388,35 +411,51 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     maxWaitMs: options.groupWaitMs ?? 0,
   });
 
-  /** Write one node's whole unwritten state (streams, node, probes, minutes): a replay skips what it covers by the ack. */
-  const writeNode = (n: NodeMem) => {
+  /**
+   * Write one node's unwritten state (streams, node, probes, minutes before `openFrom`): a replay
+   * skips what it covers by the ack, and rebuilds the minutes from `openFrom` on from the journal
+   * rows from `openRowid` on (Infinity: nothing left open).
+   */
+  const writeNode = (n: NodeMem, openFrom: number, openRowid: number) => {
     for (const s of n.dirtyStreams) q.putStream.run(...streamParams(s));
-    q.putNode.run(...nodeParams(n));
+    const params = nodeParams(n);
+    const open = openRowid !== Infinity;
+    params[params.length - 2] = open ? openFrom : null;
+    params[params.length - 1] = open ? openRowid : null;
+    q.putNode.run(...params);
     q.putNodeProbes.run(n.id, probesJson(n));
     for (const p of n.dirtyMinutes) {
-      for (const [t, slot] of p.minutes) if (slot.dirty) slotRows.minutes.add(slotParams(p.node, p.name, t, slot));
+      for (const [t, slot] of p.minutes) if (slot.dirty && t < openFrom) slotRows.minutes.add(slotParams(p.node, p.name, t, slot));
     }
     // A full checkpoint looks at every probe's hours and days (writeRollupsAll), not only these.
-    if (!fullCheckpoint) for (const p of n.dirtyMinutes) writeRollups(p, false);
+    if (!fullCheckpoint) for (const p of n.dirtyMinutes) writeRollups(p, false, openFrom);
   };
   /** Rows whose in-memory marks move once their transaction commits (rollupWrite). */
   let rollupMarks: { readonly slot: MinuteSlot; readonly through: number }[] = [];
   let fullCheckpoint = false;
   /** A probe's hour and day rows that `rollupWrite` says are due (read_model.ts). */
-  const clock = options.clock ?? Date.now;
-  const writeRollups = (p: ProbeMem, checkpoint: boolean) => {
+  const writeRollups = (p: ProbeMem, checkpoint: boolean, openFrom = Infinity) => {
     const now = clock();
-    writeLevel(p, "hours", p.hours.slots, slotRows.hours, now, checkpoint);
-    writeLevel(p, "days", p.days.slots, slotRows.days, now, checkpoint);
+    writeLevel(p, "hours", p.hours.slots, slotRows.hours, now, checkpoint, openFrom);
+    writeLevel(p, "days", p.days.slots, slotRows.days, now, checkpoint, openFrom);
   };
   // Runs per probe and node write (writeRollups was ~4 % of ingest CPU with 5 s batches, bun
   // --cpu-prof): no tuple per level and call.
-  const writeLevel = (p: ProbeMem, level: "hours" | "days", slots: Map<number, MinuteSlot>, put: RowsUpsert, now: number, checkpoint: boolean) => {
+  const writeLevel = (p: ProbeMem, level: "hours" | "days", slots: Map<number, MinuteSlot>, put: RowsUpsert, now: number, checkpoint: boolean, openFrom: number) => {
     let newest = -Infinity;
     for (const t of slots.keys()) if (t > newest) newest = t;
     for (const [t, slot] of slots) {
       const how = rollupWrite(slot, t, UNIT[level], t === newest, now, checkpoint);
       if (!how) continue;
+      // The node's open minute is in no row until it closes: a row that would hold it holds the
+      // minutes before it (the minute rows and the journal hold the rest, writeNode).
+      if (openFrom !== Infinity && slot.maxMinute! >= openFrom && p.minutes.has(openFrom)) {
+        const through = openFrom - 1;
+        if (!slot.late && (slot.rowThrough ?? -Infinity) >= through) continue;
+        put.add(rollupParams(p.node, p.name, t, slot, through, p.minutes.get(openFrom)));
+        rollupMarks.push({ slot, through });
+        continue;
+      }
       const open = how === "partial" ? p.minutes.get(slot.maxMinute!) : undefined;
       const through = how === "full" ? t + UNIT[level] - 1 : open ? slot.maxMinute! - 1 : slot.maxMinute!;
       put.add(rollupParams(p.node, p.name, t, slot, how === "full" ? null : through, open));
@@ -456,43 +495,92 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     slotRows.days.flush();
   };
   /** After the transaction that wrote them committed. */
-  const settleNode = (n: NodeMem) => {
+  const settleNode = ({ n, openFrom, openRowid }: WrittenNode) => {
     for (const p of n.dirtyMinutes) {
-      settleMinutes(p);
+      if (settleMinutes(p, openFrom)) continue;
       p.queued = false;
+      n.dirtyMinutes.delete(p);
     }
-    n.dirtyMinutes.clear();
     n.dirtyStreams.clear();
     model.dirty.delete(n.id);
+    n.force = false;
+    if (openFrom === Infinity) n.newestSince = n.newestSinceAt = undefined;
+    if (openRowid === Infinity) n.openFrom = n.openRowid = undefined;
+    else {
+      n.openFrom = openFrom;
+      n.openRowid = openRowid;
+      // Still dirty from its open minute's first row: the mark stays below it, and the node is
+      // looked at again (its minute closes, or the clock says it is over: an agent gone silent).
+      model.dirty.set(n.id, { rowid: openRowid, at: Date.now() });
+    }
   };
-  let written: NodeMem[] = [];
+  interface WrittenNode {
+    readonly n: NodeMem;
+    readonly openFrom: number;
+    readonly openRowid: number;
+  }
+  let written: WrittenNode[] = [];
+  /**
+   * Where a node's open minute begins for a routine write: its newest minute, unless the store's
+   * clock says that is over too, or that it began more than a minute and the grace ago (an agent
+   * that fell silent, or whose clock runs ahead: records up to limits.recordTimeWindow, 24 h, from
+   * the receive time are stored as they are, and the journal must not be held that long).
+   * Infinity: write everything.
+   */
+  const openBoundary = (n: NodeMem, now: number) =>
+    n.newestMinute === -Infinity || now >= n.newestMinute + MINUTE + MINUTE_GRACE_MS || now - (n.newestSinceAt ?? now) >= MINUTE + MINUTE_GRACE_MS ? Infinity : n.newestMinute;
   /**
    * Inside an open transaction: write up to `max` nodes dirty for at least `ageMs`, oldest
-   * first, and move the journal mark below the oldest node still dirty.
+   * first, and move the journal mark below the first row a replay would need. A routine write
+   * leaves each node's open minute out (its rows wait until it closes, so a minute row is written
+   * about once instead of with every node write) and skips a node whose write would not move
+   * that row (only its open minute changed since): it is looked at again `ageMs` later. `full`
+   * (a full checkpoint) writes every node with anything unwritten, open minutes included.
    */
-  const writeDirty = (max: number, ageMs: number) => {
+  const writeDirty = (max: number, ageMs: number, full = false) => {
     const before = Date.now() - ageMs;
+    const now = clock();
     written = [];
-    // `dirty` is in rowid order and what is written is a prefix of it: the mark goes just below
-    // the first node left dirty.
-    let mark = lastRowid;
+    const later: string[] = [];
     try {
       for (const [id, d] of model.dirty) {
-        if (written.length >= max || d.at > before) {
-          mark = d.rowid - 1;
-          break;
-        }
+        if (written.length >= max || d.at > before) break;
         const n = model.nodes.get(id)!;
-        writeNode(n);
-        written.push(n);
+        const openFrom = full ? Infinity : openBoundary(n, now);
+        const openRowid = openFrom === Infinity || n.newestSince === undefined ? Infinity : n.newestSince;
+        // The first journal row a replay needs for this node now, and after this write.
+        if (!full && !n.force && openRowid <= Math.min(d.rowid, n.openRowid ?? Infinity)) {
+          later.push(id);
+          continue;
+        }
+        writeNode(n, openFrom, openRowid);
+        written.push({ n, openFrom, openRowid });
       }
       flushSlotRows();
     } catch (e) {
       for (const r of Object.values(slotRows)) r.discard();
       rollupMarks = [];
+      written = [];
       throw e;
     }
-    if (written.length === 0 || mark <= checkpointed) return;
+    for (const id of later) {
+      const d = model.dirty.get(id)!;
+      model.dirty.delete(id);
+      model.dirty.set(id, { rowid: d.rowid, at: Date.now() });
+    }
+    if (written.length === 0) return;
+    // The mark: below the first row any node still needs (what it has not written, its open
+    // minute). `dirty` is in the order nodes were last looked at, not in row order: a scan, once
+    // per transaction that wrote nodes (10,000 entries: well under a millisecond).
+    const done = new Set<string>();
+    let first = Infinity;
+    for (const w of written) {
+      done.add(w.n.id);
+      if (w.openRowid < first) first = w.openRowid;
+    }
+    for (const [id, d] of model.dirty) if (d.rowid < first && !done.has(id)) first = d.rowid;
+    const mark = first === Infinity ? lastRowid : Math.min(lastRowid, first - 1);
+    if (mark <= checkpointed) return;
     q.putCheckpoint.run(mark);
     markAfterCommit = mark;
   };
@@ -523,7 +611,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     db.exec("BEGIN IMMEDIATE");
     try {
       fullCheckpoint = true;
-      writeDirty(Infinity, -Infinity);
+      writeDirty(Infinity, -Infinity, true);
       writeRollupsAll();
       writeFleet();
       q.putCheckpoint.run(lastRowid);
@@ -564,7 +652,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       for (const f of model.fleet.values()) settleFleet(f);
     }
   };
-  if (replayed > 0) checkpoint();
+  // Nodes whose open minute the journal holds (written before a kill): written whole now.
+  for (const n of model.nodes.values()) if (n.openFrom !== undefined && !model.dirty.has(n.id)) model.dirty.set(n.id, { rowid: n.openRowid!, at: 0 });
+  if (replayed > 0 || model.dirty.size > 0) checkpoint();
   // Nodes that ingest does not touch (an idle collector) are written by this timer.
   const timer = setInterval(() => {
     if (model.dirty.size === 0) return;
@@ -724,7 +814,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       q.fleetPrune_minutes.run(cutoff);
       q.fleetPrune_hours.run(now - (options.hoursRetentionMs ?? 90 * DAY));
       q.fleetPrune_days.run(now - (options.daysRetentionMs ?? 730 * DAY));
-      for (const n of model.nodes.values()) for (const p of n.probes.values()) for (const m of p.minutes.keys()) if (m < cutoff) p.minutes.delete(m);
+      for (const n of model.nodes.values()) {
+        for (const p of n.probes.values()) {
+          for (const m of p.minutes.keys()) if (m < cutoff) p.minutes.delete(m);
+          p.cur = undefined;
+          p.curT = NaN;
+        }
+      }
       return Promise.resolve({ records, minutes });
     },
     subscribe: (l) => {

@@ -387,11 +387,13 @@ describe("openSqliteStore()", () => {
     const minutesDb = await openDatabase(path);
     const minuteRows = Number(minutesDb.prepare("SELECT sum(count) AS n FROM minutes WHERE agent_id = 'upf-1'").get()!.n);
     minutesDb.close();
-    assert.equal(minuteRows, 60, "the minute rows are written with the node");
-    // Written when it began (minute 0's first batch), again when minute 0 got more (without that
-    // open minute), then never: the minute rows hold the rest.
-    assert.deepEqual(await rowsOf(path, "hours"), [[0, FUT - 1]]);
-    assert.deepEqual(await rowsOf(path, "days"), [[0, FUT - 1]]);
+    // Minutes 0-2 closed (a later one began) and were written with the node; minute 3 is the
+    // node's open minute: its rows wait until it closes, the journal holds it meanwhile.
+    assert.equal(minuteRows, 45, "the closed minutes' rows are written with the node, the open one's are not");
+    // Written once, at the node's first write after minute 0 closed: minute 0, through the minute
+    // before the open one; then never: the minute rows hold the rest.
+    assert.deepEqual(await rowsOf(path, "hours"), [[15, FUT + 60_000 - 1]]);
+    assert.deepEqual(await rowsOf(path, "days"), [[15, FUT + 60_000 - 1]]);
     // s1 is never closed before s2 opens (a kill): the hour and day come from the minute rows.
     const s2 = await openSqliteStore({ path });
     try {
@@ -415,6 +417,127 @@ describe("openSqliteStore()", () => {
     const s3 = await openSqliteStore({ path });
     assert.deepEqual((await s3.history("upf-1", "n4", { from: FUT, to: FUT + 86_400_000 }, 86_400_000))!.map((d) => d.count), [65]);
     await s3.close();
+  });
+
+  it("leaves a node's open minute to the journal until it closes; a kill loses none of it and a reopen replays from that minute's first row", async () => {
+    const path = dbPath();
+    let now = FUT;
+    const s1 = await openSqliteStore({ path, checkpointMs: 0, clock: () => now });
+    const rowids: number[] = [];
+    let seq = 1;
+    // upf-1: minute 0 in three batches, then minute 1 in three; each upf-2 batch lets the writer
+    // look at upf-1 (checkpointMs 0).
+    for (let m = 0; m < 2; m++) {
+      for (let b = 0; b < 3; b++) {
+        await s1.ingest(batch(probes(seq, 4, { at: (i) => FUT + m * 60_000 + (i % 4) * 1000 + b * 10_000, lat: (i) => 1000 + i })), FUT);
+        rowids.push(rowids.length * 2 + 1);
+        seq += 4;
+        await s1.ingest(batch(probes(m * 3 + b + 1, 1), "upf-2"), FUT);
+      }
+    }
+    const read = async () => {
+      const db = await openDatabase(path);
+      try {
+        return {
+          mark: Number(db.prepare("SELECT batch_rowid FROM checkpoint").get()!.batch_rowid),
+          minutes: db.prepare("SELECT minute, count FROM minutes WHERE agent_id = 'upf-1' ORDER BY minute").all().map((r) => [Number(r.minute) - FUT, Number(r.count)]),
+          open: db.prepare("SELECT open_from, open_rowid FROM nodes WHERE agent_id = 'upf-1'").all().map((r) => [r.open_from === null ? null : Number(r.open_from) - FUT, r.open_rowid === null ? null : Number(r.open_rowid)]),
+        };
+      } finally {
+        db.close();
+      }
+    };
+    const t = await read();
+    // Batch rows alternate upf-1 (odd rowids) and upf-2: minute 1 began with row 7.
+    assert.deepEqual(t.minutes, [[0, 12]], "the closed minute is written, the open one is not");
+    assert.deepEqual(t.open, [[60_000, 7]]);
+    assert.equal(t.mark, 6, "the journal is kept from the open minute's first row: the replay bound");
+    // Killed (s1 never closed): the reopen rebuilds minute 1 from rows 7 on, each record once.
+    const window = { from: FUT - 86_400_000, to: FUT + 86_400_000 };
+    const s2 = await openSqliteStore({ path, clock: () => now });
+    try {
+      for (const step of [60_000, 3_600_000, 86_400_000]) {
+        const [a, b] = [(await s1.history("upf-1", "n4", window, step))!, (await s2.history("upf-1", "n4", window, step))!];
+        assert.equal(b.reduce((n, d) => n + d.count, 0), 24, `step ${step}`);
+        assert.deepEqual(b.map((d) => [d.t, d.count, d.ok, d.p50, d.p99]), a.map((d) => [d.t, d.count, d.ok, d.p50, d.p99]), `step ${step}`);
+      }
+      assert.equal((await s2.latency("n4", window, ["upf-1"])).count, 24);
+      assert.deepEqual(await s2.node("upf-1", FUT), await s1.node("upf-1", FUT));
+      assert.equal((await s2.ingest(batch(probes(1, 24, { at: () => FUT })), FUT)).duplicates, 24, "acks kept");
+    } finally {
+      await s2.close();
+    }
+    // The reopen wrote everything: nothing left to replay.
+    const u = await read();
+    assert.deepEqual(u.minutes, [[0, 12], [60_000, 12]]);
+    assert.deepEqual(u.open, [[null, null]]);
+    assert.equal(u.mark, 12);
+    await s1.close();
+  });
+
+  it("writes the open minute of an agent gone silent once the store's clock says it is over, and moves the mark past it", async () => {
+    const path = dbPath();
+    let now = FUT;
+    const s = await openSqliteStore({ path, checkpointMs: 0, clock: () => now });
+    await s.ingest(batch(probes(1, 3, { at: (i) => FUT + i * 1000 })), FUT);
+    await s.ingest(batch(probes(4, 3, { at: (i) => FUT + i * 1000 })), FUT);
+    await s.ingest(batch(probes(1, 1), "upf-2"), FUT);
+    const db = await openDatabase(path);
+    const state = () => ({
+      mark: Number(db.prepare("SELECT batch_rowid FROM checkpoint").get()!.batch_rowid),
+      minutes: Number(db.prepare("SELECT count(*) AS n FROM minutes WHERE agent_id = 'upf-1'").get()!.n),
+      open: db.prepare("SELECT open_from FROM nodes WHERE agent_id = 'upf-1'").all().map((r) => r.open_from === null ? null : Number(r.open_from) - FUT),
+    });
+    try {
+      // Only its open minute so far: the node is not written at all, the journal holds it from row 1.
+      assert.deepEqual(state(), { mark: 0, minutes: 0, open: [] });
+      // upf-1 falls silent; 10 s past the end of its minute by the store's clock the minute is over.
+      now = FUT + 60_000 + 9_999;
+      await s.ingest(batch(probes(2, 1), "upf-2"), FUT);
+      assert.deepEqual(state(), { mark: 0, minutes: 0, open: [] }, "not yet over");
+      now = FUT + 70_000;
+      await s.ingest(batch(probes(3, 1), "upf-2"), FUT);
+      const after = state();
+      assert.deepEqual([after.minutes, after.open], [1, [null]]);
+      assert.ok(after.mark >= 3, `the mark moved past upf-1's rows (${after.mark})`);
+    } finally {
+      db.close();
+      await s.close();
+    }
+  });
+
+  it("holds the journal for an agent whose clock runs a day ahead no longer than a minute and the grace", async () => {
+    const path = dbPath();
+    let now = FUT;
+    const s = await openSqliteStore({ path, checkpointMs: 0, clock: () => now });
+    // Within limits.recordTimeWindow (24 h), so stored as it is: its minute is the node's newest.
+    await s.ingest(batch(probes(1, 1, { at: () => FUT + 23 * 3_600_000 })), FUT);
+    await s.ingest(batch(probes(2, 2, { at: (i) => FUT + i * 1000 })), FUT);
+    await s.ingest(batch(probes(1, 1), "upf-2"), FUT);
+    const db = await openDatabase(path);
+    const state = () => ({
+      mark: Number(db.prepare("SELECT batch_rowid FROM checkpoint").get()!.batch_rowid),
+      minutes: Number(db.prepare("SELECT count(*) AS n FROM minutes WHERE agent_id = 'upf-1'").get()!.n),
+    });
+    try {
+      assert.deepEqual(state(), { mark: 0, minutes: 0 });
+      now = FUT + 69_000;
+      await s.ingest(batch(probes(4, 1, { at: () => FUT + 65_000 })), FUT);
+      await s.ingest(batch(probes(2, 1), "upf-2"), FUT);
+      assert.deepEqual(state(), { mark: 0, minutes: 0 }, "its newest minute began 69 s ago by the store's clock");
+      now = FUT + 70_000;
+      await s.ingest(batch(probes(3, 1), "upf-2"), FUT);
+      const after = state();
+      assert.equal(after.minutes, 3, "every minute written, the one a day ahead too");
+      assert.ok(after.mark >= 5, `the mark moved past upf-1's rows (${after.mark})`);
+    } finally {
+      db.close();
+      await s.close();
+    }
+    const again = await openSqliteStore({ path });
+    const h = (await again.history("upf-1", "n4", { from: FUT - 3_600_000, to: FUT + 86_400_000 }, 60_000))!;
+    assert.deepEqual(h.map((p) => [p.t - FUT, p.count]), [[0, 2], [60_000, 1], [23 * 3_600_000, 1]]);
+    await again.close();
   });
 
   it("a full checkpoint writes open hours and days as they stand; a late record rewrites them without the open minute", async () => {

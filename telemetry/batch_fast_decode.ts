@@ -15,6 +15,7 @@
  */
 import type { Facts, TelemetryRecord } from "./record.ts";
 import { type FailureKind, PROBE_STATUS_BY_CODE } from "./wire_tables.ts";
+import type { StringIntern } from "./string_intern.ts";
 
 /** The bounds decodeBatch takes (codec.ts DecodeBatchLimits). */
 interface Limits {
@@ -87,14 +88,15 @@ class Reader {
     return n === OUT || n > this.maxLength ? OUT : n;
   }
 
-  /** An ASCII text string, or OUT. */
-  text(): string | Out {
+  /** An ASCII text string, or OUT; from `intern` when given (string_intern.ts). */
+  text(intern?: StringIntern): string | Out {
     const n = this.head(3);
     // Longer strings (failure messages, at most maxLength) are rare: the general path.
     if (n === OUT || n > 256 || n > this.maxLength || n > this.b.length - this.p) return OUT;
     const b = this.b, start = this.p, end = start + n;
     for (let i = start; i < end; i++) if (b[i] >= 0x80) return OUT;
     this.p = end;
+    if (intern) return intern.get(b, start, end);
     // Short strings char by char (as cbor-x does), longer ones in one call.
     if (n <= 16) {
       let s = "";
@@ -120,7 +122,7 @@ class Reader {
  * @returns the batch, exactly as codec.ts decodeBatch returns it; undefined when the bytes are
  *   anything else (decodeBatch then decodes them the general way, errors included)
  */
-export function decodeProbeBatch(bytes: Uint8Array, limits: Limits): { agentId: string; bootId: string; records: TelemetryRecord[] } | undefined {
+export function decodeProbeBatch(bytes: Uint8Array, limits: Limits, intern?: StringIntern): { agentId: string; bootId: string; records: TelemetryRecord[] } | undefined {
   // top > records > record > facts: four levels.
   if (limits.maxDepth < 4) return undefined;
   const r = new Reader(bytes, limits.maxLength);
@@ -134,7 +136,8 @@ export function decodeProbeBatch(bytes: Uint8Array, limits: Limits): { agentId: 
   if (nStrings === OUT || nStrings > bytes.length - r.p) return undefined;
   const table: string[] = new Array(nStrings);
   for (let i = 0; i < nStrings; i++) {
-    const s = r.text();
+    // The table holds what batches repeat (probe names, kinds, fact keys): the same strings again.
+    const s = r.text(intern);
     if (s === OUT) return undefined;
     table[i] = s;
   }

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { decodeProbeBatch } from "./batch_fast_decode.ts";
 import { DECODE_BATCH_LIMITS, decodeBatch, decodeBatchGeneral, encodeBatch } from "./codec.ts";
 import type { TelemetryRecord } from "./record.ts";
+import { newStringIntern } from "./string_intern.ts";
 
 const T0 = 1_764_000_000_000;
 const failureKinds = ["timeout", "unreachable", "refused", "malformed", "rejected", "local"] as const;
@@ -59,6 +60,23 @@ describe("decodeProbeBatch()", () => {
       assert.deepEqual(outcome(() => decodeBatch(bytes)), outcome(() => decodeBatchGeneral(bytes)));
     }), { numRuns: 400 });
     assert.ok(used > 100, `the one-pass decoder took ${used} of 400 batches`);
+  });
+
+  it("with a string intern shared across batches (a collector's), still exactly what the general decoder returns (property)", () => {
+    // A small table with colliding hashes: strings held before must never leak into another batch.
+    for (const intern of [newStringIntern(), newStringIntern(4, 256, 0x7)]) {
+      let used = 0;
+      fc.assert(fc.property(probeRecords, (records) => {
+        const bytes = encodeBatch({ agentId: "upf-17.r1", bootId: "b-1", records });
+        const fast = decodeProbeBatch(bytes, DECODE_BATCH_LIMITS, intern);
+        if (fast) {
+          used++;
+          assert.deepEqual(fast, decodeBatchGeneral(bytes));
+        }
+        assert.deepEqual(outcome(() => decodeBatch(bytes, DECODE_BATCH_LIMITS, intern)), outcome(() => decodeBatchGeneral(bytes)));
+      }), { numRuns: 300 });
+      assert.ok(used > 50, `the one-pass decoder took ${used} of 300 batches`);
+    }
   });
 
   it("the simulator's kind of batch (ASCII names, integer facts) takes the one-pass path", () => {

@@ -16,6 +16,7 @@ import { Decoder, Encoder } from "cbor-x/encode";
 import { DecodeError } from "../common/decode_error.ts";
 import { scanCbor } from "./cbor_scan.ts";
 import { decodeProbeBatch } from "./batch_fast_decode.ts";
+import type { StringIntern } from "./string_intern.ts";
 import {
   type Batch,
   batchHeaderSchema,
@@ -286,11 +287,13 @@ export const DECODE_BATCH_LIMITS: DecodeBatchLimits = { maxRecords: 10_000, maxD
 /**
  * Decode and validate a batch: a bounded scan of the bytes (cbor_scan.ts: no tags, no indefinite
  * lengths, bounded depth and lengths), then CBOR, then the record count, then zod per record.
+ * @param intern where the one-pass decoder takes the string table's strings from (a collector keeps one)
  * @throws {WireVersionError} for a version other than 1; {DecodeError} for anything malformed.
  */
-export function decodeBatch(bytes: Uint8Array, limits: DecodeBatchLimits = DECODE_BATCH_LIMITS): Batch {
-  // Batches of probe results only (nearly all): one pass, the same result (batch_fast_decode.ts).
-  return decodeProbeBatch(bytes, limits) ?? decodeBatchGeneral(bytes, limits);
+export function decodeBatch(bytes: Uint8Array, limits: DecodeBatchLimits = DECODE_BATCH_LIMITS, intern?: StringIntern): Batch {
+  // Batches of probe results only (nearly all): one pass, the same result (batch_fast_decode.ts),
+  // the string table's strings from `intern` when given (string_intern.ts).
+  return decodeProbeBatch(bytes, limits, intern) ?? decodeBatchGeneral(bytes, limits);
 }
 
 /** decodeBatch without the one-pass decoder of probe batches (its reference, in tests). */

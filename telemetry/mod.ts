@@ -4,4 +4,5 @@ export * from "./record.ts";
 export * from "./wire_tables.ts";
 export { AGENT_ID_PATTERN, BOOT_ID_PATTERN, NAME_PATTERN, NAME_RULE } from "./names.ts";
 export { type CborScanLimits, scanCbor } from "./cbor_scan.ts";
+export { newStringIntern, type StringIntern } from "./string_intern.ts";
 export { spoolSchema, type TelemetryConfig, type TelemetryConfigInput, telemetrySchema } from "./telemetry_config.ts";

@@ -3,7 +3,7 @@ import type { Row, SqlValue } from "../../runtime/sqlite.ts";
 import type { Facts } from "../../telemetry/record.ts";
 import { deserializeSketch, serializeDense, serializeSketch } from "../sketch.ts";
 import type { MinuteAgg } from "../batch_aggregate.ts";
-import { type MinuteSlot, newProbeMem, type NodeMem, type ProbeMem, type StreamMem } from "../read_model.ts";
+import { type MinuteSlot, newNodeMem, newProbeMem, type NodeMem, type ProbeMem, type StreamMem } from "../read_model.ts";
 import type { EventView, NodeSummary, ProbeView } from "../store.ts";
 
 export const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : (v as number));
@@ -26,27 +26,26 @@ export function streamFromRow(r: Row): StreamMem {
 export const streamParams = (s: StreamMem): SqlValue[] => [s.agentId, s.bootId, s.acked, s.firstSeen, s.lastSeen, s.gap, s.drops, s.hole?.from ?? null, s.hole?.to ?? null];
 
 export function nodeFromRow(r: Row): NodeMem {
-  return {
-    id: String(r.agent_id),
-    labels: json<Record<string, string>>(r.labels) ?? {},
-    ...(r.version ? { version: String(r.version) } : {}),
-    bootId: String(r.boot_id),
-    firstSeen: num(r.first_seen),
-    lastSeen: num(r.last_seen),
-    ...(r.last_record_at !== null ? { lastRecordAt: num(r.last_record_at) } : {}),
-    ...(r.verdict ? { verdict: String(r.verdict) as NodeSummary["verdict"] } : {}),
-    running: num(r.running) === 1,
-    spoolDrops: num(r.spool_drops),
-    peerRestarts: num(r.peer_restarts),
-    probes: new Map(),
-    dirtyStreams: new Set(),
-    dirtyMinutes: new Set(),
-  };
+  // The fields in newNodeMem's order (read_model.ts: one shape for every node).
+  const n = newNodeMem(String(r.agent_id), String(r.boot_id), num(r.first_seen));
+  n.labels = json<Record<string, string>>(r.labels) ?? {};
+  if (r.version) n.version = String(r.version);
+  n.lastSeen = num(r.last_seen);
+  if (r.last_record_at !== null) n.lastRecordAt = num(r.last_record_at);
+  if (r.verdict) n.verdict = String(r.verdict) as NodeSummary["verdict"];
+  n.running = num(r.running) === 1;
+  n.spoolDrops = num(r.spool_drops);
+  n.peerRestarts = num(r.peer_restarts);
+  if (r.open_from !== null && r.open_from !== undefined) {
+    n.openFrom = num(r.open_from);
+    n.openRowid = num(r.open_rowid);
+  }
+  return n;
 }
 
 export const nodeParams = (n: NodeMem): SqlValue[] => [
   n.id, JSON.stringify(n.labels), n.version ?? null, n.bootId, n.firstSeen, n.lastSeen, n.lastRecordAt ?? null,
-  n.verdict ?? null, n.running ? 1 : 0, n.spoolDrops, n.peerRestarts,
+  n.verdict ?? null, n.running ? 1 : 0, n.spoolDrops, n.peerRestarts, n.openFrom ?? null, n.openFrom === undefined ? null : n.openRowid ?? null,
 ];
 
 export function probeFromRow(r: Row): ProbeMem {

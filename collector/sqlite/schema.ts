@@ -58,6 +58,10 @@ export const SCHEMA_UPGRADES: readonly (readonly [string, string, string])[] = [
   // minute rows after it hold the rest (collector/read_model.ts rollupWrite).
   ["hours", "through", "INTEGER"],
   ["days", "through", "INTEGER"],
+  // A node's open minute (collector/sqlite_store.ts): not in the minute rows written with the node
+  // from `open_from` on; the journal from row `open_rowid` on holds it. NULL: nothing open.
+  ["nodes", "open_from", "INTEGER"],
+  ["nodes", "open_rowid", "INTEGER"],
 ];
 
 /**

@@ -33,11 +33,11 @@ export function prepareStatements(db: Database) {
     pruneHours: db.prepare("DELETE FROM hours WHERE t < ?"),
     pruneDays: db.prepare("DELETE FROM days WHERE t < ?"),
     allNodes: db.prepare("SELECT * FROM nodes"),
-    putNode: db.prepare(`INSERT INTO nodes (agent_id, labels, version, boot_id, first_seen, last_seen, last_record_at, verdict, running, spool_drops, peer_restarts)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    putNode: db.prepare(`INSERT INTO nodes (agent_id, labels, version, boot_id, first_seen, last_seen, last_record_at, verdict, running, spool_drops, peer_restarts, open_from, open_rowid)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (agent_id) DO UPDATE SET labels = excluded.labels, version = excluded.version, boot_id = excluded.boot_id,
         last_seen = excluded.last_seen, last_record_at = excluded.last_record_at, verdict = excluded.verdict, running = excluded.running,
-        spool_drops = excluded.spool_drops, peer_restarts = excluded.peer_restarts`),
+        spool_drops = excluded.spool_drops, peer_restarts = excluded.peer_restarts, open_from = excluded.open_from, open_rowid = excluded.open_rowid`),
     allProbes: db.prepare("SELECT * FROM probes"),
     allNodeProbes: db.prepare("SELECT agent_id, body FROM node_probes"),
     putNodeProbes: db.prepare("INSERT INTO node_probes (agent_id, body) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET body = excluded.body"),
