@@ -46,7 +46,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     }
   };
 
-  const probes = createProbeSet(cfg.probes, { clock, net: deps.net, log, kinds: deps.kinds ?? probeKinds, random: deps.random, emit, onStateChange: () => recompute() });
+  const probes = createProbeSet(cfg.probes, { clock, net: deps.net, log, kinds: deps.kinds ?? probeKinds, random: deps.random, emit, resultEvents: sinks.length > 0, onStateChange: () => recompute() });
   // /healthz and /readyz bytes, encoded only when the verdict changes (docs/health.md).
   let server: AgentServer | undefined;
   let answers = encodeAnswers();

@@ -20,6 +20,11 @@ export interface ProbeSetDeps {
   readonly kinds: Readonly<Record<string, ProbeKind<unknown>>>;
   readonly random?: () => number;
   readonly emit: (event: AgentEvent) => void;
+  /**
+   * Someone takes `probe-result` events (the uplink, tracing). When nobody does (no `telemetry`,
+   * no `otel`), none is built: one object fewer per run. @default true
+   */
+  readonly resultEvents?: boolean;
   /** A probe's health state changed: the verdict may have. */
   readonly onStateChange: () => void;
 }
@@ -37,6 +42,12 @@ export interface ProbeSet {
   stop(signal: AbortSignal): Promise<void>;
 }
 
+/**
+ * How long the runs that fall due together may start back to back before the server gets a turn
+ * (agent/scheduler.ts `turnBudgetMs`; measured in docs/benchmarks.md "The probe path, fifth pass").
+ */
+const TURN_BUDGET_MS = 0;
+
 interface Entry {
   state: ProbeState;
   instance: ProbeInstance;
@@ -44,11 +55,13 @@ interface Entry {
 
 export function createProbeSet(probes: readonly ProbeConfig[], deps: ProbeSetDeps): ProbeSet {
   const { clock, log, emit } = deps;
+  const resultEvents = deps.resultEvents ?? true;
   const entries = new Map<string, Entry>();
   const scheduler = createScheduler({
     clock,
     random: deps.random,
     spread: true,
+    turnBudgetMs: TURN_BUDGET_MS,
     onResult(name, result) {
       const e = entries.get(name);
       if (e) onResult(e, result);
@@ -58,13 +71,15 @@ export function createProbeSet(probes: readonly ProbeConfig[], deps: ProbeSetDep
   function onResult(e: Entry, result: ProbeResult) {
     const s = e.state;
     const prev = recordResult(s, result);
-    emit({ type: "probe-result", probe: s.config.name, kind: s.config.kind, result });
-    for (const ev of result.events ?? []) {
-      if (ev.type === "peer-restart") {
-        log("warn", "peer restart detected", { event: "peer-restart", probe: s.config.name, ...ev.detail });
-        emit({ type: "peer-restart", at: result.startedAt, probe: s.config.name, detail: ev.detail });
-      } else {
-        log("info", "probe event", { event: ev.type, probe: s.config.name, ...ev.detail });
+    if (resultEvents) emit({ type: "probe-result", probe: s.config.name, kind: s.config.kind, result });
+    if (result.events) {
+      for (const ev of result.events) {
+        if (ev.type === "peer-restart") {
+          log("warn", "peer restart detected", { event: "peer-restart", probe: s.config.name, ...ev.detail });
+          emit({ type: "peer-restart", at: result.startedAt, probe: s.config.name, detail: ev.detail });
+        } else {
+          log("info", "probe event", { event: ev.type, probe: s.config.name, ...ev.detail });
+        }
       }
     }
     // A kind may ask for another interval (SBI NRF heartBeatTimer, TS 29.510 §5.2.2.3.2).

@@ -7,7 +7,9 @@
  * with 1,000 TCP probes a second: a timer per loop cost ~35 µs of CPU per probe more,
  * docs/benchmarks.md "CPU per TCP probe"). Where the clock offers a turn of the event loop, the
  * runs of one wake-up start one per turn, so the server on the same thread answers between two
- * runs instead of after the whole slot (docs/benchmarks.md "The probe path, third pass").
+ * runs instead of after the whole slot (docs/benchmarks.md "The probe path, third pass"); with
+ * `turnBudgetMs`, as many as fit in that much time share a turn (a turn costs an event-loop
+ * iteration: docs/benchmarks.md "The probe path, fifth pass").
  *
  * With `spread`, loops of one interval are phased evenly: each takes the least-used of the
  * interval's phase slots (ties go to the first at or after a stable hash of its name), and its
@@ -52,6 +54,12 @@ export interface SchedulerOptions {
    * run. Without it, every cycle is jittered. @default false
    */
   readonly spread?: boolean;
+  /**
+   * With `clock.turn`: the runs (and deadlines) waiting for a turn start back to back while the
+   * stretch has lasted less than this many ms, then the rest waits for the next turn. 0: one per
+   * turn. @default 0
+   */
+  readonly turnBudgetMs?: number;
   onResult(name: string, result: ProbeResult): void;
   /** Lateness of every run start, for the benchmark. */
   onLateness?(name: string, ms: number): void;
@@ -82,9 +90,10 @@ interface Loop {
   queuedAt?: number;
   /** Due and waiting for its turn of the event loop (`ready`) since this due time. */
   readyAt?: number;
-  running?: Promise<void>;
-  /** The run in flight, to abort on remove(). */
+  /** The run in flight (to abort on remove()); undefined when none is. */
   run?: ProbeRun;
+  /** Takes the run's result: made once per loop, not per run. */
+  settled: (result: ProbeResult) => void;
   runs: number;
   overruns: number;
   lastLatenessMs: number;
@@ -121,6 +130,7 @@ export function pickSlot(counts: readonly number[], preferred: number): number {
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { clock } = options;
   const random = options.random ?? Math.random;
+  const turnBudgetMs = options.turnBudgetMs ?? 0;
   const loops = new Map<string, Loop>();
 
   // Phase slots in use, per interval (spread only).
@@ -248,21 +258,34 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (!turning) startReady();
   }
 
-  // One run now, the next in the event loop's next turn. A 10 ms slot of 1,000 probes a second
-  // holds ~10 runs; started in one stretch they kept a /healthz request that arrived meanwhile
-  // waiting for all of them (p99 3.4-5.2x nginx's, docs/benchmarks.md).
+  // One run now (or as many as fit in turnBudgetMs), the rest in the event loop's next turn. A
+  // 10 ms slot of 1,000 probes a second holds ~10 runs; started in one stretch they kept a
+  // /healthz request that arrived meanwhile waiting for all of them (p99 3.4-5.2x nginx's,
+  // docs/benchmarks.md); a turn per run cost 12-47 µs of CPU per run (an event-loop iteration).
   function startReady() {
     turning = false;
-    const next = ready.shift();
-    if (!next) return;
-    if (ready.length) {
-      turning = true;
-      clock.turn!(startReady);
+    const t0 = turnBudgetMs > 0 ? clock.monotonic() : 0;
+    let next: Loop | (() => void) | undefined;
+    while ((next = ready.shift())) {
+      try {
+        if (typeof next === "function") next();
+        else {
+          const due = next.readyAt!;
+          next.readyAt = undefined;
+          tick(next, due);
+        }
+      } catch (e) {
+        turnForRest();
+        throw e;
+      }
+      if (ready.length && !(turnBudgetMs > 0 && clock.monotonic() - t0 < turnBudgetMs)) return turnForRest();
     }
-    if (typeof next === "function") return next();
-    const due = next.readyAt!;
-    next.readyAt = undefined;
-    tick(next, due);
+  }
+
+  function turnForRest() {
+    if (!ready.length || turning) return;
+    turning = true;
+    clock.turn!(startReady);
   }
 
   function schedule(loop: Loop) {
@@ -280,19 +303,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (loop.stopped) return;
     loop.cycle++;
     schedule(loop);
-    if (loop.running) {
+    if (loop.run) {
       loop.overruns++;
       return;
     }
     const lateness = Math.max(0, clock.monotonic() - due);
     loop.lastLatenessMs = lateness;
     options.onLateness?.(loop.probe.name, lateness);
-    const run = loop.run = startProbeRun(loop.probe.instance, loop.probe.timeoutMs, runClock);
-    loop.running = run.result.then((result) => {
-      loop.runs++;
-      loop.running = loop.run = undefined;
-      if (!loop.stopped) options.onResult(loop.probe.name, result);
-    });
+    loop.run = startProbeRun(loop.probe.instance, loop.probe.timeoutMs, runClock, loop.settled);
   }
 
   return {
@@ -314,6 +332,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         overruns: 0,
         lastLatenessMs: 0,
         stopped: false,
+        settled: (result) => {
+          loop.runs++;
+          loop.run = undefined;
+          if (!loop.stopped) options.onResult(probe.name, result);
+        },
       };
       if (options.spread) takeSlot(loop);
       loops.set(probe.name, loop);
@@ -326,8 +349,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       loop.stopped = true;
       dequeue(loop);
       releaseSlot(loop);
-      loop.run?.abort(new DOMException("probe removed", "AbortError"));
-      await loop.running;
+      const run = loop.run;
+      if (!run) return;
+      run.abort(new DOMException("probe removed", "AbortError"));
+      await run.result;
     },
     setInterval(name, intervalMs) {
       const loop = loops.get(name);
@@ -344,7 +369,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     stats(name) {
       const l = loops.get(name);
       if (!l) return undefined;
-      const stats: LoopStats = { runs: l.runs, overruns: l.overruns, lastLatenessMs: l.lastLatenessMs, running: Boolean(l.running) };
+      const stats: LoopStats = { runs: l.runs, overruns: l.overruns, lastLatenessMs: l.lastLatenessMs, running: l.run !== undefined };
       return l.slot === undefined ? stats : { ...stats, slot: l.slot, slots: phaseSlots.get(l.intervalMs)!.length };
     },
     names: () => [...loops.keys()],

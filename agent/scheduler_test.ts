@@ -265,6 +265,27 @@ describe("createScheduler()", () => {
       await s.stop();
     });
 
+    it("with turnBudgetMs, the runs that fit in the budget start back to back, the rest in the next turn", async () => {
+      const { clock, advance, turns } = turningClock();
+      // Each start takes 0.04 ms of the clock: a 0.1 ms budget fits three (0.04, 0.08, then 0.12 is over).
+      let spent = 0;
+      const timed = { ...clock, monotonic: () => clock.monotonic() + spent };
+      const starts: string[] = [];
+      const s = createScheduler({ clock: timed, random: () => 0, turnBudgetMs: 0.1, onResult: () => {} });
+      for (const name of ["a", "b", "c", "d", "e"]) {
+        s.add({ name, intervalMs: 1000, timeoutMs: 500, jitter: 0, instance: { run: () => (starts.push(name), spent += 0.04, Promise.resolve({ ok: true })), close: () => Promise.resolve() } });
+      }
+      await advance(0);
+      assert.deepEqual(starts, ["a", "b", "c"], "three fit in the timer's stretch");
+      assert.equal(turns.length, 1, "one turn asked for the rest");
+      turns.shift()!();
+      assert.deepEqual(starts, ["a", "b", "c", "d", "e"]);
+      assert.equal(turns.length, 0, "nothing left: no turn asked for");
+      await advance(0);
+      assert.deepEqual(["a", "b", "c", "d", "e"].map((n) => s.stats(n)!.runs), [1, 1, 1, 1, 1]);
+      await s.stop();
+    });
+
     it("a loop removed or rescheduled while waiting for its turn does not start, nor start twice", async () => {
       const { clock, advance, turns } = turningClock();
       const starts: string[] = [];

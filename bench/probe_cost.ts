@@ -7,12 +7,14 @@
  *
  *   bun bench/probe_cost.ts                          # the source on Bun, 1,000 probes, 10 s, 3 runs
  *   bun bench/probe_cost.ts --binary dist/edgeprobe  # the compiled binary
+ *   bun bench/probe_cost.ts --binary A --binary B    # two binaries taking turns, run by run
  *   bun bench/probe_cost.ts --runtime deno           # the source on Deno
  *   bun bench/probe_cost.ts --cpu-prof DIR           # Bun only: a .cpuprofile of the agent
  *
  * Options: --probes N, --seconds S, --runs R, --core C (the agent's core, default 0; the
  * listener stays in this process, pin it elsewhere with taskset), --base-port P (P and P+1),
- * --root DIR (the source tree to run; given twice or more, the trees take turns run by run).
+ * --root DIR (the source tree to run; given twice or more, the trees take turns run by run; so
+ * do two or more --binary).
  * Prints one line per run and the median; `--json` prints the figures as JSON.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -176,13 +178,13 @@ export async function measureProbeCost(o: ProbeCostOptions): Promise<ProbeCost> 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(argv: string[]) {
-  let binary: string | undefined, runtime: "bun" | "deno" = "bun", cpuProfDir: string | undefined;
-  const roots: string[] = [];
+  let runtime: "bun" | "deno" = "bun", cpuProfDir: string | undefined;
+  const roots: string[] = [], binaries: string[] = [];
   let probes = 1000, seconds = 10, runs = 3, core = 0, port = 23400, json = false;
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
     const num = () => (i++, numberArg(k, v));
-    if (k === "--binary") (binary = v, i++);
+    if (k === "--binary") (binaries.push(v), i++);
     else if (k === "--runtime") {
       if (v !== "bun" && v !== "deno") throw new Error(`Cannot parse --runtime: expected bun or deno, got ${JSON.stringify(v)}`);
       (runtime = v, i++);
@@ -196,18 +198,22 @@ async function main(argv: string[]) {
     else if (k === "--json") json = true;
     else throw new Error(`Cannot parse arguments: unknown option ${k}`);
   }
-  // Several --root: the trees take turns, run by run, so a busy machine weighs on each alike.
-  const trees = roots.length ? roots : ["."];
-  const all = new Map<string, ProbeCost[]>(trees.map((t) => [t, []]));
+  if (roots.length > 1 && binaries.length > 1) throw new Error("Cannot compare trees and binaries at once: give several --root or several --binary");
+  // Several --root or --binary: they take turns, run by run, so a busy machine weighs on each alike.
+  const subjects: Array<{ root: string; binary?: string }> = binaries.length
+    ? binaries.map((binary) => ({ root: roots[0] ?? ".", binary }))
+    : (roots.length ? roots : ["."]).map((root) => ({ root }));
+  const label = (s: { root: string; binary?: string }) => s.binary ?? s.root;
+  const all = new Map<string, ProbeCost[]>(subjects.map((s) => [label(s), []]));
   for (let r = 1; r <= runs; r++) {
-    for (const root of trees) {
-      const c = await measureProbeCost({ binary, runtime, root, probes, seconds, core, port, cpuProfDir });
-      all.get(root)!.push(c);
-      if (!json) console.log(`run ${r}${trees.length > 1 ? ` ${root}` : ""}: ${c.us.toFixed(1)} µs CPU per TCP probe (user ${c.userUs.toFixed(1)}, system ${c.systemUs.toFixed(1)}); ${c.runs} runs in ${seconds} s, ${(c.share * 100).toFixed(1)}% of a core`);
+    for (const s of subjects) {
+      const c = await measureProbeCost({ binary: s.binary, runtime, root: s.root, probes, seconds, core, port, cpuProfDir });
+      all.get(label(s))!.push(c);
+      if (!json) console.log(`run ${r}${subjects.length > 1 ? ` ${label(s)}` : ""}: ${c.us.toFixed(1)} µs CPU per TCP probe (user ${c.userUs.toFixed(1)}, system ${c.systemUs.toFixed(1)}); ${c.runs} runs in ${seconds} s, ${(c.share * 100).toFixed(1)}% of a core`);
     }
   }
-  for (const [root, cs] of all) {
-    const what = binary ?? `${root === "." ? "source" : root} on ${runtime}`;
+  for (const [key, cs] of all) {
+    const what = binaries.length ? key : `${key === "." ? "source" : key} on ${runtime}`;
     const m = median(cs.map((c) => c.us));
     if (json) console.log(JSON.stringify({ what, probes, seconds, median: m, runs: cs }));
     else console.log(`${what}, ${probes} probes: median ${m.toFixed(1)} µs CPU per TCP probe (goal ≤ 60 µs)`);

@@ -65,13 +65,23 @@ export interface ProbeRun {
  * per TCP probe"); an uncleared `AbortSignal.timeout` timer also wakes the event loop once more
  * per run, 500 ms later, for nothing. The caller (the scheduler) aborts through the handle
  * instead of a parent signal.
+ *
+ * `onSettled`, if given, gets the result in the reaction that settles it, and the `result`
+ * promise is made only if someone reads it: the scheduler takes every result this way, one
+ * promise and one reaction fewer per run (docs/benchmarks.md "The probe path, fifth pass").
  */
-export function startProbeRun(probe: ProbeInstance, timeoutMs: number, clock: Clock): ProbeRun {
+export function startProbeRun(probe: ProbeInstance, timeoutMs: number, clock: Clock, onSettled?: (result: ProbeResult) => void): ProbeRun {
   const startedAt = clock.now();
   const t0 = clock.monotonic();
   const ctrl = new AbortController();
-  let settle!: (r: ProbeResult) => void;
-  const result = new Promise<ProbeResult>((resolve) => (settle = resolve));
+  let settled: ProbeResult | undefined;
+  let resolveResult: ((r: ProbeResult) => void) | undefined;
+  let result: Promise<ProbeResult> | undefined;
+  const settle = (r: ProbeResult) => {
+    settled = r;
+    resolveResult?.(r);
+    onSettled?.(r);
+  };
   let done = false;
   const fail = (e: unknown) => {
     if (done) return;
@@ -105,7 +115,12 @@ export function startProbeRun(probe: ProbeInstance, timeoutMs: number, clock: Cl
     const elapsed = clock.monotonic() - t0;
     settle({ ...outcome, startedAt, latencyMs: roundMs(outcome.latencyMs ?? elapsed) });
   }, (e) => fail(ctrl.signal.aborted ? ctrl.signal.reason : e));
-  return { result, abort: (reason) => abort(reason ?? new DOMException("The operation was aborted", "AbortError")) };
+  return {
+    get result() {
+      return result ??= settled ? Promise.resolve(settled) : new Promise<ProbeResult>((resolve) => (resolveResult = resolve));
+    },
+    abort: (reason) => abort(reason ?? new DOMException("The operation was aborted", "AbortError")),
+  };
 }
 
 /**

@@ -65,6 +65,18 @@ describe("runProbe()", () => {
     assert.equal(r.failure?.kind, "timeout");
     assert.equal(r.failure?.message, "probe removed");
   });
+  it("startProbeRun(onSettled) hands over the result once, and `result` read afterwards is the same result", async () => {
+    const got: unknown[] = [];
+    const run = startProbeRun(probe(() => Promise.resolve({ ok: true, facts: { a: 1 } })), 1000, systemClock, (r) => got.push(r));
+    await new Promise((res) => setTimeout(res, 0));
+    assert.equal(got.length, 1);
+    assert.equal(await run.result, got[0], "read after it settled");
+    const failing = startProbeRun(probe(() => Promise.reject(Object.assign(new Error("x"), { code: "ECONNREFUSED" }))), 1000, systemClock, (r) => got.push(r));
+    const early = failing.result; // read before it settled
+    assert.equal(await early, got[1]);
+    assert.equal((got[1] as { failure?: { kind: string } }).failure?.kind, "refused");
+    assert.equal(got.length, 2);
+  });
   it("the timeout aborts the probe's signal with a TimeoutError, and a run that ends first is not touched by it", async () => {
     let reason: unknown;
     const r = await runProbe(probe((signal) => new Promise((_, rej) => signal.addEventListener("abort", () => rej(reason = signal.reason)))), 30, systemClock);
