@@ -38,8 +38,8 @@ const MINUTE = 60_000;
 const APPLY_EVERY = 100;
 /**
  * Most nodes one checkpoint tick writes (collector/sqlite_store.ts `nodesPerTick`): 2,000 nodes
- * due every 5 s need 400 a second; a tick of 1,024 took about 50 ms here (46 µs a node, bench/fleet.ts
- * --only jetstream profiles), and more nodes than that wait for the next tick.
+ * due every 5 s need 400 a second; at the 46 µs a node of the bench/fleet.ts --only jetstream
+ * profiles a tick of 1,024 holds the thread about 50 ms, and more nodes wait for the next tick.
  */
 const NODES_PER_TICK = 1024;
 /** How often the applied position per partition is saved (a restart resumes there; replay is idempotent). */
@@ -130,8 +130,9 @@ export async function openOwner(
   const { log } = deps;
   // Node checkpoints in the 1 s tick's transaction only, not 32 with each apply window's: an
   // owner's windows are small (a third of the fleet's batches with 3 collectors), and each one
-  // rewrote the pages its few nodes share with others (2.3x the SQLite page writes of one
-  // collector for the same records, strace; docs/scale-out.md, "Fifth pass").
+  // rewrote the pages its few nodes share with others (3 owners: 1.9x one owner's SQLite page
+  // writes per record, strace; docs/scale-out.md, "Fifth pass", where the CPU effect is within
+  // the bench's spread).
   const readModel: Store = await openSqliteStore({ path: options.readModel, raw: options.raw, synchronous: "normal", checkpointMs: options.checkpointMs, nodesPerGroup: 0, nodesPerTick: NODES_PER_TICK });
   // A second connection to the same WAL file: the resume position per partition, and the minute
   // rows for latency merged across partitions (the read model answers in quantiles, which cannot
