@@ -89,6 +89,47 @@ describe("startServer()", () => {
     assert.equal(r.body, '{"status":"UP"}');
   });
 
+  it("closes an h2c session with GOAWAY after 100 streams, so a client's close after 300 requests cannot abort the server", async () => {
+    // The attack on Deno (serve.ts, H2_STREAMS_PER_SESSION): 300 requests on sessions the
+    // client closes itself. Without the cap a Deno server process aborts on the first close.
+    let client: http2.ClientHttp2Session | undefined;
+    let sessions = 0;
+    let goaways = 0;
+    const session = () => {
+      if (client && !client.closed && !client.destroyed) return client;
+      const c = http2.connect(`http://127.0.0.1:${server.port}`);
+      c.on("error", () => {});
+      c.on("goaway", () => {
+        goaways++;
+        if (client === c) client = undefined;
+      });
+      sessions++;
+      return (client = c);
+    };
+    const one = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = session().request({ ":path": "/healthz" });
+        let status = 0;
+        req.on("response", (h) => (status = Number(h[":status"])));
+        req.on("data", () => {});
+        req.on("end", () => resolve(status));
+        req.on("error", reject);
+        req.end();
+      });
+    let ok = 0;
+    for (let i = 0; i < 300; i++) {
+      // A request racing the GOAWAY is refused unprocessed (RFC 9113 §6.8): safe to retry once.
+      const status = await one().catch(() => one());
+      if (status === 200) ok++;
+    }
+    await new Promise<void>((r) => (client ? client.close(() => r()) : r()));
+    assert.equal(ok, 300);
+    assert.equal(goaways, 3);
+    assert.equal(sessions, 3);
+    // The server is still there for the next client.
+    assert.equal((await h2get(`http://127.0.0.1:${server.port}`, "/healthz")).status, 200);
+  });
+
   it("answers over TLS with ALPN h2 and with http/1.1", async () => {
     const r = await h2get(`https://localhost:${server.port}`, "/healthz", {}, { ca: cert });
     assert.equal(r.status, 200);

@@ -16,6 +16,16 @@ describe("createH2Client() over h2c prior knowledge", () => {
     server.on("session", (s) => {
       sessions.add(s);
       s.on("close", () => sessions.delete(s));
+      // Deno 2.9.6's node:http2 server aborts the whole process (nghttp2 assertion
+      // `stream->closed_next == NULL` in find_stream_on_goaway_func, or `free(): invalid pointer`)
+      // when a Deno client closes a session that carried more than ~150 streams: measured 40 of 40
+      // runs at 200 streams, 0 of 40 at 150; Debian's nghttpd and a Bun server take the same client
+      // without harm. Closing each session after 100 streams, as nginx's keepalive_requests does,
+      // keeps this test's server alive and exercises the client's reconnect after GOAWAY.
+      let streams = 0;
+      s.on("stream", (st) => {
+        if (++streams === 100) st.on("close", () => s.close());
+      });
     });
     server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
       stream.on("error", () => {});
