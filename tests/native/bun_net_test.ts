@@ -5,7 +5,8 @@ import net from "node:net";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
 import { type ChildProcess, spawn } from "node:child_process";
-import { bunNet } from "../../runtime/bun_net.ts";
+import { abandonedConnects, bunNet } from "../../runtime/bun_net.ts";
+import { readdirSync } from "node:fs";
 import { classifyError } from "../../probes/run_probe.ts";
 
 describe("bunNet.tcp", () => {
@@ -135,4 +136,48 @@ describe("bunNet.tcp with tls", () => {
       }
     });
   }
+});
+
+describe("bunNet.tcp toward a peer that drops SYNs", () => {
+  // A listener that never accepts, with a backlog of 0 (python3: Bun's node:net and Bun.listen
+  // take no backlog this small): the kernel fills its accept queue, then drops further SYNs, so a
+  // connect stays in SYN-SENT (the client retries for ~127 s).
+  let child: ChildProcess;
+  let port = 0;
+  const fill: net.Socket[] = [];
+  before(async () => {
+    child = spawn("python3", ["-c", "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)"], { stdio: ["ignore", "pipe", "inherit"] });
+    port = await new Promise<number>((resolve, reject) => {
+      child.stdout!.once("data", (d) => resolve(Number(String(d).trim())));
+      child.once("exit", (c) => reject(new Error(`Cannot start the listener: exited ${c}`)));
+    });
+    for (let i = 0; i < 4; i++) {
+      const s = net.connect(port, "127.0.0.1");
+      s.on("error", () => {});
+      fill.push(s);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  });
+  after(() => {
+    for (const s of fill) s.destroy();
+    child.kill("SIGKILL");
+  });
+
+  it("holds a bounded number of descriptors for connects it gave up on (Bun.connect cannot be cancelled)", async () => {
+    const fds = () => readdirSync("/proc/self/fd").length;
+    const base = fds();
+    // As probes start: 10 waves of 20, each after the one before has timed out.
+    let ok = 0;
+    for (let wave = 0; wave < 10; wave++) {
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => bunNet.tcp({ host: "127.0.0.1", port }, AbortSignal.timeout(50))));
+      ok += results.filter((r) => r.status === "fulfilled").length;
+    }
+    assert.equal(ok, 0, "no connect to a peer that drops SYNs succeeds");
+    await new Promise((r) => setTimeout(r, 200));
+    const held = fds() - base;
+    console.log(`syn-drop: 200 connects given up after 50 ms hold ${held} descriptors, ${abandonedConnects()} abandoned in Bun.connect`);
+    // At most 32 left in Bun.connect, plus one wave started just before the count reached it.
+    assert.ok(abandonedConnects() <= 32 + 20, `${abandonedConnects()} abandoned connects`);
+    assert.ok(held <= 32 + 20 + 8, `${held} descriptors held by 200 connects given up on`);
+  });
 });
