@@ -1,0 +1,78 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { ProbeState } from "./events.ts";
+import { aggregate, type ProbeStanding } from "./health.ts";
+import { createVerdictTally } from "./verdict_tally.ts";
+
+const STATES: readonly ProbeState[] = ["unknown", "healthy", "unhealthy"];
+
+/** A small deterministic generator (mulberry32), so a failure replays. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("createVerdictTally()", () => {
+  it("gives aggregate()'s verdict after every one of 20,000 random state changes", () => {
+    const random = prng(11);
+    const probes: ProbeStanding[] = Array.from({ length: 200 }, (_, i) => ({ name: `p${(i * 7919) % 200}`, critical: random() < 0.5, state: "unknown" }));
+    const tally = createVerdictTally(probes);
+    for (let step = 0; step < 20_000; step++) {
+      const i = Math.floor(random() * probes.length);
+      const p = probes[i];
+      const to = STATES[Math.floor(random() * STATES.length)];
+      probes[i] = { ...p, state: to };
+      tally.move({ name: p.name, critical: p.critical, from: p.state, to });
+      const want = aggregate(probes);
+      assert.equal(tally.status(), want.status);
+      assert.equal(tally.criticalKnown(), want.criticalKnown);
+      if (step % 97 === 0) assert.deepEqual(tally.verdict(), want);
+    }
+    assert.deepEqual(tally.verdict(), aggregate(probes));
+  });
+
+  it("starts from the standings it is given, and over again with reset()", () => {
+    const tally = createVerdictTally([{ name: "n4", critical: true, state: "unhealthy" }, { name: "sip", critical: false, state: "unhealthy" }, { name: "n3", critical: true, state: "unknown" }]);
+    assert.deepEqual(tally.verdict(), { status: "DOWN", downCauses: ["n4"], degradedCauses: ["sip"], criticalKnown: false });
+    tally.reset([{ name: "sip", critical: false, state: "unhealthy" }]);
+    assert.deepEqual(tally.verdict(), { status: "DEGRADED", downCauses: [], degradedCauses: ["sip"], criticalKnown: true });
+    tally.reset([]);
+    assert.deepEqual(tally.verdict(), aggregate([]));
+  });
+
+  it("builds the sorted causes once per change that touched them, not per look", () => {
+    const tally = createVerdictTally([{ name: "b", critical: true, state: "healthy" }, { name: "a", critical: true, state: "healthy" }]);
+    tally.move({ name: "b", critical: true, from: "healthy", to: "unhealthy" });
+    const v = tally.verdict();
+    assert.equal(tally.verdict(), v); // the same object: kept
+    tally.move({ name: "c", critical: false, from: "unknown", to: "healthy" }); // no cause, no readiness change
+    assert.equal(tally.verdict(), v);
+    tally.move({ name: "a", critical: true, from: "healthy", to: "unhealthy" });
+    assert.deepEqual(tally.verdict().downCauses, ["a", "b"]);
+  });
+
+  it("follows readiness when a critical probe leaves unknown, without an unhealthy move", () => {
+    const tally = createVerdictTally([{ name: "a", critical: true, state: "unknown" }]);
+    assert.equal(tally.verdict().criticalKnown, false);
+    tally.move({ name: "a", critical: true, from: "unknown", to: "healthy" });
+    assert.equal(tally.criticalKnown(), true);
+    assert.equal(tally.verdict().criticalKnown, true);
+  });
+
+  it("costs the same per change with 5,000 unhealthy probes as with one (a mass flip)", () => {
+    // The attack: every probe of a large agent turns unhealthy, then healthy, one by one. Each
+    // move touches two counters or sets; the sorted lists are built only when asked.
+    const n = 5000;
+    const tally = createVerdictTally(Array.from({ length: n }, (_, i) => ({ name: `gnb-${i}`, critical: i % 2 === 0, state: "healthy" as const })));
+    for (let i = 0; i < n; i++) tally.move({ name: `gnb-${i}`, critical: i % 2 === 0, from: "healthy", to: "unhealthy" });
+    assert.equal(tally.status(), "DOWN");
+    assert.equal(tally.verdict().downCauses.length, n / 2);
+    assert.equal(tally.verdict().degradedCauses.length, n / 2);
+    for (let i = 0; i < n; i++) tally.move({ name: `gnb-${i}`, critical: i % 2 === 0, from: "unhealthy", to: "healthy" });
+    assert.deepEqual(tally.verdict(), { status: "UP", downCauses: [], degradedCauses: [], criticalKnown: true });
+  });
+});
