@@ -26,9 +26,9 @@ export type { AgentDeps, AgentHandle, ReloadSummary } from "./agent_types.ts";
 
 /**
  * The least time between two publishes of the answers when only the probes they name changed
- * (agent/answer_publisher.ts): a 5,000-name answer costs ~1 ms to encode and hand to the port,
- * so at most 1 % of a core during a mass state change; the status a load balancer acts on is
- * never delayed (docs/health.md "A mass state change").
+ * (agent/answer_publisher.ts). Measured on Bun: an answer naming 5,000 probes (145 kB) costs
+ * 0.3 ms to encode and hand to the port, so at most ~0.3 % of a core however long the burst; the
+ * status a load balancer acts on is never delayed (docs/health.md "A mass state change").
  */
 const ANSWER_MIN_GAP_MS = 100;
 
