@@ -19,7 +19,11 @@ export interface StateMove {
 }
 
 export interface VerdictTally {
-  /** Apply one probe's state change: O(1). */
+  /**
+   * Apply one probe's state change: O(1). What the probe counted as before comes from the tally's
+   * own record of it (a probe it has not seen counts from nothing), so a move reported with
+   * another criticality than the one counted (a reload under way) cannot leave a stale name.
+   */
   move(m: StateMove): void;
   /** Start over from every probe's standing (start, reload): O(n). */
   reset(standings: Iterable<ProbeStanding>): void;
@@ -35,10 +39,16 @@ export function createVerdictTally(standings: Iterable<ProbeStanding> = []): Ver
   // Sets keep the cost of a move O(1) whatever the number of unhealthy probes.
   const down = new Set<string>();
   const degraded = new Set<string>();
+  // Each probe as counted: its criticality and state, one small number (no object per move).
+  const counted = new Map<string, number>();
   let unknownCritical = 0;
   let built: NodeVerdict | undefined;
+  const STATES: readonly ProbeState[] = ["unknown", "healthy", "unhealthy"];
+  const code = (critical: boolean, state: ProbeState) => (critical ? 3 : 0) + STATES.indexOf(state);
 
   function count(name: string, critical: boolean, state: ProbeState, delta: 1 | -1) {
+    if (delta > 0) counted.set(name, code(critical, state));
+    else counted.delete(name);
     if (state === "unknown") {
       if (critical) unknownCritical += delta;
       return;
@@ -53,14 +63,16 @@ export function createVerdictTally(standings: Iterable<ProbeStanding> = []): Ver
   const status = (): Verdict => down.size ? "DOWN" : degraded.size ? "DEGRADED" : "UP";
   const tally: VerdictTally = {
     move(m) {
-      if (m.from === m.to) return;
-      count(m.name, m.critical, m.from, -1);
+      const was = counted.get(m.name);
+      if (was === code(m.critical, m.to)) return;
+      if (was !== undefined) count(m.name, was >= 3, STATES[was % 3], -1);
       count(m.name, m.critical, m.to, 1);
       if (built && built.criticalKnown !== (unknownCritical === 0)) built = undefined;
     },
     reset(all) {
       down.clear();
       degraded.clear();
+      counted.clear();
       unknownCritical = 0;
       built = undefined;
       for (const p of all) count(p.name, p.critical, p.state, 1);

@@ -55,6 +55,15 @@ describe("createVerdictTally()", () => {
     assert.deepEqual(tally.verdict().downCauses, ["a", "b"]);
   });
 
+  it("counts a probe from its own record when a move reports another criticality (a reload under way)", () => {
+    const tally = createVerdictTally([{ name: "x", critical: true, state: "unhealthy" }]);
+    // The reload made x non-critical, keeping its state; its next result comes before the recount.
+    tally.move({ name: "x", critical: false, from: "unhealthy", to: "healthy" });
+    assert.deepEqual(tally.verdict(), { status: "UP", downCauses: [], degradedCauses: [], criticalKnown: true });
+    tally.move({ name: "y", critical: false, from: "unknown", to: "unhealthy" }); // a probe added meanwhile
+    assert.deepEqual(tally.verdict().degradedCauses, ["y"]);
+  });
+
   it("follows readiness when a critical probe leaves unknown, without an unhealthy move", () => {
     const tally = createVerdictTally([{ name: "a", critical: true, state: "unknown" }]);
     assert.equal(tally.verdict().criticalKnown, false);
