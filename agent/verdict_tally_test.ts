@@ -1,38 +1,32 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import type { ProbeState } from "./events.ts";
 import { aggregate, type ProbeStanding } from "./health.ts";
 import { createVerdictTally } from "./verdict_tally.ts";
 
 const STATES: readonly ProbeState[] = ["unknown", "healthy", "unhealthy"];
 
-/** A small deterministic generator (mulberry32), so a failure replays. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("createVerdictTally()", () => {
-  it("gives aggregate()'s verdict after every one of 20,000 random state changes", () => {
-    const random = prng(11);
-    const probes: ProbeStanding[] = Array.from({ length: 200 }, (_, i) => ({ name: `p${(i * 7919) % 200}`, critical: random() < 0.5, state: "unknown" }));
-    const tally = createVerdictTally(probes);
-    for (let step = 0; step < 20_000; step++) {
-      const i = Math.floor(random() * probes.length);
-      const p = probes[i];
-      const to = STATES[Math.floor(random() * STATES.length)];
-      probes[i] = { ...p, state: to };
-      tally.move({ name: p.name, critical: p.critical, from: p.state, to });
-      const want = aggregate(probes);
-      assert.equal(tally.status(), want.status);
-      assert.equal(tally.criticalKnown(), want.criticalKnown);
-      if (step % 97 === 0) assert.deepEqual(tally.verdict(), want);
-    }
-    assert.deepEqual(tally.verdict(), aggregate(probes));
+  it("gives aggregate()'s verdict after every state change of any sequence", () => {
+    const STATE = fc.constantFrom<ProbeState>(...STATES);
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), fc.array(fc.tuple(fc.nat(), STATE), { maxLength: 300 }), (criticals, moves) => {
+        const probes: ProbeStanding[] = criticals.map((critical, i) => ({ name: `p${(i * 7) % criticals.length}-${i}`, critical, state: "unknown" }));
+        const tally = createVerdictTally(probes);
+        for (const [k, to] of moves) {
+          const i = k % probes.length;
+          const p = probes[i];
+          probes[i] = { ...p, state: to };
+          tally.move({ name: p.name, critical: p.critical, from: p.state, to });
+          const want = aggregate(probes);
+          assert.equal(tally.status(), want.status);
+          assert.equal(tally.criticalKnown(), want.criticalKnown);
+        }
+        assert.deepEqual(tally.verdict(), aggregate(probes));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("starts from the standings it is given, and over again with reset()", () => {
