@@ -75,8 +75,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   }
   const publisher = createAnswerPublisher({ clock, minGapMs: ANSWER_MIN_GAP_MS, publish });
   function moved(m: StateMove) {
-    tally.move(m);
-    stepped(m.from === "unhealthy" || m.to === "unhealthy");
+    stepped(tally.move(m));
   }
   /**
    * After the tally changed: what a load balancer acts on is published at once, a change of the

@@ -23,8 +23,9 @@ export interface VerdictTally {
    * Apply one probe's state change: O(1). What the probe counted as before comes from the tally's
    * own record of it (a probe it has not seen counts from nothing), so a move reported with
    * another criticality than the one counted (a reload under way) cannot leave a stale name.
+   * Returns whether the names of the unhealthy probes changed.
    */
-  move(m: StateMove): void;
+  move(m: StateMove): boolean;
   /** Start over from every probe's standing (start, reload): O(n). */
   reset(standings: Iterable<ProbeStanding>): void;
   /** DOWN if any critical probe is unhealthy, DEGRADED if any other is, else UP: O(1). */
@@ -46,28 +47,31 @@ export function createVerdictTally(standings: Iterable<ProbeStanding> = []): Ver
   const STATES: readonly ProbeState[] = ["unknown", "healthy", "unhealthy"];
   const code = (critical: boolean, state: ProbeState) => (critical ? 3 : 0) + STATES.indexOf(state);
 
-  function count(name: string, critical: boolean, state: ProbeState, delta: 1 | -1) {
+  /** Count a probe in or out; true when that changed the names of the unhealthy probes. */
+  function count(name: string, critical: boolean, state: ProbeState, delta: 1 | -1): boolean {
     if (delta > 0) counted.set(name, code(critical, state));
     else counted.delete(name);
     if (state === "unknown") {
       if (critical) unknownCritical += delta;
-      return;
+      return false;
     }
-    if (state !== "unhealthy") return;
+    if (state !== "unhealthy") return false;
     const set = critical ? down : degraded;
     if (delta > 0) set.add(name);
     else set.delete(name);
     built = undefined;
+    return true;
   }
 
   const status = (): Verdict => down.size ? "DOWN" : degraded.size ? "DEGRADED" : "UP";
   const tally: VerdictTally = {
     move(m) {
       const was = counted.get(m.name);
-      if (was === code(m.critical, m.to)) return;
-      if (was !== undefined) count(m.name, was >= 3, STATES[was % 3], -1);
-      count(m.name, m.critical, m.to, 1);
+      if (was === code(m.critical, m.to)) return false;
+      const out = was !== undefined && count(m.name, was >= 3, STATES[was % 3], -1);
+      const into = count(m.name, m.critical, m.to, 1);
       if (built && built.criticalKnown !== (unknownCritical === 0)) built = undefined;
+      return out || into;
     },
     reset(all) {
       down.clear();

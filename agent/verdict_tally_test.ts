@@ -43,8 +43,10 @@ describe("createVerdictTally()", () => {
     tally.move({ name: "b", critical: true, from: "healthy", to: "unhealthy" });
     const v = tally.verdict();
     assert.equal(tally.verdict(), v); // the same object: kept
-    tally.move({ name: "c", critical: false, from: "unknown", to: "healthy" }); // no cause, no readiness change
+    assert.equal(tally.move({ name: "c", critical: false, from: "unknown", to: "healthy" }), false); // no cause, no readiness change
     assert.equal(tally.verdict(), v);
+    assert.equal(tally.move({ name: "c", critical: false, from: "healthy", to: "unhealthy" }), true);
+    assert.equal(tally.move({ name: "c", critical: false, from: "unhealthy", to: "healthy" }), true);
     tally.move({ name: "a", critical: true, from: "healthy", to: "unhealthy" });
     assert.deepEqual(tally.verdict().downCauses, ["a", "b"]);
   });
