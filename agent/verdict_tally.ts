@@ -4,8 +4,9 @@
  * status and readiness follow from counters, not from a pass over every probe. The same verdict
  * as `aggregate()` (agent/health.ts) over the same standings; the sorted cause lists are built
  * only when asked for, at most once per change. Measured: recomputing the verdict over all
- * standings on every state change cost the agent 0.4 s of CPU when 1,000 probes turned unhealthy
- * within a second, 3.9 s for 5,000 (docs/benchmarks.md "A mass state change").
+ * standings on every state change cost the agent ~0.5 s of CPU when 1,000 probes turned unhealthy
+ * within a second, ~5 s for 5,000; with the tally ~0.04 and ~0.06 s (docs/benchmarks.md "A mass
+ * state change in the agent").
  */
 import type { ProbeState, Verdict } from "./events.ts";
 import type { NodeVerdict, ProbeStanding } from "./health.ts";
