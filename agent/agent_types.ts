@@ -5,6 +5,7 @@ import type { LogFn } from "../common/log.ts";
 import type { AgentConfig, ProbeConfig } from "./config.ts";
 import type { EventSink, TelemetryUplink } from "./events.ts";
 import type { NodeVerdict } from "./health.ts";
+import type { HealthSnapshot } from "./healthz.ts";
 
 export interface AgentDeps {
   readonly clock: Clock;
@@ -21,6 +22,11 @@ export interface AgentDeps {
   readonly readFile?: (path: string) => string;
   /** More Prometheus lines for /metrics (the process's escaped-error counters, cli/agent_lifecycle.ts). */
   readonly extraMetrics?: () => string;
+  /**
+   * Called with every newly encoded pair of /healthz and /readyz answers as it goes to the port:
+   * tests and bench/mass_flip.ts count the publishes a mass state change costs (docs/health.md).
+   */
+  readonly onPublish?: (answers: HealthSnapshot) => void;
   /** The probe registry; tests pass their own kinds. @default probeKinds */
   readonly kinds?: Readonly<Record<string, ProbeKind<unknown>>>;
 }

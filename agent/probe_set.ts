@@ -11,6 +11,7 @@ import type { AgentEvent } from "./events.ts";
 import type { ProbeStanding } from "./health.ts";
 import { newProbeState, type ProbeState, recordResult } from "./probe_state.ts";
 import type { ReloadPlan } from "./reload_plan.ts";
+import type { StateMove } from "./verdict_tally.ts";
 import { createScheduler, type LoopStats } from "./scheduler.ts";
 
 export interface ProbeSetDeps {
@@ -25,8 +26,8 @@ export interface ProbeSetDeps {
    * no `otel`), none is built: one object fewer per run. @default true
    */
   readonly resultEvents?: boolean;
-  /** A probe's health state changed: the verdict may have. */
-  readonly onStateChange: () => void;
+  /** A probe's health state changed: the verdict may have (agent/verdict_tally.ts counts it in O(1)). */
+  readonly onStateChange: (move: StateMove) => void;
 }
 
 export interface ProbeSet {
@@ -88,7 +89,7 @@ export function createProbeSet(probes: readonly ProbeConfig[], deps: ProbeSetDep
     if (prev.state !== s.health.state) {
       log("info", "probe state changed", { event: "state-change", probe: s.config.name, from: prev.state, to: s.health.state, failure: result.failure?.kind });
       emit({ type: "state-change", at: result.startedAt, probe: s.config.name, from: prev.state, to: s.health.state });
-      deps.onStateChange();
+      deps.onStateChange({ name: s.config.name, critical: s.config.critical, from: prev.state, to: s.health.state });
     }
   }
 

@@ -36,11 +36,19 @@ export function stepVerdict(prev: VerdictState, standings: Iterable<ProbeStandin
   const next = aggregate(standings);
   const changed = !sameVerdict(prev.verdict, next);
   const from = prev.verdict.status;
-  const firstComplete = !prev.announced && started && next.criticalKnown;
-  if (next.status === from && !firstComplete) return { state: { verdict: next, announced: prev.announced }, changed };
+  if (!announces(from, prev.announced, next, started)) return { state: { verdict: next, announced: prev.announced }, changed };
   return {
     state: { verdict: next, announced: true },
     changed,
     announce: { from, to: next.status, causes: [...next.downCauses, ...next.degradedCauses] },
   };
+}
+
+/**
+ * Whether a step from status `from` to `next` sends a `verdict-change` event: on every change of
+ * the status, and once for the first complete verdict after the start (stepVerdict() above; the
+ * agent applies it to its O(1) tally, agent/verdict_tally.ts).
+ */
+export function announces(from: Verdict, announced: boolean, next: { readonly status: Verdict; readonly criticalKnown: boolean }, started: boolean): boolean {
+  return next.status !== from || (!announced && started && next.criticalKnown);
 }
