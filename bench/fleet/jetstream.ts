@@ -48,10 +48,10 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
       // Port 0 unless EDGEPROBE_PORTS gives this job a range (tests/nats/_nats.ts freePorts).
       const ports = process.env.EDGEPROBE_PORTS ? await freePorts(n) : Array(n).fill(0);
       for (let k = 0; k < n; k++) {
-        // BENCH_CONSUMERS=K: only the first K collectors consume partitions (`store.consume: false`
+        // BENCH_CONSUMERS=K: only the first K collectors consume partitions (`store.consume: standby`
         // for the others): which side of a collector's work is the per-process excess.
         const consume = k < (Number(process.env.BENCH_CONSUMERS ?? n) || n);
-        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${consume ? "" : ", consume: false"} }\nlimits: { maxBodyBytes: 4MiB }\n`));
+        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${consume ? "" : ", consume: standby"} }\nlimits: { maxBodyBytes: 4MiB }\n`));
       }
       await sleep(2500); // leases settle: each collector holds its share of the partitions
       // BENCH_SEND_TO=K: the agents send to the first K collectors only (the others consume and

@@ -263,4 +263,26 @@ describe("JetStream store on one nats-server", () => {
       await c.close();
     }
   });
+
+  it("a standby (consume: standby) takes no partition while a member is alive, all of them once none is, and hands them back when one returns", async () => {
+    const s = await openJetstreamStore({ ...opts("s"), consume: "standby" }, { log: () => {} });
+    try {
+      await new Promise((r) => setTimeout(r, 1500)); // three lease ticks (leaseTtl 2 s / 4)
+      assert.deepEqual(s.partitions(), [], "members alive: the standby holds nothing");
+      assert.equal(a.partitions().length + b.partitions().length, PARTITIONS);
+      await a.close();
+      await b.close();
+      const t0 = Date.now();
+      await until(() => s.partitions().length === PARTITIONS, 10_000);
+      assert.ok(Date.now() - t0 <= 10_000, "taken over within the failover budget (10 s)");
+      const r = await ingest(s, batch("standby-only", "so", 1, 6));
+      assert.equal(r.stored, 6);
+      await until(async () => (await s.node("standby-only", T0))?.probeList.reduce((x, p) => x + p.okTotal + p.failTotal, 0) === 5);
+      a = await openJetstreamStore(opts("a"), { log: () => {} });
+      await until(() => a.partitions().length === PARTITIONS && s.partitions().length === 0, 15_000);
+      assert.equal((await ingest(a, batch("standby-only", "so", 1, 6))).duplicates, 6, "the ack moved with the standby's writes");
+    } finally {
+      await s.close();
+    }
+  });
 });
