@@ -88,6 +88,15 @@ export const jetstreamStoreSchema = z.strictObject({
    * changing it needs a new stream. @default 16
    */
   partitions: z.number().int().min(1).max(1024).default(16),
+  /**
+   * Whether this collector consumes partitions. true: a lease member, the partitions split among
+   * the members. "standby": not a member; it takes every partition while no member is alive (a
+   * dead one's leases expired: within `leaseTtl` plus a tick) and hands them back once one is.
+   * false: never (it still ingests and answers every fleet API call and SSE). A collector that is
+   * busy at all costs a fixed share of a core, so at light load fewer consuming collectors cost
+   * less per record (docs/scale-out.md, "Sixth pass"). @default true
+   */
+  consume: z.union([z.boolean(), z.literal("standby")]).default(true),
   /** A dead collector's partitions are taken over after this (lease TTL) plus one tick (TTL/4). @default 4s */
   leaseTtl: duration.refine((v) => v >= 1000, "leaseTtl must be at least 1s").default(4000),
   /** Lifetime of `ack.*` and `node.*` entries not rewritten. @default retention.history */

@@ -24,6 +24,12 @@ export interface LeaseOptions {
   readonly collectorId: string;
   /** The lease bucket's TTL; a tick runs every ttl/4. */
   readonly ttlMs: number;
+  /**
+   * A standby: not a member (no `m.<collector>` entry, so the members split the partitions
+   * without it), it takes every free partition while no member is alive and hands them back at
+   * the first tick that sees one (config `store.consume: standby`, docs/scale-out.md).
+   */
+  readonly standby?: boolean;
 }
 
 export interface LeaseHooks {
@@ -88,7 +94,7 @@ export function startLeases(bucket: LeaseBucket, options: LeaseOptions, hooks: L
     // Every request of a tick that does not depend on another goes out at once: after a NATS
     // server dies, each can wait for a new stream leader, and one after the other they added up
     // to more than the 10 s takeover budget in tests/nats/failover_test.ts.
-    const member = kv.put(memberKey(collectorId), value());
+    const member = options.standby ? Promise.resolve() : kv.put(memberKey(collectorId), value());
     await Promise.all([...held].map(async ([p, h]) => {
       try {
         held.set(p, { revision: await kv.update(leaseKey(p), value(), h.revision), renewedAt: now });
@@ -112,9 +118,9 @@ export function startLeases(bucket: LeaseBucket, options: LeaseOptions, hooks: L
       if (k.startsWith("m.")) members.add(k);
       else if (k.startsWith("p.")) owners.add(Number(k.slice(2)));
     }
-    const share = Math.ceil(partitions / Math.max(1, members.size));
+    const share = options.standby ? (members.size > 0 ? 0 : partitions) : Math.ceil(partitions / Math.max(1, members.size));
     if (held.size > share) {
-      // A collector joined: hand back what is above this one's share.
+      // A collector joined (or, for a standby, a member is alive): hand back what is above this one's share.
       const extra = [...held.keys()].slice(share);
       for (const p of extra) {
         const h = held.get(p)!;

@@ -29,6 +29,8 @@ export { ackKey, encodeToken, eventsKey, nodeKey } from "./jetstream_keys.ts";
 export { RECEIVED_AT_HEADER } from "./jetstream_owner.ts";
 
 export interface JetstreamStoreOptions extends Omit<SetupOptions, "keyTtl"> {
+  /** Take partition leases: as a member (true), only while no member is alive ("standby"), never (false). Config `store.consume`. @default true */
+  readonly consume?: boolean | "standby";
   /**
    * Checkpoint of the owner's read model: a latency over nodes of several partitions merges the
    * minute rows as of it. @default 5000
@@ -111,7 +113,8 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   }, { log });
   // Lease requests give up after at most 1 s, as the lease bucket's (collector/jetstream_setup.ts).
   const leaseJsm = await jetstreamManager(nc, { timeout: Math.min(options.timeout, 1000), checkAPI: false });
-  const leases: Leases = startLeases({ kv: leaseKv, jsm: leaseJsm, stream: `KV_${options.bucket}_leases` }, { partitions: options.partitions, collectorId, ttlMs: options.leaseTtl }, {
+  // `consume: false`: no lease member, no partition; "standby": partitions only while no member is alive (docs/scale-out.md, "Sixth pass").
+  const leases: Leases = options.consume === false ? { owned: () => [], tick: () => Promise.resolve(), close: () => Promise.resolve() } : startLeases({ kv: leaseKv, jsm: leaseJsm, stream: `KV_${options.bucket}_leases` }, { partitions: options.partitions, collectorId, ttlMs: options.leaseTtl, standby: options.consume === "standby" }, {
     acquire: (p) => owner!.acquire(p),
     release: (p, why) => owner!.release(p, why),
     log,

@@ -48,10 +48,16 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
       // Port 0 unless EDGEPROBE_PORTS gives this job a range (tests/nats/_nats.ts freePorts).
       const ports = process.env.EDGEPROBE_PORTS ? await freePorts(n) : Array(n).fill(0);
       for (let k = 0; k < n; k++) {
-        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1} }\nlimits: { maxBodyBytes: 4MiB }\n`));
+        // BENCH_CONSUMERS=K: only the first K collectors consume partitions (`store.consume: standby`
+        // for the others): which side of a collector's work is the per-process excess.
+        const consume = k < (Number(process.env.BENCH_CONSUMERS ?? n) || n);
+        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${consume ? "" : ", consume: standby"} }\nlimits: { maxBodyBytes: 4MiB }\n`));
       }
       await sleep(2500); // leases settle: each collector holds its share of the partitions
-      const s = startSimulation({ agents, collectors: collectors.map((c) => c.url), token, probesPerAgent: sim.probes, behaviour: { ...CALM, speed: sim.speed }, concurrency: 256, signal: ac.signal });
+      // BENCH_SEND_TO=K: the agents send to the first K collectors only (the others consume and
+      // serve): which side of a collector's work is the per-process excess (docs/scale-out.md, "Sixth pass").
+      const sendTo = collectors.slice(0, Number(process.env.BENCH_SEND_TO ?? n) || n);
+      const s = startSimulation({ agents, collectors: sendTo.map((c) => c.url), token, probesPerAgent: sim.probes, behaviour: { ...CALM, speed: sim.speed }, concurrency: 256, signal: ac.signal });
       const pids = [...collectors.map((c) => c.child.pid!), nats.child.pid!];
       const sample = () => ({ at: Date.now(), sim: s.stats(), cpu: pids.map(cpuSeconds), rss: collectors.map((c) => rssMiB(c.child.pid!)), threads: collectors.map((c) => threadCpu(c.child.pid!)), wake: pids.map(wakeups), io: collectors.map((c) => writes(c.child.pid!)) });
       // The old method: a fixed 6 s warm-up, then the window. It measured a start-up transient:
@@ -119,7 +125,7 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
           // State, verdict and boot records produced in the window (each makes node writes that views parse).
           changesInWindow: (b.sim.stateChanges + b.sim.verdictChanges + b.sim.boots) - (a.sim.stateChanges + a.sim.verdictChanges + a.sim.boots),
           recordsPerBatch: +(records / Math.max(1, b.sim.batches.ok - a.sim.batches.ok)).toFixed(1),
-          collectorCpuSec: +collectorCpu.toFixed(2), natsCpuSec: +cpu[n].toFixed(2),
+          collectorCpuSec: +collectorCpu.toFixed(2), collectorCpuSecEach: cpu.slice(0, n).map((x) => +x.toFixed(2)), natsCpuSec: +cpu[n].toFixed(2),
           clusterUsPerRecord: +(total * 1e6 / Math.max(1, records)).toFixed(2), collectorUsPerRecord: +(collectorCpu * 1e6 / Math.max(1, records)).toFixed(2),
           collectorThreadsCpuSec: threads,
           // Voluntary context switches per second: each collector's main thread (event-loop

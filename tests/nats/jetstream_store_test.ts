@@ -244,4 +244,45 @@ describe("JetStream store on one nats-server", () => {
     const caughtUp = Date.now() - stopped;
     assert.ok(caughtUp <= 1500, `the last results reached both views ${caughtUp} ms after the load stopped`);
   });
+
+  it("a collector with consume: false takes no partition, and what it ingests is applied by the owners and shown in its view", async () => {
+    const c = await openJetstreamStore({ ...opts("c"), consume: false }, { log: () => {} });
+    try {
+      await c.flush();
+      await new Promise((r) => setTimeout(r, 1500)); // three lease ticks (leaseTtl 2 s / 4) of a and b
+      assert.deepEqual(c.partitions(), [], "no partition held");
+      assert.equal(a.partitions().length + b.partitions().length, PARTITIONS, "a and b still hold every partition");
+      assert.equal(a.partitions().length, PARTITIONS / 2, "c is not a lease member: a and b keep half each");
+      assert.equal(c.owns("standby-node"), false);
+      const before = (await a.stats()).records;
+      const r = await ingest(c, batch("standby-node", "sb", 1, 12));
+      assert.equal(r.stored, 12);
+      await until(async () => (await c.node("standby-node", T0))?.probeList.reduce((x, p) => x + p.okTotal + p.failTotal, 0) === 11);
+      await until(async () => (await a.stats()).records === before + 12 && (await c.stats()).records === before + 12);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("a standby (consume: standby) takes no partition while a member is alive, all of them once none is, and hands them back when one returns", async () => {
+    const s = await openJetstreamStore({ ...opts("s"), consume: "standby" }, { log: () => {} });
+    try {
+      await new Promise((r) => setTimeout(r, 1500)); // three lease ticks (leaseTtl 2 s / 4)
+      assert.deepEqual(s.partitions(), [], "members alive: the standby holds nothing");
+      assert.equal(a.partitions().length + b.partitions().length, PARTITIONS);
+      await a.close();
+      await b.close();
+      const t0 = Date.now();
+      await until(() => s.partitions().length === PARTITIONS, 10_000);
+      assert.ok(Date.now() - t0 <= 10_000, "taken over within the failover budget (10 s)");
+      const r = await ingest(s, batch("standby-only", "so", 1, 6));
+      assert.equal(r.stored, 6);
+      await until(async () => (await s.node("standby-only", T0))?.probeList.reduce((x, p) => x + p.okTotal + p.failTotal, 0) === 5);
+      a = await openJetstreamStore(opts("a"), { log: () => {} });
+      await until(() => a.partitions().length === PARTITIONS && s.partitions().length === 0, 15_000);
+      assert.equal((await ingest(a, batch("standby-only", "so", 1, 6))).duplicates, 6, "the ack moved with the standby's writes");
+    } finally {
+      await s.close();
+    }
+  });
 });
