@@ -429,8 +429,16 @@ export function foldMinutes(p: ProbeMem, load: LevelLoad, before = Infinity): vo
     if (s.count === 0) continue;
     const h = levelSlot(p.hours, t, HOUR, load, "hours", p.node, p.name);
     const d = levelSlot(p.days, t, DAY, load, "days", p.node, p.name);
-    mergeSlot(h, s);
-    mergeSlot(d, s);
+    h.count += s.count;
+    d.count += s.count;
+    h.ok += s.ok;
+    d.ok += s.ok;
+    if (s.failures) {
+      addFailures(h, s.failures);
+      addFailures(d, s.failures);
+    }
+    mergeDense(h.hist, s.hist, d.hist);
+    h.dirty = d.dirty = true;
     addToRollup(h, t);
     addToRollup(d, t);
   }
