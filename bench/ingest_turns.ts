@@ -12,7 +12,9 @@
  * Cases: "steady" (200 agents × 60 rounds of 5 s batches, nodes written as they go with a 175 ms
  * checkpoint interval: one node write per ~3 batches, as a collector writing every 15 s does with
  * 5 s agents), "warm" (the same after 30 rounds not measured: the runtime's JIT compiles during
- * those), "burst" (2,000 agents × 6 rounds, nodes written at close), "catchup" (600 agents ×
+ * those), "long" (200 agents × 210 rounds, 90 not measured: 10 minutes of agent time measured
+ * after 7.5, so the JIT threads are mostly done and the close's writes of every open hour and day
+ * weigh as 1 in 120 rounds instead of 1 in 60), "burst" (2,000 agents × 6 rounds, nodes written at close), "catchup" (600 agents ×
  * 4 rounds of 60 s batches), "restart" (steady, and then the journal a kill at the end leaves
  * and the time to open the store on it).
  *
@@ -32,7 +34,7 @@ const base = arg("--base");
 if (!base) throw new Error("Cannot compare: no --base DIR given (another checkout of edgeprobe)");
 const pairs = numberArg("--pairs", arg("--pairs") ?? "3");
 const kase = arg("--case") ?? "steady";
-const CASES: Record<string, string> = { steady: "200, 60, 5000, 175", warm: "200, 90, 5000, 175, 30", restart: "200, 60, 5000, 175, 0, true", burst: "2000, 6", catchup: "600, 4, 60000" };
+const CASES: Record<string, string> = { steady: "200, 60, 5000, 175", warm: "200, 90, 5000, 175, 30", long: "200, 210, 5000, 175, 90", restart: "200, 60, 5000, 175, 0, true", burst: "2000, 6", catchup: "600, 4, 60000" };
 if (!CASES[kase]) throw new Error(`Cannot run case ${JSON.stringify(kase)}: one of ${Object.keys(CASES).join(", ")}`);
 
 interface Run {

@@ -93,12 +93,22 @@ export function aggregateBatch(node: string, bootId: string, fresh: readonly Tel
     if (!p) probes.set(name, p = { restarts: 0 });
     return p;
   };
+  let onlyResults = true;
   for (const r of fresh) {
     if (r.at > lastAt) lastAt = r.at;
     if (r.at < firstAt) firstAt = r.at;
     if (r.type === "probe") {
-      results.push(r);
+      if (!onlyResults) results.push(r);
       continue;
+    }
+    // Nearly every batch is probe results only: `fresh` itself is the list (no copy); else the
+    // results before this record are copied once.
+    if (onlyResults) {
+      onlyResults = false;
+      for (const x of fresh) {
+        if (x === r) break;
+        results.push(x as ProbeResult);
+      }
     }
     const { seq: _s, type, at, ...detail } = r as TelemetryRecord & Record<string, unknown>;
     const probe = "probe" in r ? r.probe : undefined;
@@ -129,7 +139,7 @@ export function aggregateBatch(node: string, bootId: string, fresh: readonly Tel
     }
   }
   return {
-    results,
+    results: onlyResults ? fresh as readonly ProbeResult[] : results,
     probes,
     events,
     stateChanges,

@@ -44,6 +44,16 @@ describe("aggregateBatch()", () => {
     assert.deepEqual([d.verdict, d.version, d.labels, d.peerRestarts, d.firstAt, d.lastAt, d.running], ["UP", "1.2.3", { region: "north" }, 1, T0, T0 + MINUTE + 6, false]);
   });
 
+  it("lists the results in seq order whether other records come first, between or not at all", () => {
+    const r = (seq: number): TelemetryRecord => ({ seq, type: "probe", at: T0 + seq, probe: "n4", kind: "pfcp", ok: true, latencyUs: 900 });
+    const s = (seq: number): TelemetryRecord => ({ seq, type: "state", at: T0 + seq, probe: "n4", from: "unknown", to: "healthy" });
+    const only = [r(1), r(2), r(3)];
+    assert.equal(aggregateBatch("a", "b", only, 0).results, only, "results only: the records themselves, not a copy");
+    for (const recs of [[r(1), r(2), s(3), r(4)], [s(1), r(2), r(3)], [r(1), r(2), s(3)], [r(1), s(2), r(3), s(4), r(5)]]) {
+      assert.deepEqual(aggregateBatch("a", "b", recs, 0).results.map((x) => x.seq), recs.filter((x) => x.type === "probe").map((x) => x.seq));
+    }
+  });
+
   it("never lowers the drop total reported before, and gives the same delta for the same records", () => {
     const recs: TelemetryRecord[] = [{ seq: 1, type: "spool-drop", at: T0, records: 2, bytes: 9 }];
     assert.equal(aggregateBatch("a", "b", recs, 10).drops, 10);

@@ -96,6 +96,11 @@ export interface MinuteSlot {
   maxMinute?: number;
   /** A minute the row already holds got more (a late record): the row must be written again. */
   late?: boolean;
+  /**
+   * A probe's minute only: its results are in its hour and day slots too (see `foldMinutes`).
+   * False while the minute is the probe's newest: its results go to the minute alone.
+   */
+  folded?: boolean;
 }
 
 /** A stored hour or day as read back: its row plus the minute rows written after it. */
@@ -108,7 +113,8 @@ export function slotFromAgg(a: MinuteAgg | StoredRollup): MinuteSlot {
   const hist = newDenseSketch();
   mergeIntoDense(hist, a.sketch);
   const r = a as StoredRollup;
-  return { count: a.count, ok: a.ok, failures: a.failures, hist, dirty: false, rowThrough: r.rowThrough, maxMinute: r.maxMinute, late: false };
+  // A minute read from its table is in the table's hour and day (written in the same transaction): folded.
+  return { count: a.count, ok: a.ok, failures: a.failures, hist, dirty: false, rowThrough: r.rowThrough, maxMinute: r.maxMinute, late: false, folded: true };
 }
 
 /**
@@ -153,10 +159,19 @@ function addFailures(s: MinuteSlot, f: Record<string, number>): void {
   for (const k in f) (s.failures ??= {})[k] = (s.failures[k] ?? 0) + f[k];
 }
 
+/** One result into a probe's minute alone (its hour and day get it when the minute is folded). */
+function addTo1(a: MinuteSlot, r: ProbeResult): void {
+  a.count++;
+  if (r.ok) a.ok++;
+  else addFailure(a, r.failure?.kind ?? "local");
+  addDense(a.hist, r.latencyUs);
+  a.dirty = true;
+}
+
 /**
- * One result into a probe's minute, hour and day: the counts three times, its latency's bucket
- * computed once (a log) and counted in the three histograms. Measured (bun --cpu-prof,
- * docs/benchmarks.md): a log and a for-in per slot were ~10 % of ingest CPU with 5 s batches.
+ * One result into a probe's minute, hour and day (a minute already folded into them: a late
+ * result): the counts three times, its latency's bucket computed once (a log) and counted in the
+ * three histograms.
  */
 function addTo3(a: MinuteSlot, b: MinuteSlot, c: MinuteSlot, r: ProbeResult): void {
   a.count++;
@@ -371,15 +386,19 @@ function addResult(n: NodeMem, p: ProbeMem, r: ProbeResult, rowid: number, clock
     if (!slot) {
       const stored = minute <= p.persistedMax ? loadMinute("minutes", n.id, p.name, minute) : undefined;
       p.minutes.set(minute, slot = stored ? slotFromAgg(stored) : emptySlot(p.cur?.hist));
+      // A probe's results arrive in time order: its minutes before this one are over.
+      foldMinutes(p, loadMinute, minute);
     }
     p.cur = slot;
     p.curT = minute;
   }
-  const h = levelSlot(p.hours, minute, HOUR, loadMinute, "hours", n.id, p.name);
-  const dd = levelSlot(p.days, minute, DAY, loadMinute, "days", n.id, p.name);
-  addTo3(slot, h, dd, r);
-  addToRollup(h, minute);
-  addToRollup(dd, minute);
+  if (slot.folded) {
+    const h = levelSlot(p.hours, minute, HOUR, loadMinute, "hours", n.id, p.name);
+    const dd = levelSlot(p.days, minute, DAY, loadMinute, "days", n.id, p.name);
+    addTo3(slot, h, dd, r);
+    addToRollup(h, minute);
+    addToRollup(dd, minute);
+  } else addTo1(slot, r);
   if (minute > n.newestMinute || (minute === n.newestMinute && n.newestSince === undefined)) {
     n.newestMinute = minute;
     n.newestSince = rowid;
@@ -388,6 +407,40 @@ function addResult(n: NodeMem, p: ProbeMem, r: ProbeResult, rowid: number, clock
   if (!p.queued) {
     p.queued = true;
     n.dirtyMinutes.add(p);
+  }
+}
+
+/**
+ * Add a probe's minutes before `before` that are not yet in its hour and day slots to them.
+ *
+ * Why: a result went to its minute, hour and day at once, three histogram increments and two
+ * slot lookups per result on three typed arrays (bun --cpu-prof, docs/benchmarks.md: ~12 % of
+ * ingest CPU with 5 s batches, most of it cache misses). Now it goes to its minute only, and the
+ * minute is merged into the hour and day once: when the probe's next minute begins, before any
+ * hour or day row of the probe is written (sqlite_store.ts writeRollups: all but the node's open
+ * minute) and before an hour or day is read from memory (all). A result for a minute already
+ * folded (a late one) goes to all three as before. So the hour and day slots hold exactly the
+ * folded minutes, and the rows written from them (rollupWrite) the minutes up to `rowThrough`.
+ */
+export function foldMinutes(p: ProbeMem, load: LevelLoad, before = Infinity): void {
+  for (const [t, s] of p.minutes) {
+    if (s.folded || t >= before) continue;
+    s.folded = true;
+    if (s.count === 0) continue;
+    const h = levelSlot(p.hours, t, HOUR, load, "hours", p.node, p.name);
+    const d = levelSlot(p.days, t, DAY, load, "days", p.node, p.name);
+    h.count += s.count;
+    d.count += s.count;
+    h.ok += s.ok;
+    d.ok += s.ok;
+    if (s.failures) {
+      addFailures(h, s.failures);
+      addFailures(d, s.failures);
+    }
+    mergeDense(h.hist, s.hist, d.hist);
+    h.dirty = d.dirty = true;
+    addToRollup(h, t);
+    addToRollup(d, t);
   }
 }
 
@@ -411,10 +464,11 @@ export function applyMinutes(m: ReadModel, agentId: string, rowid: number, now: 
 // ~3 % of ingest CPU in levelSlot alone, bun --cpu-prof).
 const emptySlot = (like?: DenseSketch): MinuteSlot => ({
   count: 0, ok: 0, failures: undefined, hist: like ? newDenseSketchLike(like) : newDenseSketch(), dirty: false, rowThrough: undefined, maxMinute: undefined, late: false,
+  folded: false,
 });
 const newLevel = (persistedMax: number): RollupLevel => ({ slots: new Map(), persistedMax, cur: undefined, curT: undefined });
 
-type LevelLoad = (level: Level, node: string, probe: string, t: number) => MinuteAgg | StoredRollup | undefined;
+export type LevelLoad = (level: Level, node: string, probe: string, t: number) => MinuteAgg | StoredRollup | undefined;
 
 /**
  * The level's slot holding `minute` (its period `span` long), read from its table first when it

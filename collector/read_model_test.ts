@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { TelemetryRecord } from "../telemetry/record.ts";
 import { aggregateBatch, MINUTE, newMinuteAgg } from "./batch_aggregate.ts";
-import { applyBatch, applyFleet, DAY, foldFleet, HOUR, type MinuteSlot, newReadModel, nodeSummary, probeView, rollupWrite, settleMinutes, slotAgg } from "./read_model.ts";
+import { applyBatch, applyFleet, DAY, foldFleet, foldMinutes, HOUR, type MinuteSlot, newReadModel, nodeSummary, probeView, rollupWrite, settleMinutes, slotAgg } from "./read_model.ts";
 import { addDense, addValue, deserializeSketch, newDenseSketch, quantile, serializeDense } from "./sketch.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 7, 0, 0);
@@ -124,5 +124,40 @@ describe("read model", () => {
     // The day had a stored row: it is merged in once, before the first fold adds to it.
     assert.deepEqual(agg(f.days.slots.get(T0 - (T0 % DAY))!), expect([100, 200, 400, 0, 900, 2_000_000], 6, 3, { refused: 1, timeout: 2 }));
     assert.ok([...f.minutes.slots.values()].every((s) => s.dirty));
+  });
+
+  it("foldMinutes(): a result goes to its minute; the minute goes to its hour and day once the probe's next one begins, or when folded; a late one to all three", () => {
+    const m = newReadModel();
+    const none = () => undefined;
+    let rowid = 0, seq = 0;
+    const add = (...rs: [at: number, ok: boolean, us: number][]) =>
+      applyBatch(m, { agentId: "a", bootId: "b", ack: seq + rs.length, gap: 0, receivedAt: T0, rowid: ++rowid, now: 0 }, aggregateBatch("a", "b", rs.map(([at, ok, us]) => probe(++seq, at, ok, us)), 0), none);
+    add([T0, true, 400], [T0 + 1000, false, 900]);
+    const p = m.nodes.get("a")!.probes.get("n4")!;
+    const hour = () => p.hours.slots.get(T0), day = () => p.days.slots.get(T0 - (T0 % DAY));
+    assert.equal(hour(), undefined, "minute 0 is the probe's newest: not in its hour yet");
+    add([T0 + MINUTE, true, 500]);
+    const expect = (values: number[], ok: number, failures: Record<string, number>) => {
+      const s = newDenseSketch();
+      for (const v of values) addDense(s, v);
+      return { count: values.length, ok, failures, bytes: serializeDense(s) };
+    };
+    const of = (x: MinuteSlot | undefined) => ({ count: x!.count, ok: x!.ok, failures: x!.failures ?? {}, bytes: serializeDense(x!.hist) });
+    assert.deepEqual(of(hour()), expect([400, 900], 1, { timeout: 1 }), "minute 0 folded when minute 1 began");
+    assert.deepEqual(of(day()), of(hour()));
+    assert.equal(hour()!.maxMinute, T0);
+    // A late result for minute 0 (folded): to the minute, hour and day at once.
+    add([T0 + 2000, true, 700]);
+    assert.deepEqual(of(hour()), expect([400, 900, 700], 2, { timeout: 1 }));
+    assert.deepEqual(of(p.minutes.get(T0)), of(hour()));
+    // Folding before a write or a read: every minute before `before` (here all).
+    foldMinutes(p, none, T0 + MINUTE);
+    assert.equal(hour()!.count, 3, "minute 1 is not before T0 + 1 min");
+    foldMinutes(p, none);
+    assert.deepEqual(of(hour()), expect([400, 900, 700, 500], 3, { timeout: 1 }));
+    assert.deepEqual(of(day()), of(hour()));
+    assert.equal(hour()!.maxMinute, T0 + MINUTE);
+    foldMinutes(p, none);
+    assert.equal(hour()!.count, 4, "each minute folded once");
   });
 });

@@ -185,10 +185,17 @@ export function addDenseAt(d: DenseSketch, i: number): void {
   d.counts[i - d.lo]++;
 }
 
-/** Add one dense histogram's counts into another. */
-export function mergeDense(d: DenseSketch, from: DenseSketch): void {
+/**
+ * Add one dense histogram's counts into another, and into a second one when given (a probe's
+ * minute into its hour and day: one scan of the minute for both, collector/read_model.ts).
+ */
+export function mergeDense(d: DenseSketch, from: DenseSketch, d2?: DenseSketch): void {
   d.zero += from.zero;
   d.count += from.count;
+  if (d2) {
+    d2.zero += from.zero;
+    d2.count += from.count;
+  }
   const c = from.counts;
   let first = -1, last = -1;
   for (let j = 0; j < c.length; j++) {
@@ -200,7 +207,19 @@ export function mergeDense(d: DenseSketch, from: DenseSketch): void {
   // Both ends first: the span grows at most twice, and then every bucket is in range.
   reach(d, from.lo + first);
   reach(d, from.lo + last);
-  for (let j = first; j <= last; j++) if (c[j] !== 0) d.counts[from.lo + j - d.lo] += c[j];
+  if (!d2) {
+    for (let j = first; j <= last; j++) if (c[j] !== 0) d.counts[from.lo + j - d.lo] += c[j];
+    return;
+  }
+  reach(d2, from.lo + first);
+  reach(d2, from.lo + last);
+  const a = d.counts, b = d2.counts, oa = from.lo - d.lo, ob = from.lo - d2.lo;
+  for (let j = first; j <= last; j++) {
+    const v = c[j];
+    if (v === 0) continue;
+    a[oa + j] += v;
+    b[ob + j] += v;
+  }
 }
 
 export function mergeIntoDense(d: DenseSketch, s: Sketch): void {

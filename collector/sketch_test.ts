@@ -123,4 +123,19 @@ describe("latency sketch", () => {
       assert.deepEqual([a.count, a.zero], [one.count, one.zero]);
     }), { numRuns: 300 });
   });
+
+  it("mergeDense() into two histograms at once adds to each what merging into it alone does (property)", () => {
+    const values = fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })), { maxLength: 100 });
+    fc.assert(fc.property(values, values, values, (xs, ys, zs) => {
+      const a = newDenseSketch(), a1 = newDenseSketch(), c = newDenseSketch(), c1 = newDenseSketch(), from = newDenseSketch();
+      for (const x of xs) (addDense(a, x), addDense(a1, x));
+      for (const z of zs) (addDense(c, z), addDense(c1, z));
+      for (const y of ys) addDense(from, y);
+      mergeDense(a, from, c);
+      mergeDense(a1, from);
+      mergeDense(c1, from);
+      assert.deepEqual([serializeDense(a), a.count, a.zero], [serializeDense(a1), a1.count, a1.zero]);
+      assert.deepEqual([serializeDense(c), c.count, c.zero], [serializeDense(c1), c1.count, c1.zero]);
+    }), { numRuns: 300 });
+  });
 });

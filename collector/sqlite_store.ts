@@ -29,6 +29,7 @@ import {
   applyFleet,
   applyMinutes,
   foldFleet,
+  foldMinutes,
   DAY,
   type Level,
   type MinuteSlot,
@@ -425,6 +426,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     q.putNode.run(...params);
     q.putNodeProbes.run(n.id, probesJson(n));
     for (const p of n.dirtyMinutes) {
+      // Into the hour and day before the minute rows are written: an hour or day read from its
+      // table now would count them twice, its row and the minute rows after it (loadMinute).
+      foldMinutes(p, loadMinute, openFrom);
       for (const [t, slot] of p.minutes) if (slot.dirty && t < openFrom) slotRows.minutes.add(slotParams(p.node, p.name, t, slot));
     }
     // A full checkpoint looks at every probe's hours and days (writeRollupsAll), not only these.
@@ -435,6 +439,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let fullCheckpoint = false;
   /** A probe's hour and day rows that `rollupWrite` says are due (read_model.ts). */
   const writeRollups = (p: ProbeMem, checkpoint: boolean, openFrom = Infinity) => {
+    // The hour and day hold every minute but the node's open one before a row is written from
+    // them (read_model.ts foldMinutes; writeNode folded its node's already).
+    foldMinutes(p, loadMinute, openFrom);
     const now = clock();
     writeLevel(p, "hours", p.hours.slots, slotRows.hours, now, checkpoint, openFrom);
     writeLevel(p, "days", p.days.slots, slotRows.days, now, checkpoint, openFrom);
@@ -691,6 +698,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     if (node === undefined) foldFleet(model, loadFleet);
     const slots = node === undefined ? model.fleet.get(probe)?.[level].slots : (() => {
       const p = model.nodes.get(node)?.probes.get(probe);
+      // The minutes not yet in their hour and day (read_model.ts foldMinutes) are added first.
+      if (p && level !== "minutes") foldMinutes(p, loadMinute);
       return p ? slotsOf(p, level) : undefined;
     })();
     return { ...(node === undefined ? {} : { node }), probe, level, from, to, mem: copySlots(slots, from, to) };
