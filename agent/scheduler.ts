@@ -100,6 +100,16 @@ interface Loop {
   stopped: boolean;
 }
 
+/** A run's deadline on the scheduler's timer; `fn` cleared when the run ended first. */
+interface Deadline {
+  readonly at: number;
+  fn: (() => void) | undefined;
+}
+interface DeadlineQueue {
+  items: Deadline[];
+  head: number;
+}
+
 const SPREAD_SLOT_MS = 10;
 /** Phase slots per interval: one per 10 ms, at most this many (a 60 s interval: 60 ms slots). */
 const MAX_PHASE_SLOTS = 1000;
@@ -180,16 +190,55 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const ready: Array<Loop | (() => void)> = [];
   let turning = false;
 
+  // The deadlines of runs in flight live on the scheduler's one timer too, not a runtime timer
+  // each: at 1,000 runs a second a `setTimeout` + `clearTimeout` per run was ~5-9 µs of a run's
+  // CPU in the binary, whose JavaScript stays in the interpreter (docs/benchmarks.md "sixth
+  // pass"). One FIFO per distinct timeout: runs start in clock order, so each FIFO is sorted by
+  // due time and a deadline costs a push; a cleared one is only marked and dropped when it
+  // reaches the head. Queues empty for a whole pass are deleted (a reload may change timeouts).
+  const deadlineQueues = new Map<number, DeadlineQueue>();
+  function addDeadline(fn: () => void, ms: number): Deadline {
+    const d: Deadline = { at: clock.monotonic() + ms, fn };
+    let q = deadlineQueues.get(ms);
+    if (!q) deadlineQueues.set(ms, q = { items: [], head: 0 });
+    q.items.push(d);
+    if (d.at < armedAt) arm();
+    return d;
+  }
+  /** The earliest deadline still armed; cleared ones at the heads are dropped on the way. */
+  function firstDeadline(): Deadline | undefined {
+    let first: Deadline | undefined;
+    for (const [ms, q] of deadlineQueues) {
+      const items = q.items;
+      while (q.head < items.length && !items[q.head].fn) q.head++;
+      if (q.head === items.length) {
+        deadlineQueues.delete(ms);
+        continue;
+      }
+      // Compact now and then: the cleared entries before the head are garbage.
+      if (q.head > 1024 && q.head * 2 > items.length) {
+        items.splice(0, q.head);
+        q.head = 0;
+      }
+      const d = items[q.head];
+      if (!first || d.at < first.at) first = d;
+    }
+    return first;
+  }
   // A deadline that falls due waits for a turn too, behind the work already waiting: runs that
   // started in one slot time out together (one timer phase), and each abort closes a socket and
   // settles a result (docs/benchmarks.md "The probe path, fourth pass").
-  function later(fn: () => void) {
-    ready.push(fn);
-    if (turning) return;
-    turning = true;
-    clock.turn!(startReady);
-  }
-  const runClock: Clock = clock.turn ? { ...clock, setTimeout: (fn, ms) => clock.setTimeout(() => later(fn), ms) } : clock;
+  const runClock: Clock = {
+    ...clock,
+    setTimeout: addDeadline,
+    clearTimeout(h) {
+      const d = h as Deadline;
+      d.fn = undefined;
+      // The timer was armed for this one (few runs, or the last ones at a stop): re-armed for
+      // what is left, so no wake-up, and no timer holding the process, comes for nothing.
+      if (d.at === armedAt) arm();
+    },
+  };
 
   function enqueue(loop: Loop, at: number) {
     let list = queue.get(at);
@@ -228,7 +277,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   function arm() {
-    const first = times.length ? times[0] : Infinity;
+    const deadline = firstDeadline();
+    const first = Math.min(times.length ? times[0] : Infinity, deadline ? deadline.at : Infinity);
     if (first === armedAt) return;
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
@@ -253,9 +303,22 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         } else tick(loop, at);
       }
     }
+    // Deadlines due: behind the runs in the turn chain, never in this timer phase (with
+    // clock.turn), else at once.
+    const runsDue = ready.length > 0 && !turning;
+    let due: Array<() => void> | undefined;
+    let d: Deadline | undefined;
+    while ((d = firstDeadline()) && d.at <= now) {
+      const fn = d.fn!;
+      d.fn = undefined;
+      if (clock.turn) ready.push(fn);
+      else (due ??= []).push(fn);
+    }
     // A timer may fire a fraction of a ms before the due time it was armed for: armed again.
     arm();
-    if (!turning) startReady();
+    if (due) for (const fn of due) fn();
+    if (runsDue) startReady();
+    else turnForRest();
   }
 
   // One run now (or as many as fit in turnBudgetMs), the rest in the event loop's next turn. A
