@@ -106,6 +106,7 @@ interface Deadline {
   fn: (() => void) | undefined;
 }
 interface DeadlineQueue {
+  readonly ms: number;
   items: Deadline[];
   head: number;
 }
@@ -193,14 +194,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   // The deadlines of runs in flight live on the scheduler's one timer too, not a runtime timer
   // each: at 1,000 runs a second a `setTimeout` + `clearTimeout` per run was ~5-9 µs of a run's
   // CPU in the binary, whose JavaScript stays in the interpreter (docs/benchmarks.md "sixth
-  // pass"). One FIFO per distinct timeout: runs start in clock order, so each FIFO is sorted by
+  // pass"). One FIFO per distinct timeout (a handful per config): runs start in clock order, so each FIFO is sorted by
   // due time and a deadline costs a push; a cleared one is only marked and dropped when it
   // reaches the head. Queues empty for a whole pass are deleted (a reload may change timeouts).
-  const deadlineQueues = new Map<number, DeadlineQueue>();
+  // An array, not a Map's iterator, is walked per run start (arm()).
+  const deadlineQueues: DeadlineQueue[] = [];
   function addDeadline(fn: () => void, ms: number): Deadline {
     const d: Deadline = { at: clock.monotonic() + ms, fn };
-    let q = deadlineQueues.get(ms);
-    if (!q) deadlineQueues.set(ms, q = { items: [], head: 0 });
+    let q: DeadlineQueue | undefined;
+    for (let i = 0; i < deadlineQueues.length; i++) if (deadlineQueues[i].ms === ms) q = deadlineQueues[i];
+    if (!q) deadlineQueues.push(q = { ms, items: [], head: 0 });
     q.items.push(d);
     if (d.at < armedAt) arm();
     return d;
@@ -208,11 +211,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   /** The earliest deadline still armed; cleared ones at the heads are dropped on the way. */
   function firstDeadline(): Deadline | undefined {
     let first: Deadline | undefined;
-    for (const [ms, q] of deadlineQueues) {
+    for (let i = 0; i < deadlineQueues.length; i++) {
+      const q = deadlineQueues[i];
       const items = q.items;
       while (q.head < items.length && !items[q.head].fn) q.head++;
       if (q.head === items.length) {
-        deadlineQueues.delete(ms);
+        deadlineQueues.splice(i--, 1);
         continue;
       }
       // Compact now and then: the cleared entries before the head are garbage.
