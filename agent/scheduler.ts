@@ -5,7 +5,8 @@
  * another. The loops share one timer: runs wait in a queue keyed by their due time and one clock
  * timer is armed for the earliest, so the runs of a 10 ms slot start from one wake-up (measured
  * with 1,000 TCP probes a second: a timer per loop cost ~35 µs of CPU per probe more,
- * docs/benchmarks.md "CPU per TCP probe"). Where the clock offers a turn of the event loop, the
+ * docs/benchmarks.md "CPU per TCP probe"), and the runs' deadlines wait on that timer too
+ * (docs/benchmarks.md "sixth pass"). Where the clock offers a turn of the event loop, the
  * runs of one wake-up start one per turn, so the server on the same thread answers between two
  * runs instead of after the whole slot (docs/benchmarks.md "The probe path, third pass"); with
  * `turnBudgetMs`, as many as fit in that much time share a turn (a turn costs an event-loop
