@@ -44,10 +44,10 @@ export interface ProbeSet {
 
 /**
  * How long the runs that fall due together may start back to back before the server gets a turn
- * (agent/scheduler.ts `turnBudgetMs`). 0.1 ms, about two TCP starts a turn: ~9 % less CPU per
- * probe than a turn per run, and no worse a /healthz p99 with 1,000 probes in the runs that
- * measured both (docs/benchmarks.md "The probe path, sixth pass"); a TLS start still gets a turn
- * of its own.
+ * (agent/scheduler.ts `turnBudgetMs`). 0.1 ms, about two TCP starts a turn: a few % less CPU per
+ * probe than a turn per run (1-9 % in three sets, 6.5 % in another), and a lower /healthz p99
+ * with 1,000 probes at fixed request rates in the runs that measured both (docs/benchmarks.md
+ * "The probe path, sixth pass"); a TLS start still gets a turn of its own.
  */
 const TURN_BUDGET_MS = 0.1;
 
