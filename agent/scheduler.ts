@@ -5,7 +5,8 @@
  * another. The loops share one timer: runs wait in a queue keyed by their due time and one clock
  * timer is armed for the earliest, so the runs of a 10 ms slot start from one wake-up (measured
  * with 1,000 TCP probes a second: a timer per loop cost ~35 µs of CPU per probe more,
- * docs/benchmarks.md "CPU per TCP probe"). Where the clock offers a turn of the event loop, the
+ * docs/benchmarks.md "CPU per TCP probe"), and the runs' deadlines wait on that timer too
+ * (docs/benchmarks.md "sixth pass"). Where the clock offers a turn of the event loop, the
  * runs of one wake-up start one per turn, so the server on the same thread answers between two
  * runs instead of after the whole slot (docs/benchmarks.md "The probe path, third pass"); with
  * `turnBudgetMs`, as many as fit in that much time share a turn (a turn costs an event-loop
@@ -100,6 +101,17 @@ interface Loop {
   stopped: boolean;
 }
 
+/** A run's deadline on the scheduler's timer; `fn` cleared when the run ended first. */
+interface Deadline {
+  readonly at: number;
+  fn: (() => void) | undefined;
+}
+interface DeadlineQueue {
+  readonly ms: number;
+  items: Deadline[];
+  head: number;
+}
+
 const SPREAD_SLOT_MS = 10;
 /** Phase slots per interval: one per 10 ms, at most this many (a 60 s interval: 60 ms slots). */
 const MAX_PHASE_SLOTS = 1000;
@@ -180,16 +192,58 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const ready: Array<Loop | (() => void)> = [];
   let turning = false;
 
+  // The deadlines of runs in flight live on the scheduler's one timer too, not a runtime timer
+  // each: at 1,000 runs a second a `setTimeout` + `clearTimeout` per run was ~5-9 µs of a run's
+  // CPU in the binary, whose JavaScript stays in the interpreter (docs/benchmarks.md "sixth
+  // pass"). One FIFO per distinct timeout (a handful per config): runs start in clock order, so each FIFO is sorted by
+  // due time and a deadline costs a push; a cleared one is only marked and dropped when it
+  // reaches the head. Queues empty for a whole pass are deleted (a reload may change timeouts).
+  // An array, not a Map's iterator, is walked per run start (arm()).
+  const deadlineQueues: DeadlineQueue[] = [];
+  function addDeadline(fn: () => void, ms: number): Deadline {
+    const d: Deadline = { at: clock.monotonic() + ms, fn };
+    let q: DeadlineQueue | undefined;
+    for (let i = 0; i < deadlineQueues.length; i++) if (deadlineQueues[i].ms === ms) q = deadlineQueues[i];
+    if (!q) deadlineQueues.push(q = { ms, items: [], head: 0 });
+    q.items.push(d);
+    if (d.at < armedAt) arm();
+    return d;
+  }
+  /** The earliest deadline still armed; cleared ones at the heads are dropped on the way. */
+  function firstDeadline(): Deadline | undefined {
+    let first: Deadline | undefined;
+    for (let i = 0; i < deadlineQueues.length; i++) {
+      const q = deadlineQueues[i];
+      const items = q.items;
+      while (q.head < items.length && !items[q.head].fn) q.head++;
+      if (q.head === items.length) {
+        deadlineQueues.splice(i--, 1);
+        continue;
+      }
+      // Compact now and then: the cleared entries before the head are garbage.
+      if (q.head > 1024 && q.head * 2 > items.length) {
+        items.splice(0, q.head);
+        q.head = 0;
+      }
+      const d = items[q.head];
+      if (!first || d.at < first.at) first = d;
+    }
+    return first;
+  }
   // A deadline that falls due waits for a turn too, behind the work already waiting: runs that
   // started in one slot time out together (one timer phase), and each abort closes a socket and
   // settles a result (docs/benchmarks.md "The probe path, fourth pass").
-  function later(fn: () => void) {
-    ready.push(fn);
-    if (turning) return;
-    turning = true;
-    clock.turn!(startReady);
-  }
-  const runClock: Clock = clock.turn ? { ...clock, setTimeout: (fn, ms) => clock.setTimeout(() => later(fn), ms) } : clock;
+  const runClock: Clock = {
+    ...clock,
+    setTimeout: addDeadline,
+    clearTimeout(h) {
+      const d = h as Deadline;
+      d.fn = undefined;
+      // The timer was armed for this one (few runs, or the last ones at a stop): re-armed for
+      // what is left, so no wake-up, and no timer holding the process, comes for nothing.
+      if (d.at === armedAt) arm();
+    },
+  };
 
   function enqueue(loop: Loop, at: number) {
     let list = queue.get(at);
@@ -228,7 +282,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   function arm() {
-    const first = times.length ? times[0] : Infinity;
+    const deadline = firstDeadline();
+    const first = Math.min(times.length ? times[0] : Infinity, deadline ? deadline.at : Infinity);
     if (first === armedAt) return;
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
@@ -253,9 +308,22 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         } else tick(loop, at);
       }
     }
+    // Deadlines due: behind the runs in the turn chain, never in this timer phase (with
+    // clock.turn), else at once.
+    const runsDue = ready.length > 0 && !turning;
+    let due: Array<() => void> | undefined;
+    let d: Deadline | undefined;
+    while ((d = firstDeadline()) && d.at <= now) {
+      const fn = d.fn!;
+      d.fn = undefined;
+      if (clock.turn) ready.push(fn);
+      else (due ??= []).push(fn);
+    }
     // A timer may fire a fraction of a ms before the due time it was armed for: armed again.
     arm();
-    if (!turning) startReady();
+    if (due) for (const fn of due) fn();
+    if (runsDue) startReady();
+    else turnForRest();
   }
 
   // One run now (or as many as fit in turnBudgetMs), the rest in the event loop's next turn. A

@@ -35,6 +35,39 @@ describe("createScheduler()", () => {
     await s.stop();
   });
 
+  it("keeps the deadlines of runs in flight on its one timer, and leaves none armed after a stop", async () => {
+    const manual = createManualClock();
+    const live = new Set<unknown>();
+    const clock = {
+      ...manual,
+      setTimeout: (fn: () => void, ms: number) => {
+        const h = manual.setTimeout(() => (live.delete(h), fn()), ms);
+        live.add(h);
+        return h;
+      },
+      clearTimeout: (h: unknown) => (live.delete(h), manual.clearTimeout(h)),
+    };
+    const hanging: ProbeInstance = {
+      run: (signal) => new Promise<ProbeOutcome>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))),
+      close: () => Promise.resolve(),
+    };
+    const results: string[] = [];
+    const s = createScheduler({ clock, random: () => 0, onResult: (n, r) => results.push(`${n}:${r.failure?.kind}`) });
+    for (let i = 0; i < 20; i++) s.add({ name: `p${i}`, intervalMs: 1000, timeoutMs: i % 2 ? 300 : 400, jitter: 0, instance: hanging });
+    await manual.advance(0);
+    assert.equal(live.size, 1, "20 runs in flight, one timer");
+    await manual.advance(300);
+    assert.equal(results.length, 10, "the 300 ms deadlines fell due");
+    assert.ok(results.every((r) => r.endsWith(":timeout")));
+    await manual.advance(100);
+    assert.equal(results.length, 20, "then the 400 ms ones");
+    assert.equal(live.size, 1, "armed for the next cycle only");
+    await manual.advance(600);
+    await s.stop();
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(live.size, 0, "no timer left once every run has ended");
+  });
+
   it("never overlaps a run with its predecessor and counts skipped ticks", async () => {
     const clock = createManualClock();
     let release!: () => void;

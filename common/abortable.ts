@@ -22,7 +22,10 @@ export function addAbortListener(signal: AbortSignal | undefined, fn: () => void
     fn();
     return noop;
   }
-  signal.addEventListener("abort", fn, { once: true });
+  // No `{ once: true }`: a signal fires "abort" once only (WHATWG DOM, "signal abort"), and the
+  // options object is one more thing per call to make and for the runtime to read (a listener
+  // is added per connect).
+  signal.addEventListener("abort", fn);
   return () => signal.removeEventListener("abort", fn);
 }
 

@@ -99,7 +99,7 @@ export function startProbeRun(probe: ProbeInstance, timeoutMs: number, clock: Cl
     setTimeout(() => fail(ctrl.signal.reason), 0);
   };
   // The caller's clock arms the deadline: the scheduler's lets deadlines that fall due together
-  // abort one per turn of the event loop (agent/scheduler.ts).
+  // abort one per turn of the event loop, and keeps them on its own timer (agent/scheduler.ts).
   const timer = clock.setTimeout(() => abort(new DOMException("The operation timed out.", "TimeoutError")), timeoutMs);
   let running: Promise<ProbeOutcome>;
   try {

@@ -34,7 +34,8 @@ export const tcp: ProbeKind<TcpProbeOptions> = {
           close: spec.options.close,
         }, signal);
         const latencyMs = performance.now() - t0;
-        const facts = { localPort: conn.local.port, ...(conn.alpn ? { alpn: conn.alpn } : {}) };
+        const facts: { localPort: number; alpn?: string } = { localPort: conn.local.port };
+        if (conn.alpn) facts.alpn = conn.alpn;
         conn.close();
         return { ok: true, latencyMs, facts };
       },

@@ -26,6 +26,9 @@ describe("bunNet.tcp", () => {
     const c = await bunNet.tcp({ host: "127.0.0.1", port }, AbortSignal.timeout(2000));
     assert.equal(c.remote.port, port);
     assert.ok(c.local.port > 0);
+    // The address is read on first use (a tcp probe wants only the port), yet a copy sees it as a value.
+    assert.deepEqual({ ...c.local }, { address: "127.0.0.1", port: c.local.port });
+    assert.equal(JSON.stringify(c.local), `{"address":"127.0.0.1","port":${c.local.port}}`);
     const got: string[] = [];
     const closed = new Promise<Error | undefined>((r) => c.onClose(r));
     c.onData((d) => got.push(new TextDecoder().decode(d)));
