@@ -115,6 +115,8 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
   const urls = [config.collector, ...(config.failover ?? [])].map((c) => new URL("api/v1/ingest", c.endsWith("/") ? c : c + "/").toString());
   let current = 0;
   let url = urls[0];
+  // When the uplink last moved off `collector` (monotonic ms), for `failback`.
+  let leftPrimaryAt = 0;
   // One lazily opened HTTP/2 session per collector of the list.
   const h2s = !deps.fetch && config.transport === "h2" ? urls.map((u) => h2Fetch(new URL(u).origin, config.tls)) : undefined;
   const plainFetch = deps.fetch ?? tlsFetch(config.tls);
@@ -305,6 +307,12 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
           if (loopSignal.aborted) break;
         }
         while (!loopSignal.aborted && sp.stats().records > 0) {
+          if (current !== 0 && config.failback > 0 && clock.monotonic() - leftPrimaryAt >= config.failback) {
+            // Revertive failover (telemetry.failback): the primary again; a failure moves on as before.
+            current = 0;
+            url = urls[0];
+            log("info", "uplink: returning to the primary collector", { url });
+          }
           const progressed = await sendOnce(sp, loopSignal);
           if (state !== "connected") log("info", "uplink: connected to collector", { url });
           state = "connected";
@@ -326,6 +334,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
           // Failover: the next collector of the list serves the same shared ack (docs/scale-out.md).
           current = (current + 1) % urls.length;
           url = urls[current];
+          leftPrimaryAt = clock.monotonic();
           state = "idle";
           log("warn", "uplink: switching to the next collector", { url, error: lastError });
         }

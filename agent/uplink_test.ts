@@ -127,6 +127,43 @@ describe("createUplink()", () => {
   });
 });
 
+describe("createUplink() failback (telemetry.failback)", () => {
+  for (const failback of ["60ms", "0s"]) {
+    it(`after ${failback === "0s" ? "no failback" : `a failback of ${failback}`}, ${failback === "0s" ? "stays on the failover collector" : "returns to the primary once it answers again"}, every record once and in order`, async () => {
+      const dir = fs.mkdtempSync(join(tmpdir(), "ep-uplink-"));
+      const c = fakeCollector(() => "ok");
+      const hits: string[] = [];
+      let primaryDown = true;
+      const fetch = (url: string | URL, init?: RequestInit) => {
+        hits.push(String(url));
+        if (primaryDown && String(url).startsWith("http://a.test")) return Promise.reject(new TypeError("connection refused"));
+        return c.fetch(url, init);
+      };
+      const cfg = telemetrySchema.parse({
+        collector: "http://a.test:9400", failover: ["http://b.test:9400/"], failback, spool: { dir, maxBytes: "4MiB" },
+        batch: { maxRecords: 20, interval: "20ms" }, backoff: { initial: "10ms", max: "40ms" },
+      });
+      const ac = new AbortController();
+      const up = await createUplink(cfg, { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: () => {}, signal: ac.signal, fetch });
+      for (let i = 0; i < 50; i++) up.emit(probeEvent(i));
+      await until(() => c.seen.length === 50);
+      assert.equal(up.stats().collector, "http://b.test:9400/api/v1/ingest");
+      primaryDown = false;
+      await new Promise((r) => setTimeout(r, 120));
+      const before = hits.length;
+      for (let i = 50; i < 100; i++) up.emit(probeEvent(i));
+      await until(() => c.seen.length === 100);
+      assert.deepEqual(c.seen, Array.from({ length: 100 }, (_, i) => i + 1));
+      const later = hits.slice(before);
+      const want = failback === "0s" ? "http://b.test:9400/api/v1/ingest" : "http://a.test:9400/api/v1/ingest";
+      assert.ok(later.length > 0 && later.every((h) => h === want), `sends after the primary came back: ${later.join(", ")}`);
+      assert.equal(up.stats().collector, want);
+      await up.close(AbortSignal.timeout(1000));
+      ac.abort();
+    });
+  }
+});
+
 describe("createUplink() under faults", () => {
   it("a spool that cannot be opened: no throw, telemetry degraded with one log line, retried until it opens, lost events reported", async () => {
     const base = fs.mkdtempSync(join(tmpdir(), "ep-uplink-"));

@@ -32,6 +32,14 @@ export const telemetrySchema = z.strictObject({
    * @default []
    */
   failover: z.array(z.url({ protocol: /^https?$/ })).default([]),
+  /**
+   * Revertive failover: after this long on a `failover` collector the uplink tries `collector`
+   * again before its next send (and moves on as before if that fails). Without it, agents that
+   * left the primary in an outage stay spread over the others for good, which defeats a cluster
+   * of one member and standbys (docs/scale-out.md `store.consume`). Zero keeps the non-revertive
+   * behaviour (`0s`). @default 5m
+   */
+  failback: boundedDuration({ min: 0, max: 86_400_000 }).default(300_000),
   /** Bearer token (per agent or shared), usually `${EDGEPROBE_TOKEN}`. */
   token: z.string().min(1).optional(),
   spool: spoolSchema.default({ dir: "/var/lib/edgeprobe/spool", maxBytes: 64 * 1024 * 1024, fsync: false }),
