@@ -97,6 +97,24 @@ export const jetstreamStoreSchema = z.strictObject({
    * less per record (docs/scale-out.md, "Sixth pass"). @default true
    */
   consume: z.union([z.boolean(), z.literal("standby")]).default(true),
+  /**
+   * How the lease members share the partitions. "spread": every member takes
+   * ceil(partitions / members). "pack": the fewest members that keep up take them (the first in id
+   * order), more as their load grows, fewer after it fell for `pack.dwell`; each member reports its
+   * process CPU and consumer lag in its lease entry (collector/lease_policy.ts, docs/scale-out.md
+   * "Seventh pass"). A busy collector costs a fixed share of a core, so at light load packing costs
+   * less per record. @default "spread"
+   */
+  balance: z.enum(["spread", "pack"]).default("spread"),
+  /** Water marks and dwell of `balance: pack`. */
+  pack: z.strictObject({
+    /** An active member at this CPU (a fraction of the core, or of its cgroup's quota) or behind: add members at once. @default 0.65 */
+    high: z.number().gt(0).max(4).default(0.65),
+    /** The load must fit into one member fewer under this for `dwell` to drop one. @default 0.35 */
+    low: z.number().gt(0).max(4).default(0.35),
+    /** How long the load must fit, and how long since the last change, before a member is dropped. @default 30s */
+    dwell: duration.default(30_000),
+  }).refine((p) => p.low < p.high, "pack.low must be below pack.high").optional(),
   /** A dead collector's partitions are taken over after this (lease TTL) plus one tick (TTL/4). @default 4s */
   leaseTtl: duration.refine((v) => v >= 1000, "leaseTtl must be at least 1s").default(4000),
   /** Lifetime of `ack.*` and `node.*` entries not rewritten. @default retention.history */

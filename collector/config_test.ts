@@ -51,6 +51,21 @@ describe("parseCollectorConfig()", () => {
     });
     assert.throws(() => parseCollectorConfig({ ...base, store: { kind: "nats" } }, {}), /store/);
   });
+  it("store.balance: spread by default; pack with water marks and a dwell, low below high", () => {
+    const base = { auth: { sharedToken: "0123456789abcdef0" } };
+    const js = (extra: Record<string, unknown>) => parseCollectorConfig({ ...base, store: { kind: "jetstream", servers: ["a:1"], ...extra } }, {}).store;
+    const a = js({});
+    assert.ok(a.kind === "jetstream");
+    assert.equal(a.balance, "spread");
+    assert.equal(a.pack, undefined);
+    const b = js({ balance: "pack", pack: { dwell: "1m" } });
+    assert.ok(b.kind === "jetstream");
+    assert.equal(b.balance, "pack");
+    assert.deepEqual(b.pack, { high: 0.65, low: 0.35, dwell: 60_000 });
+    assert.throws(() => js({ balance: "even" }), /store.balance/);
+    assert.throws(() => js({ balance: "pack", pack: { high: 0.3, low: 0.4 } }), /pack.low must be below pack.high/);
+    assert.throws(() => js({ pack: { hgih: 0.5 } }), /hgih/);
+  });
   it("parseListen() reads host:port, [v6]:port and :port", () => {
     assert.deepEqual(parseListen("[::1]:9400"), { hostname: "::1", port: 9400 });
     assert.deepEqual(parseListen(":0"), { hostname: "0.0.0.0", port: 0 });

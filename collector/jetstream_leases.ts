@@ -12,12 +12,17 @@
  * an idle cluster's CPU, bench/nats_idle.ts); so a lease handed back is purged up to its revision
  * (no delete marker, which the listing would count as held), never deleted.
  * Every tick (TTL/4) a collector renews what it holds, counts the live members, and takes free partitions
- * until it holds its share `ceil(partitions / members)`, or hands back those above its share.
+ * until it holds its share, or hands back those above its share. The share (`store.balance`):
+ * `spread` gives every member `ceil(partitions / members)`; `pack` gives the first `k` members in
+ * id order `ceil(partitions / k)` and the others none, `k` being the fewest members that keep up
+ * with the load each member reports in its entry (collector/lease_policy.ts: decided by the first
+ * member, followed by the others).
  */
 import type { KV } from "@nats-io/kv";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import type { LogFn } from "../common/mod.ts";
 import { leaseKey, memberKey } from "./jetstream_keys.ts";
+import { initialPack, nextPack, PACK_DEFAULTS, type MemberLoad, type PackOptions, type PackState, packShare } from "./lease_policy.ts";
 
 export interface LeaseOptions {
   readonly partitions: number;
@@ -30,7 +35,23 @@ export interface LeaseOptions {
    * the first tick that sees one (config `store.consume: standby`, docs/scale-out.md).
    */
   readonly standby?: boolean;
+  /**
+   * How the members share the partitions (config `store.balance`): "spread" splits them over every
+   * member; "pack" over the fewest that keep up (collector/lease_policy.ts). @default "spread"
+   */
+  readonly balance?: "spread" | "pack";
+  /** Water marks and dwell of "pack". @default PACK_DEFAULTS */
+  readonly pack?: Partial<PackOptions>;
+  /** This member's load, read once a tick: process CPU as a fraction of what it may use, and its consumers' lag in messages. */
+  readonly load?: () => { readonly cpu: number; readonly lag: number };
 }
+
+/**
+ * A member whose consumers' lag grew over its last two ticks counts as behind once the lag is at
+ * least this many messages (batches): below it, a lag that grows for two ticks is a burst that
+ * the next pull takes (a pull asks for up to 1000 messages, collector/jetstream_follow.ts).
+ */
+export const BEHIND_LAG = 200;
 
 export interface LeaseHooks {
   /** Start consuming `p` (the lease is held). */
@@ -42,6 +63,8 @@ export interface LeaseHooks {
 
 export interface Leases {
   owned(): readonly number[];
+  /** The live members seen at the last tick, the active ones among them (all with "spread"), and this member's place (-1: not a member). */
+  balance(): { readonly members: number; readonly active: number; readonly index: number };
   /** Run one tick now (tests; start-up). */
   tick(): Promise<void>;
   /** Release every lease (deleted, so another collector takes over at its next tick). */
@@ -49,6 +72,7 @@ export interface Leases {
 }
 
 const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 /** Partitions in the order a collector tries them: spread by its id, so starters do not all race for partition 0. */
 export function preferenceOrder(collectorId: string, partitions: number): number[] {
@@ -76,7 +100,35 @@ export function startLeases(bucket: LeaseBucket, options: LeaseOptions, hooks: L
   const purge = (key: string, revision?: number) =>
     jsm.streams.purge(stream, revision === undefined ? { filter: prefix + key } : { filter: prefix + key, seq: revision + 1 }).then(() => {}, () => {});
   const held = new Map<number, { revision: number; renewedAt: number }>();
-  const value = () => enc.encode(JSON.stringify({ owner: collectorId, at: Date.now() }));
+  /** A lease or member entry: who and when, plus what a member reports (its load, the active count it follows). */
+  const value = (extra?: Record<string, unknown>) => enc.encode(JSON.stringify({ owner: collectorId, at: Date.now(), ...extra }));
+  const pack = options.balance === "pack";
+  const packOptions: PackOptions = { ...PACK_DEFAULTS, ...options.pack };
+  /** The leader's policy state (while this member leads), and the active count it follows otherwise. */
+  let packState: PackState | undefined;
+  let active = 1;
+  const lags: number[] = [];
+  let seen = { members: 0, active: 0, index: -1 };
+  /** This member's load for its entry (pack only: a spread member's entry stays `{owner, at}`). */
+  const memberLoad = () => {
+    if (!pack) return undefined;
+    const l = options.load?.() ?? { cpu: 0, lag: 0 };
+    lags.push(l.lag);
+    if (lags.length > 3) lags.shift();
+    const behind = lags.length === 3 && lags[0] < lags[1] && lags[1] < lags[2] && lags[2] >= BEHIND_LAG;
+    return { cpu: +l.cpu.toFixed(3), lag: l.lag, behind, k: active };
+  };
+  /** Another member's entry (pack): its reported load, and the active count it follows. */
+  const readMember = async (key: string): Promise<(MemberLoad & { k?: number }) | undefined> => {
+    try {
+      const e = await kv.get(key);
+      if (!e || e.operation !== "PUT") return undefined;
+      const v = JSON.parse(dec.decode(e.value)) as { cpu?: number; behind?: boolean; k?: number };
+      return { id: key.slice(2), cpu: Number(v.cpu ?? 0), behind: v.behind === true, k: typeof v.k === "number" ? v.k : undefined };
+    } catch {
+      return undefined;
+    }
+  };
   let closed = false;
   let running: Promise<void> | undefined;
 
@@ -94,7 +146,8 @@ export function startLeases(bucket: LeaseBucket, options: LeaseOptions, hooks: L
     // Every request of a tick that does not depend on another goes out at once: after a NATS
     // server dies, each can wait for a new stream leader, and one after the other they added up
     // to more than the 10 s takeover budget in tests/nats/failover_test.ts.
-    const member = options.standby ? Promise.resolve() : kv.put(memberKey(collectorId), value());
+    const mine = memberLoad();
+    const member = options.standby ? Promise.resolve() : kv.put(memberKey(collectorId), value(mine));
     await Promise.all([...held].map(async ([p, h]) => {
       try {
         held.set(p, { revision: await kv.update(leaseKey(p), value(), h.revision), renewedAt: now });
@@ -118,7 +171,36 @@ export function startLeases(bucket: LeaseBucket, options: LeaseOptions, hooks: L
       if (k.startsWith("m.")) members.add(k);
       else if (k.startsWith("p.")) owners.add(Number(k.slice(2)));
     }
-    const share = options.standby ? (members.size > 0 ? 0 : partitions) : Math.ceil(partitions / Math.max(1, members.size));
+    let share: number;
+    if (options.standby) share = members.size > 0 ? 0 : partitions;
+    else if (!pack) share = Math.ceil(partitions / Math.max(1, members.size));
+    else {
+      members.add(memberKey(collectorId)); // its own entry was just written (a listing cannot miss it; belt and braces)
+      const order = [...members].sort();
+      const index = order.indexOf(memberKey(collectorId));
+      if (index === 0) {
+        // The leader decides the active count from the active members' entries (its own load is at hand).
+        packState ??= initialPack(now, active);
+        const others = await Promise.all(order.slice(1, Math.min(packState.k, order.length)).map(readMember));
+        const loads = [{ id: collectorId, cpu: mine!.cpu, behind: mine!.behind }, ...others.filter((x) => x !== undefined)];
+        packState = nextPack(packState, loads, order.length, now, packOptions);
+        if (packState.k !== active) {
+          hooks.log("info", "collector: active lease members changed", { from: active, to: packState.k, members: order.length, loads: loads.map((l) => l.cpu) });
+          active = packState.k;
+          // Tell the followers now rather than at the next tick: a member that joins the active
+          // set takes what this one hands back a tick sooner.
+          await kv.put(memberKey(collectorId), value({ ...mine, k: active })).catch(() => {});
+        }
+      } else {
+        // A follower takes the leader's count; a member that leads later starts from it.
+        packState = undefined;
+        const leader = await readMember(order[0]);
+        if (leader?.k !== undefined) active = Math.max(1, Math.min(leader.k, order.length));
+      }
+      seen = { members: order.length, active, index };
+      share = packShare(index, active, partitions);
+    }
+    if (!pack) seen = { members: members.size, active: members.size, index: options.standby ? -1 : [...members].sort().indexOf(memberKey(collectorId)) };
     if (held.size > share) {
       // A collector joined (or, for a standby, a member is alive): hand back what is above this one's share.
       const extra = [...held.keys()].slice(share);
@@ -163,6 +245,7 @@ export function startLeases(bucket: LeaseBucket, options: LeaseOptions, hooks: L
 
   return {
     owned: () => [...held.keys()].sort((a, b) => a - b),
+    balance: () => seen,
     tick,
     async close() {
       closed = true;

@@ -92,6 +92,8 @@ export interface Owner {
   published(msgId: string, partition: number, streamSeq: number | undefined): void;
   /** Stream sequence applied per held partition, and whether each caught up (tests, /metrics). */
   status(): { readonly partition: number; readonly applied: number; readonly live: boolean }[];
+  /** Messages of the held partitions not yet delivered to this collector, as of each one's last delivery (the lease member's load, collector/lease_policy.ts). */
+  lag(): number;
   /** Write every changed node now. */
   flush(): Promise<void>;
   /** Highest bucket revision this collector wrote (the fleet view's watchdog). */
@@ -150,6 +152,8 @@ export async function openOwner(
     saved: number;
     /** Highest stream sequence this collector published into the partition (the follower's watchdog). */
     lastKnown: number;
+    /** Messages of the partition the server still held for this consumer at the last delivery (its `num_pending`). */
+    pending: number;
   }
   const held = new Map<number, Held>();
   /** Batches this collector publishes, by Nats-Msg-Id, until their owner here applies them. */
@@ -214,6 +218,8 @@ export async function openOwner(
       work.decoded++;
     }
     const receivedAt = mine?.receivedAt ?? (Number(m.headers?.get(RECEIVED_AT_HEADER) ?? "") || m.info.timestampNanos / 1e6);
+    const delivered = held.get(p);
+    if (delivered) delivered.pending = m.info.pending;
     // The message's bytes are the batch's records in wire format v1 (the ingest request's body,
     // or the new records encoded again: collector/jetstream_ingest.ts), which the read model's
     // journal row takes as they are: without them it encoded every batch again with cbor-x
@@ -284,6 +290,7 @@ export async function openOwner(
       live: false,
       saved: after,
       lastKnown: 0,
+      pending: 0,
       follower: follow(js, { stream: options.stream, filter: partitionFilter(options.subjectPrefix, p), after, name: `partition ${p}` }, apply(p), {
         log,
         lastKnown: () => held.get(p)?.lastKnown ?? 0,
@@ -425,6 +432,11 @@ export async function openOwner(
       if (h && seq !== undefined && seq > h.lastKnown) h.lastKnown = seq;
     },
     status: () => [...held].map(([partition, h]) => ({ partition, applied: h.follower.applied(), live: h.live })),
+    lag: () => {
+      let n = 0;
+      for (const h of held.values()) n += h.pending;
+      return n;
+    },
     flush: () => flush(true),
     lastWritten: () => lastWritten,
     prune: (rawBefore, minutesBefore) => readModel.prune(rawBefore, minutesBefore),

@@ -11,7 +11,7 @@ import { sleep } from "../common/abortable.ts";
 import { connectNats } from "./nats_connect.ts";
 import type { JetstreamStoreConfig } from "./config.ts";
 
-export interface SetupOptions extends Omit<JetstreamStoreConfig, "kind" | "consume"> {
+export interface SetupOptions extends Omit<JetstreamStoreConfig, "kind" | "consume" | "balance" | "pack"> {
   /** Stream max_age: how long batches stay in the stream (the collector's retention.raw). */
   readonly maxAge: number;
   /** Lifetime of `ack.*` and `node.*` entries not rewritten (the collector's retention.history when the config is silent). */

@@ -20,6 +20,8 @@ import { follow } from "./jetstream_follow.ts";
 import { createIngest } from "./jetstream_ingest.ts";
 import { encodeToken, partitionOf, querySubject } from "./jetstream_keys.ts";
 import { type Leases, startLeases } from "./jetstream_leases.ts";
+import type { PackOptions } from "./lease_policy.ts";
+import { processLoadMeter } from "./process_load.ts";
 import { type MinutesAnswer, openOwner, type Owner, type OwnerQuery } from "./jetstream_owner.ts";
 import { type SetupOptions, setupNats } from "./jetstream_setup.ts";
 import { createFleetView } from "./jetstream_view.ts";
@@ -31,6 +33,12 @@ export { RECEIVED_AT_HEADER } from "./jetstream_owner.ts";
 export interface JetstreamStoreOptions extends Omit<SetupOptions, "keyTtl"> {
   /** Take partition leases: as a member (true), only while no member is alive ("standby"), never (false). Config `store.consume`. @default true */
   readonly consume?: boolean | "standby";
+  /** How the members share the partitions: over every member, or packed onto the fewest that keep up. Config `store.balance`. @default "spread" */
+  readonly balance?: "spread" | "pack";
+  /** Water marks (fractions of the CPU a collector may use) and dwell of `balance: pack`. @default collector/lease_policy.ts PACK_DEFAULTS */
+  readonly pack?: Partial<PackOptions> | { readonly high?: number; readonly low?: number; readonly dwell?: number };
+  /** This process's CPU load for `balance: pack` (tests inject one). @default processLoadMeter() */
+  readonly cpuLoad?: () => number;
   /**
    * Checkpoint of the owner's read model: a latency over nodes of several partitions merges the
    * minute rows as of it. @default 5000
@@ -49,6 +57,8 @@ export interface JetstreamStore extends Store {
   readonly collectorId: string;
   /** Partitions this collector holds, with the stream sequence applied and whether each caught up. */
   partitions(): { readonly partition: number; readonly applied: number; readonly live: boolean }[];
+  /** The lease members seen at the last tick, how many are active (consume), and this collector's place (-1: not a member). */
+  balance(): { readonly members: number; readonly active: number; readonly index: number };
   /** Write this collector's changed nodes to the bucket now (tests). */
   flush(): Promise<void>;
   /**
@@ -69,6 +79,13 @@ const DAY = 86_400_000;
  * `staleAfter` (2 min), which decides whether a node shows online (docs/scale-out.md).
  */
 const ROUTINE_EVERY = 15_000;
+
+/** `store.pack` (dwell) or the policy's own options (dwellMs). */
+const packOptions = (p: JetstreamStoreOptions["pack"]): Partial<PackOptions> | undefined => {
+  if (!p) return undefined;
+  const { dwell, ...rest } = p as { dwell?: number; dwellMs?: number; high?: number; low?: number };
+  return dwell === undefined ? rest : { ...rest, dwellMs: dwell };
+};
 
 /**
  * Connect, create what is missing, load the shared fleet view and start taking partitions.
@@ -114,7 +131,13 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   // Lease requests give up after at most 1 s, as the lease bucket's (collector/jetstream_setup.ts).
   const leaseJsm = await jetstreamManager(nc, { timeout: Math.min(options.timeout, 1000), checkAPI: false });
   // `consume: false`: no lease member, no partition; "standby": partitions only while no member is alive (docs/scale-out.md, "Sixth pass").
-  const leases: Leases = options.consume === false ? { owned: () => [], tick: () => Promise.resolve(), close: () => Promise.resolve() } : startLeases({ kv: leaseKv, jsm: leaseJsm, stream: `KV_${options.bucket}_leases` }, { partitions: options.partitions, collectorId, ttlMs: options.leaseTtl, standby: options.consume === "standby" }, {
+  const cpuLoad = options.cpuLoad ?? (options.balance === "pack" ? processLoadMeter() : () => 0);
+  const leases: Leases = options.consume === false
+    ? { owned: () => [], balance: () => ({ members: 0, active: 0, index: -1 }), tick: () => Promise.resolve(), close: () => Promise.resolve() }
+    : startLeases({ kv: leaseKv, jsm: leaseJsm, stream: `KV_${options.bucket}_leases` }, {
+      partitions: options.partitions, collectorId, ttlMs: options.leaseTtl, standby: options.consume === "standby",
+      balance: options.balance, pack: packOptions(options.pack), load: () => ({ cpu: cpuLoad(), lag: owner!.lag() }),
+    }, {
     acquire: (p) => owner!.acquire(p),
     release: (p, why) => owner!.release(p, why),
     log,
@@ -194,6 +217,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
     },
     subscribe: (l) => view.subscribe(l),
     partitions: () => owner!.status(),
+    balance: () => leases.balance(),
     flush: () => owner!.flush(),
     owns: (agentId) => leases.owned().includes(partitionOfNode(agentId)),
     async close() {
