@@ -21,7 +21,7 @@ import { systemClock } from "../../runtime/clock.ts";
 import { telemetrySchema } from "../../telemetry/telemetry_config.ts";
 import { type ChildProcess, spawn } from "node:child_process";
 import { BUN, ROOT, sleep, storedRecords, TOKEN } from "../telemetry/_procs.ts";
-import { freePorts, type NatsNode, startNatsCluster } from "./_nats.ts";
+import { freePorts, type NatsNode, startNats, startNatsCluster } from "./_nats.ts";
 
 let CLIENT_PORTS: number[] = [];
 let ROUTE_PORTS: number[] = [];
@@ -33,7 +33,7 @@ const VIEWER = "viewer-token-0123456789abcdef";
 const asViewer = { headers: { authorization: `Bearer ${VIEWER}` } };
 const RATE = 25; // records per second per agent
 
-function collectorYaml(dir: string, name: string, port: number): string {
+function collectorYaml(dir: string, name: string, port: number, extra: readonly string[] = [], replicas = 3): string {
   const path = join(dir, `${name}.yaml`);
   fs.writeFileSync(path, [
     `listen: "127.0.0.1:${port}"`,
@@ -41,12 +41,13 @@ function collectorYaml(dir: string, name: string, port: number): string {
     "store:",
     "  kind: jetstream",
     `  servers: [${CLIENT_PORTS.map((p) => `"nats://127.0.0.1:${p}"`).join(", ")}]`,
-    "  replicas: 3",
+    `  replicas: ${replicas}`,
     `  readModel: "${join(dir, `${name}-read.db`)}"`,
     "  raw: true",
     "  timeout: 3s",
     `  partitions: ${PARTITIONS}`,
     `  collectorId: ${name}`,
+    ...extra.map((l) => `  ${l}`),
   ].join("\n") + "\n");
   return path;
 }
@@ -58,10 +59,10 @@ interface CollectorProc {
   stop(signal: "SIGKILL" | "SIGTERM"): Promise<void>;
 }
 
-async function startCollectorProc(dir: string, name: string, port: number): Promise<CollectorProc> {
+async function startCollectorProc(dir: string, name: string, port: number, config = collectorYaml(dir, name, port)): Promise<CollectorProc> {
   const logFile = join(dir, `${name}.log`);
   const fd = fs.openSync(logFile, "w");
-  const child = spawn(BUN, ["cli/main.ts", "collector", "--config", collectorYaml(dir, name, port)], { cwd: ROOT, stdio: ["ignore", "ignore", fd] });
+  const child = spawn(BUN, ["cli/main.ts", "collector", "--config", config], { cwd: ROOT, stdio: ["ignore", "ignore", fd] });
   fs.closeSync(fd);
   const exited = new Promise<void>((r) => child.on("exit", () => r()));
   const log = () => fs.readFileSync(logFile, "utf8");
@@ -243,4 +244,128 @@ describe("scale-out failover", () => {
       for (const n of nats) await n.stop("SIGTERM");
     }
   });
+});
+
+/**
+ * The one collector that consumes every partition dies (SIGKILL) while all agents send to it: with
+ * `balance: pack` (three members, the first in id order packed with all 16 partitions at this
+ * light load) and with `consume: standby` (one member, two standbys). The survivors must hold all
+ * 16 within 10 s and every record once (one nats-server: the collectors are what is tested here).
+ */
+describe("scale-out failover of the only consuming collector", () => {
+  const AGENTS_HERE = 12;
+  const cases = [
+    { name: "balance: pack, the packed member", extra: (_k: number) => ["balance: pack"] },
+    { name: "consume: standby, the member", extra: (k: number) => (k === 0 ? [] : ["consume: standby"]) },
+  ];
+  for (const c of cases) {
+    it(`${c.name} SIGKILLed with every partition and every agent: the others take all 16 within 10 s, every record once`, async () => {
+      const dir = fs.mkdtempSync(join(tmpdir(), "ep-nats-kill1-"));
+      let nats: NatsNode | undefined;
+      const collectors: CollectorProc[] = [];
+      const uplinks: Uplink[] = [];
+      const ac = new AbortController();
+      const emitted = new Map<string, number>();
+      let ticker: ReturnType<typeof setInterval> | undefined;
+      try {
+        const ports = await freePorts(4);
+        CLIENT_PORTS = [ports[0]];
+        nats = await startNats(dir, ports[0]);
+        const names = ["c1", "c2", "c3"];
+        for (const [k, name] of names.entries()) {
+          collectors.push(await startCollectorProc(dir, name, ports[1 + k], collectorYaml(dir, name, ports[1 + k], c.extra(k), 1)));
+        }
+        const urls = ports.slice(1).map((p) => `http://127.0.0.1:${p}`);
+        const nc = await connect({ servers: [nats.url] });
+        const leases = await new Kvm(nc).open("edgeprobe_leases");
+        const owners = async () => {
+          const out: string[] = [];
+          for (let p = 0; p < PARTITIONS; p++) {
+            const e = await leases.get(`p.${p}`).catch(() => null);
+            out.push(e && e.operation === "PUT" ? JSON.parse(e.string()).owner : "-");
+          }
+          return out;
+        };
+        // Every partition on c1 before the load starts (pack: c1 is first in id order, light load).
+        const settledBy = Date.now() + 15_000;
+        while ((await owners()).some((o) => o !== "c1")) {
+          if (Date.now() > settledBy) throw new Error(`Cannot settle the leases on c1: ${await owners()}`);
+          await sleep(200);
+        }
+        for (let k = 0; k < AGENTS_HERE; k++) {
+          const id = `edge-${String(k).padStart(2, "0")}`;
+          const config = telemetrySchema.parse({
+            collector: urls[0], failover: urls.slice(1), token: TOKEN,
+            spool: { dir: join(dir, `spool-${id}`), maxBytes: "8MiB" },
+            batch: { maxRecords: 50, interval: "100ms" }, backoff: { initial: "100ms", max: "1s" }, requestTimeout: "3s",
+          });
+          const up = await createUplink(config, { agentId: id, labels: { region: "north" }, clock: systemClock, log: () => {}, signal: ac.signal });
+          up.emit({ type: "agent-start", at: Date.now(), version: "0.1.0" });
+          emitted.set(id, 1);
+          uplinks.push(up);
+        }
+        let i = 0;
+        ticker = setInterval(() => {
+          i++;
+          uplinks.forEach((up, k) => {
+            const id = `edge-${String(k).padStart(2, "0")}`;
+            up.emit({ type: "probe-result", probe: `p${i % 4}`, kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1, facts: { i } } });
+            emitted.set(id, emitted.get(id)! + 1);
+          });
+        }, 1000 / RATE);
+        await sleep(4000);
+        assert.ok((await owners()).every((o) => o === "c1"), "c1 still holds every partition under this load");
+        await collectors[0].stop("SIGKILL");
+        const killedAt = Date.now();
+        let takeoverMs = -1;
+        while (Date.now() - killedAt < 15_000) {
+          if ((await owners()).every((o) => o === "c2" || o === "c3")) {
+            takeoverMs = Date.now() - killedAt;
+            break;
+          }
+          await sleep(100);
+        }
+        const after = await owners();
+        assert.ok(takeoverMs >= 0 && takeoverMs <= 10_000, `the survivors hold every partition within 10 s of the kill (took ${takeoverMs} ms): ${after}`);
+
+        await sleep(3000);
+        clearInterval(ticker);
+        ticker = undefined;
+        const drainedBy = Date.now() + 30_000;
+        while (uplinks.some((u) => u.stats().spool.records > 0)) {
+          if (Date.now() > drainedBy) throw new Error(`Cannot drain the agents within 30 s: ${uplinks.map((u) => u.stats().lastError ?? "").join(" | ")}`);
+          await sleep(100);
+        }
+        // The partitions stay where they went (no survivor hands them to the other meanwhile):
+        // the survivors' read models together hold every record once.
+        await sleep(1500);
+        assert.deepEqual(await owners(), after, "no partition moved again after the takeover");
+        const kv = await new Kvm(nc).open("edgeprobe");
+        const expected = [...emitted.values()].reduce((a, n) => a + n, 0);
+        const drainedAt = Date.now();
+        let stored: Awaited<ReturnType<typeof storedRecords>> = [];
+        while (Date.now() - drainedAt < 20_000) {
+          stored = [...await storedRecords(join(dir, "c2-read.db")), ...await storedRecords(join(dir, "c3-read.db"))];
+          if (stored.length >= expected) break;
+          await sleep(500);
+        }
+        for (const [k, up] of uplinks.entries()) {
+          const id = `edge-${String(k).padStart(2, "0")}`;
+          const n = emitted.get(id)!;
+          const mine = stored.filter((r) => r.agentId === id).map((r) => r.seq).sort((x, y) => x - y);
+          assert.deepEqual(mine, Array.from({ length: n }, (_, j) => j + 1), `${id}: seqs 1..${n} once each`);
+          assert.equal(JSON.parse((await kv.get(ackKey(id, up.stats().bootId)))!.string()).acked, n, `${id}: the shared ack`);
+        }
+        await nc.close();
+        const held = (name: string) => after.filter((o) => o === name).length;
+        console.log(`failover (${c.name}): ${AGENTS_HERE} agents, ${expected} records stored once; partitions taken over ${takeoverMs} ms after the kill (c2 ${held("c2")}, c3 ${held("c3")})`);
+      } finally {
+        if (ticker) clearInterval(ticker);
+        for (const u of uplinks) await u.close(AbortSignal.timeout(500)).catch(() => {});
+        ac.abort();
+        for (const p of collectors) await p.stop("SIGTERM");
+        await nats?.stop("SIGTERM");
+      }
+    });
+  }
 });
