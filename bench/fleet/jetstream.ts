@@ -18,6 +18,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulation, type SimulationStats } from "../../simulate/mod.ts";
 import { freePorts, startNats } from "../../tests/nats/_nats.ts";
+import { connect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
 import { type CollectorProcess, cpuSeconds, rssMiB, startCollectorProcess, threadCpu, wakeups, writes } from "./_proc.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,6 +39,8 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
     .filter((c) => !process.env.BENCH_SHAPES || process.env.BENCH_SHAPES.split(",").map(Number).includes(c.n))
     // BENCH_THIRD=0 leaves out the case of one collector with a third of the agents.
     .filter((c) => !(c.third && process.env.BENCH_THIRD === "0"));
+  // BENCH_BALANCE=pack: the members pack the partitions onto the fewest that keep up (`store.balance`, docs/scale-out.md "Seventh pass").
+  const balance = process.env.BENCH_BALANCE ? `, balance: ${process.env.BENCH_BALANCE}` : "";
   for (const { n, agents, third } of shapes) {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-bench-fleet-js-"));
     const [natsPort] = await freePorts(1);
@@ -51,7 +55,7 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
         // BENCH_CONSUMERS=K: only the first K collectors consume partitions (`store.consume: standby`
         // for the others): which side of a collector's work is the per-process excess.
         const consume = k < (Number(process.env.BENCH_CONSUMERS ?? n) || n);
-        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${consume ? "" : ", consume: standby"} }\nlimits: { maxBodyBytes: 4MiB }\n`));
+        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${consume ? "" : ", consume: standby"}${balance} }\nlimits: { maxBodyBytes: 4MiB }\n`));
       }
       await sleep(2500); // leases settle: each collector holds its share of the partitions
       // BENCH_SEND_TO=K: the agents send to the first K collectors only (the others consume and
@@ -98,9 +102,27 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
         : process.env.BENCH_STRACE_DIR
         ? pids.map((pid, i) => spawn("timeout", ["-s", "INT", String(measureMs / 1000), "strace", "-c", "-f", "-p", String(pid), "-o", join(process.env.BENCH_STRACE_DIR!, `${tag(i)}.txt`)], { stdio: "ignore" }))
         : [];
+      // Partitions per collector (lease owners) at the start and the end of the steady window.
+      const owners = async () => {
+        const nc = await connect({ servers: [nats.url] });
+        try {
+          const kv = await new Kvm(nc).open("edgeprobe_leases");
+          const count: Record<string, number> = {};
+          for (let p = 0; p < 16; p++) {
+            const e = await kv.get(`p.${p}`).catch(() => null);
+            const o = e && e.operation === "PUT" ? JSON.parse(e.string()).owner as string : "-";
+            count[o] = (count[o] ?? 0) + 1;
+          }
+          return count;
+        } finally {
+          await nc.close();
+        }
+      };
+      const partitionsAtStart = await owners();
       const newA = sample();
       await sleep(measureMs);
       const newB = sample();
+      const partitionsAtEnd = await owners();
       windowAt = { fromAt: newA.at, toAt: newB.at };
       await Promise.all(perf.map((p) => new Promise((r) => p.exitCode !== null ? r(null) : p.on("exit", r))));
       const figures = (a: ReturnType<typeof sample>, b: ReturnType<typeof sample>) => {
@@ -151,7 +173,7 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
       await s.stop();
       out.push({
         case: `${n} collector${n > 1 ? "s" : ""}, JetStream R1${third ? ", a third of the agents" : ""}`, agents, probesPerAgent: sim.probes, speed: sim.speed,
-        settled, ...figures(newA, newB), oldMethod: figures(oldA, oldB), ...(series.length > 0 ? { series } : {}),
+        settled, partitionsAtStart, partitionsAtEnd, ...figures(newA, newB), oldMethod: figures(oldA, oldB), ...(series.length > 0 ? { series } : {}),
       });
     } finally {
       ac.abort();

@@ -17,6 +17,8 @@ import { join } from "node:path";
 import { startSimulation, type SimulationStats } from "../../simulate/mod.ts";
 import { probesOf } from "../../simulate/probe_mix.ts";
 import { freePorts, startNats } from "../../tests/nats/_nats.ts";
+import { connect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
 import { cpuSeconds, rssMiB, startCollectorProcess, type CollectorProcess } from "./_proc.ts";
 import { type CpuLimit, limitCpu } from "./cpu_limit.ts";
 
@@ -36,6 +38,8 @@ export interface SaturatedOptions {
   /** Simulator requests in flight; each collector sheds above `maxIngestInFlight`. */
   readonly concurrency: number;
   readonly maxIngestInFlight: number;
+  /** `store.balance` of every collector (docs/scale-out.md "Seventh pass"). @default the config's default */
+  readonly balance?: "spread" | "pack";
 }
 
 export async function saturatedCase(n: number, o: SaturatedOptions) {
@@ -52,7 +56,7 @@ export async function saturatedCase(n: number, o: SaturatedOptions) {
       // guard, sheds here (docs/security.md).
       const c = await startCollectorProcess(dir, `c${k + 1}`, 0, [
         `auth: { sharedToken: "${TOKEN}" }`,
-        `store: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1} }`,
+        `store: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${o.balance ? `, balance: ${o.balance}` : ""} }`,
         `limits: { maxBodyBytes: 4MiB, maxIngestInFlight: ${o.maxIngestInFlight}, maxInFlightPerSource: ${o.concurrency + 64} }`,
         "",
       ].join("\n"));
@@ -73,6 +77,19 @@ export async function saturatedCase(n: number, o: SaturatedOptions) {
     const b: SimulationStats = s.stats();
     const cpuB = pids.map(cpuSeconds);
     const rss = collectors.map((c) => rssMiB(c.child.pid!));
+    // Partitions per collector (lease owners) at the end of the window.
+    const partitionsAtEnd: Record<string, number> = {};
+    const nc = await connect({ servers: [nats.url] });
+    try {
+      const kv = await new Kvm(nc).open("edgeprobe_leases");
+      for (let p = 0; p < 16; p++) {
+        const e = await kv.get(`p.${p}`).catch(() => null);
+        const owner = e && e.operation === "PUT" ? JSON.parse(e.string()).owner as string : "-";
+        partitionsAtEnd[owner] = (partitionsAtEnd[owner] ?? 0) + 1;
+      }
+    } finally {
+      await nc.close();
+    }
     await s.stop();
     const wall = (b.elapsedMs - a.elapsedMs) / 1000;
     const records = b.acked - a.acked;
@@ -88,7 +105,7 @@ export async function saturatedCase(n: number, o: SaturatedOptions) {
       clusterUsPerRecord: +((collectorCpu + cpu[n]) * 1e6 / Math.max(1, records)).toFixed(2),
       collectorUsPerRecord: +(collectorCpu * 1e6 / Math.max(1, records)).toFixed(2),
       batchesByStatus: byStatus, retryAfterHonoured: b.retryAfterHonoured - a.retryAfterHonoured, failedSends: b.batches.failed - a.batches.failed,
-      spooledAtEnd: b.pending, droppedFromSpools: b.dropped, collectorRssMiB: rss,
+      spooledAtEnd: b.pending, droppedFromSpools: b.dropped, collectorRssMiB: rss, partitionsAtEnd,
     };
   } finally {
     ac.abort();
@@ -124,6 +141,7 @@ if (import.meta.main) {
   const r = await jetstreamSaturated({
     cores: arg("--cores", 0.25), offer: arg("--offer", 20_000), agents: arg("--agents", 2000), probes: 10,
     warmMs: arg("--warm", 8000), measureMs: arg("--measure", 15_000), concurrency: 256, maxIngestInFlight: arg("--inflight", 32),
+    balance: process.argv.includes("--balance") ? process.argv[process.argv.indexOf("--balance") + 1] as "spread" | "pack" : undefined,
   });
   console.log(JSON.stringify({ ...r, one: undefined, three: undefined }, null, 2));
   fs.mkdirSync(new URL("./../out/", import.meta.url), { recursive: true });
