@@ -110,8 +110,8 @@ export const jetstreamStoreSchema = z.strictObject({
   pack: z.strictObject({
     /** An active member at this CPU (a fraction of the core, or of its cgroup's quota) or behind: add members at once. @default 0.65 */
     high: z.number().gt(0).max(4).default(0.65),
-    /** The load must fit into one member fewer under this for `dwell` to drop one. @default 0.35 */
-    low: z.number().gt(0).max(4).default(0.35),
+    /** The load must fit into one member fewer under this for `dwell` to drop one. @default 0.4 */
+    low: z.number().gt(0).max(4).default(0.4),
     /** How long the load must fit, and how long since the last change, before a member is dropped. @default 30s */
     dwell: duration.default(30_000),
   }).refine((p) => p.low < p.high, "pack.low must be below pack.high").optional(),

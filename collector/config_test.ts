@@ -61,7 +61,7 @@ describe("parseCollectorConfig()", () => {
     const b = js({ balance: "pack", pack: { dwell: "1m" } });
     assert.ok(b.kind === "jetstream");
     assert.equal(b.balance, "pack");
-    assert.deepEqual(b.pack, { high: 0.65, low: 0.35, dwell: 60_000 });
+    assert.deepEqual(b.pack, { high: 0.65, low: 0.4, dwell: 60_000 });
     assert.throws(() => js({ balance: "even" }), /store.balance/);
     assert.throws(() => js({ balance: "pack", pack: { high: 0.3, low: 0.4 } }), /pack.low must be below pack.high/);
     assert.throws(() => js({ pack: { hgih: 0.5 } }), /hgih/);

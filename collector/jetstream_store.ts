@@ -131,7 +131,10 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   // Lease requests give up after at most 1 s, as the lease bucket's (collector/jetstream_setup.ts).
   const leaseJsm = await jetstreamManager(nc, { timeout: Math.min(options.timeout, 1000), checkAPI: false });
   // `consume: false`: no lease member, no partition; "standby": partitions only while no member is alive (docs/scale-out.md, "Sixth pass").
-  const cpuLoad = options.cpuLoad ?? (options.balance === "pack" ? processLoadMeter() : () => 0);
+  // The CPU over the last leaseTtl (four ticks): a burst of a second or two (the first states of
+  // 2,000 agents starting at once, bench/fleet/jetstream.ts) read over two ticks made the leader
+  // grow, and the dwell then kept two members busy for 30 s (docs/scale-out.md, "Seventh pass").
+  const cpuLoad = options.cpuLoad ?? (options.balance === "pack" ? processLoadMeter({ windowMs: options.leaseTtl }) : () => 0);
   const leases: Leases = options.consume === false
     ? { owned: () => [], balance: () => ({ members: 0, active: 0, index: -1 }), tick: () => Promise.resolve(), close: () => Promise.resolve() }
     : startLeases({ kv: leaseKv, jsm: leaseJsm, stream: `KV_${options.bucket}_leases` }, {

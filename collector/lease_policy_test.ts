@@ -46,7 +46,7 @@ describe("nextPack()", () => {
 
   it("drops one member only after the load fitted into one fewer under the low-water mark for the dwell", () => {
     let s: PackState = { k: 2, changedAt: 0 };
-    // 0.15 + 0.15 = 0.3 fits into one member under 0.35.
+    // 0.15 + 0.15 = 0.3 fits into one member under 0.4.
     s = nextPack(s, [load(0.15), load(0.15)], 3, 40_000);
     assert.equal(s.k, 2, "the dwell starts now");
     assert.equal(s.lowSince, 40_000);

@@ -62,7 +62,7 @@ export interface ProcessLoadOptions {
   readonly cpuMicros?: () => number;
   /** Cores the process may use. @default cpuCapacity() */
   readonly capacity?: () => number;
-  /** The window a reading covers: the samples of the last this many ms. @default 2000 */
+  /** The window a reading covers: the samples of the last this many ms (the store passes leaseTtl: four lease ticks). @default 2000 */
   readonly windowMs?: number;
 }
 
