@@ -35,8 +35,8 @@ export interface PackOptions {
 /**
  * `low` 0.4 rather than 0.35: in one of three runs of the bench at light load (bench/fleet/jetstream.ts,
  * about 0.25 core of work for the whole cluster) two members stayed active through the window
- * after a grow at the agents' start, at 0.19 + 0.08 core: too close to 0.35 for a dwell of
- * 2-second readings to pass. 0.4 on k - 1 members still leaves 0.25 below `high` after a drop
+ * after a grow before it, at 0.19 + 0.08 core: too close to 0.35 for a dwell of 2-second
+ * readings to pass. 0.4 on k - 1 members still leaves 0.25 below `high` after a drop
  * (docs/scale-out.md, "Seventh pass").
  */
 export const PACK_DEFAULTS: PackOptions = { high: 0.65, low: 0.4, dwellMs: 30_000 };
