@@ -29,6 +29,7 @@ import { type FetchFn, tlsFetch } from "../runtime/tls_fetch.ts";
 import { h2Fetch } from "../probes/mod.ts";
 import { parseRetryAfter, retryDelay, streakAttempt } from "../common/retry_after.ts";
 import { sleep } from "../common/abortable.ts";
+import { collectorBase, decideSteer, STEER_HEADER } from "../telemetry/mod.ts";
 
 export interface UplinkDeps {
   readonly agentId: string;
@@ -69,6 +70,10 @@ export interface UplinkStats {
   readonly rejectedRecords: Readonly<Record<string, number>>;
   /** Acks above the highest seq spooled for their boot: refused, counted, resent. */
   readonly ackProtocolErrors: number;
+  /** Steering hints followed: the uplink moved to the collector that consumes its records (telemetry/steer.ts). */
+  readonly steers: number;
+  /** Steering hints naming a URL outside `collector` and `failover` (or not a URL): ignored. */
+  readonly steersIgnored: number;
 }
 
 export interface TelemetryHealth {
@@ -117,6 +122,12 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
   let url = urls[0];
   // When the uplink last moved off `collector` (monotonic ms), for `failback`.
   let leftPrimaryAt = 0;
+  // Steering (telemetry/steer.ts): the configured list as compared with a hint, and the last steer (monotonic ms).
+  const bases = [config.collector, ...(config.failover ?? [])].map(collectorBase);
+  let lastSteerAt = -Infinity;
+  let steers = 0;
+  let steersIgnored = 0;
+  let steerIgnoredLogged = false;
   // One lazily opened HTTP/2 session per collector of the list.
   const h2s = !deps.fetch && config.transport === "h2" ? urls.map((u) => h2Fetch(new URL(u).origin, config.tls)) : undefined;
   const plainFetch = deps.fetch ?? tlsFetch(config.tls);
@@ -223,6 +234,34 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
       }
     });
 
+  /**
+   * Follow an accepted answer's steering hint for the sends after this one: only to a collector
+   * of the configured list, at most once per `steerEvery`. Nothing else changes: the spool, the
+   * ack and the one batch in flight are the same whichever collector answers (the shared ack of
+   * a JetStream fleet), so records go once and in order across the switch. Failback still applies
+   * to a steered uplink: after `failback` away from `collector` it tries `collector` again, which
+   * steers it back if it does not consume this agent's partition (one more hop per `failback`).
+   */
+  const steerBy = (hint: string | null) => {
+    if (hint === null) return;
+    const now = clock.monotonic();
+    const d = decideSteer(hint, bases, current, now - lastSteerAt, config.steerEvery);
+    if (d.follow) {
+      const from = url;
+      current = d.index;
+      url = urls[current];
+      lastSteerAt = now;
+      if (current !== 0) leftPrimaryAt = now;
+      steers++;
+      log("info", "uplink: steered to the collector that consumes this agent's records", { event: "telemetry-steered", from, url });
+    } else if (d.reason === "unknown" || d.reason === "malformed") {
+      // Bounded: one line per uplink, then only the counter (a collector would send it on every answer).
+      steersIgnored++;
+      if (!steerIgnoredLogged) log("warn", "uplink: ignoring a steering hint outside telemetry.collector and telemetry.failover (logged once; counted)", { event: "telemetry-steer-ignored", reason: d.reason, hint: hint.slice(0, 200) });
+      steerIgnoredLogged = true;
+    }
+  };
+
   /** The collector's Retry-After on the last failed send, if it gave one. */
   let retryAfterMs: number | undefined;
   /** Send the spool head once. Returns true when the collector acknowledged something (or a refused batch was quarantined). */
@@ -276,6 +315,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     sentBatches++;
     sentRecords += Math.max(0, Math.min(ack.ack, last) - first + 1);
     maxRecords = Math.min(config.batch.maxRecords, maxRecords * 2);
+    steerBy(res.headers.get(STEER_HEADER));
     return ack.ack >= first;
   };
 
@@ -376,7 +416,7 @@ export function createUplink(config: TelemetryConfig, deps: UplinkDeps): Promise
     },
     stats() {
       checkHealth();
-      return { state, collector: url, bootId, spool: spoolStats(), lastAck, sentBatches, sentRecords, failedSends, lostEvents, lastError, backoffMs, telemetry: health, rejectedRecords, ackProtocolErrors };
+      return { state, collector: url, bootId, spool: spoolStats(), lastAck, sentBatches, sentRecords, failedSends, lostEvents, lastError, backoffMs, telemetry: health, rejectedRecords, ackProtocolErrors, steers, steersIgnored };
     },
     async close(signal) {
       loopAbort.abort(new Error("uplink closing"));

@@ -27,5 +27,7 @@ export function renderUplinkMetrics(s: UplinkStats): string {
   lines.push("# HELP edgeprobe_uplink_rejected_records_total Records in batches the collector refused for good (400/403), quarantined, by problem type.", "# TYPE edgeprobe_uplink_rejected_records_total counter");
   for (const [reason, n] of Object.entries(s.rejectedRecords ?? {})) lines.push(`edgeprobe_uplink_rejected_records_total{reason="${reason}"} ${n}`);
   m("edgeprobe_uplink_ack_protocol_errors_total", "counter", "Acks above the highest seq spooled for their boot: refused and resent.", s.ackProtocolErrors ?? 0);
+  m("edgeprobe_uplink_steers_total", "counter", "Steering hints followed: moved to the collector that consumes this agent's records.", s.steers ?? 0);
+  m("edgeprobe_uplink_steers_ignored_total", "counter", "Steering hints naming a URL outside telemetry.collector and telemetry.failover: ignored.", s.steersIgnored ?? 0);
   return lines.join("\n") + "\n";
 }

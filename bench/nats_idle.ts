@@ -24,7 +24,10 @@ for (const n of [1, 3]) {
   const collectors = [];
   try {
     for (let k = 0; k < n; k++) {
-      collectors.push(await startCollectorProcess(dir, `c${k + 1}`, 0, `auth: { sharedToken: "bench-token-0123456789abcdef" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}, leaseTtl: ${ttl}${balance} }\n`));
+      // BENCH_STEER=1: each collector advertises its URL (store.advertise: the lease entries carry it).
+      const [port] = process.env.BENCH_STEER === "1" ? await freePorts(1) : [0];
+      const advertise = process.env.BENCH_STEER === "1" ? `, advertise: "http://127.0.0.1:${port}"` : "";
+      collectors.push(await startCollectorProcess(dir, `c${k + 1}`, port, `auth: { sharedToken: "bench-token-0123456789abcdef" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}, leaseTtl: ${ttl}${advertise}${balance} }\n`));
     }
     await sleep(4000);
     const pids = [...collectors.map((c) => c.child.pid!), nats.child.pid!];

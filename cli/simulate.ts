@@ -18,6 +18,8 @@ and a JSON summary at the end.
 Options:
   --agents N            emulated agents (required)
   --collector URLS      collector base URLs, comma-separated (required); agent i starts at URL i mod n
+  --steer-every D       follow at most one steering hint (Edgeprobe-Steer, to a URL of --collector)
+                        per agent and D (default 30s; 0 = ignore hints)
   --token T             bearer token for every agent (default $EDGEPROBE_TOKEN)
   --transport T         http/1.1 (default) or h2 (h2c over http://)
   --probes N            probes per agent (default 10)
@@ -37,7 +39,7 @@ Options:
 `;
 }
 
-const KNOWN = new Set(["agents", "collector", "token", "transport", "probes", "speed", "batchInterval", "maxRecords", "concurrency", "timeout", "duration", "drain", "calm", "seed", "prefix", "report", "json", "help", "h"]);
+const KNOWN = new Set(["agents", "collector", "token", "transport", "probes", "speed", "batchInterval", "maxRecords", "concurrency", "timeout", "steerEvery", "duration", "drain", "calm", "seed", "prefix", "report", "json", "help", "h"]);
 
 /** Failed sends by cause (" (503:12 timeout:3)"): a shed and a timeout call for different fixes. */
 function failures(s: SimulationStats): string {
@@ -51,7 +53,7 @@ function line(s: SimulationStats, prev: SimulationStats | undefined): string {
   const cpu = prev ? (s.cpuMs - prev.cpuMs) / (s.elapsedMs - prev.elapsedMs) : s.cpuMs / Math.max(s.elapsedMs, 1);
   return `t=${(s.elapsedMs / 1000).toFixed(0)}s acked=${s.acked} (${Math.round(rate)}/s) pending=${s.pending} dropped=${s.dropped} ` +
     `batches ok=${s.batches.ok} failed=${s.batches.failed}${failures(s)} inflight=${s.inFlight} queued=${s.queued} backoff=${s.backingOff} silent=${s.silent} ` +
-    `rtt p50=${s.latencyMs.p50}ms p99=${s.latencyMs.p99}ms cpu=${(cpu * 100).toFixed(0)}%\n`;
+    `${s.steers || s.steersIgnored ? `steers=${s.steers}${s.steersIgnored ? ` ignored=${s.steersIgnored}` : ""} ` : ""}rtt p50=${s.latencyMs.p50}ms p99=${s.latencyMs.p99}ms cpu=${(cpu * 100).toFixed(0)}%\n`;
 }
 
 export async function simulateCommand(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -107,6 +109,7 @@ export async function simulateCommand(argv: readonly string[], io: CommandIO): P
       maxBatchRecords: int("maxRecords", 500),
       concurrency: int("concurrency", 256),
       requestTimeoutMs: dur("timeout", 10_000)!,
+      steerEveryMs: dur("steerEvery", 30_000)!,
       seed: int("seed", 1, 0),
       idPrefix: str("prefix") ?? "sim",
       behaviour: flags.calm

@@ -119,6 +119,15 @@ export const jetstreamStoreSchema = z.strictObject({
   leaseTtl: duration.refine((v) => v >= 1000, "leaseTtl must be at least 1s").default(4000),
   /** Lifetime of `ack.*` and `node.*` entries not rewritten. @default retention.history */
   keyTtl: duration.optional(),
+  /**
+   * The base URL agents reach this collector by (what they list in `telemetry.collector` or
+   * `telemetry.failover`). Set, it is written into this collector's leases, and an ingest answer
+   * for an agent of a partition another collector holds names that one's URL (header
+   * `Edgeprobe-Steer`) when it advertises one: agents then send to the collector that consumes
+   * their partition (docs/scale-out.md, "Seventh pass"). Unset: this collector names no one and
+   * no one names it. @default unset
+   */
+  advertise: z.url({ protocol: /^https?$/ }).optional(),
   /** This collector's name in the lease bucket. @default host name, process id and a random suffix */
   collectorId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, - and _").optional(),
   /** Budget of one NATS request (connect, publish, key-value operation). @default 5s */

@@ -50,6 +50,12 @@ describe("parseCollectorConfig()", () => {
       return true;
     });
     assert.throws(() => parseCollectorConfig({ ...base, store: { kind: "nats" } }, {}), /store/);
+    // store.advertise: an http(s) base URL, unset by default (no steering).
+    assert.equal(b.store.advertise, undefined);
+    const c = parseCollectorConfig({ ...base, store: { kind: "jetstream", servers: ["a:1"], advertise: "https://c2.noc.example:9400" } }, {});
+    assert.ok(c.store.kind === "jetstream" && c.store.advertise === "https://c2.noc.example:9400");
+    assert.throws(() => parseCollectorConfig({ ...base, store: { kind: "jetstream", servers: ["a:1"], advertise: "c2:9400" } }, {}), /store\.advertise/);
+    assert.throws(() => parseCollectorConfig({ ...base, store: { path: "/x.db", advertise: "http://c2:9400" } }, {}), /advertise/, "the SQLite store never steers");
   });
   it("store.balance: spread by default; pack with water marks and a dwell, low below high", () => {
     const base = { auth: { sharedToken: "0123456789abcdef0" } };

@@ -3,7 +3,9 @@
  *
  * Order of checks, cheapest first, so bad input costs little and touches nothing stored:
  * token (401) → content type (415) → declared and actual body size (413) → CBOR + zod decode
- * (400) → token may send for this agentId (403) → one store transaction → 200 with the ack.
+ * (400) → token may send for this agentId (403) → one store transaction → 200 with the ack (and,
+ * from a JetStream store, an `Edgeprobe-Steer` hint naming the collector that consumes the
+ * agent's partition, telemetry/steer.ts).
  */
 import { DecodeError } from "../common/decode_error.ts";
 import { decodeBatch, WireVersionError } from "../telemetry/codec.ts";
@@ -14,6 +16,7 @@ import { readBodyCapped } from "../server/read_body.ts";
 import type { Store } from "./store.ts";
 import type { AgentGrant } from "./auth/mod.ts";
 import { createIngestGuard, INGEST_LIMIT_DEFAULTS, type IngestGuard } from "./ingest_limits.ts";
+import { STEER_HEADER } from "../telemetry/mod.ts";
 
 export const INGEST_PATH = "/api/v1/ingest";
 export const INGEST_CONTENT_TYPES = ["application/vnd.edgeprobe.telemetry+cbor", "application/cbor"];
@@ -30,6 +33,8 @@ export interface IngestCounters {
   bytes: number;
   /** Records whose time was outside the window around receive time (clamped to it). */
   clamped: number;
+  /** Accepted answers that named another collector to send to (`Edgeprobe-Steer`). */
+  steered: number;
 }
 
 export interface IngestDeps {
@@ -44,7 +49,7 @@ export interface IngestDeps {
 }
 
 export function newIngestCounters(): IngestCounters {
-  return { batches: {}, records: 0, duplicates: 0, bytes: 0, clamped: 0 };
+  return { batches: {}, records: 0, duplicates: 0, bytes: 0, clamped: 0, steered: 0 };
 }
 
 export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise<Response> {
@@ -105,6 +110,8 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
       count(checked.violation.type);
       return problem({ type: checked.violation.type, title: checked.violation.status === 403 ? "Forbidden" : "Bad Request", status: checked.violation.status, detail: checked.violation.detail });
     }
+    // Looked up now, so a steering hint the store has to fetch is there by the answer.
+    deps.store.steer?.(batch.agentId);
     try {
       const out = await deps.store.ingest(batch, receivedAt, body);
       guard.accepted(batch);
@@ -112,7 +119,11 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
       count("ok");
       deps.counters.records += out.stored;
       deps.counters.duplicates += out.duplicates;
-      return new Response(JSON.stringify(out), { headers: { "content-type": "application/json" } });
+      // Only on an accepted answer: what is stored and acked is the same either way (telemetry/steer.ts).
+      const steerTo = deps.store.steer?.(batch.agentId);
+      if (steerTo === undefined) return new Response(JSON.stringify(out), { headers: { "content-type": "application/json" } });
+      deps.counters.steered++;
+      return new Response(JSON.stringify(out), { headers: { "content-type": "application/json", [STEER_HEADER]: steerTo } });
     } catch (e) {
       count("store-error");
       deps.log("error", "collector: cannot store a batch", { agentId: batch.agentId, bootId: batch.bootId, error: (e as Error).message });

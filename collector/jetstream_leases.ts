@@ -5,7 +5,8 @@
  * leases".
  *
  * Keys: `m.<collector>` (a live member, rewritten every tick) and `p.<partition>` (the owner,
- * renewed every tick by compare-and-set on its revision). An entry that is not rewritten within
+ * renewed every tick by compare-and-set on its revision), each `{ owner, at, url? }` (`url`: the
+ * owner's `store.advertise`, read by collector/jetstream_steer.ts). An entry that is not rewritten within
  * the TTL is removed by the server (stream max_age), so `create` succeeds for the next collector.
  * A tick lists the keys with one stream-info request (`subjects_filter`), not a key listing (which
  * creates and deletes a consumer: with three collectors ticking every 500 ms that was a third of
@@ -44,6 +45,12 @@ export interface LeaseOptions {
   readonly pack?: Partial<PackOptions>;
   /** This member's load, read once a tick: process CPU as a fraction of what it may use, and its consumers' lag in messages. */
   readonly load?: () => { readonly cpu: number; readonly lag: number };
+  /**
+   * The base URL agents reach this collector by (config `store.advertise`): written into its
+   * entries as `url`, so a collector that ingests for an agent of a partition held here can
+   * steer the agent to it (collector/jetstream_steer.ts).
+   */
+  readonly advertise?: string;
 }
 
 /**
@@ -101,7 +108,7 @@ export function startLeases(bucket: LeaseBucket, options: LeaseOptions, hooks: L
     jsm.streams.purge(stream, revision === undefined ? { filter: prefix + key } : { filter: prefix + key, seq: revision + 1 }).then(() => {}, () => {});
   const held = new Map<number, { revision: number; renewedAt: number }>();
   /** A lease or member entry: who and when, plus what a member reports (its load, the active count it follows). */
-  const value = (extra?: Record<string, unknown>) => enc.encode(JSON.stringify({ owner: collectorId, at: Date.now(), ...extra }));
+  const value = (extra?: Record<string, unknown>) => enc.encode(JSON.stringify({ owner: collectorId, at: Date.now(), ...(options.advertise ? { url: options.advertise } : {}), ...extra }));
   const pack = options.balance === "pack";
   const packOptions: PackOptions = { ...PACK_DEFAULTS, ...options.pack };
   /** The leader's policy state (while this member leads), and the active count it follows otherwise. */

@@ -18,13 +18,14 @@ import type { LogFn } from "../common/mod.ts";
 import { deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR } from "./sketch.ts";
 import { follow } from "./jetstream_follow.ts";
 import { createIngest } from "./jetstream_ingest.ts";
-import { encodeToken, partitionOf, querySubject } from "./jetstream_keys.ts";
+import { encodeToken, leaseKey, partitionOf, querySubject } from "./jetstream_keys.ts";
 import { type Leases, startLeases } from "./jetstream_leases.ts";
 import type { PackOptions } from "./lease_policy.ts";
 import { processLoadMeter } from "./process_load.ts";
 import { type MinutesAnswer, openOwner, type Owner, type OwnerQuery } from "./jetstream_owner.ts";
 import { type SetupOptions, setupNats } from "./jetstream_setup.ts";
 import { createFleetView } from "./jetstream_view.ts";
+import { createSteer, parseLeaseHolder } from "./jetstream_steer.ts";
 import type { HistoryPoint, LatencySummary, Store } from "./store.ts";
 
 export { ackKey, encodeToken, eventsKey, nodeKey } from "./jetstream_keys.ts";
@@ -46,6 +47,11 @@ export interface JetstreamStoreOptions extends Omit<SetupOptions, "keyTtl"> {
   readonly readModelCheckpointMs?: number;
   /** Lifetime of `ack.*` / `node.*` entries not rewritten. @default 30 days (retention.history's default) */
   readonly keyTtl?: number;
+  /**
+   * The base URL agents reach this collector by (config `store.advertise`): written into its
+   * leases, and the condition for naming another collector in ingest answers (`steer`). @default unset
+   */
+  readonly advertise?: string;
 }
 
 export interface JetstreamStoreDeps {
@@ -138,7 +144,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   const leases: Leases = options.consume === false
     ? { owned: () => [], balance: () => ({ members: 0, active: 0, index: -1 }), tick: () => Promise.resolve(), close: () => Promise.resolve() }
     : startLeases({ kv: leaseKv, jsm: leaseJsm, stream: `KV_${options.bucket}_leases` }, {
-      partitions: options.partitions, collectorId, ttlMs: options.leaseTtl, standby: options.consume === "standby",
+      partitions: options.partitions, collectorId, ttlMs: options.leaseTtl, standby: options.consume === "standby", advertise: options.advertise,
       balance: options.balance, pack: packOptions(options.pack), load: () => ({ cpu: cpuLoad(), lag: owner!.lag() }),
     }, {
     acquire: (p) => owner!.acquire(p),
@@ -148,6 +154,16 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   await leases.tick();
 
   const ingest = createIngest(js, kv, options, owner);
+  // Steering: an answer for an agent of a partition another collector holds names that one's URL.
+  const steer = createSteer({ partitions: options.partitions, collectorId, advertise: options.advertise, ttlMs: options.leaseTtl }, {
+    holds: (p) => leases.owned().includes(p),
+    lookup: async (p) => {
+      const e = await leaseKv.get(leaseKey(p));
+      return e && e.operation === "PUT" ? parseLeaseHolder(e.string()) : undefined;
+    },
+    now: () => performance.now(),
+    log,
+  });
   let closed = false;
 
   /** Ask the owner of partition `p`. @throws {Error} "Cannot read … partition p has no owner" */
@@ -170,6 +186,7 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
       if (closed) return Promise.reject(new Error("Cannot store telemetry batch: the store is closed"));
       return ingest(batch, receivedAt, wire);
     },
+    steer: (agentId) => closed ? undefined : steer.hint(agentId),
     fleet: () => Promise.resolve(view.fleet()),
     node: (id) => Promise.resolve(view.node(id)),
     history: async (node, probe, w, step) => {

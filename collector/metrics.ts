@@ -27,6 +27,8 @@ export async function renderMetrics(m: MetricsInput): Promise<string> {
   out.push(`edgeprobe_collector_ingest_bytes_total ${m.counters.bytes}`);
   family("edgeprobe_collector_ingest_clamped_records_total", "counter", "Records whose time was outside limits.recordTimeWindow of the receive time, stored at the receive time.");
   out.push(`edgeprobe_collector_ingest_clamped_records_total ${m.counters.clamped}`);
+  family("edgeprobe_collector_ingest_steered_total", "counter", "Accepted ingest answers that named the collector consuming the agent's partition (Edgeprobe-Steer).");
+  out.push(`edgeprobe_collector_ingest_steered_total ${m.counters.steered}`);
   const st = await m.store.stats();
   family("edgeprobe_collector_gap_records_total", "counter", "Seqs skipped because agents dropped them from a full spool.");
   out.push(`edgeprobe_collector_gap_records_total ${st.gapRecords}`);

@@ -115,6 +115,14 @@ export interface Store {
    *   batches can keep them verbatim instead of encoding again.
    */
   ingest(batch: Batch, receivedAt: number, wire?: Uint8Array): Promise<IngestOutcome>;
+  /**
+   * Ingest steering (docs/scale-out.md, "Seventh pass"): the base URL of the collector that
+   * consumes `agentId`'s records, when that is another collector that advertises one; the
+   * ingest answer names it (header `Edgeprobe-Steer`). Answers from what is known now and never
+   * waits (a lookup it needs runs in the background: calling it before `ingest` warms it).
+   * Optional: a store without it (SQLite) never steers.
+   */
+  steer?(agentId: string): string | undefined;
   fleet(now: number): Promise<NodeSummary[]>;
   node(id: string, now: number): Promise<NodeDetail | undefined>;
   /** Per-step latency and outcome counts of one probe on one node; undefined if unknown. */

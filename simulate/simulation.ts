@@ -9,7 +9,7 @@
  * arrive in seq order. Unlike it, the fleet shares `concurrency` requests in flight (a real
  * fleet has one connection per agent; a lab box has a few hundred sockets to spare).
  */
-import { encodeBatch } from "../telemetry/mod.ts";
+import { collectorBase, decideSteer, encodeBatch, STEER_HEADER } from "../telemetry/mod.ts";
 import type { FetchFn } from "../runtime/tls_fetch.ts";
 import { h2Fetch, type H2Fetch } from "../probes/mod.ts";
 import { DueQueue } from "./due_queue.ts";
@@ -22,8 +22,14 @@ import { ack, advance, type Behaviour, DEFAULT_BEHAVIOUR, newSimAgent, peek, typ
 export interface SimulationOptions {
   /** Number of emulated agents. */
   readonly agents: number;
-  /** Collector base URLs; agent i starts at collector i mod n and fails over round robin. */
+  /**
+   * Collector base URLs; agent i starts at collector i mod n, fails over round robin, and follows
+   * a steering hint (`Edgeprobe-Steer`) to another URL of this list by the uplink's rule
+   * (telemetry/steer.ts).
+   */
   readonly collectors: readonly string[];
+  /** The least time between two steers of one agent (the uplink's `telemetry.steerEvery`); 0 ignores hints. @default 30000 */
+  readonly steerEveryMs?: number;
   /** Bearer token for every agent (the collector's `auth.sharedToken`), or one per agent. */
   readonly token: string | ((agentId: string) => string);
   /** "http/1.1" (fetch, keep-alive) or "h2" (one h2c/h2 session per collector). @default "http/1.1" */
@@ -73,6 +79,9 @@ export interface SimulationStats {
   readonly batches: { readonly ok: number; readonly failed: number; readonly byStatus: Readonly<Record<string, number>> };
   /** Failed sends that waited as long as the collector's Retry-After asked. */
   readonly retryAfterHonoured: number;
+  /** Steering hints followed (an agent moved to the collector that consumes its records), and ignored as outside `collectors`. */
+  readonly steers: number;
+  readonly steersIgnored: number;
   readonly inFlight: number;
   /** Agents with something to send waiting for a free request slot. */
   readonly queued: number;
@@ -133,6 +142,8 @@ export function startSimulation(o: SimulationOptions): Simulation {
   const width = Math.max(5, String(o.agents).length);
 
   const urls = o.collectors.map((c) => new URL("api/v1/ingest", c.endsWith("/") ? c : c + "/").toString());
+  const bases = o.collectors.map(collectorBase);
+  const steerEvery = o.steerEveryMs ?? 30_000;
   const h2s: H2Fetch[] | undefined = o.transport === "h2" ? urls.map((u) => h2Fetch(new URL(u).origin)) : undefined;
   const plain: FetchFn = (i, init) => fetch(i, init);
   const fetchOf = (c: number): FetchFn => (h2s ? h2s[c] : plain);
@@ -150,6 +161,9 @@ export function startSimulation(o: SimulationOptions): Simulation {
   const asked = new Uint8Array(o.agents);
   /** When each agent's last batch was acknowledged (the `now` clock); -1 before its first. */
   const lastAck = new Float64Array(o.agents).fill(-1);
+  /** When each agent last followed a steering hint (the `now` clock). */
+  const lastSteer = new Float64Array(o.agents).fill(-Infinity);
+  let steers = 0, steersIgnored = 0;
   const queue = new DueQueue();
   for (let i = 0; i < o.agents; i++) {
     const region = `r${String(i % regions).padStart(2, "0")}`;
@@ -207,6 +221,12 @@ export function startSimulation(o: SimulationOptions): Simulation {
         const answer = JSON.parse(text) as { bootId: string; ack: number };
         ack(a, answer.bootId, answer.ack);
         lastAck[i] = now();
+        const hint = res.headers.get(STEER_HEADER);
+        if (hint !== null) {
+          const d = decideSteer(hint, bases, c, lastAck[i] - lastSteer[i], steerEvery);
+          if (d.follow) (collectorOf[i] = d.index, lastSteer[i] = lastAck[i], steers++);
+          else if (d.reason === "unknown" || d.reason === "malformed") steersIgnored++;
+        }
         success = true;
         lat[latN++ % LAT_RING] = performance.now() - started;
       } else {
@@ -292,6 +312,8 @@ export function startSimulation(o: SimulationOptions): Simulation {
       pending: pend,
       batches: { ok, failed, byStatus: { ...byStatus } },
       retryAfterHonoured: honoured,
+      steers,
+      steersIgnored,
       inFlight,
       queued: ready.length - readyHead,
       backingOff,

@@ -6,3 +6,4 @@ export { AGENT_ID_PATTERN, BOOT_ID_PATTERN, NAME_PATTERN, NAME_RULE } from "./na
 export { type CborScanLimits, scanCbor } from "./cbor_scan.ts";
 export { newStringIntern, type StringIntern } from "./string_intern.ts";
 export { spoolSchema, type TelemetryConfig, type TelemetryConfigInput, telemetrySchema } from "./telemetry_config.ts";
+export { collectorBase, decideSteer, STEER_HEADER, STEER_HINT_MAX, type SteerDecision } from "./steer.ts";

@@ -40,6 +40,15 @@ export const telemetrySchema = z.strictObject({
    * behaviour (`0s`). @default 5m
    */
   failback: boundedDuration({ min: 0, max: 86_400_000 }).default(300_000),
+  /**
+   * Ingest steering: a JetStream collector's accepted answer may name (header `Edgeprobe-Steer`)
+   * the collector that consumes this agent's partition; the uplink sends there from then on if
+   * that URL is `collector` or one of `failover` (compared normalised; any other is ignored), and
+   * follows at most one such hint per this long, so a partition lease moving back and forth
+   * cannot move agents back and forth faster (docs/telemetry.md "Steering"). `0s` ignores every
+   * hint. @default 30s
+   */
+  steerEvery: boundedDuration({ min: 0, max: 86_400_000 }).default(30_000),
   /** Bearer token (per agent or shared), usually `${EDGEPROBE_TOKEN}`. */
   token: z.string().min(1).optional(),
   spool: spoolSchema.default({ dir: "/var/lib/edgeprobe/spool", maxBytes: 64 * 1024 * 1024, fsync: false }),

@@ -9,6 +9,8 @@ describe("telemetrySchema", () => {
     assert.equal(c.batch.interval, 250);
     assert.equal(c.batch.maxRecords, 500);
     assert.equal(c.backoff.max, 30_000);
+    assert.equal(c.steerEvery, 30_000, "steering hints followed at most every 30 s");
+    assert.equal(telemetrySchema.parse({ collector: "http://x", steerEvery: "0s" }).steerEvery, 0, "0s: hints ignored");
   });
   it("rejects an unknown key and a non-http URL", () => {
     assert.equal(telemetrySchema.safeParse({ collector: "http://x", spol: {} }).success, false);

@@ -1,7 +1,8 @@
 /**
  * bench:fleet section "jetstream": 1, 2 and 3 collector processes on one JetStream node (R1,
  * 16 partitions) fed by the fleet simulator (agent i sends to collector i % n, failing over to the
- * next). Reported per case: records acknowledged per wall second over the measured window and
+ * next, and following steering hints to their partition's owner: each collector advertises its
+ * URL unless BENCH_STEER=0). Reported per case: records acknowledged per wall second over the measured window and
  * the cluster's CPU per record (collectors + nats-server, from /proc), and the ratio to one
  * collector's. With fewer cores than collectors the records/s of n collectors with a core each
  * is estimated as n / that ratio (docs/scale-out.md). A fourth case runs one collector with a
@@ -49,13 +50,17 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
     const ac = new AbortController();
     let windowAt: { fromAt: number; toAt: number } | undefined;
     try {
-      // Port 0 unless EDGEPROBE_PORTS gives this job a range (tests/nats/_nats.ts freePorts).
-      const ports = process.env.EDGEPROBE_PORTS ? await freePorts(n) : Array(n).fill(0);
+      // Port 0 unless EDGEPROBE_PORTS gives this job a range (tests/nats/_nats.ts freePorts), or
+      // the collectors advertise their URLs (steering: the port must be known before the start).
+      const steer = process.env.BENCH_STEER !== "0";
+      const ports = process.env.EDGEPROBE_PORTS || steer ? await freePorts(n) : Array(n).fill(0);
       for (let k = 0; k < n; k++) {
         // BENCH_CONSUMERS=K: only the first K collectors consume partitions (`store.consume: standby`
         // for the others): which side of a collector's work is the per-process excess.
         const consume = k < (Number(process.env.BENCH_CONSUMERS ?? n) || n);
-        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${consume ? "" : ", consume: standby"}${balance} }\nlimits: { maxBodyBytes: 4MiB }\n`));
+        // BENCH_STEER=0: the collectors advertise no URL, so no answer steers (the tree before steering).
+        const advertise = steer ? `, advertise: "http://127.0.0.1:${ports[k]}"` : "";
+        collectors.push(await startCollectorProcess(dir, `n${n}${third ? "t" : ""}-c${k + 1}`, ports[k], `auth: { sharedToken: "${token}" }\nstore: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${consume ? "" : ", consume: standby"}${advertise}${balance} }\nlimits: { maxBodyBytes: 4MiB }\n`));
       }
       await sleep(2500); // leases settle: each collector holds its share of the partitions
       // BENCH_SEND_TO=K: the agents send to the first K collectors only (the others consume and
@@ -155,6 +160,8 @@ export async function jetstreamScaleOut(token: string, quick: boolean): Promise<
           // Write system calls per second of the collectors together (their SQLite pages), and KiB written.
           collectorWritesPerSec: Math.round(b.io.reduce((x, w, i) => x + w.calls - a.io[i].calls, 0) / wall),
           collectorWriteKiBPerSec: Math.round(b.io.reduce((x, w, i) => x + w.bytes - a.io[i].bytes, 0) / wall / 1024),
+          // Agents moved to their partition's owner by a steering hint, in the window and since the start.
+          steersInWindow: b.sim.steers - a.sim.steers, steersTotal: b.sim.steers,
           wakeupsPerSec: b.wake.map((w, i) => Math.round((i < n ? w.main - a.wake[i].main : w.all - a.wake[i].all) / wall)), collectorRssMiB: b.rss, backlogAtEnd: b.sim.pending, failedSends: b.sim.batches.failed - a.sim.batches.failed,
         };
       };

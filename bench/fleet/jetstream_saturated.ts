@@ -49,14 +49,17 @@ export async function saturatedCase(n: number, o: SaturatedOptions) {
   const collectors: CollectorProcess[] = [];
   const limits: CpuLimit[] = [];
   const ac = new AbortController();
+  // Steering (collectors advertise their URLs) unless BENCH_STEER=0; the port is then chosen first.
+  const steer = process.env.BENCH_STEER !== "0";
+  const ports = steer ? await freePorts(n) : Array(n).fill(0);
   try {
     for (let k = 0; k < n; k++) {
       // Every emulated agent comes from 127.0.0.1: the per-source cap is lifted above the
       // simulator's requests in flight, so admission (maxIngestInFlight), not the one-address
       // guard, sheds here (docs/security.md).
-      const c = await startCollectorProcess(dir, `c${k + 1}`, 0, [
+      const c = await startCollectorProcess(dir, `c${k + 1}`, ports[k], [
         `auth: { sharedToken: "${TOKEN}" }`,
-        `store: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${o.balance ? `, balance: ${o.balance}` : ""} }`,
+        `store: { kind: jetstream, servers: ["${nats.url}"], collectorId: c${k + 1}${steer ? `, advertise: "http://127.0.0.1:${ports[k]}"` : ""}${o.balance ? `, balance: ${o.balance}` : ""} }`,
         `limits: { maxBodyBytes: 4MiB, maxIngestInFlight: ${o.maxIngestInFlight}, maxInFlightPerSource: ${o.concurrency + 64} }`,
         "",
       ].join("\n"));
@@ -104,7 +107,7 @@ export async function saturatedCase(n: number, o: SaturatedOptions) {
       simulatorCoreShare: +((b.cpuMs - a.cpuMs) / 1000 / wall).toFixed(2),
       clusterUsPerRecord: +((collectorCpu + cpu[n]) * 1e6 / Math.max(1, records)).toFixed(2),
       collectorUsPerRecord: +(collectorCpu * 1e6 / Math.max(1, records)).toFixed(2),
-      batchesByStatus: byStatus, retryAfterHonoured: b.retryAfterHonoured - a.retryAfterHonoured, failedSends: b.batches.failed - a.batches.failed,
+      steer, steers: b.steers, batchesByStatus: byStatus, retryAfterHonoured: b.retryAfterHonoured - a.retryAfterHonoured, failedSends: b.batches.failed - a.batches.failed,
       spooledAtEnd: b.pending, droppedFromSpools: b.dropped, collectorRssMiB: rss, partitionsAtEnd,
     };
   } finally {
