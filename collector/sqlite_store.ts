@@ -127,24 +127,16 @@ export interface SqliteStoreOptions {
 /**
  * The write connection's page cache: 64 MiB, against SQLite's default of 2 MiB
  * (https://www.sqlite.org/pragma.html#pragma_cache_size). A node's checkpoint writes a row per
- * probe into the minute table's unique index, spread over its pages by (agent, probe); with 2 MiB
- * most of those pages, and the hour, day and node pages, were read back from the OS for every
- * transaction: 180 MB of reads (46,000 read calls) for the 42,000 batches of the in-process
- * bench's long case, 64 MB (17,700) with this (docs/benchmarks.md, seventh pass). A bound: at
- * most this much memory, reached only by a file larger than it.
+ * probe into the minute table's unique index, whose pages are spread by (agent, probe); with
+ * 2 MiB many of those pages, and the node and rollup pages, were read back from the OS in every
+ * transaction: in the in-process bench's long case (42,000 batches) 187 MB in 47,700 read calls,
+ * 117-122 MB in 31,000-32,000 with this (docs/benchmarks.md, "Small batches, seventh pass").
+ * A bound: at most this much memory, reached only by a file larger than it. It does not change
+ * what a commit promises (that is `synchronous`). `wal_autocheckpoint` stays at SQLite's 1,000
+ * pages: 10,000 wrote 20 % fewer bytes but made the commit that copies the WAL back ~86 ms
+ * instead of ~15 ms, for no CPU gain the pairs could show (the same section).
  */
-export const CACHE_KIB = 65_536;
-/**
- * WAL pages after which a commit copies the WAL back into the database file (SQLite's default:
- * 1,000, https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint). A page rewritten by many
- * transactions between two checkpoints (a node's probe states, the open index pages) is copied
- * once: 20 % fewer bytes written in the long case. The WAL file grows to about this many pages
- * (10,000 × 4 KiB = 40 MiB) and stays that size; a reader holding an old snapshot (the read
- * thread) can make it grow past it, as before. Durability does not change: a commit is durable
- * when its frames are in the WAL (synced per commit with `synchronous: full`; with `normal`, a
- * committed batch survives a process kill, and power loss is what `full` is for, as before).
- */
-export const WAL_CHECKPOINT_PAGES = 10_000;
+const CACHE_KIB = 65_536;
 
 /** Most batches in one group commit. */
 const MAX_GROUP = 256;
@@ -189,9 +181,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   db.exec("PRAGMA journal_mode = WAL");
   db.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
   db.exec("PRAGMA busy_timeout = 5000");
-  // Neither changes what a commit promises (synchronous does: NORMAL or FULL, above).
   db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
-  db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   db.exec(SCHEMA);
   for (const [table, column, type] of SCHEMA_UPGRADES) {
     if (!db.prepare(`PRAGMA table_info(${table})`).all().some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
