@@ -81,6 +81,49 @@ async function startCollectorProc(dir: string, name: string, port: number, confi
   };
 }
 
+/** Where one test agent sends, and its region label. */
+interface AgentRoute {
+  readonly collector: string;
+  readonly failover: readonly string[];
+  readonly region: string;
+}
+
+/** Test agent k's id: `edge-00`, `edge-01`, … */
+const agentName = (k: number) => `edge-${String(k).padStart(2, "0")}`;
+
+/**
+ * Start `n` in-process agents (uplinks with their own spools): each emits `agent-start`, then
+ * RATE probe results a second (probe `p<i % 4>`, ok as `ok(i)` says) until the returned timer is
+ * cleared. `into.uplinks[k]` is agent k and `into.emitted` counts each agent's records (its seqs
+ * run 1..count); they are filled as the agents start, so a test's `finally` closes the ones that
+ * started even when a later one fails to.
+ */
+async function startAgents(dir: string, n: number, route: (k: number) => AgentRoute, ok: (i: number) => boolean, into: { uplinks: Uplink[]; emitted: Map<string, number> }, signal: AbortSignal): Promise<ReturnType<typeof setInterval>> {
+  const { uplinks, emitted } = into;
+  for (let k = 0; k < n; k++) {
+    const id = agentName(k);
+    const r = route(k);
+    const config = telemetrySchema.parse({
+      collector: r.collector, failover: [...r.failover], token: TOKEN,
+      spool: { dir: join(dir, `spool-${id}`), maxBytes: "8MiB" },
+      batch: { maxRecords: 50, interval: "100ms" }, backoff: { initial: "100ms", max: "1s" }, requestTimeout: "3s",
+    });
+    const up = await createUplink(config, { agentId: id, labels: { region: r.region }, clock: systemClock, log: () => {}, signal });
+    up.emit({ type: "agent-start", at: Date.now(), version: "0.1.0" });
+    emitted.set(id, 1);
+    uplinks.push(up);
+  }
+  let i = 0;
+  return setInterval(() => {
+    i++;
+    uplinks.forEach((up, k) => {
+      const id = agentName(k);
+      up.emit({ type: "probe-result", probe: `p${i % 4}`, kind: "tcp", result: { ok: ok(i), startedAt: Date.now(), latencyMs: 1 + (i % 9), facts: { i } } });
+      emitted.set(id, emitted.get(id)! + 1);
+    });
+  }, 1000 / RATE);
+}
+
 describe("scale-out failover", () => {
   it("20 agents, 2 collectors, 3 NATS nodes; SIGKILL one collector and the stream leader: nothing lost or counted twice", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "ep-nats-failover-"));
@@ -100,28 +143,10 @@ describe("scale-out failover", () => {
       collectors.push(await startCollectorProc(dir, "c2", COLLECTOR_PORTS[1]));
       const urls = COLLECTOR_PORTS.map((p) => `http://127.0.0.1:${p}`);
 
-      for (let k = 0; k < AGENTS; k++) {
-        const id = `edge-${String(k).padStart(2, "0")}`;
+      ticker = await startAgents(dir, AGENTS, (k) => {
         const mine = k < AGENTS / 2 ? 0 : 1;
-        const config = telemetrySchema.parse({
-          collector: urls[mine], failover: [urls[1 - mine]], token: TOKEN,
-          spool: { dir: join(dir, `spool-${id}`), maxBytes: "8MiB" },
-          batch: { maxRecords: 50, interval: "100ms" }, backoff: { initial: "100ms", max: "1s" }, requestTimeout: "3s",
-        });
-        const up = await createUplink(config, { agentId: id, labels: { region: k % 2 ? "north" : "south" }, clock: systemClock, log: () => {}, signal: ac.signal });
-        up.emit({ type: "agent-start", at: Date.now(), version: "0.1.0" });
-        emitted.set(id, 1);
-        uplinks.push(up);
-      }
-      let i = 0;
-      ticker = setInterval(() => {
-        i++;
-        uplinks.forEach((up, k) => {
-          const id = `edge-${String(k).padStart(2, "0")}`;
-          up.emit({ type: "probe-result", probe: `p${i % 4}`, kind: "tcp", result: { ok: i % 7 !== 0, startedAt: Date.now(), latencyMs: 1 + (i % 9), facts: { i } } });
-          emitted.set(id, emitted.get(id)! + 1);
-        });
-      }, 1000 / RATE);
+        return { collector: urls[mine], failover: [urls[1 - mine]], region: k % 2 ? "north" : "south" };
+      }, (i) => i % 7 !== 0, { uplinks, emitted }, ac.signal);
 
       await sleep(5000);
       // The stream's leader: the node whose loss forces a JetStream leader election.
@@ -210,7 +235,7 @@ describe("scale-out failover", () => {
       const kv = await new Kvm(nc2).open("edgeprobe");
       let total = 0;
       for (const [k, up] of uplinks.entries()) {
-        const id = `edge-${String(k).padStart(2, "0")}`;
+        const id = agentName(k);
         const mine = stored.filter((r) => r.agentId === id);
         const n = emitted.get(id)!;
         total += n;
@@ -292,27 +317,7 @@ describe("scale-out failover of the only consuming collector", () => {
           if (Date.now() > settledBy) throw new Error(`Cannot settle the leases on c1: ${await owners()}`);
           await sleep(200);
         }
-        for (let k = 0; k < AGENTS_HERE; k++) {
-          const id = `edge-${String(k).padStart(2, "0")}`;
-          const config = telemetrySchema.parse({
-            collector: urls[0], failover: urls.slice(1), token: TOKEN,
-            spool: { dir: join(dir, `spool-${id}`), maxBytes: "8MiB" },
-            batch: { maxRecords: 50, interval: "100ms" }, backoff: { initial: "100ms", max: "1s" }, requestTimeout: "3s",
-          });
-          const up = await createUplink(config, { agentId: id, labels: { region: "north" }, clock: systemClock, log: () => {}, signal: ac.signal });
-          up.emit({ type: "agent-start", at: Date.now(), version: "0.1.0" });
-          emitted.set(id, 1);
-          uplinks.push(up);
-        }
-        let i = 0;
-        ticker = setInterval(() => {
-          i++;
-          uplinks.forEach((up, k) => {
-            const id = `edge-${String(k).padStart(2, "0")}`;
-            up.emit({ type: "probe-result", probe: `p${i % 4}`, kind: "tcp", result: { ok: true, startedAt: Date.now(), latencyMs: 1, facts: { i } } });
-            emitted.set(id, emitted.get(id)! + 1);
-          });
-        }, 1000 / RATE);
+        ticker = await startAgents(dir, AGENTS_HERE, () => ({ collector: urls[0], failover: urls.slice(1), region: "north" }), () => true, { uplinks, emitted }, ac.signal);
         await sleep(4000);
         assert.ok((await owners()).every((o) => o === "c1"), "c1 still holds every partition under this load");
         await collectors[0].stop("SIGKILL");
@@ -350,7 +355,7 @@ describe("scale-out failover of the only consuming collector", () => {
           await sleep(500);
         }
         for (const [k, up] of uplinks.entries()) {
-          const id = `edge-${String(k).padStart(2, "0")}`;
+          const id = agentName(k);
           const n = emitted.get(id)!;
           const mine = stored.filter((r) => r.agentId === id).map((r) => r.seq).sort((x, y) => x - y);
           assert.deepEqual(mine, Array.from({ length: n }, (_, j) => j + 1), `${id}: seqs 1..${n} once each`);
