@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
+import { type KV, Kvm } from "@nats-io/kv";
 import { createUplink, type Uplink } from "../../agent/uplink.ts";
 import { ackKey } from "../../collector/jetstream_store.ts";
 import { systemClock } from "../../runtime/clock.ts";
@@ -79,6 +79,16 @@ async function startCollectorProc(dir: string, name: string, port: number, confi
       await exited;
     },
   };
+}
+
+/** The holder of each partition's lease (`-` for none), partition 0 first. */
+async function leaseOwners(leases: KV): Promise<string[]> {
+  const out: string[] = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    const e = await leases.get(`p.${p}`).catch(() => null);
+    out.push(e && e.operation === "PUT" ? JSON.parse(e.string()).owner : "-");
+  }
+  return out;
 }
 
 /** Where one test agent sends, and its region label. */
@@ -164,14 +174,7 @@ describe("scale-out failover", () => {
         await sleep(100);
       }
       const leases = await new Kvm(nc).open("edgeprobe_leases");
-      const owners = async () => {
-        const out: string[] = [];
-        for (let p = 0; p < PARTITIONS; p++) {
-          const e = await leases.get(`p.${p}`).catch(() => null);
-          out.push(e && e.operation === "PUT" ? JSON.parse(e.string()).owner : "-");
-        }
-        return out;
-      };
+      const owners = () => leaseOwners(leases);
       const before = await owners();
       await nc.close();
       assert.deepEqual(before.filter((o) => o === "c1").length, PARTITIONS / 2, `c1 holds half the partitions before the kill: ${before}`);
@@ -303,14 +306,7 @@ describe("scale-out failover of the only consuming collector", () => {
         const urls = ports.slice(1).map((p) => `http://127.0.0.1:${p}`);
         const nc = await connect({ servers: [nats.url] });
         const leases = await new Kvm(nc).open("edgeprobe_leases");
-        const owners = async () => {
-          const out: string[] = [];
-          for (let p = 0; p < PARTITIONS; p++) {
-            const e = await leases.get(`p.${p}`).catch(() => null);
-            out.push(e && e.operation === "PUT" ? JSON.parse(e.string()).owner : "-");
-          }
-          return out;
-        };
+        const owners = () => leaseOwners(leases);
         // Every partition on c1 before the load starts (pack: c1 is first in id order, light load).
         const settledBy = Date.now() + 15_000;
         while ((await owners()).some((o) => o !== "c1")) {
