@@ -14,6 +14,7 @@ describe("startRegistration() against a stand-in gateway", () => {
   let leases = 0;
   let expireNext = false;
   const puts: Array<{ key: string; value: string; lease: string }> = [];
+  const revoked: string[] = [];
   before(async () => {
     server = http.createServer((req, res) => {
       let raw = "";
@@ -35,6 +36,10 @@ describe("startRegistration() against a stand-in gateway", () => {
             return;
           case "/v3/kv/put":
             puts.push({ key: decodeBase64(body.key, "k"), value: decodeBase64(body.value, "v"), lease: body.lease });
+            res.end(JSON.stringify({ header }));
+            return;
+          case "/v3/lease/revoke":
+            revoked.push(String(body.ID));
             res.end(JSON.stringify({ header }));
             return;
           default:
@@ -74,7 +79,12 @@ describe("startRegistration() against a stand-in gateway", () => {
     await until(() => leases === 2 && puts.at(-1)!.lease === "9223372036854775802");
     ac.abort();
     await reg.stopped;
-    assert.equal(log.at(-1), "/v3/lease/revoke");
+    assert.deepEqual(revoked, ["9223372036854775802"], "the current lease is revoked once");
+    // A put aborted in flight may still reach the stand-in after the revoke (its body was sent
+    // on another connection; CI run of stop 22 on Deno saw exactly that). Real etcd then refuses
+    // it for the revoked lease, so the key stays gone. No grant or keep-alive may follow.
+    const after = log.slice(log.indexOf("/v3/lease/revoke") + 1);
+    assert.ok(after.every((url) => url === "/v3/kv/put"), `after the revoke: ${after.join(", ")}`);
     assert.equal(reg.leaseId(), undefined);
   });
 
