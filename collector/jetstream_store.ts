@@ -37,7 +37,7 @@ export interface JetstreamStoreOptions extends Omit<SetupOptions, "keyTtl"> {
   /** How the members share the partitions: over every member, or packed onto the fewest that keep up. Config `store.balance`. @default "spread" */
   readonly balance?: "spread" | "pack";
   /** Water marks (fractions of the CPU a collector may use) and dwell of `balance: pack`. @default collector/lease_policy.ts PACK_DEFAULTS */
-  readonly pack?: Partial<PackOptions> | { readonly high?: number; readonly low?: number; readonly dwell?: number };
+  readonly pack?: { readonly high?: number; readonly low?: number; readonly dwell?: number };
   /** This process's CPU load for `balance: pack` (tests inject one). @default processLoadMeter() */
   readonly cpuLoad?: () => number;
   /**
@@ -86,10 +86,10 @@ const DAY = 86_400_000;
  */
 const ROUTINE_EVERY = 15_000;
 
-/** `store.pack` (dwell) or the policy's own options (dwellMs). */
+/** `store.pack` (config: `dwell` in ms) as the policy's options (`dwellMs`); unset keys take PACK_DEFAULTS. */
 const packOptions = (p: JetstreamStoreOptions["pack"]): Partial<PackOptions> | undefined => {
   if (!p) return undefined;
-  const { dwell, ...rest } = p as { dwell?: number; dwellMs?: number; high?: number; low?: number };
+  const { dwell, ...rest } = p;
   return dwell === undefined ? rest : { ...rest, dwellMs: dwell };
 };
 

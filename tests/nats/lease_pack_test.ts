@@ -44,7 +44,7 @@ describe("JetStream leases, balance: pack", () => {
     servers: [`127.0.0.1:${port}`], stream: "EP_PACK", subjectPrefix: "edgeprobe.telemetry", bucket: "ep_pack", replicas: 1,
     regionLabel: "region", readModel: join(dir, `${name}.db`), raw: false, timeout: 5000, maxAge: 3_600_000,
     stateEvery: 50, routineEvery: 1000, partitions: PARTITIONS, leaseTtl: 2000, collectorId: name, readModelCheckpointMs: 200,
-    balance: "pack", pack: { high: 0.65, low: 0.35, dwellMs: DWELL }, cpuLoad: cpu(name),
+    balance: "pack", pack: { high: 0.65, low: 0.35, dwell: DWELL }, cpuLoad: cpu(name),
   }, { log: () => {} });
 
   before(async () => {
