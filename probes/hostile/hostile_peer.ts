@@ -35,11 +35,16 @@ export interface HostileHandle extends ReflectorHandle {
 export function hostileReply(shape: HostileShape, mode: HostileMode, req: Uint8Array, random: () => number = Math.random): Uint8Array | undefined {
   if (mode === "silent") return undefined;
   if (mode === "garbage") {
-    // The first octet all ones: a random header must never read as a valid message (one CI run's
-    // garbage was a well-formed GTPv2 Version Not Supported, version 0 and type 3, TS 29.274 §5.1).
-    // 0xff is version 7 in GTP and PFCP, no TLS content type, no HTTP token, no Diameter version.
+    // A random header must never read as a valid message (one CI run's garbage was a well-formed
+    // GTPv2 Version Not Supported, version 0 and type 3, TS 29.274 §5.1). The first octet all
+    // ones: version 7 in GTP and PFCP, no TLS content type, no HTTP token, no Diameter version.
+    // The second octet zero: message type 0 is reserved in GTPv1 (TS 29.060 Table 1), GTPv2
+    // (TS 29.274 Table 6.1-1) and PFCP (TS 29.244 Table 7.3-1); a random type 3 with version 7
+    // read as a future version's Version Not Supported, `rejected` (stop 23's CI, about 1 in 256
+    // GTP-C answers).
     const b = Uint8Array.from({ length: 64 }, () => Math.floor(random() * 256));
     b[0] = 0xff;
+    b[1] = 0;
     return b;
   }
   const ans = shape.answer(req);

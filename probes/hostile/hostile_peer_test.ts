@@ -2,6 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { HOSTILE_MODES, hostileReply, hostileShapes } from "./mod.ts";
 import { encodeEchoRequest } from "../gtpu/echo.ts";
+import { decodeGtpcEchoReply } from "../gtpc/echo_reply.ts";
+import { DecodeError } from "../errors.ts";
 
 describe("hostileReply()", () => {
   const gtpu = hostileShapes.gtpu;
@@ -16,6 +18,14 @@ describe("hostileReply()", () => {
     assert.equal(hostileReply(gtpu, "half", req)!.length, Math.floor(good.length / 2));
     assert.equal(hostileReply(gtpu, "silent", req), undefined);
     assert.equal(hostileReply(gtpu, "garbage", req, () => 0.5)!.length, 64);
+  });
+
+  it("garbage never reads as a GTP-C Version Not Supported, whatever the random octets (type 3 with version 7 did: `rejected`)", () => {
+    for (const octet of [0, 3, 0x32, 0x48, 0xff]) {
+      const g = hostileReply(hostileShapes.gtpc, "garbage", req, () => octet / 256)!;
+      assert.deepEqual([g[0], g[1]], [0xff, 0], "version 7, reserved message type 0");
+      for (const version of [1, 2] as const) assert.throws(() => decodeGtpcEchoReply(g, version), DecodeError);
+    }
   });
 
   it("every kind has a shape that answers a request in every mode without throwing on its own answers", () => {
