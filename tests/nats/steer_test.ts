@@ -20,6 +20,7 @@ import { systemClock } from "../../runtime/clock.ts";
 import { startSimulation } from "../../simulate/mod.ts";
 import { telemetrySchema } from "../../telemetry/telemetry_config.ts";
 import { freePorts, startNats } from "./_nats.ts";
+import { makeCerts } from "../telemetry/_certs.ts";
 
 const TOKEN = "steer-test-token-0123456789";
 const PARTITIONS = 16;
@@ -32,16 +33,19 @@ async function until(cond: () => boolean | Promise<boolean>, what: () => string,
   }
 }
 
-/** Three collectors advertising `http://127.0.0.1:<port>`, each holding a share of the 16 partitions. */
-async function cluster(dir: string) {
+/**
+ * Three collectors advertising `http://127.0.0.1:<port>` (or `https://` with `tls`: h2 or
+ * HTTP/1.1 by ALPN), each holding a share of the 16 partitions.
+ */
+async function cluster(dir: string, tls?: { cert: string; key: string }) {
   const [natsPort, ...ports] = await freePorts(4);
   const nats = await startNats(dir, natsPort);
   const acs = ports.map(() => new AbortController());
   const running: RunningCollector[] = [];
   for (const [k, port] of ports.entries()) {
     running.push(await startCollector(parseCollectorConfig({
-      listen: `127.0.0.1:${port}`, auth: { sharedToken: TOKEN }, limits: { maxBodyBytes: "4MiB" },
-      store: { kind: "jetstream", servers: [`127.0.0.1:${natsPort}`], collectorId: `c${k + 1}`, advertise: `http://127.0.0.1:${port}`, leaseTtl: "2s", stateEvery: "100ms", routineEvery: "1s", readModel: join(dir, `c${k + 1}.db`) },
+      listen: `127.0.0.1:${port}`, auth: { sharedToken: TOKEN }, limits: { maxBodyBytes: "4MiB" }, ...(tls ? { tls } : {}),
+      store: { kind: "jetstream", servers: [`127.0.0.1:${natsPort}`], collectorId: `c${k + 1}`, advertise: `${tls ? "https" : "http"}://127.0.0.1:${port}`, leaseTtl: "2s", stateEvery: "100ms", routineEvery: "1s", readModel: join(dir, `c${k + 1}.db`) },
     }, {}), { signal: acs[k].signal, log: () => {} }));
   }
   const stores = running.map((r) => r.store as JetstreamStore);
@@ -69,17 +73,19 @@ async function results(store: JetstreamStore, id: string) {
 }
 
 describe("ingest steering (Edgeprobe-Steer) on JetStream", () => {
-  for (const transport of ["http/1.1", "h2"] as const) {
-    it(`an uplink (${transport === "h2" ? "h2c" : transport}) sent to a non-owner ends up at its partition's owner, follows the lease when it moves, every record once`, async () => {
-      const c = await cluster(fs.mkdtempSync(join(tmpdir(), "ep-nats-steer-")));
+  for (const [name, transport, secure] of [["http/1.1", "http/1.1", false], ["h2c", "h2", false], ["h2 over TLS", "h2", true]] as const) {
+    it(`an uplink (${name}) sent to a non-owner ends up at its partition's owner, follows the lease when it moves, every record once`, async () => {
+      const dir = fs.mkdtempSync(join(tmpdir(), "ep-nats-steer-"));
+      const certs = secure ? makeCerts(dir) : undefined;
+      const c = await cluster(dir, certs && { cert: certs.serverCert, key: certs.serverKey });
       const acU = new AbortController();
       try {
-        const agentId = `upf-steer-${transport === "h2" ? "h2" : "h1"}`;
+        const agentId = `upf-steer-${secure ? "tls" : transport === "h2" ? "h2" : "h1"}`;
         const owner = c.ownerOf(agentId);
         const primary = (owner + 1) % 3;
         const urls = c.running.map((r) => r.url);
         const up = await createUplink(telemetrySchema.parse({
-          collector: urls[primary], failover: urls.filter((_, k) => k !== primary), token: TOKEN, transport, steerEvery: "1s", failback: "0s",
+          collector: urls[primary], failover: urls.filter((_, k) => k !== primary), token: TOKEN, transport, steerEvery: "1s", failback: "0s", ...(certs ? { tls: { ca: certs.ca } } : {}),
           spool: { dir: join(fs.mkdtempSync(join(tmpdir(), "ep-steer-spool-")), "spool"), maxBytes: "1MiB" }, batch: { maxRecords: 20, interval: "10ms" }, backoff: { initial: "50ms", max: "200ms" },
         }), { agentId, labels: { region: "west" }, clock: systemClock, log: () => {}, signal: acU.signal });
         let emitted = 0;
