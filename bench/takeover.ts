@@ -6,9 +6,9 @@
  * written again only once the replay reached the partition's end. So the time from the lease to a
  * live partition grows with the retained records, and this bench gives the rate to size it by.
  *
- *   bun bench/takeover.ts [--records N] [--partitions P]
+ *   bun bench/takeover.ts [--records N] [--partitions P] [--per-batch R]
  *
- * One nats-server on loopback. Collector A (in this process) ingests N records (50 per batch, 500
+ * One nats-server on loopback. Collector A (in this process) ingests N records (R = 50 per batch, 500
  * agents) and is closed; then, each timed from its open until every partition is held and live:
  *   cold: B opens with an empty read model and replays the whole stream;
  *   warm: A opens again with its own read model file and resumes from its saved positions;
@@ -34,7 +34,7 @@ const arg = (flag: string, fallback: number) => {
 const RECORDS = arg("--records", 500_000);
 const PARTITIONS = arg("--partitions", 8);
 const AGENTS = 500;
-const PER_BATCH = 50;
+const PER_BATCH = arg("--per-batch", 50);
 const T0 = Date.UTC(2026, 11, 1, 0, 0, 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,7 +87,9 @@ async function applied(store: JetstreamStore, records: number): Promise<void> {
   const t0 = Date.now();
   for (;;) {
     await store.flush();
-    if ((await store.stats()).records === records) return;
+    const got = (await store.stats()).records;
+    if (got === records) return;
+    if (Date.now() - t0 > 60_000 && (Date.now() - t0) % 30_000 < 200) console.log(`waiting: ${got} of ${records} records in the view, partitions ${JSON.stringify(store.partitions())}`);
     if (Date.now() - t0 > 1_800_000) throw new Error(`Cannot finish the bench: ${(await store.stats()).records} of ${records} records applied after 30 min`);
     await sleep(200);
   }
@@ -118,6 +120,9 @@ try {
   await sleep(2500); // A's leases expire (leaseTtl) so the next store takes them at once
 
   const b = await phase("cold", "b", "b.db", total);
+  await b.flush();
+  const seen = (await b.stats()).records;
+  if (seen !== total) throw new Error(`Cannot trust the bench: B's view counts ${seen} records after its replay, not ${total}`);
   const more = Math.ceil(total / 10 / (AGENTS * PER_BATCH)) * AGENTS * PER_BATCH;
   await ingest(b, more);
   await applied(b, total + more);

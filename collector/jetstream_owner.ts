@@ -92,6 +92,11 @@ export interface Owner {
   published(msgId: string, partition: number, streamSeq: number | undefined): void;
   /** Stream sequence applied per held partition, and whether each caught up (tests, /metrics). */
   status(): { readonly partition: number; readonly applied: number; readonly live: boolean }[];
+  /**
+   * Partition `p` is held here and caught up: its nodes' entries are this owner's to write. While
+   * a taken partition replays, the entries are the previous owner's last ones (lastSeen frozen).
+   */
+  live(p: number): boolean;
   /** Messages of the held partitions not yet delivered to this collector, as of each one's last delivery (the lease member's load, collector/lease_policy.ts). */
   lag(): number;
   /** Write every changed node now. */
@@ -121,13 +126,24 @@ export interface MinutesAnswer {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+export interface OwnerDeps {
+  readonly log: LogFn;
+  /**
+   * The stream sequence of partition `p`'s newest message (0: none), asked once per acquire: a
+   * partition whose newest message this collector applied already has nothing to replay and is
+   * live at once. Without it (or when it fails), a partition turns live only at a message with
+   * nothing pending behind it, and one whose agents all went quiet never would.
+   */
+  readonly partitionEnd?: (p: number) => Promise<number>;
+}
+
 export async function openOwner(
   nc: NatsConnection,
   js: JetStreamClient,
   kv: KV,
   view: FleetView,
   options: OwnerOptions,
-  deps: { log: LogFn },
+  deps: OwnerDeps,
 ): Promise<Owner> {
   const { log } = deps;
   // Node checkpoints in the 1 s tick's transaction only, not 32 with each apply window's: an
@@ -297,6 +313,12 @@ export async function openOwner(
       }),
     };
     held.set(p, h);
+    deps.partitionEnd?.(p).then(
+      (end) => {
+        if (end <= after && held.get(p) === h) h.live = true;
+      },
+      (e) => log("debug", "collector: cannot read a partition's newest sequence; live at its first caught-up message", { partition: p, error: (e as Error).message }),
+    );
   };
 
   const release = async (p: number, why: string) => {
@@ -432,6 +454,7 @@ export async function openOwner(
       if (h && seq !== undefined && seq > h.lastKnown) h.lastKnown = seq;
     },
     status: () => [...held].map(([partition, h]) => ({ partition, applied: h.follower.applied(), live: h.live })),
+    live: (p) => held.get(p)?.live === true,
     lag: () => {
       let n = 0;
       for (const h of held.values()) n += h.pending;

@@ -18,7 +18,7 @@ import type { LogFn } from "../common/mod.ts";
 import { deserializeSketch, mergeInto, newSketch, quantile, RELATIVE_ERROR } from "./sketch.ts";
 import { follow } from "./jetstream_follow.ts";
 import { createIngest } from "./jetstream_ingest.ts";
-import { encodeToken, leaseKey, partitionOf, querySubject } from "./jetstream_keys.ts";
+import { encodeToken, leaseKey, partitionFilter, partitionOf, querySubject } from "./jetstream_keys.ts";
 import { type Leases, startLeases } from "./jetstream_leases.ts";
 import type { PackOptions } from "./lease_policy.ts";
 import { processLoadMeter } from "./process_load.ts";
@@ -68,8 +68,9 @@ export interface JetstreamStore extends Store {
   /** Write this collector's changed nodes to the bucket now (tests). */
   flush(): Promise<void>;
   /**
-   * True when this collector holds the lease of `agentId`'s partition: the one collector that
-   * evaluates that agent's alarms (collector/alarms/mod.ts), so a cluster raises each alarm once.
+   * True when this collector holds the lease of `agentId`'s partition and caught up on it: the
+   * one collector that evaluates that agent's alarms (collector/alarms/mod.ts), so a cluster
+   * raises each alarm once. While a taken partition replays, nobody does.
    */
   owns(agentId: string): boolean;
 }
@@ -133,7 +134,11 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
   owner = await openOwner(nc, js, kv, view, {
     stream: options.stream, subjectPrefix: options.subjectPrefix, partitions: options.partitions, collectorId,
     readModel, raw: options.raw, flushEvery: Math.max(20, options.stateEvery), routineEvery: options.routineEvery ?? Math.max(ROUTINE_EVERY, 4 * options.stateEvery), checkpointMs: options.readModelCheckpointMs ?? 5000, eventsRefresh: Math.min(600_000, keyTtl / 2), timeout: options.timeout,
-  }, { log });
+  }, {
+    log,
+    // Wildcard `last_by_subj` (nats-server 2.9.10 answers it; checked against Debian's build).
+    partitionEnd: async (p) => (await jsm.streams.getMessage(options.stream, { last_by_subj: partitionFilter(options.subjectPrefix, p) }))?.seq ?? 0,
+  });
   // Lease requests give up after at most 1 s, as the lease bucket's (collector/jetstream_setup.ts).
   const leaseJsm = await jetstreamManager(nc, { timeout: Math.min(options.timeout, 1000), checkAPI: false });
   // `consume: false`: no lease member, no partition; "standby": partitions only while no member is alive (docs/scale-out.md, "Sixth pass").
@@ -239,7 +244,10 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
     partitions: () => owner!.status(),
     balance: () => leases.balance(),
     flush: () => owner!.flush(),
-    owns: (agentId) => leases.owned().includes(partitionOfNode(agentId)),
+    // Held and caught up: while a taken partition replays (docs/scale-out.md, "Takeover and
+    // replay"), its entries still carry the dead owner's lastSeen, and evaluating its alarms then
+    // raised agent-silent for every node of it once the replay outlasted staleAfter.
+    owns: (agentId) => owner!.live(partitionOfNode(agentId)),
     async close() {
       if (closed) return;
       closed = true;
