@@ -10,7 +10,7 @@ import { renderMetrics } from "./metrics.ts";
 import type { FleetGrid } from "./fleet_grid.ts";
 import type { IngestCounters } from "./ingest.ts";
 import type { SseHub } from "./sse.ts";
-import type { NodeSummary, Store } from "./store.ts";
+import { type NodeSummary, type Store, StoreUnavailableError } from "./store.ts";
 import { authGate, type AuthEnv, type Authenticator, LOGIN_OPEN_PATHS, loginRoutes } from "./auth/mod.ts";
 import type { LogFn } from "../common/log.ts";
 import { historyBody, latencyBody } from "./read_bodies.ts";
@@ -162,6 +162,9 @@ export function createApi(deps: ApiDeps): Hono<AuthEnv> {
   app.notFound((c) => problem({ type: "not-found", title: "Not Found", status: 404, detail: `Cannot ${c.req.method} ${new URL(c.req.url).pathname}: no such endpoint` }));
   // The exception stays in the log; the client gets an id to quote, never the message.
   app.onError((e, c) => {
+    if (e instanceof StoreUnavailableError) {
+      return problem({ type: "store-unavailable", title: "Service Unavailable", status: 503, detail: e.message }, { "retry-after": String(e.retryAfterS) });
+    }
     const id = crypto.randomUUID();
     deps.log("error", "collector: request failed", { errorId: id, method: c.req.method, path: c.req.path, error: e.message });
     return problem({ type: "internal", title: "Internal Server Error", status: 500, detail: `Cannot answer: internal error ${id} (the collector's log has it)` });

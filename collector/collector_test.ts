@@ -7,7 +7,7 @@ import { encode as cborgEncode } from "cborg";
 import { createCollectorHandler, startCollector } from "./collector.ts";
 import { parseCollectorConfig } from "./config.ts";
 import { openSqliteStore } from "./sqlite_store.ts";
-import type { Store } from "./store.ts";
+import { type Store, StoreUnavailableError } from "./store.ts";
 import { encodeBatch } from "../telemetry/codec.ts";
 import type { TelemetryRecord } from "../telemetry/record.ts";
 
@@ -80,6 +80,23 @@ describe("collector handler", () => {
   it("the shared token admits any agent id", async () => {
     const res = await handler(post(body("upf-9", 1, 3), { authorization: `Bearer ${SHARED}` }));
     assert.equal(res.status, 200);
+  });
+
+  it("answers 503 with Retry-After when the store cannot answer a read yet (a JetStream partition without an owner, or replaying)", async () => {
+    const unavailable = () => Promise.reject(new StoreUnavailableError("Cannot answer for partition 3: it is being replayed after a takeover", 5));
+    const replaying: Store = { ...store, history: unavailable, latency: unavailable };
+    delete (replaying as { historyBody?: unknown }).historyBody;
+    delete (replaying as { latencyBody?: unknown }).latencyBody;
+    const h = createCollectorHandler(config(dir), replaying, { now: () => T0 + 3_600_000, log: () => {} });
+    try {
+      for (const url of [`http://c/api/v1/nodes/upf-1/probes/n4/history?from=${T0}&to=${T0 + 3_600_000}&step=5m`, `http://c/api/v1/probes/n4/latency?from=${T0}&to=${T0 + 3_600_000}`]) {
+        const res = await h.handler(read(url));
+        assert.equal(res.headers.get("retry-after"), "5", url);
+        await expectProblem(res, 503, "store-unavailable");
+      }
+    } finally {
+      h.close();
+    }
   });
 
   it("serves the fleet, a node, history, cross-node latency, /metrics and /healthz", async () => {

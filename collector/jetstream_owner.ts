@@ -263,6 +263,9 @@ export async function openOwner(
   };
 
   const answer = async (q: OwnerQuery, p: number): Promise<unknown> => {
+    const h = held.get(p);
+    // Replaying a taken partition: what the read model holds is partial (docs/scale-out.md).
+    if (h && !h.live) return { error: `Cannot answer for partition ${p}: it is being replayed after a takeover (applied through stream sequence ${h.follower.applied()})`, replaying: true };
     if (q.op === "history") {
       return { points: await readModel.history(q.node, q.probe, { from: q.from, to: q.to }, q.step) ?? null };
     }

@@ -26,7 +26,7 @@ import { type MinutesAnswer, openOwner, type Owner, type OwnerQuery } from "./je
 import { type SetupOptions, setupNats } from "./jetstream_setup.ts";
 import { createFleetView } from "./jetstream_view.ts";
 import { createSteer, parseLeaseHolder } from "./jetstream_steer.ts";
-import type { HistoryPoint, LatencySummary, Store } from "./store.ts";
+import { type HistoryPoint, type LatencySummary, type Store, StoreUnavailableError } from "./store.ts";
 
 export { ackKey, encodeToken, eventsKey, nodeKey } from "./jetstream_keys.ts";
 export { RECEIVED_AT_HEADER } from "./jetstream_owner.ts";
@@ -177,10 +177,11 @@ export async function openJetstreamStore(options: JetstreamStoreOptions, deps: J
     try {
       reply = await nc.request(querySubject(options.subjectPrefix, options.stream, p), enc.encode(JSON.stringify(q)), { timeout: options.timeout });
     } catch (e) {
-      throw new Error(`Cannot read the minute aggregates of partition ${p}: no owner answered (${(e as Error).message})`, { cause: e });
+      // No owner during a takeover (leaseTtl plus a tick): worth a retry after about that long.
+      throw new StoreUnavailableError(`Cannot read the minute aggregates of partition ${p}: no owner answered (${(e as Error).message})`, Math.max(1, Math.ceil(options.leaseTtl / 1000)), { cause: e });
     }
-    const a = JSON.parse(dec.decode(reply.data)) as T & { error?: string };
-    if (a.error) throw new Error(a.error);
+    const a = JSON.parse(dec.decode(reply.data)) as T & { error?: string; replaying?: boolean };
+    if (a.error) throw a.replaying ? new StoreUnavailableError(a.error, 5) : new Error(a.error);
     return a;
   };
   const partitionOfNode = (id: string) => partitionOf(encodeToken(id), options.partitions);

@@ -106,6 +106,18 @@ export interface StoreStats {
   readonly gapRecords: number;
 }
 
+/**
+ * A read the store cannot answer now and will soon: the partition that holds the node has no
+ * owner yet (a takeover) or its owner is still replaying it (docs/scale-out.md, "Takeover and
+ * replay"). The API answers 503 with Retry-After rather than a partial answer or a 500.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, readonly retryAfterS = 1, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+}
+
 export interface Store {
   /**
    * Store a decoded batch atomically and answer the new ack. Idempotent on (agentId, bootId, seq):

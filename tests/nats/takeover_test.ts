@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type JetstreamStore, openJetstreamStore } from "../../collector/jetstream_store.ts";
+import { StoreUnavailableError } from "../../collector/store.ts";
 import { encodeToken, partitionOf } from "../../collector/jetstream_keys.ts";
 import { encodeBatch } from "../../telemetry/codec.ts";
 import type { Batch, TelemetryRecord } from "../../telemetry/record.ts";
@@ -91,6 +92,13 @@ describe("JetStream takeover: replay before ownership", () => {
       samples.push({ held: parts.length, live: liveSet.size, owned, violations });
     }, 5);
     try {
+      // History asked during the replay: answered where the partition is live, else refused as
+      // unavailable (503 at the API), never from a half-replayed read model.
+      const w = { from: T0, to: T0 + 3_600_000 };
+      const asked = await Promise.all(ids.map((id) => b.history(id, "p1", w, 60_000).then((points) => ({ ok: points !== undefined }), (e: Error) => ({ ok: false, e }))));
+      const refused = asked.filter((r) => "e" in r);
+      assert.ok(refused.every((r) => r.e instanceof StoreUnavailableError), `only "unavailable" refusals: ${refused.map((r) => r.e?.message).join("; ")}`);
+      assert.ok(refused.length > 0, "some history asked during the replay was refused");
       await until(() => b.partitions().length === PARTITIONS && b.partitions().every((p) => p.live), 60_000, () => `b live on ${b.partitions().filter((p) => p.live).length} of ${b.partitions().length}`);
       await sleep(50);
     } finally {
@@ -99,6 +107,8 @@ describe("JetStream takeover: replay before ownership", () => {
     assert.equal(samples.reduce((x, s) => x + s.violations, 0), 0, "no agent owned before its partition caught up");
     assert.ok(samples.some((s) => s.held > 0 && s.owned < AGENTS), `the replay was seen with agents not owned yet (${samples.length} samples)`);
     assert.ok(ids.every((id) => b.owns(id)), "every agent owned once the replay ended");
+    const points = await b.history(ids[0], "p1", { from: T0, to: T0 + 3_600_000 }, 60_000);
+    assert.equal(points!.reduce((x, p) => x + p.count, 0), BATCHES * PER_BATCH / 5 - 1, "history complete once live (seq 1 is the agent-start)");
     await until(async () => {
       await b.flush();
       return (await b.stats()).records === total;
