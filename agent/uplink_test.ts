@@ -284,17 +284,32 @@ describe("createUplink() steering (Edgeprobe-Steer)", () => {
       collector: "http://a.test:9400", failover: ["http://b.test:9400/", "http://C.TEST:9400"], failback: "0s", spool: { dir, maxBytes: "4MiB" },
       batch: { maxRecords: 10, interval: "10ms" }, backoff: { initial: "10ms", max: "40ms" }, ...cfg,
     });
-    return { c, hits, fetch, config };
+    /** An uplink on these collectors (through `via`, default the steering fetch), its log lines kept. */
+    const open = async (via: typeof fetch = fetch) => {
+      const ac = new AbortController();
+      const logs: string[] = [];
+      const up = await createUplink(config, { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: (_l, m) => logs.push(m), signal: ac.signal, fetch: via });
+      return {
+        up, logs,
+        /** Emit probe results until `to` were emitted in all, and wait until the collector stored them. */
+        send: async (to: number) => {
+          for (let i = c.seen.length; i < to; i++) up.emit(probeEvent(i));
+          await until(() => c.seen.length === to);
+        },
+        close: async () => {
+          await up.close(AbortSignal.timeout(1000));
+          ac.abort();
+        },
+      };
+    };
+    return { c, hits, fetch, config, open };
   };
 
   it("follows a hint to a configured collector for the later sends, every record once and in order", async () => {
     // Every collector but c names c (in another spelling: compared normalised).
     const t = steered((url) => (url.startsWith("http://c.test") ? undefined : "http://c.test:9400/"));
-    const ac = new AbortController();
-    const logs: string[] = [];
-    const up = await createUplink(t.config, { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: (_l, m) => logs.push(m), signal: ac.signal, fetch: t.fetch });
-    for (let i = 0; i < 100; i++) up.emit(probeEvent(i));
-    await until(() => t.c.seen.length === 100);
+    const { up, logs, send, close } = await t.open();
+    await send(100);
     assert.deepEqual(t.c.seen, Array.from({ length: 100 }, (_, i) => i + 1));
     assert.equal(t.hits[0], "http://a.test:9400/api/v1/ingest", "the first send goes to the primary");
     assert.ok(t.hits.slice(1).every((h) => h === "http://c.test:9400/api/v1/ingest"), `after the hint every send goes to c: ${t.hits.join(", ")}`);
@@ -302,60 +317,47 @@ describe("createUplink() steering (Edgeprobe-Steer)", () => {
     assert.equal(up.stats().steers, 1);
     assert.equal(up.stats().failedSends, 0);
     assert.equal(logs.filter((m) => m.startsWith("uplink: steered")).length, 1);
-    await up.close(AbortSignal.timeout(1000));
-    ac.abort();
+    await close();
   });
 
   it("ignores a hint to a URL it was not configured with, logs it once and counts each", async () => {
     const t = steered(() => "http://rogue.test:9400/");
-    const ac = new AbortController();
-    const logs: string[] = [];
-    const up = await createUplink(t.config, { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: (_l, m) => logs.push(m), signal: ac.signal, fetch: t.fetch });
-    for (let i = 0; i < 100; i++) up.emit(probeEvent(i));
-    await until(() => t.c.seen.length === 100);
+    const { up, logs, send, close } = await t.open();
+    await send(100);
     assert.deepEqual(t.c.seen, Array.from({ length: 100 }, (_, i) => i + 1));
     assert.ok(t.hits.length >= 10 && t.hits.every((h) => h === "http://a.test:9400/api/v1/ingest"), "it stays on its collector");
     assert.equal(up.stats().steers, 0);
     assert.equal(up.stats().steersIgnored, t.hits.length);
     assert.equal(logs.filter((m) => m.startsWith("uplink: ignoring a steering hint")).length, 1);
-    await up.close(AbortSignal.timeout(1000));
-    ac.abort();
+    await close();
   });
 
   it("follows at most one hint per steerEvery: collectors naming each other cannot ping-pong it", async () => {
     // a names b, b names a: a lease moving back and forth, as seen from the agent.
     const t = steered((url) => (url.startsWith("http://a.test") ? "http://b.test:9400" : "http://a.test:9400"), { steerEvery: "1h" });
-    const ac = new AbortController();
-    const up = await createUplink(t.config, { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: () => {}, signal: ac.signal, fetch: t.fetch });
-    for (let i = 0; i < 100; i++) up.emit(probeEvent(i));
-    await until(() => t.c.seen.length === 100);
+    const { up, send, close } = await t.open();
+    await send(100);
     assert.deepEqual(t.c.seen, Array.from({ length: 100 }, (_, i) => i + 1));
     assert.equal(up.stats().steers, 1);
     assert.ok(t.hits.slice(1).every((h) => h === "http://b.test:9400/api/v1/ingest"), t.hits.join(", "));
-    await up.close(AbortSignal.timeout(1000));
-    ac.abort();
+    await close();
   });
 
   it("steerEvery 0s ignores every hint", async () => {
     const t = steered(() => "http://b.test:9400/", { steerEvery: "0s" });
-    const ac = new AbortController();
-    const up = await createUplink(t.config, { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: () => {}, signal: ac.signal, fetch: t.fetch });
-    for (let i = 0; i < 30; i++) up.emit(probeEvent(i));
-    await until(() => t.c.seen.length === 30);
+    const { up, send, close } = await t.open();
+    await send(30);
     assert.ok(t.hits.every((h) => h === "http://a.test:9400/api/v1/ingest"));
     assert.equal(up.stats().steers, 0);
     assert.equal(up.stats().steersIgnored, 0, "turned off is not 'ignored as unknown'");
-    await up.close(AbortSignal.timeout(1000));
-    ac.abort();
+    await close();
   });
 
   it("failback returns to the primary, which steers it back: one extra hop per failback, never a fight", async () => {
     const t = steered((url) => (url.startsWith("http://c.test") ? undefined : "http://c.test:9400/"), { failback: "60ms", steerEvery: "10ms", batch: { maxRecords: 5, interval: "10ms" } });
-    const ac = new AbortController();
-    const up = await createUplink(t.config, { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: () => {}, signal: ac.signal, fetch: t.fetch });
+    const { up, send, close } = await t.open();
     for (let round = 0; round < 30; round++) {
-      for (let i = round * 5; i < round * 5 + 5; i++) up.emit(probeEvent(i));
-      await until(() => t.c.seen.length === round * 5 + 5);
+      await send(round * 5 + 5);
       await new Promise((r) => setTimeout(r, 10));
     }
     assert.deepEqual(t.c.seen, Array.from({ length: 150 }, (_, i) => i + 1));
@@ -364,28 +366,23 @@ describe("createUplink() steering (Edgeprobe-Steer)", () => {
     assert.ok(onA.every((i) => i === t.hits.length - 1 || t.hits[i + 1].startsWith("http://c.test")), `each send to a is followed by one to c: ${t.hits.join(", ")}`);
     assert.ok(t.hits.filter((h) => h.startsWith("http://c.test")).length > onA.length, "most sends go to c");
     assert.equal(up.stats().steers, onA.length, "every answer of a steered it");
-    await up.close(AbortSignal.timeout(1000));
-    ac.abort();
+    await close();
   });
 
   it("a steered target that fails: the normal failover moves on, records still once and in order", async () => {
     let cDown = false;
     const t = steered((url) => (url.startsWith("http://c.test") ? undefined : "http://c.test:9400/"));
     const fetch = (url: string | URL, init?: RequestInit) => (cDown && String(url).startsWith("http://c.test") ? Promise.reject(new TypeError("connection refused")) : t.fetch(url, init));
-    const ac = new AbortController();
-    const up = await createUplink(t.config, { agentId: "a1", labels: {}, bootId: "b1", clock: systemClock, log: () => {}, signal: ac.signal, fetch });
-    for (let i = 0; i < 30; i++) up.emit(probeEvent(i));
-    await until(() => t.c.seen.length === 30);
+    const { up, send, close } = await t.open(fetch);
+    await send(30);
     assert.equal(up.stats().collector, "http://c.test:9400/api/v1/ingest");
     cDown = true;
-    for (let i = 30; i < 60; i++) up.emit(probeEvent(i));
-    await until(() => t.c.seen.length === 60);
+    await send(60);
     assert.deepEqual(t.c.seen, Array.from({ length: 60 }, (_, i) => i + 1));
     assert.ok(up.stats().failedSends >= 1);
     // Round robin after c is a; a names c again, but the steer is held for steerEvery (30 s).
     assert.equal(up.stats().collector, "http://a.test:9400/api/v1/ingest");
     assert.equal(up.stats().steers, 1);
-    await up.close(AbortSignal.timeout(1000));
-    ac.abort();
+    await close();
   });
 });
