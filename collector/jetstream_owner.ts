@@ -163,6 +163,8 @@ export async function openOwner(
 
   interface Held {
     readonly follower: Follower;
+    /** Started from a saved position (not from the stream's start): the counters before it are in the shared entries. */
+    readonly resumed: boolean;
     readonly sub: Subscription;
     live: boolean;
     saved: number;
@@ -257,7 +259,11 @@ export async function openOwner(
    * a saved position (not replayed from the start), the counters before it are in the shared entry.
    */
   const seedCounters = (agentId: string, p: number) => {
-    const resumed = Number(posGet.get(options.stream, p)?.seq ?? 0) > 0;
+    // Decided at acquire: the position table is rewritten while the partition replays (every
+    // SAVE_EVERY, the first time at the first flush tick), and reading it here counted a node
+    // first seen after that save twice (the previous owner's counters plus the whole replay; a
+    // slow replay in tests/nats/takeover_test.ts, 2026-12-01).
+    const resumed = held.get(p)?.resumed === true;
     const prev = resumed ? view.entry(agentId)?.entry : undefined;
     return { records: prev?.records ?? 0, duplicates: prev?.duplicates ?? 0, gap: prev?.gap ?? 0 };
   };
@@ -306,6 +312,7 @@ export async function openOwner(
     });
     const h: Held = {
       sub,
+      resumed: after > 0,
       live: false,
       saved: after,
       lastKnown: 0,
