@@ -35,13 +35,21 @@ describe("JetStream takeover: replay before ownership", () => {
   let dir: string;
   let nats: NatsNode;
   let port = 0;
-  const open = (name: string) => openJetstreamStore({
+  /** Every store opened, closed in `after` too: a failed assertion must not leave NATS clients timing out into the next test file. */
+  const opened: JetstreamStore[] = [];
+  const open = async (name: string) => {
+    const s = await openStore(name);
+    opened.push(s);
+    return s;
+  };
+  const openStore = (name: string) => openJetstreamStore({
     servers: [`127.0.0.1:${port}`], stream: "EP_TAKE", subjectPrefix: "edgeprobe.telemetry", bucket: "ep_take", replicas: 1,
     regionLabel: "region", readModel: join(dir, `${name}.db`), raw: false, timeout: 5000, maxAge: 3_600_000,
     stateEvery: 50, routineEvery: 1000, partitions: PARTITIONS, leaseTtl: 1000, collectorId: name, readModelCheckpointMs: 200,
   }, { log: () => {} });
   const ids = Array.from({ length: AGENTS }, (_, i) => `take-${String(i).padStart(3, "0")}`);
-  const total = AGENTS * BATCHES * PER_BATCH;
+  /** Plus one agent whose only batch comes last: a replay first sees it long after it began. */
+  const total = AGENTS * BATCHES * PER_BATCH + PER_BATCH;
 
   before(async () => {
     dir = fs.mkdtempSync(join(tmpdir(), "ep-nats-take-"));
@@ -49,6 +57,7 @@ describe("JetStream takeover: replay before ownership", () => {
     nats = await startNats(dir, port);
   });
   after(async () => {
+    for (const s of opened) await s.close().catch(() => {});
     await nats?.stop("SIGTERM");
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -69,6 +78,12 @@ describe("JetStream takeover: replay before ownership", () => {
         return a.ingest(b, T0 + (k + 1) * 5000, encodeBatch(b));
       }));
     }
+    // A node first seen late in a replay once counted twice: the previous owner's counters as if
+    // resumed (the replay had saved a position by then) plus everything replayed.
+    const late: Batch = { agentId: "take-late", bootId: "boot-1", records: Array.from({ length: PER_BATCH }, (_, i): TelemetryRecord => (i === 0
+      ? { type: "agent-start", seq: 1, at: T0, version: "0.1.0", labels: { region: "north" } }
+      : { type: "probe", seq: i + 1, at: T0 + (i + 1) * 100, probe: "p0", kind: "pfcp", ok: true, latencyUs: 900, facts: {} })) };
+    await a.ingest(late, T0 + (BATCHES + 1) * 5000, encodeBatch(late));
     await until(async () => {
       await a.flush();
       return (await a.stats()).records === total;
@@ -109,10 +124,12 @@ describe("JetStream takeover: replay before ownership", () => {
     assert.ok(ids.every((id) => b.owns(id)), "every agent owned once the replay ended");
     const points = await b.history(ids[0], "p1", { from: T0, to: T0 + 3_600_000 }, 60_000);
     assert.equal(points!.reduce((x, p) => x + p.count, 0), BATCHES * PER_BATCH / 5 - 1, "history complete once live (seq 1 is the agent-start)");
+    let counted = 0;
     await until(async () => {
       await b.flush();
-      return (await b.stats()).records === total;
-    }, 30_000, () => "b's view does not count every record once");
+      counted = (await b.stats()).records;
+      return counted === total;
+    }, 30_000, () => `b's view counts ${counted} records, not ${total} (each once); b holds ${JSON.stringify(b.partitions())}`);
     await b.close();
 
     // A again, on its own read model: every partition resumes at its newest message. No agent sends,
